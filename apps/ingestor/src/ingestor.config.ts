@@ -1,0 +1,36 @@
+import { CommonSettings } from '@welfare/platform';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Every setting of the MQTT ingestor, read from the environment once and validated at start-up. */
+export class IngestorConfig extends CommonSettings {
+  override KAFKA_CLIENT_ID: string = 'ingestor';
+  override HTTP_PORT: number = 3001;
+
+  @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  MQTT_URL: string = 'mqtt://127.0.0.1:1883';
+
+  /** Fixed, so the broker keeps this ingestor's session and queues messages while it is away. */
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  MQTT_CLIENT_ID: string = 'welfare-ingestor-1';
+
+  @IsOptional()
+  @IsString()
+  MQTT_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  MQTT_PASSWORD?: string;
+
+  /** Set to share device events across ingestor instances ($share/GROUP/...; Mosquitto, EMQX, HiveMQ). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  MQTT_SHARED_GROUP?: string;
+
+  @IsInt()
+  @Min(5)
+  @Max(600)
+  MQTT_KEEPALIVE_SECONDS: number = 30;
+
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/)
+  KAFKA_CONSUMER_GROUP: string = 'ingestor-device-commands';
+}

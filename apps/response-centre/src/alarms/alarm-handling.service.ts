@@ -1,0 +1,86 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '@welfare/platform';
+import { HandlingLogRepository } from '../handling-log/handling-log.repository';
+import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
+import { OutboxRelayService } from '../outbox/outbox-relay.service';
+import { Alarm } from './alarm.entity';
+import { AlarmAction, alarmNotFound, AlarmOutcome, refusal } from './alarm-state';
+import { AlarmsRepository } from './alarms.repository';
+
+/**
+ * What operators do to an alarm. Each action is one transaction: the conditional state
+ * change, its handling-log row, and any device command, so none exists without the others.
+ */
+@Injectable()
+export class AlarmHandlingService {
+  private readonly logger = new Logger(AlarmHandlingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly alarms: AlarmsRepository,
+    private readonly log: HandlingLogRepository,
+    private readonly outbox: DeviceCommandOutbox,
+    private readonly relay: OutboxRelayService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Exactly one operator wins an open alarm; anyone else gets a conflict naming who has it.
+   * The same operator asking again (a double click, a retried request) gets the alarm back.
+   */
+  async acknowledge(alarmId: string, operatorId: string): Promise<Alarm> {
+    const alarm = await this.dataSource.transaction(async (manager) => {
+      const at = this.clock.now();
+      if (!(await this.alarms.acknowledgeIfOpen(manager, alarmId, operatorId, at))) {
+        const current = await this.requireAlarm(manager, alarmId);
+        if (current.state === 'acknowledged' && current.acknowledgedBy === operatorId) return current;
+        throw this.refused('acknowledge', current);
+      }
+      const taken = await this.requireAlarm(manager, alarmId);
+      await this.log.append(manager, { alarmId, step: 'acknowledged', at, actorKind: 'operator', actorId: operatorId });
+      await this.outbox.enqueue(manager, taken.deviceId, { type: 'alarm.acknowledged', alarmId }, at);
+      return taken;
+    });
+    void this.relay.drain();
+    this.logger.log({ alarmId, operatorId }, 'alarm acknowledged');
+    return alarm;
+  }
+
+  async addNote(alarmId: string, operatorId: string, text: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      // Lock the alarm row so a note cannot interleave with a concurrent state change.
+      const alarm = await this.requireAlarm(manager, alarmId, true);
+      const refused = refusal('note', alarm);
+      if (refused) throw refused;
+      await this.log.append(manager, { alarmId, step: 'note', at: this.clock.now(), actorKind: 'operator', actorId: operatorId, details: { text } });
+    });
+  }
+
+  async resolve(alarmId: string, operatorId: string, outcome: AlarmOutcome, note?: string): Promise<Alarm> {
+    const alarm = await this.dataSource.transaction(async (manager) => {
+      const at = this.clock.now();
+      if (!(await this.alarms.resolveIfAcknowledged(manager, alarmId, operatorId, outcome, at))) {
+        throw this.refused('resolve', await this.requireAlarm(manager, alarmId));
+      }
+      const details = note === undefined ? { outcome } : { outcome, note };
+      await this.log.append(manager, { alarmId, step: 'resolved', at, actorKind: 'operator', actorId: operatorId, details });
+      return this.requireAlarm(manager, alarmId);
+    });
+    this.logger.log({ alarmId, operatorId, outcome }, 'alarm resolved');
+    return alarm;
+  }
+
+  private async requireAlarm(manager: EntityManager, alarmId: string, lock = false): Promise<Alarm> {
+    const alarm = lock
+      ? await manager.findOne(Alarm, { where: { id: alarmId }, lock: { mode: 'pessimistic_write' } })
+      : await this.alarms.findById(alarmId, manager);
+    if (!alarm) throw alarmNotFound(alarmId);
+    return alarm;
+  }
+
+  private refused(action: AlarmAction, alarm: Alarm): Error {
+    return refusal(action, alarm) ?? new Error(`alarm ${alarm.id}: ${action} refused in state ${alarm.state}`);
+  }
+}

@@ -1,0 +1,36 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEVICE_EVENT_TYPES } from '@welfare/contracts';
+import { ACTOR_KINDS, HANDLING_STEPS } from '../../handling-log/handling-log-entry.entity';
+import { ALARM_OUTCOMES, ALARM_STATES } from '../alarm-state';
+
+export class AlarmSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() deviceId: string;
+  @ApiProperty({ enum: DEVICE_EVENT_TYPES, description: 'The device event type that opened the alarm' }) triggerType: string;
+  @ApiProperty({ description: 'The device event id that opened the alarm' }) triggerEventId: string;
+  @ApiProperty({ enum: [1, 2, 3], description: '1 is most urgent' }) priority: number;
+  @ApiProperty({ enum: ALARM_STATES }) state: string;
+  @ApiProperty({ format: 'date-time', description: 'When it happened, by the device clock' }) triggeredAt: string;
+  @ApiProperty({ format: 'date-time', description: 'When the response centre stored it' }) openedAt: string;
+  @ApiProperty({ description: 'Seconds since openedAt at the time of the answer' }) ageSeconds: number;
+  @ApiProperty({ nullable: true, type: String }) acknowledgedBy: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acknowledgedAt: string | null;
+}
+
+export class HandlingLogEntryDto {
+  @ApiProperty({ description: 'Increasing; orders the steps' }) id: string;
+  @ApiProperty({ enum: HANDLING_STEPS }) step: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ enum: ACTOR_KINDS }) actorKind: string;
+  @ApiProperty() actorId: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
+}
+
+export class AlarmDetailDto extends AlarmSummaryDto {
+  @ApiProperty({ nullable: true, type: String }) resolvedBy: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) resolvedAt: string | null;
+  @ApiProperty({ nullable: true, enum: ALARM_OUTCOMES }) outcome: string | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The device event that opened the alarm, as sent' })
+  triggerEvent: Record<string, unknown> | null;
+  @ApiProperty({ type: [HandlingLogEntryDto], description: 'Every handling step, oldest first' }) log: HandlingLogEntryDto[];
+}

@@ -1,0 +1,9 @@
+import { Alarm } from '../alarms/alarm.entity';
+import { DeviceEventRow } from '../device-events/device-event.entity';
+import { HandlingLogEntry } from '../handling-log/handling-log-entry.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { Backbone1763900000000 } from './migrations/1763900000000-backbone';
+
+/** The response centre's tables and the migrations that create them, in order. */
+export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage];
+export const responseCentreMigrations = [Backbone1763900000000];

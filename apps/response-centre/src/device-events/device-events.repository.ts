@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { deviceTimeInstant } from '@welfare/contracts';
+import type { DeviceEventRecord } from '@welfare/contracts';
+import { DeviceEventRow } from './device-event.entity';
+
+/** The device-event history, which is also the de-duplication gate. */
+@Injectable()
+export class DeviceEventsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores the event unless (deviceId, eventId) is already stored. Returns the new row's id,
+   * or null for a resend or redelivery. Concurrent inserts of one event wait on each other,
+   * so exactly one caller gets an id.
+   */
+  async insertIfNew(manager: EntityManager, record: DeviceEventRecord, storedAt: Date): Promise<string | null> {
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO device_events (device_id, event_id, type, occurred_at, received_at, stored_at, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::json)
+       ON CONFLICT ON CONSTRAINT device_events_device_event_unique DO NOTHING
+       RETURNING id`,
+      [record.deviceId, record.event.id, record.event.type, deviceTimeInstant(record.event.time), record.receivedAt, storedAt, JSON.stringify(record.event)],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async linkAlarm(manager: EntityManager, eventRowId: string, alarmId: string): Promise<void> {
+    await manager.update(DeviceEventRow, { id: eventRowId }, { alarmId });
+  }
+
+  async findOne(deviceId: string, eventId: string, manager: EntityManager = this.dataSource.manager): Promise<DeviceEventRow | null> {
+    return manager.findOneBy(DeviceEventRow, { deviceId, eventId });
+  }
+
+  /** The newest events of a device first. */
+  async history(deviceId: string, limit: number): Promise<DeviceEventRow[]> {
+    return this.dataSource.manager.find(DeviceEventRow, { where: { deviceId }, order: { id: 'DESC' }, take: limit });
+  }
+}

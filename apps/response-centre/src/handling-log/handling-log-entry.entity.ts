@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const HANDLING_STEPS = ['received', 'acknowledged', 'note', 'resolved'] as const;
+export type HandlingStep = (typeof HANDLING_STEPS)[number];
+
+export const ACTOR_KINDS = ['device', 'operator', 'system', 'home_care'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/**
+ * One step of an alarm's handling. Rows are only ever inserted, in the same transaction as
+ * the state change they record; the database refuses updates and deletes.
+ */
+@Entity({ name: 'alarm_handling_log' })
+export class HandlingLogEntry {
+  /** bigint: increases with every row, so it orders the steps of an alarm. */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'alarm_id', type: 'uuid' })
+  alarmId: string;
+
+  @Column({ type: 'varchar' })
+  step: HandlingStep;
+
+  @Column({ type: 'timestamptz' })
+  at: Date;
+
+  @Column({ name: 'actor_kind', type: 'varchar' })
+  actorKind: ActorKind;
+
+  @Column({ name: 'actor_id', type: 'varchar' })
+  actorId: string;
+
+  @Column({ type: 'jsonb' })
+  details: Record<string, unknown>;
+}

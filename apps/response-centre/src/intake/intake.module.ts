@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { counterProvider } from '@welfare/platform';
+import { AlarmsModule } from '../alarms/alarms.module';
+import { DeviceEventsModule } from '../device-events/device-events.module';
+import { HandlingLogModule } from '../handling-log/handling-log.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { DeviceEventIntakeService } from './device-event-intake.service';
+import { DeviceEventsConsumer } from './device-events.consumer';
+
+/** Device events from Kafka into the history and, by rule, into alarms. */
+@Module({
+  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule],
+  providers: [
+    DeviceEventIntakeService,
+    DeviceEventsConsumer,
+    counterProvider('device_events_stored_total', 'Device events taken in, by type and outcome', ['type', 'outcome']),
+    counterProvider('device_events_retried_total', 'Device-event processing retries', ['transient']),
+    counterProvider('device_events_dead_lettered_total', 'Device events sent to the dead-letter topic', ['reason']),
+  ],
+  exports: [DeviceEventIntakeService],
+})
+export class IntakeModule {}

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
+import { KafkaModule } from '@welfare/kafka';
+import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
+import { AlarmsModule } from './alarms/alarms.module';
+import { DatabaseModule } from './database/database.module';
+import { DeviceEventsModule } from './device-events/device-events.module';
+import { HealthModule } from './health/health.module';
+import { IntakeModule } from './intake/intake.module';
+import { ResponseCentreConfig } from './response-centre.config';
+
+/** The inter-municipal response centre: device events become alarms that operators handle. */
+@Module({})
+export class ResponseCentreModule {
+  static forRoot(config: ResponseCentreConfig): DynamicModule {
+    return {
+      module: ResponseCentreModule,
+      imports: [
+        TypedConfigModule.forRoot(ResponseCentreConfig, config),
+        ObservabilityModule.forRoot({ service: 'response-centre', logLevel: config.LOG_LEVEL, logFormat: config.LOG_FORMAT }),
+        ClockModule,
+        KafkaModule.forRoot({
+          clientId: config.KAFKA_CLIENT_ID,
+          brokers: config.KAFKA_BROKERS,
+          topics: contractTopicSpecs(),
+          deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'response-centre' },
+        }),
+        DatabaseModule.forRoot(config),
+        DeviceEventsModule,
+        AlarmsModule,
+        IntakeModule,
+        HealthModule,
+      ],
+    };
+  }
+}

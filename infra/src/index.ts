@@ -1,0 +1,6 @@
+export * from './free-port';
+export * from './repo-root';
+export * from './commands';
+export * from './kafka-broker';
+export * from './postgres';
+export * from './mqtt-broker';

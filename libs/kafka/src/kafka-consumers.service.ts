@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { DeadLetterWriter } from './dead-letter-writer';
+import { KAFKA_CLIENT } from './kafka.tokens';
+import { ManagedConsumer, ManagedConsumerOptions } from './managed-consumer';
+
+/** Creates managed consumers on the service's Kafka client and knows them for health checks. */
+@Injectable()
+export class KafkaConsumersService {
+  private readonly consumers: ManagedConsumer[] = [];
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly deadLetters: DeadLetterWriter,
+  ) {}
+
+  create(options: ManagedConsumerOptions): ManagedConsumer {
+    const consumer = new ManagedConsumer(this.kafka, options, this.deadLetters);
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  all(): readonly ManagedConsumer[] {
+    return this.consumers;
+  }
+}

@@ -1,0 +1,125 @@
+import { Logger } from '@nestjs/common';
+import { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { ConsumedRecord, PoisonRecordError } from './consumed-record';
+import type { DeadLetterWriter } from './dead-letter-writer';
+
+export interface ManagedConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handle: (record: ConsumedRecord) => Promise<void>;
+  /** Called after a record was dead-lettered (for metrics). */
+  onDeadLetter?: (reason: string) => void;
+  /** Errors that will pass by themselves (database or broker away): retried for as long as it takes. */
+  isTransient: (error: unknown) => boolean;
+  /** Attempts for other errors before the record is dead-lettered. */
+  maxAttempts?: number;
+  sessionTimeoutMs?: number;
+  onRetry?: (error: unknown, attempt: number, transient: boolean) => void;
+}
+
+export type ConsumerState = 'starting' | 'running' | 'crashed' | 'stopped';
+
+/**
+ * A Kafka consumer that never loses a record and never blocks its partition forever:
+ * - the offset of a record is committed only after its handler resolved (kafkajs eachMessage
+ *   with autoCommit resolves the offset when the handler returns), so a crash means redelivery
+ *   and the handler must be idempotent;
+ * - transient failures are retried in place with back-off, keeping the partition's order;
+ * - poison records, and records that keep failing for other reasons, go to the dead-letter
+ *   topic with their reason, and then the partition moves on;
+ * - a consumer that kafkajs gave up on is reported as crashed, so liveness fails and the
+ *   orchestrator restarts the process instead of it idling while looking healthy.
+ */
+export class ManagedConsumer {
+  private readonly logger: Logger;
+  private readonly consumer: Consumer;
+  private stopping = false;
+  private currentState: ConsumerState = 'starting';
+  private lastProcessed: Date | null = null;
+  private lastCrash: string | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ManagedConsumerOptions,
+    private readonly deadLetters: DeadLetterWriter,
+  ) {
+    this.logger = new Logger(`ManagedConsumer:${options.groupId}`);
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.floor(sessionTimeout / 10),
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.currentState = 'running'));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.lastCrash = `${payload.error.name}: ${payload.error.message}`;
+      this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart) this.currentState = 'crashed';
+    });
+  }
+
+  get state(): ConsumerState {
+    return this.currentState;
+  }
+
+  get health(): { state: ConsumerState; lastProcessedAt: string | null; lastCrash: string | null } {
+    return { state: this.currentState, lastProcessedAt: this.lastProcessed?.toISOString() ?? null, lastCrash: this.lastCrash };
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 1, eachMessage: (payload) => this.process(payload) });
+  }
+
+  /** Stops fetching, lets the record in hand finish, commits what was processed, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    this.currentState = 'stopped';
+    this.logger.log('consumer stopped; processed offsets committed');
+  }
+
+  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const record: ConsumedRecord = { topic, partition, message };
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handle(record);
+        this.lastProcessed = new Date();
+        return;
+      } catch (error) {
+        if (error instanceof PoisonRecordError) return this.deadLetter(record, error.reason, error.detail);
+        const transient = this.options.isTransient(error);
+        if (!transient && attempt >= maxAttempts) {
+          return this.deadLetter(record, 'processing_failed', `failed ${attempt} times: ${describe(error)}`);
+        }
+        this.options.onRetry?.(error, attempt, transient);
+        this.logger.warn({ err: error, topic, partition, offset: message.offset, attempt, transient }, 'record failed; retrying');
+        // Leave the record uncommitted on shutdown: the next owner of the partition redoes it.
+        if (this.stopping) throw error;
+        await sleep(Math.min(200 * 2 ** Math.min(attempt, 6), 10_000));
+        // Throws during a rebalance, which hands the record to the partition's next owner.
+        await heartbeat();
+      }
+    }
+  }
+
+  private async deadLetter(record: ConsumedRecord, reason: string, detail: string): Promise<void> {
+    this.logger.error({ topic: record.topic, partition: record.partition, offset: record.message.offset, reason, detail }, 'record dead-lettered');
+    // Must succeed before the offset moves: if Kafka refuses, the record is processed again.
+    await this.deadLetters.write(record, this.options.groupId, reason, detail);
+    this.options.onDeadLetter?.(reason);
+    this.lastProcessed = new Date();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

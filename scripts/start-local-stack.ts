@@ -1,0 +1,144 @@
+/**
+ * `npm start`: the whole system on one machine. Uses KAFKA_BROKERS, DATABASE_URL and MQTT_URL
+ * when they are set; otherwise starts a single-node Kafka (jars from Maven Central), uses the
+ * local PostgreSQL (or embedded PGlite) and the local MQTT broker (or embedded aedes). Then runs
+ * both services as child processes, restarts one that dies, and stops everything on Ctrl-C.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDatabase, ensureMqttBroker, ensurePostgres, isPortFree, repoRoot, startKafka } from '@welfare/infra';
+
+interface Infra {
+  kafkaBrokers: string;
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  mqttUrl: string;
+  stops: (() => Promise<void>)[];
+}
+
+interface Service {
+  name: string;
+  entry: string;
+  port: number;
+  child: ChildProcess | null;
+  restarts: number;
+}
+
+const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
+let stopping = false;
+
+async function startInfra(dataDir: string): Promise<Infra> {
+  const stops: Infra['stops'] = [];
+  const kafkaBrokers = process.env.KAFKA_BROKERS ?? (await startLocalKafka(dataDir, stops));
+  const postgres = process.env.DATABASE_URL ? null : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
+  if (postgres) stops.push(postgres.stop);
+  const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
+  const mqtt = process.env.MQTT_URL ? null : await ensureMqttBroker({ log });
+  if (mqtt) stops.push(mqtt.stop);
+  return { kafkaBrokers, databaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl: process.env.MQTT_URL ?? mqtt!.url, stops };
+}
+
+async function startLocalKafka(dataDir: string, stops: Infra['stops']): Promise<string> {
+  log('kafka: starting a single-node broker (the first run downloads it from Maven Central)');
+  const started = Date.now();
+  const port = (await isPortFree(9092)) ? 9092 : undefined;
+  const kafka = await startKafka({ dataDir: join(dataDir, 'kafka'), port });
+  stops.push(kafka.stop);
+  log(`kafka: ready on ${kafka.brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${kafka.logFile})`);
+  return kafka.brokers;
+}
+
+function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    KAFKA_BROKERS: infra.kafkaBrokers,
+    DATABASE_URL: infra.databaseUrl,
+    MQTT_URL: infra.mqttUrl,
+    HTTP_PORT: String(service.port),
+    DATABASE_RUN_MIGRATIONS: process.env.DATABASE_RUN_MIGRATIONS ?? 'true',
+    // PGlite serves every connection from one backend session, so concurrent connections
+    // interleave their statements; one connection keeps them apart (nothing in the services
+    // waits for a second connection inside a transaction).
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (infra.embeddedDatabase ? '1' : '10'),
+    LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+  };
+}
+
+function run(infra: Infra, service: Service): void {
+  const child = spawn(process.execPath, [service.entry], { env: serviceEnv(infra, service), stdio: 'inherit' });
+  service.child = child;
+  child.once('exit', (code, signal) => {
+    service.child = null;
+    if (stopping) return;
+    service.restarts++;
+    const delay = Math.min(1000 * 2 ** Math.min(service.restarts, 5), 30_000);
+    log(`${service.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+    setTimeout(() => run(infra, service), delay);
+  });
+}
+
+async function waitUntilReady(service: Service, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${service.port}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${service.name} not ready after ${timeoutMs / 1000} s`);
+}
+
+async function stopAll(services: Service[], infra: Infra): Promise<void> {
+  stopping = true;
+  log('stopping services (they finish in-flight work and commit first)');
+  await Promise.all(services.map((service) => stopChild(service.child)));
+  for (const stop of infra.stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  log('stopped');
+}
+
+function stopChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  const root = repoRoot();
+  const dataDir = process.env.WELFARE_DATA_DIR ?? join(root, '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const infra = await startInfra(dataDir);
+  const services: Service[] = [
+    { name: 'response-centre', entry: join(root, 'dist/apps/response-centre/src/main.js'), port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000), child: null, restarts: 0 },
+    { name: 'ingestor', entry: join(root, 'dist/apps/ingestor/src/main.js'), port: Number(process.env.INGESTOR_PORT ?? 3001), child: null, restarts: 0 },
+  ];
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll(services, infra).then(() => process.exit(0)));
+  }
+  for (const service of services) run(infra, service);
+  await Promise.all(services.map((service) => waitUntilReady(service)));
+  printWelcome(infra, services);
+}
+
+function printWelcome(infra: Infra, [centre, ingestor]: Service[]): void {
+  log('');
+  log('The alarm backbone is running.');
+  log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
+  log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
+  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port})`);
+  log(`  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`);
+  log('');
+  log('Press the alarm button of a simulated device, in another terminal:');
+  log(`  npm run simulate -- --device demo-1 --type alarm.button --mqtt-url ${infra.mqttUrl}`);
+  log(`  curl http://127.0.0.1:${centre.port}/api/alarms`);
+  log('Ctrl-C stops everything.');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[stack] failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaTopicPartitions } from '../../libs/contracts/src/topics';
+import { ensureMqttBroker, ensurePostgres, startKafka } from '../../infra/src/index';
+import { TEST_INFRA_ENV, TestInfra } from './test-infra';
+import { setRunningInfra } from './running-infra';
+
+/**
+ * Starts a real single-node Kafka for this run (on free ports, in a temporary directory), and
+ * finds or starts PostgreSQL and an MQTT broker. Every test file then makes its own database.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const log = (message: string) => process.stdout.write(`[test infra] ${message}\n`);
+  const scratch = await mkdtemp(join(tmpdir(), 'welfare-test-'));
+  const [mqtt, postgres, kafka] = await Promise.all([
+    ensureMqttBroker({ log }),
+    ensurePostgres({ embeddedDataDir: join(scratch, 'pglite'), log }),
+    startKafka({ dataDir: join(scratch, 'kafka') }),
+  ]);
+  const infra: TestInfra = {
+    runId: `t${Date.now().toString(36)}`,
+    kafkaBrokers: kafka.brokers,
+    postgresServerUrl: postgres.url,
+    mqttUrl: mqtt.url,
+  };
+  await createContractTopics(kafka.brokers);
+  process.env[TEST_INFRA_ENV] = JSON.stringify(infra);
+  setRunningInfra({ kafka, mqtt, postgres, scratch });
+  log(`kafka ${kafka.brokers}, postgres ${postgres.kind}, mqtt ${mqtt.kind} ${mqtt.url}: ready in ${Date.now() - started} ms`);
+}
+
+/** The topics exist before any test taps them, as they do on a deployed cluster. */
+async function createContractTopics(brokers: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'test-setup', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = Object.entries(KafkaTopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions }));
+    await admin.createTopics({ topics, waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

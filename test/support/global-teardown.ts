@@ -1,0 +1,9 @@
+import { rm } from 'node:fs/promises';
+import { runningInfra } from './running-infra';
+
+export default async function globalTeardown(): Promise<void> {
+  const infra = runningInfra();
+  if (!infra) return;
+  await Promise.allSettled([infra.kafka.stop(), infra.mqtt.stop(), infra.postgres.stop()]);
+  await rm(infra.scratch, { recursive: true, force: true });
+}

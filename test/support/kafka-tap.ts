@@ -1,0 +1,61 @@
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { eventually } from './eventually';
+import { testInfra, uniqueName } from './test-infra';
+
+export interface TappedRecord {
+  key: string | null;
+  /** The value parsed as JSON; empty when it is not a JSON object (see raw). */
+  value: Record<string, unknown>;
+  raw: string;
+  headers: Record<string, string>;
+  partition: number;
+}
+
+/** Reads a topic from the beginning in a consumer group of its own, to assert what is on it. */
+export class KafkaTap {
+  readonly records: TappedRecord[] = [];
+
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async open(topic: string): Promise<KafkaTap> {
+    const kafka = new Kafka({ clientId: uniqueName('tap'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: uniqueName('tap') });
+    const tap = new KafkaTap(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        tap.records.push({
+          key: message.key?.toString('utf8') ?? null,
+          value: parseObject(message.value?.toString('utf8') ?? ''),
+          raw: message.value?.toString('utf8') ?? '',
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
+          partition,
+        });
+      },
+    });
+    return tap;
+  }
+
+  async waitFor(matches: (record: TappedRecord) => boolean, timeoutMs = 20_000): Promise<TappedRecord> {
+    return eventually(() => {
+      const found = this.records.find(matches);
+      if (!found) throw new Error(`no matching record among ${this.records.length}`);
+      return found;
+    }, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+/** Topics may hold records that are not JSON (that is what dead-lettering is for): keep going. */
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,57 @@
+import type { INestApplication } from '@nestjs/common';
+import { IngestorConfig } from '../../apps/ingestor/src/ingestor.config';
+import { IngestorModule } from '../../apps/ingestor/src/ingestor.module';
+import { ResponseCentreConfig } from '../../apps/response-centre/src/response-centre.config';
+import { ResponseCentreModule } from '../../apps/response-centre/src/response-centre.module';
+import { createHttpApp, loadConfig } from '@welfare/platform';
+import { testInfra, uniqueName } from './test-infra';
+
+export interface RunningService {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+type Env = Record<string, string>;
+
+/** The response centre as it runs in production (HTTP, Kafka consumer, outbox), on the test infrastructure. */
+export async function startResponseCentre(databaseUrl: string, env: Env = {}): Promise<RunningService> {
+  const config = loadConfig(ResponseCentreConfig, {
+    KAFKA_BROKERS: testInfra().kafkaBrokers,
+    KAFKA_CONSUMER_GROUP: uniqueName('response-centre'),
+    DATABASE_URL: databaseUrl,
+    DATABASE_RUN_MIGRATIONS: 'true',
+    DATABASE_POOL_SIZE: '5',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  return started(await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: { title: 'test', description: 'test', version: '1' } }));
+}
+
+/** The MQTT ingestor on the test infrastructure, with a client id and consumer group of its own. */
+export async function startIngestor(env: Env = {}): Promise<RunningService> {
+  const config = ingestorConfig(env);
+  return started(await createHttpApp({ module: IngestorModule.forRoot(config), settings: config }));
+}
+
+/** Ingestor settings for the test infrastructure; `env` overrides any of them. */
+export function ingestorConfig(env: Env = {}): IngestorConfig {
+  return loadConfig(IngestorConfig, {
+    KAFKA_BROKERS: testInfra().kafkaBrokers,
+    KAFKA_CONSUMER_GROUP: uniqueName('ingestor'),
+    MQTT_URL: testInfra().mqttUrl,
+    MQTT_CLIENT_ID: uniqueName('ingestor'),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
+async function started(app: INestApplication): Promise<RunningService> {
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, close: () => app.close() };
+}

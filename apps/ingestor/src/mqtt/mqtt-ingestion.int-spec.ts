@@ -115,11 +115,14 @@ describe('ingestor: MQTT to Kafka', () => {
 /** An ingestor whose hand-over to Kafka never completes, like a process about to die. */
 async function startStalledIngestor(clientId: string): Promise<{ seen: string[]; dropConnectionAndClose(): Promise<void> }> {
   const seen: string[] = [];
-  let fail: (error: Error) => void = () => undefined;
+  // Every hand-over hangs until the "process dies"; from then on each one fails at once, so a
+  // retry begun before the connection's close event is seen cannot hang the shutdown.
+  let died: Error | null = null;
+  const pending: ((error: Error) => void)[] = [];
   const stalledIngest = {
     ingest: (topic: string) => {
       seen.push(topic);
-      return new Promise((_resolve, reject) => (fail = reject));
+      return new Promise((_resolve, reject) => (died ? reject(died) : pending.push(reject)));
     },
   };
   const moduleRef = await Test.createTestingModule({ imports: [IngestorModule.forRoot(ingestorConfig({ MQTT_CLIENT_ID: clientId }))] })
@@ -133,7 +136,8 @@ async function startStalledIngestor(clientId: string): Promise<{ seen: string[];
     async dropConnectionAndClose() {
       // Tear the socket down without DISCONNECT, as a crash would, then let the app go.
       await app.get(MqttConnectionService).mqttClient.endAsync(true);
-      fail(new Error('process died'));
+      died = new Error('process died');
+      for (const reject of pending.splice(0)) reject(died);
       await app.close();
     },
   };

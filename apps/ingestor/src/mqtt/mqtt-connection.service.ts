@@ -17,8 +17,6 @@ import { DeviceMessageIngestService } from '../ingest/device-message-ingest.serv
 export class MqttConnectionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MqttConnectionService.name);
   private client: MqttClient | null = null;
-  /** Bumped on every connect and close: work begun on an older connection is not acknowledged. */
-  private connection = 0;
   private accepting = true;
   private inFlight: Promise<void> | null = null;
 
@@ -74,7 +72,6 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private onConnect(sessionPresent: boolean): void {
-    this.connection++;
     this.logger.log({ sessionPresent }, 'MQTT connected');
     const filter = this.config.MQTT_SHARED_GROUP ? `$share/${this.config.MQTT_SHARED_GROUP}/${DEVICE_EVENTS_TOPIC_FILTER}` : DEVICE_EVENTS_TOPIC_FILTER;
     this.client?.subscribe(filter, { qos: 1 }, (error) => {
@@ -84,14 +81,15 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
 
   private onClose(): void {
     // The broker keeps what this connection did not acknowledge and delivers it again.
-    this.connection++;
     if (this.accepting) this.logger.warn('MQTT connection closed; reconnecting');
   }
 
   private onPacket(packet: IPublishPacket, callback: DoneCallback): void {
     // Shutting down: leave the message unacknowledged; the broker redelivers it to the next session.
     if (!this.accepting) return;
-    const work = this.handOver(packet, this.connection).then(
+    // The connection is known by its socket: mqtt.js makes a new one for every reconnect, and
+    // hands over a resumed session's queued messages before it emits 'connect'.
+    const work = this.handOver(packet, this.mqttClient.stream).then(
       (handedOver) => (handedOver ? callback() : undefined),
       (error: unknown) => callback(error as Error),
     );
@@ -102,15 +100,16 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
    * Retries until Kafka has the message, for as long as the connection it came on lives.
    * Returns false when the message was given up because that connection is gone.
    */
-  private async handOver(packet: IPublishPacket, connection: number): Promise<boolean> {
+  private async handOver(packet: IPublishPacket, connection: MqttClient['stream']): Promise<boolean> {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const alive = () => this.client?.stream === connection && !connection.destroyed;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ingest.ingest(packet.topic, payload);
-        return this.connection === connection;
+        return alive();
       } catch (error) {
         this.logger.warn({ err: error, topic: packet.topic, attempt }, 'could not hand device message to Kafka; retrying');
-        if (this.connection !== connection || !this.accepting) return false;
+        if (!alive() || !this.accepting) return false;
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 5), 5000)));
       }
     }

@@ -226,6 +226,10 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     'share.coordinator.state.topic.replication.factor': 1,
     'share.coordinator.state.topic.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
+    // A killed broker's registration blocks its restart until this session expires (default
+    // 9 s); one local node needs no grace for flaky networks.
+    'broker.heartbeat.interval.ms': 500,
+    'broker.session.timeout.ms': 2500,
     'log.segment.bytes': 16 * 1024 * 1024,
     // The cleaner's default 128 MiB dedupe buffer would take a quarter of a 512 MiB heap.
     'log.cleaner.dedupe.buffer.size': 8 * 1024 * 1024,

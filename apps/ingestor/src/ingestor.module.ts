@@ -22,6 +22,7 @@ export class IngestorModule {
           brokers: config.KAFKA_BROKERS,
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'ingestor' },
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         }),
         MqttModule,
         CommandsModule,

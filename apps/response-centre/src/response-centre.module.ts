@@ -24,6 +24,7 @@ export class ResponseCentreModule {
           brokers: config.KAFKA_BROKERS,
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'response-centre' },
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         }),
         DatabaseModule.forRoot(config),
         DeviceEventsModule,

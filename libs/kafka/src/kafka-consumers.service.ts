@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DeadLetterWriter } from './dead-letter-writer';
-import { KAFKA_CLIENT } from './kafka.tokens';
+import { KAFKA_CLIENT, KAFKA_OPTIONS } from './kafka.tokens';
+import type { KafkaOptions } from './kafka.tokens';
 import { ManagedConsumer, ManagedConsumerOptions } from './managed-consumer';
 
 /** Creates managed consumers on the service's Kafka client and knows them for health checks. */
@@ -11,11 +12,12 @@ export class KafkaConsumersService {
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_OPTIONS) private readonly kafkaOptions: KafkaOptions,
     private readonly deadLetters: DeadLetterWriter,
   ) {}
 
   create(options: ManagedConsumerOptions): ManagedConsumer {
-    const consumer = new ManagedConsumer(this.kafka, options, this.deadLetters);
+    const consumer = new ManagedConsumer(this.kafka, { sessionTimeoutMs: this.kafkaOptions.sessionTimeoutMs, ...options }, this.deadLetters);
     this.consumers.push(consumer);
     return consumer;
   }

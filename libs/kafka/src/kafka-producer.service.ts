@@ -28,7 +28,7 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
       // Bounded on purpose (kafkajs warns about it): a send that never returns would hold an
       // MQTT message or an outbox transaction forever. Callers retry, and every consumer is
       // idempotent, so the rare duplicate record this allows is absorbed downstream.
-      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
     });
     this.producer.on('producer.connect', () => (this.connected = true));
     this.producer.on('producer.disconnect', () => (this.connected = false));

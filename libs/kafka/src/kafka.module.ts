@@ -31,7 +31,8 @@ export class KafkaModule {
               brokers: options.brokers,
               connectionTimeout: 5000,
               requestTimeout: 30_000,
-              retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+              // Capped at 2 s: a broker back from a restart is used within 2 s, not 10.
+              retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 2000 },
               logCreator: kafkaLogCreator,
             }),
         },

@@ -10,4 +10,10 @@ export interface KafkaOptions {
   topics: TopicSpec[];
   /** Where consumers put records they cannot process, and under which source name. */
   deadLetter: { topic: string; source: 'ingestor' | 'response-centre' };
+  /**
+   * How long the group waits for a silent consumer before handing its partitions to another
+   * (or to its own restarted process). A crashed instance delays its partitions' alarms by up
+   * to this long, so keep it short; the broker's minimum is 6 s by default.
+   */
+  sessionTimeoutMs: number;
 }

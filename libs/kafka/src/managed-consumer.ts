@@ -44,13 +44,13 @@ export class ManagedConsumer {
     private readonly deadLetters: DeadLetterWriter,
   ) {
     this.logger = new Logger(`ManagedConsumer:${options.groupId}`);
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
       heartbeatInterval: Math.floor(sessionTimeout / 10),
       allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 2000 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.currentState = 'running'));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { ArrayNotEmpty, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -18,6 +18,12 @@ export class CommonSettings {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CLIENT_ID: string;
+
+  /** A crashed consumer's partitions wait this long (ms) before another instance takes them. */
+  @IsInt()
+  @Min(6000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS: number = 10_000;
 
   @IsInt()
   @Min(0)
@@ -38,4 +44,9 @@ export class CommonSettings {
   @IsInt()
   @Min(1000)
   SHUTDOWN_TIMEOUT_MS: number = 20_000;
+
+  /** Fault tests only: "<point>:<n>" SIGKILLs the process the n-th time it passes <point>. */
+  @IsOptional()
+  @Matches(/^[a-z][a-z.-]*:[1-9][0-9]{0,5}$/, { message: 'CRASH_POINT must look like "intake.after-commit:3"' })
+  CRASH_POINT?: string;
 }

@@ -4,3 +4,4 @@ export * from './commands';
 export * from './kafka-broker';
 export * from './postgres';
 export * from './mqtt-broker';
+export * from './mosquitto-instance';

@@ -57,7 +57,7 @@ export async function ensureMqttBroker(opts: MqttOptions = {}): Promise<RunningM
 }
 
 /** True when an MQTT CONNECT gets a CONNACK (a bare open TCP port is not enough). */
-async function answersMqtt(url: string, attempts = 1): Promise<boolean> {
+export async function answersMqtt(url: string, attempts = 1): Promise<boolean> {
   for (let i = 0; i < attempts; i++) {
     try {
       const client = await connectAsync(url, { connectTimeout: 1500, reconnectPeriod: 0, clean: true }, false);

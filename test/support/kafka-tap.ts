@@ -9,6 +9,7 @@ export interface TappedRecord {
   raw: string;
   headers: Record<string, string>;
   partition: number;
+  offset: string;
 }
 
 /** Reads a topic from the beginning in a consumer group of its own, to assert what is on it. */
@@ -17,8 +18,8 @@ export class KafkaTap {
 
   private constructor(private readonly consumer: Consumer) {}
 
-  static async open(topic: string): Promise<KafkaTap> {
-    const kafka = new Kafka({ clientId: uniqueName('tap'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+  static async open(topic: string, brokers = testInfra().kafkaBrokers): Promise<KafkaTap> {
+    const kafka = new Kafka({ clientId: uniqueName('tap'), brokers: [brokers], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: uniqueName('tap') });
     const tap = new KafkaTap(consumer);
     await consumer.connect();
@@ -31,6 +32,7 @@ export class KafkaTap {
           raw: message.value?.toString('utf8') ?? '',
           headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
           partition,
+          offset: message.offset,
         });
       },
     });

@@ -16,6 +16,7 @@ const TRANSIENT_MESSAGES = [
   /connection error/i,
   /not queryable/i,
   /database system is (starting up|shutting down)/i,
+  /is not currently accepting connections/i,
 ];
 
 function isTransient(error: unknown): boolean {

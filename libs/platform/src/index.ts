@@ -9,3 +9,4 @@ export * from './time/clock';
 export * from './time/clock.module';
 export * from './metrics/metrics';
 export * from './time/with-timeout';
+export * from './faults/crash-point';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, InjectMetric } from '@welfare/platform';
+import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
 import { Counter } from 'prom-client';
 import {
   DeadLetterRecord,
@@ -50,6 +50,8 @@ export class DeviceMessageIngestService {
       { key: record.deviceId, value: encodeRecord(record), headers: { type: record.event.type, eventId: record.event.id } },
     ]);
     this.accepted.inc({ type: record.event.type });
+    // Kafka has the event, the device's broker has no PUBACK yet: it comes again.
+    crashPoint('ingest.after-kafka-ack');
     return { accepted: true, deviceId: record.deviceId, eventId: record.event.id };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Clock, InjectMetric } from '@welfare/platform';
+import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
@@ -42,6 +42,8 @@ export class DeviceEventIntakeService {
 
   async intake(record: DeviceEventRecord): Promise<IntakeResult> {
     const result = await this.dataSource.transaction((manager) => this.store(manager, record));
+    // Stored, offset not yet committed: the record comes again and must change nothing.
+    crashPoint('intake.after-commit');
     this.stored.inc({ type: record.event.type, outcome: result.outcome });
     if (result.outcome === 'alarm_opened') {
       this.logger.log({ alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type }, 'alarm opened');

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { CommonSettings } from '../config/common-settings';
 import { HttpErrorFilter } from '../errors/http-exception.filter';
+import { armCrashPoint } from '../faults/crash-point';
 import { refuseDeepJson } from './json-depth.middleware';
 
 export interface HttpAppOptions {
@@ -23,6 +24,7 @@ const JSON_BODY_LIMIT = '64kb';
 
 /** Creates a Nest HTTP app configured the same way for every service. */
 export async function createHttpApp(options: HttpAppOptions): Promise<INestApplication> {
+  armCrashPoint(options.settings.CRASH_POINT);
   const app = await NestFactory.create<NestExpressApplication>(options.module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(PinoLogger));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });

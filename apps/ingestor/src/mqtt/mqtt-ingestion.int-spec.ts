@@ -88,6 +88,17 @@ describe('ingestor: MQTT to Kafka', () => {
     } finally {
       await restarted.close();
     }
+
+    // They were acknowledged too (they arrive before mqtt.js reports the connection): the
+    // broker does not deliver them again to the next session.
+    const again = await startIngestor({ MQTT_CLIENT_ID: clientId });
+    try {
+      await device.publish(contractEvent('heartbeat', 'offline-marker'));
+      await eventually(() => expect(onKafka('offline-marker')).toHaveLength(1));
+      for (const id of ['offline-1', 'offline-2', 'offline-3']) expect(onKafka(id)).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
   });
 
   it('publishes device commands from Kafka to the device, and dead-letters a command it cannot read', async () => {

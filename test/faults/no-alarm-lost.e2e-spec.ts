@@ -164,6 +164,17 @@ describe('no alarm lost, none duplicated, under faults', () => {
     expect(await responseCentre.metric('device_events_stored_total', 'outcome="duplicate"')).toBeGreaterThanOrEqual(1);
   });
 
+  it('loses nothing when the response centre is frozen past its Kafka session and thawed', async () => {
+    await underLoad('centre-frozen', async () => {
+      responseCentre.freeze();
+      await sleep(12_000); // past KAFKA_SESSION_TIMEOUT_MS (10 s): the group drops it
+      const restoredAt = Date.now();
+      responseCentre.thaw();
+      return restoredAt;
+    });
+    await expectReady(responseCentre);
+  });
+
   it('loses nothing when the Kafka broker is killed and comes back', async () => {
     await underLoad('kafka-kill', async () => {
       await kafka.kill('SIGKILL');

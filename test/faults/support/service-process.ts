@@ -65,6 +65,15 @@ export class ServiceProcess {
     await this.signal('SIGKILL');
   }
 
+  /** SIGSTOP / SIGCONT: a process frozen (long GC pause, overloaded host) and thawed. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGTERM: the graceful shutdown an orchestrator asks for. */
   async stop(): Promise<void> {
     await this.signal('SIGTERM');

@@ -1,0 +1,25 @@
+/**
+ * The first half of the alarm path, read back from the database after a phase: device publish
+ * -> alarm row written, from `alarms.opened_at` (stamped by the response centre inside the
+ * storing transaction, on this machine's clock). The rest of the end-to-end time is the push
+ * back to the device (outbox -> Kafka -> ingestor -> MQTT).
+ */
+import { Client } from 'pg';
+import { LatencyHistogram, LatencySummary } from './latency-histogram';
+
+export async function alarmStoredLatency(databaseUrl: string, sentAt: Map<string, number>): Promise<LatencySummary> {
+  const histogram = new LatencyHistogram();
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ trigger_event_id: string; opened_at: Date }>(
+      'SELECT trigger_event_id, opened_at FROM alarms WHERE trigger_event_id = ANY($1::text[])',
+      [[...sentAt.keys()]],
+    );
+    for (const row of rows) histogram.record(row.opened_at.getTime() - sentAt.get(row.trigger_event_id)!);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return histogram.summary();
+}

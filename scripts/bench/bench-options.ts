@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_MIX, MixEntry, parseMix } from './event-mix';
+
+export interface BenchOptions {
+  /** Events/s offered in the fixed-rate phase (the latency target is set at 1,000/s). */
+  rate: number;
+  /** Length of the fixed-rate phase, after a warm-up at the same rate. */
+  seconds: number;
+  warmupSeconds: number;
+  /** Length of the saturation phase (as fast as the pipeline takes events). */
+  saturationSeconds: number;
+  /** Saturation: events kept in flight (published, not yet on Kafka). */
+  window: number;
+  devices: number;
+  mix: MixEntry[];
+  /** Length of the bare MQTT publish-subscribe loop. */
+  mqttLoopSeconds: number;
+  /** Records Kafka's producer performance tool sends. */
+  kafkaRecords: number;
+  /** Results file, one row per run; empty to skip. */
+  csv: string;
+  /** Use this MQTT broker instead of starting a private Mosquitto. */
+  mqttUrl: string | undefined;
+  /** Use the machine's MQTT broker (as npm start finds it) instead of a private Mosquitto. */
+  sharedBroker: boolean;
+  /** Keep the work dir (Kafka data, service logs) after the run. */
+  keep: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+  --rate N                events/s in the fixed-rate phase (default 1000)
+  --seconds N             fixed-rate phase length, s (default 20)
+  --warmup N              warm-up before it, as fast as the pipeline goes, then drained, s (default 10)
+  --saturation-seconds N  saturation phase length, s (default 15; 0 skips it)
+  --window N              saturation: events in flight, published but not yet on Kafka (default 400)
+  --devices N             simulated devices, one MQTT connection each (default 200)
+  --mix LIST              event mix, type=weight,... (default ${DEFAULT_MIX})
+  --mqtt-loop-seconds N   bare MQTT publish-subscribe loop length, s (default 5)
+  --kafka-records N       records for Kafka's ProducerPerformance (default 500000)
+  --csv PATH              results file, a row appended per run (default bench/results.csv; '' skips)
+  --mqtt-url URL          MQTT broker to use (default: a private Mosquitto with docker/mosquitto.conf settings)
+  --shared-broker         use the machine's MQTT broker, as npm start finds it (other clients' traffic mixes in)
+  --keep                  keep the work dir (Kafka data, service logs)
+`;
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rate: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '10' },
+      'saturation-seconds': { type: 'string', default: '15' },
+      window: { type: 'string', default: '400' },
+      devices: { type: 'string', default: '200' },
+      mix: { type: 'string', default: DEFAULT_MIX },
+      'mqtt-loop-seconds': { type: 'string', default: '5' },
+      'kafka-records': { type: 'string', default: '500000' },
+      csv: { type: 'string', default: 'bench/results.csv' },
+      'mqtt-url': { type: 'string' },
+      'shared-broker': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  return {
+    rate: positive('rate', values.rate!),
+    seconds: positive('seconds', values.seconds!),
+    warmupSeconds: atLeastZero('warmup', values.warmup!),
+    saturationSeconds: atLeastZero('saturation-seconds', values['saturation-seconds']!),
+    window: positive('window', values.window!),
+    devices: positive('devices', values.devices!),
+    mix: parseMix(values.mix!),
+    mqttLoopSeconds: positive('mqtt-loop-seconds', values['mqtt-loop-seconds']!),
+    kafkaRecords: positive('kafka-records', values['kafka-records']!),
+    csv: values.csv!,
+    mqttUrl: values['mqtt-url'],
+    sharedBroker: values['shared-broker']!,
+    keep: values.keep!,
+  };
+}
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got "${text}"\n${USAGE}`);
+  return value;
+}
+
+function atLeastZero(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number >= 0, got "${text}"\n${USAGE}`);
+  return value;
+}

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: the backbone under load from simulated devices over MQTT, next to the
+ * physical limits of this machine (Kafka's own producer tool, a bare MQTT loop).
+ *
+ * 1. a fresh Kafka, a fresh database, a private Mosquitto;
+ * 2. the limits, measured first, while nothing else runs;
+ * 3. both services from dist/, 200 devices, one alarm round trip to prove the chain works;
+ * 4. a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end latency;
+ * 5. a saturation phase: the sustained maximum ingest rate;
+ * 6. a summary on stdout, a row in bench/results.csv, everything stopped.
+ *
+ * Progress and log lines go to stderr, the summary to stdout.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { repoRoot } from '@welfare/infra';
+import { BenchOptions, parseBenchOptions } from './bench-options';
+import { BenchResult } from './bench-result';
+import { Infrastructure, Services, startInfrastructure, startServices } from './bench-stack';
+import { Cleanup } from './cleanup';
+import { DeviceFleet } from './device-fleet';
+import { EventLedger } from './event-ledger';
+import { RecordSizes, recordSizes } from './event-mix';
+import { KafkaEventTap } from './kafka-event-tap';
+import { measureKafkaProducerLimit } from './kafka-producer-limit';
+import { measureSequentialSends } from './kafkajs-sequential-limit';
+import { LoadGenerator } from './load-generator';
+import { measureMqttLoopLimit } from './mqtt-loop-limit';
+import { PostgresBackends } from './postgres-backends';
+import { checkRoundTrip, Run, runFixedRatePhase, runSaturationPhase } from './phases';
+import { ProcessMonitor } from './process-monitor';
+import { log, Progress } from './progress';
+import { formatReport } from './report';
+import { appendResult, toRow } from './results-csv';
+import { scrapeCounter } from './service-process';
+
+const SEQUENTIAL_SENDS_SECONDS = 3;
+
+async function main(): Promise<void> {
+  const options = parsedOptions();
+  const cleanup = new Cleanup(log);
+  cleanup.exitOnSignals();
+  let failed = false;
+  try {
+    const result = await runBench(options, cleanup, () => failed || options.keep);
+    await cleanup.runAll();
+    process.stdout.write(`\n${formatReport(result)}\n`);
+    if (options.csv) process.stdout.write(`${await appendResult(csvPath(options.csv), toRow(result))}\n`);
+  } catch (error) {
+    failed = true;
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup.runAll();
+    process.exitCode = 1;
+  }
+}
+
+function parsedOptions(): BenchOptions {
+  try {
+    return parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+}
+
+async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: () => boolean): Promise<BenchResult> {
+  const tag = randomBytes(4).toString('hex');
+  const startedAt = new Date();
+  const loadAverage = loadavg()[0];
+  const sizes = recordSizes(options.mix, deviceId(tag, 0), `${tag}.${options.rate * options.seconds}`);
+  const infra = await startInfrastructure(tag, options, keepWorkDir, cleanup, log);
+
+  // The limits first, while nothing else of ours runs on the machine.
+  const { kafkaLimit, sequentialSends, mqttLimit } = await measureLimits(options, sizes, infra, tag);
+
+  const services = await startServices(infra, tag, cleanup, log);
+  const run = await prepareRun(options, tag, infra, services, cleanup);
+  await checkRoundTrip(run);
+  const fixedRate = await runFixedRatePhase(run);
+  const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
+  run.progress.stop();
+  return {
+    startedAt,
+    commit: gitCommit(),
+    loadAverage,
+    options,
+    sizes,
+    mqttBroker: `${infra.mqttUrl} (${infra.mqttKind})`,
+    database: infra.embeddedDatabase ? 'embedded PGlite' : 'PostgreSQL (fresh database)',
+    kafkaLimit,
+    mqttLimit,
+    sequentialSends,
+    fixedRate,
+    saturation,
+    publishErrors: run.load.publishErrors,
+  };
+}
+
+async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: Infrastructure, tag: string) {
+  log(`Kafka ProducerPerformance: ${options.kafkaRecords} records of ${sizes.kafkaRecordBytes} B, acks=all, unthrottled`);
+  const kafkaLimit = await measureKafkaProducerLimit(infra.kafka.brokers, sizes.kafkaRecordBytes, options.kafkaRecords);
+  log(`  ${Math.round(kafkaLimit.recordsPerSec)} records/s`);
+  log(`kafkajs, one ${sizes.kafkaRecordBytes} B record per awaited send (the ingestor's hand-over), ${SEQUENTIAL_SENDS_SECONDS} s`);
+  const sequentialSends = await measureSequentialSends(infra.kafka.brokers, sizes.kafkaRecordBytes, SEQUENTIAL_SENDS_SECONDS);
+  log(`  ${Math.round(sequentialSends.sendsPerSec)} sends/s`);
+  log(`bare MQTT loop: ${sizes.mqttPayloadBytes} B payloads, QoS 1, ${options.mqttLoopSeconds} s`);
+  const mqttLimit = await measureMqttLoopLimit(infra.mqttUrl, `bench/${tag}/loop`, sizes.mqttPayloadBytes, options.mqttLoopSeconds, options.window);
+  log(`  ${Math.round(mqttLimit.messagesPerSec)} messages/s`);
+  return { kafkaLimit, sequentialSends, mqttLimit };
+}
+
+/** Process monitor, Kafka tap and device fleet, each registered for cleanup. */
+async function prepareRun(options: BenchOptions, tag: string, infra: Infrastructure, services: Services, cleanup: Cleanup): Promise<Run> {
+  const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
+  const single = (pid: number) => () => [pid];
+  const monitor = new ProcessMonitor([
+    { name: 'ingestor', pids: single(services.ingestor.pid) },
+    { name: 'response-centre', pids: single(services.responseCentre.pid) },
+    ...(backends ? [{ name: 'postgres (its backends)', pids: () => backends.pids(), reportRss: false }] : []),
+    { name: 'kafka', pids: single(infra.kafka.pid) },
+    ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
+    { name: 'benchmark (devices, Kafka tap)', pids: single(process.pid) },
+  ]);
+  monitor.start();
+  cleanup.add('stop process monitor', async () => monitor.stop());
+
+  const ledger = new EventLedger();
+  const onArrival = (eventId: string, at: number): void => ledger.seenOnKafka(eventId, at);
+  const tap = await KafkaEventTap.open(infra.kafka.brokers, `bench-tap-${tag}`, onArrival, () => ledger.batchDone());
+  cleanup.add('close Kafka tap', () => tap.close());
+
+  log(`connecting ${options.devices} devices`);
+  const ids = Array.from({ length: options.devices }, (_, i) => deviceId(tag, i));
+  const fleet = await DeviceFleet.connect(infra.mqttUrl, ids, (command, at) => {
+    if (command.type === 'alarm.received' && typeof command.ref === 'string') ledger.alarmConfirmed(command.ref, at);
+  });
+  cleanup.add('disconnect devices', () => fleet.close());
+
+  const progress = new Progress();
+  cleanup.add('stop progress display', async () => progress.stop());
+  const stored = (): Promise<number | null> =>
+    scrapeCounter(services.responseCentre, 'device_events_stored_total', (labels) => !labels.includes('outcome="duplicate"')).catch(() => null);
+  const load = new LoadGenerator(fleet, ledger, options.mix, tag);
+  return { options, ledger, load, monitor, backends, progress, stored, databaseUrl: infra.databaseUrl };
+}
+
+function deviceId(tag: string, index: number): string {
+  return `bench-${tag}-${String(index).padStart(4, '0')}`;
+}
+
+function csvPath(path: string): string {
+  return isAbsolute(path) ? path : join(repoRoot(), path);
+}
+
+/** Short commit, marked -dirty when tracked files changed; "unknown" outside git. */
+function gitCommit(): string {
+  try {
+    const cwd = repoRoot();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+void main();

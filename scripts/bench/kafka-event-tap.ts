@@ -1,0 +1,56 @@
+/**
+ * Reads device-events.v1 in a consumer group of its own and reports each record's event id
+ * with the time it became visible here: the "on Kafka" end of the ingest latency.
+ */
+import { performance } from 'node:perf_hooks';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { KafkaTopics } from '@welfare/contracts';
+import { withTimeout } from '@welfare/platform/time/with-timeout';
+
+export type ArrivalListener = (eventId: string, arrivedAt: number) => void;
+
+const JOIN_TIMEOUT_MS = 60_000;
+
+export class KafkaEventTap {
+  private constructor(private readonly consumer: Consumer) {}
+
+  /** Resolves once the consumer has joined its group, so no record published after it is missed. */
+  static async open(brokers: string, groupId: string, onArrival: ArrivalListener, onBatchDone: () => void): Promise<KafkaEventTap> {
+    const kafka = new Kafka({ clientId: groupId, brokers: [brokers], logLevel: logLevel.NOTHING });
+    // A short max wait: an idle fetch must not delay the first record after a pause.
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const tap = new KafkaEventTap(consumer);
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic: KafkaTopics.deviceEvents, fromBeginning: true });
+    await consumer.run({
+      // Nothing to resume from: committing offsets would only add load on the broker under test.
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const arrivedAt = performance.now();
+        for (const message of batch.messages) {
+          const eventId = eventIdOf(message.value);
+          if (eventId) onArrival(eventId, arrivedAt);
+        }
+        onBatchDone();
+      },
+    });
+    await withTimeout(joined, JOIN_TIMEOUT_MS, 'the benchmark consumer did not join its group');
+    return tap;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+/** The event id inside a DeviceEventRecord (`{v, deviceId, receivedAt, event}`). */
+function eventIdOf(value: Buffer | null): string | null {
+  if (!value) return null;
+  try {
+    const record = JSON.parse(value.toString('utf8')) as { event?: { id?: unknown } };
+    return typeof record.event?.id === 'string' ? record.event.id : null;
+  } catch {
+    return null;
+  }
+}

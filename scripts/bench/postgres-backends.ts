@@ -1,0 +1,32 @@
+/**
+ * The PostgreSQL server processes serving one database (the response centre's pool), so their
+ * CPU shows up next to the services': a response centre that waits is often waiting on them.
+ */
+import { Client } from 'pg';
+
+export class PostgresBackends {
+  private current: number[] = [];
+
+  constructor(private readonly databaseUrl: string) {}
+
+  /** The pids as of the last refresh (the monitor reads them synchronously). */
+  pids(): number[] {
+    return this.current;
+  }
+
+  /** Re-reads the backends of the database; keeps the old list when the server does not answer. */
+  async refresh(): Promise<void> {
+    const database = decodeURIComponent(new URL(this.databaseUrl).pathname.slice(1));
+    const client = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 3000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      this.current = rows.map((row) => row.pid);
+    } catch {
+      // keep what we had
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}

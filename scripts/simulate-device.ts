@@ -3,7 +3,10 @@
  * v1 over MQTT. Publishes one event at QoS 1 and prints the commands the backend sends back
  * (alarm.received, then alarm.acknowledged when an operator takes the alarm).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoRoot } from '@welfare/infra';
 import { connectAsync } from 'mqtt';
 import { DEVICE_EVENT_TYPES, DeviceEventType, deviceCommandsTopic, deviceEventsTopic } from '@welfare/contracts';
 
@@ -17,13 +20,22 @@ const EXAMPLE_FIELDS: Partial<Record<DeviceEventType, Record<string, unknown>>> 
   'battery.low': { battery: 8 },
 };
 
+/** The broker of a running `npm start`, which writes its URL to the data directory. */
+function runningStackBroker(): string | undefined {
+  try {
+    return readFileSync(join(process.env.WELFARE_DATA_DIR ?? join(repoRoot(), '.data'), 'mqtt-url'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 const { values } = parseArgs({
   options: {
     device: { type: 'string', default: 'demo-1' },
     type: { type: 'string', default: 'alarm.button' },
     id: { type: 'string' },
     ref: { type: 'string' },
-    'mqtt-url': { type: 'string', default: process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883' },
+    'mqtt-url': { type: 'string', default: process.env.MQTT_URL ?? runningStackBroker() ?? 'mqtt://127.0.0.1:1883' },
     username: { type: 'string' },
     password: { type: 'string' },
     wait: { type: 'string', default: '60' },

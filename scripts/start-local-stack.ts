@@ -5,9 +5,9 @@
  * both services as child processes, restarts one that dies, and stops everything on Ctrl-C.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatabase, ensureMqttBroker, ensurePostgres, isPortFree, repoRoot, startKafka } from '@welfare/infra';
+import { ensureDatabase, ensurePostgres, isPortFree, repoRoot, startKafka, startOwnMqttBroker } from '@welfare/infra';
 
 interface Infra {
   kafkaBrokers: string;
@@ -34,7 +34,7 @@ async function startInfra(dataDir: string): Promise<Infra> {
   const postgres = process.env.DATABASE_URL ? null : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
   if (postgres) stops.push(postgres.stop);
   const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
-  const mqtt = process.env.MQTT_URL ? null : await ensureMqttBroker({ log });
+  const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log });
   if (mqtt) stops.push(mqtt.stop);
   return { kafkaBrokers, databaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl: process.env.MQTT_URL ?? mqtt!.url, stops };
 }
@@ -112,6 +112,8 @@ async function main(): Promise<void> {
   const dataDir = process.env.WELFARE_DATA_DIR ?? join(root, '.data');
   mkdirSync(dataDir, { recursive: true });
   const infra = await startInfra(dataDir);
+  // `npm run simulate` finds the broker here when the stack had to take another port.
+  writeFileSync(join(dataDir, 'mqtt-url'), infra.mqttUrl);
   const services: Service[] = [
     { name: 'response-centre', entry: join(root, 'dist/apps/response-centre/src/main.js'), port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000), child: null, restarts: 0 },
     { name: 'ingestor', entry: join(root, 'dist/apps/ingestor/src/main.js'), port: Number(process.env.INGESTOR_PORT ?? 3001), child: null, restarts: 0 },
@@ -134,7 +136,7 @@ function printWelcome(infra: Infra, [centre, ingestor]: Service[]): void {
   log('');
   log('Press the alarm button of a simulated device, in another terminal:');
   log(`  npm run simulate -- --device demo-1 --type alarm.button --mqtt-url ${infra.mqttUrl}`);
-  log(`  curl http://127.0.0.1:${centre.port}/api/alarms`);
+  log(`  curl -H 'x-operator-id: operator-1' http://127.0.0.1:${centre.port}/api/alarms`);
   log('Ctrl-C stops everything.');
 }
 

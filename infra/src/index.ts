@@ -5,3 +5,4 @@ export * from './kafka-broker';
 export * from './postgres';
 export * from './mqtt-broker';
 export * from './mosquitto-instance';
+export * from './mqtt-probe';

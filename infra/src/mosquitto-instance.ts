@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hasCommand } from './commands';
 import { freePort } from './free-port';
-import { answersMqtt } from './mqtt-broker';
+import { answersMqtt } from './mqtt-probe';
 
 export interface MosquittoOptions {
   /** Config, persistence file and log live here; reuse it to keep sessions and queued messages. */
@@ -61,6 +61,7 @@ function mosquittoConf(dataDir: string, port: number): string {
     'autosave_interval 1',
     'max_queued_messages 100000',
     'max_inflight_messages 100',
+    'set_tcp_nodelay true',
     'log_dest stdout',
     'log_type error',
     'log_type warning',

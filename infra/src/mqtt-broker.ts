@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { repoRoot } from './repo-root';
 import { existsSync, mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { connectAsync } from 'mqtt';
 import { hasCommand, runCommand } from './commands';
 import { freePort, isPortFree } from './free-port';
 import { CHILD_PROLOGUE, startNodeChild } from './node-child';
+import { answersMqtt } from './mqtt-probe';
+import { startMosquittoInstance } from './mosquitto-instance';
 
 /** Resolves a package's path for the child process, which loads it itself. */
 const resolvePackage = (name: string): string => createRequire(join(repoRoot(), 'package.json')).resolve(name);
 
-export type MqttKind = 'local-service' | 'embedded-aedes';
+export type MqttKind = 'local-service' | 'own-mosquitto' | 'embedded-aedes';
 
 export interface MqttOptions {
   log?: (msg: string) => void;
@@ -56,18 +57,23 @@ export async function ensureMqttBroker(opts: MqttOptions = {}): Promise<RunningM
   return { url: embedded.url, kind: 'embedded-aedes', stop: embedded.stop };
 }
 
-/** True when an MQTT CONNECT gets a CONNACK (a bare open TCP port is not enough). */
-export async function answersMqtt(url: string, attempts = 1): Promise<boolean> {
-  for (let i = 0; i < attempts; i++) {
-    try {
-      const client = await connectAsync(url, { connectTimeout: 1500, reconnectPeriod: 0, clean: true }, false);
-      await client.endAsync(true);
-      return true;
-    } catch {
-      if (i < attempts - 1) await new Promise((r) => setTimeout(r, 300));
-    }
+/**
+ * The project's own broker: a Mosquitto with the project's settings when it is installed
+ * (persistence, and a queue deep enough to hold an ingestor's backlog: the machine's Mosquitto
+ * keeps Mosquitto's default of 1,000 queued messages per client and drops QoS 1 messages past
+ * it), else embedded aedes. On `port` when it is free, else on a free one.
+ */
+export async function startOwnMqttBroker(opts: { dataDir: string; port?: number; log?: (msg: string) => void }): Promise<RunningMqtt> {
+  const log = opts.log ?? (() => undefined);
+  const port = opts.port !== undefined && (await isPortFree(opts.port)) ? opts.port : undefined;
+  if (hasCommand('mosquitto')) {
+    const broker = await startMosquittoInstance({ dataDir: opts.dataDir, port });
+    log(`mqtt: the project's mosquitto on ${broker.url} (data: ${broker.dataDir})`);
+    return { url: broker.url, kind: 'own-mosquitto', stop: broker.stop };
   }
-  return false;
+  const embedded = await startEmbeddedAedes(port);
+  log(`mqtt: mosquitto is not installed; embedded aedes broker on ${embedded.url}`);
+  return { url: embedded.url, kind: 'embedded-aedes', stop: embedded.stop };
 }
 
 /** `mosquitto -d` with the machine's config; false when it is not installed or does not start. */

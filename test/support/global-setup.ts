@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaTopicPartitions } from '../../libs/contracts/src/topics';
-import { ensureMqttBroker, ensurePostgres, startKafka } from '../../infra/src/index';
+import { ensurePostgres, startKafka, startOwnMqttBroker } from '../../infra/src/index';
 import { TEST_INFRA_ENV, TestInfra } from './test-infra';
 import { setRunningInfra } from './running-infra';
 
@@ -16,7 +16,8 @@ export default async function globalSetup(): Promise<void> {
   const log = (message: string) => process.stdout.write(`[test infra] ${message}\n`);
   const scratch = await mkdtemp(join(tmpdir(), 'welfare-test-'));
   const [mqtt, postgres, kafka] = await Promise.all([
-    ensureMqttBroker({ log }),
+    // A broker of the run's own: tests' persistent sessions do not pile up on the machine's.
+    startOwnMqttBroker({ dataDir: join(scratch, 'mosquitto'), log }),
     ensurePostgres({ embeddedDataDir: join(scratch, 'pglite'), log }),
     startKafka({ dataDir: join(scratch, 'kafka') }),
   ]);

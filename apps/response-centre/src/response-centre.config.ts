@@ -28,6 +28,16 @@ export class ResponseCentreConfig extends CommonSettings {
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'response-centre';
 
+  /**
+   * Kafka partitions taken in at the same time, each in its own transaction (one device's
+   * events stay in order: a device always maps to one partition). Leave connections in
+   * DATABASE_POOL_SIZE for the API and the outbox.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INTAKE_CONCURRENCY: number = 6;
+
   /** How often the outbox is swept for commands not yet sent (a commit also wakes it at once). */
   @IsInt()
   @Min(10)

@@ -14,6 +14,11 @@ export interface ManagedConsumerOptions {
   /** Attempts for other errors before the record is dead-lettered. */
   maxAttempts?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Partitions processed at the same time (default 1). Order holds within a partition, and one
+   * key (device) always maps to one partition, so each device's events stay in order.
+   */
+  partitionsConsumedConcurrently?: number;
   onRetry?: (error: unknown, attempt: number, transient: boolean) => void;
 }
 
@@ -71,7 +76,11 @@ export class ManagedConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 1, eachMessage: (payload) => this.process(payload) });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachMessage: (payload) => this.process(payload),
+    });
   }
 
   /** Stops fetching, lets the record in hand finish, commits what was processed, leaves the group. */

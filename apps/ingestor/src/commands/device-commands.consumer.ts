@@ -1,12 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectMetric, withTimeout } from '@welfare/platform';
+import { InjectMetric } from '@welfare/platform';
 import { Counter } from 'prom-client';
 import { decodeDeviceCommandRecord, deviceCommandsTopic, KafkaTopics } from '@welfare/contracts';
 import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
 import { IngestorConfig } from '../ingestor.config';
-import { MqttConnectionService } from '../mqtt/mqtt-connection.service';
-
-const PUBLISH_TIMEOUT_MS = 15_000;
+import { MqttCommandPublisher } from './mqtt-command-publisher.service';
 
 /**
  * Publishes each device command to `devices/{id}/commands` at QoS 1. The Kafka offset moves
@@ -19,7 +17,7 @@ export class DeviceCommandsConsumer implements OnApplicationBootstrap, BeforeApp
 
   constructor(
     private readonly consumers: KafkaConsumersService,
-    private readonly mqtt: MqttConnectionService,
+    private readonly mqtt: MqttCommandPublisher,
     private readonly config: IngestorConfig,
     @InjectMetric('device_commands_published_total') private readonly published: Counter<'type'>,
   ) {}
@@ -42,9 +40,7 @@ export class DeviceCommandsConsumer implements OnApplicationBootstrap, BeforeApp
   private async publish(record: ConsumedRecord): Promise<void> {
     const decoded = decodeDeviceCommandRecord(record.message.value);
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
-    const client = this.mqtt.mqttClient;
-    const publishing = client.publishAsync(deviceCommandsTopic(decoded.deviceId), JSON.stringify(decoded.command), { qos: 1 });
-    await withTimeout(publishing, PUBLISH_TIMEOUT_MS, `MQTT broker did not acknowledge within ${PUBLISH_TIMEOUT_MS} ms`);
+    await this.mqtt.publish(deviceCommandsTopic(decoded.deviceId), JSON.stringify(decoded.command));
     this.published.inc({ type: decoded.command.type });
   }
 }

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CommandsModule } from '../commands/commands.module';
 import { MqttModule } from '../mqtt/mqtt.module';
 import { HealthController } from './health.controller';
 import { MqttHealthIndicator } from './mqtt.health';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false }), MqttModule], controllers: [HealthController], providers: [MqttHealthIndicator] })
+@Module({ imports: [TerminusModule.forRoot({ logger: false }), MqttModule, CommandsModule], controllers: [HealthController], providers: [MqttHealthIndicator] })
 export class HealthModule {}

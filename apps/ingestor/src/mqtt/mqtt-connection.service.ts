@@ -3,6 +3,7 @@ import { connect, DoneCallback, IClientOptions, IPublishPacket, MqttClient } fro
 import { DEVICE_EVENTS_TOPIC_FILTER } from '@welfare/contracts';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
+import { disableNagle } from './disable-nagle';
 
 /**
  * The ingestor's one MQTT connection: a persistent session (fixed client id, clean=false) with
@@ -72,6 +73,7 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private onConnect(sessionPresent: boolean): void {
+    disableNagle(this.mqttClient);
     this.logger.log({ sessionPresent }, 'MQTT connected');
     const filter = this.config.MQTT_SHARED_GROUP ? `$share/${this.config.MQTT_SHARED_GROUP}/${DEVICE_EVENTS_TOPIC_FILTER}` : DEVICE_EVENTS_TOPIC_FILTER;
     this.client?.subscribe(filter, { qos: 1 }, (error) => {

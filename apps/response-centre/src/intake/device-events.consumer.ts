@@ -30,6 +30,7 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, BeforeAppli
       handle: (record) => this.handle(record),
       onDeadLetter: (reason) => this.deadLettered.inc({ reason }),
       isTransient: isTransientDatabaseError,
+      partitionsConsumedConcurrently: this.config.INTAKE_CONCURRENCY,
       onRetry: (_error, _attempt, transient) => this.retried.inc({ transient: String(transient) }),
     });
     await this.consumer.start();

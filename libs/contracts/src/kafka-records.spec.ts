@@ -1,4 +1,5 @@
-import { decodeDeviceCommandRecord, decodeDeviceEventRecord, encodeRecord, rawPayload } from './kafka-records';
+import { createHash } from 'node:crypto';
+import { DEAD_LETTER_PAYLOAD_LIMIT, decodeDeviceCommandRecord, decodeDeviceEventRecord, encodeRecord, rawPayload } from './kafka-records';
 
 const event = { id: 'e1', type: 'alarm.button', time: '2026-11-23T10:00:00Z', extra: 1 };
 
@@ -37,5 +38,13 @@ describe('rawPayload', () => {
     const raw = rawPayload(binary);
     expect(raw.encoding).toBe('base64');
     expect(Buffer.from(raw.data, 'base64')).toEqual(binary);
+  });
+
+  it('keeps only the first 64 KiB of a huge payload, with its size and hash, so the dead letter fits in Kafka', () => {
+    const huge = Buffer.alloc(3 * 1024 * 1024, 'x');
+    const raw = rawPayload(huge);
+    expect(raw).toMatchObject({ encoding: 'utf8', truncatedFrom: huge.byteLength, sha256: createHash('sha256').update(huge).digest('hex') });
+    expect(raw.data).toHaveLength(DEAD_LETTER_PAYLOAD_LIMIT);
+    expect(rawPayload(Buffer.alloc(DEAD_LETTER_PAYLOAD_LIMIT, 'y'))).not.toHaveProperty('truncatedFrom');
   });
 });

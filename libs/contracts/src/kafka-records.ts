@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeviceCommand } from './device-command.types';
 import { DeviceEvent, IDENTIFIER_PATTERN } from './device-event.types';
 import { checkEvent, Rejection } from './device-message.validator';
@@ -33,9 +34,19 @@ export interface DeadLetterRecord {
   deviceId: string | null;
   receivedAt: string;
   origin: DeadLetterOrigin;
-  /** The message exactly as received: UTF-8 text when it was valid UTF-8, else base64. */
-  payload: { encoding: 'utf8' | 'base64'; data: string };
+  /**
+   * The message as received: UTF-8 text when it was valid UTF-8, else base64. A payload over
+   * DEAD_LETTER_PAYLOAD_LIMIT keeps its first bytes only, with its full size and SHA-256.
+   */
+  payload: { encoding: 'utf8' | 'base64'; data: string; truncatedFrom?: number; sha256?: string };
 }
+
+/**
+ * How much of a payload a dead letter keeps. The whole record must fit Kafka's message limit
+ * (1 MB by default): a larger one is refused by Kafka, and the message that caused it would be
+ * retried for ever, holding up every device event behind it.
+ */
+export const DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024;
 
 export function encodeRecord(record: DeviceEventRecord | DeviceCommandRecord | DeadLetterRecord): Buffer {
   return Buffer.from(JSON.stringify(record), 'utf8');
@@ -43,12 +54,14 @@ export function encodeRecord(record: DeviceEventRecord | DeviceCommandRecord | D
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Keeps the raw bytes readable where they are text, lossless where they are not. */
+/** Keeps the raw bytes readable where they are text, lossless where they are not (up to the limit). */
 export function rawPayload(bytes: Uint8Array): DeadLetterRecord['payload'] {
+  const kept = bytes.byteLength > DEAD_LETTER_PAYLOAD_LIMIT ? bytes.subarray(0, DEAD_LETTER_PAYLOAD_LIMIT) : bytes;
+  const truncation = kept === bytes ? {} : { truncatedFrom: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   try {
-    return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
+    return { encoding: 'utf8', data: strictUtf8.decode(kept), ...truncation };
   } catch {
-    return { encoding: 'base64', data: Buffer.from(bytes).toString('base64') };
+    return { encoding: 'base64', data: Buffer.from(kept).toString('base64'), ...truncation };
   }
 }
 

@@ -30,4 +30,13 @@ describe('deviceTimeInstant', () => {
       expect(Number.isNaN(deviceTimeInstant(time).getTime())).toBe(false);
     }
   });
+
+  it('reads the lenient forms the validator lets in: whitespace for T, offsets without colon or minutes', () => {
+    const expected = '2026-11-23T09:00:00.000Z';
+    for (const time of ['2026-11-23 10:00:00+01:00', '2026-11-23\t10:00:00+0100', '2026-11-23\n10:00:00+01', '2026-11-23t09:00:00z']) {
+      expect(validateDeviceMessage('devices/d1/events', Buffer.from(JSON.stringify({ id: 'e1', type: 'alarm.button', time }))).ok).toBe(true);
+      expect(deviceTimeInstant(time).toISOString()).toBe(expected);
+    }
+    expect(deviceTimeInstant('2026-11-23T10:00:00-0530').toISOString()).toBe('2026-11-23T15:30:00.000Z');
+  });
 });

@@ -7,7 +7,10 @@
  * a leap second counts as the last millisecond before it, and instants before year 1 (which
  * PostgreSQL cannot store) are clamped to 0001-01-01. The event keeps its original string.
  */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+// The grammar the contract validator (ajv-formats "date-time") accepts, no stricter: any
+// whitespace for the T, and offsets written +01, +0100 or +01:00. Whatever passes at the door
+// must have an instant here, or the alarm would be stopped inside the system.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt\s](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
 
 export function deviceTimeInstant(time: string): Date {
   const match = RFC3339.exec(time);
@@ -17,7 +20,7 @@ export function deviceTimeInstant(time: string): Date {
   const instant = new Date(0);
   instant.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   instant.setUTCHours(Number(hour), Number(minute), leapSecond ? 59 : Number(second), leapSecond ? 999 : millis(fraction));
-  const offsetMs = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000 : 0;
+  const offsetMs = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0)) * 60_000 : 0;
   const utc = instant.getTime() - offsetMs;
   return new Date(Math.max(utc, firstStorableInstant()));
 }

@@ -416,7 +416,7 @@ describe('response centre HTTP API (alarms)', () => {
     });
 
     // A small body nested deeply would make class-transformer recurse until the stack overflows;
-    // refuseDeepJson stops it first.
+    // refuseHostileJson stops it first.
     it('refuses a deeply nested JSON body under the size limit with 400, not 500', async () => {
       const depth = 30_000;
       const nested = '['.repeat(depth) + ']'.repeat(depth);

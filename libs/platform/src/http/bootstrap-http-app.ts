@@ -6,7 +6,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { CommonSettings } from '../config/common-settings';
 import { HttpErrorFilter } from '../errors/http-exception.filter';
 import { armCrashPoint } from '../faults/crash-point';
-import { refuseDeepJson } from './json-depth.middleware';
+import { refuseHostileJson } from './hostile-json.middleware';
 
 export interface HttpAppOptions {
   module: DynamicModule;
@@ -28,7 +28,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   const app = await NestFactory.create<NestExpressApplication>(options.module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(PinoLogger));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.use(refuseDeepJson());
+  app.use(refuseHostileJson());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpErrorFilter());
   if (options.openApi) publishOpenApi(app, options.openApi);

@@ -1,9 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { connect, DoneCallback, IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { DEVICE_EVENTS_TOPIC_FILTER } from '@welfare/contracts';
+import { withTimeout } from '@welfare/platform';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
 import { disableNagle } from './disable-nagle';
+
+const DISCONNECT_TIMEOUT_MS = 5000;
 
 /**
  * The ingestor's one MQTT connection: a persistent session (fixed client id, clean=false) with
@@ -54,8 +57,24 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
     await this.inFlight;
-    await this.client?.endAsync(false);
+    await this.disconnect();
     this.logger.log('MQTT intake stopped; unacknowledged messages stay with the broker');
+  }
+
+  /**
+   * A clean DISCONNECT waits for the broker's outstanding acknowledgements. One that never comes
+   * (a connection stalled behind a message, a broker gone) must not hold the shutdown up: then
+   * the socket is cut, which loses nothing the broker does not still hold.
+   */
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await withTimeout(client.endAsync(false), DISCONNECT_TIMEOUT_MS, 'MQTT broker did not take the DISCONNECT');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'cutting the MQTT connection');
+      await client.endAsync(true);
+    }
   }
 
   private clientOptions(): IClientOptions {

@@ -11,6 +11,8 @@ export interface MosquittoOptions {
   dataDir: string;
   /** Listener port on 127.0.0.1; a free one when omitted. Pass the old one to restart in place. */
   port?: number;
+  /** In a process group of its own, so a terminal's Ctrl-C does not reach it before its users stop. */
+  detached?: boolean;
 }
 
 export interface RunningMosquitto {
@@ -38,7 +40,7 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
   const confFile = join(dataDir, 'mosquitto.conf');
   await writeFile(confFile, mosquittoConf(dataDir, port));
   const logFd = openSync(join(dataDir, 'mosquitto.log'), 'a');
-  const child = spawn('mosquitto', ['-c', confFile], { stdio: ['ignore', logFd, logFd] });
+  const child = spawn('mosquitto', ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
   closeSync(logFd);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `mqtt://${HOST}:${port}`;
@@ -58,9 +60,9 @@ function mosquittoConf(dataDir: string, port: number): string {
     'user root',
     'persistence true',
     `persistence_location ${dataDir}/`,
-    'autosave_interval 1',
+    // As docker/mosquitto.conf, the production-like broker.
+    'autosave_interval 10',
     'max_queued_messages 100000',
-    'max_inflight_messages 100',
     'set_tcp_nodelay true',
     'log_dest stdout',
     'log_type error',

@@ -1,6 +1,6 @@
 /**
  * What the benchmark runs against: a fresh Kafka (temp dir, free ports), a fresh database, an
- * MQTT broker of its own (see private-mosquitto.ts), and both services from dist/ as child
+ * MQTT broker of its own (startMosquittoInstance, the project's settings), and both services from dist/ as child
  * processes. Every start registers its stop with the cleanup.
  */
 import { existsSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { createDatabase, dropDatabase, ensureMqttBroker, ensurePostgres, freePorts, repoRoot, RunningKafka, startKafka } from '@welfare/infra';
+import { createDatabase, dropDatabase, ensureMqttBroker, ensurePostgres, freePorts, hasCommand, repoRoot, RunningKafka, startKafka, startMosquittoInstance } from '@welfare/infra';
 import { Cleanup } from './cleanup';
-import { startPrivateMosquitto } from './private-mosquitto';
+import { guardAgainstOrphan } from './orphan-guard';
 import { ServiceProcess, startService } from './service-process';
 
 export interface Infrastructure {
@@ -65,11 +65,13 @@ export async function startInfrastructure(tag: string, broker: BrokerChoice, kee
 async function startBroker(choice: BrokerChoice, dataDir: string, cleanup: Cleanup, log: Log): Promise<Broker> {
   if (choice.mqttUrl) return { url: choice.mqttUrl, kind: 'given with --mqtt-url', pid: null };
   if (!choice.sharedBroker) {
-    const mosquitto = await startPrivateMosquitto(dataDir);
-    if (mosquitto) {
-      cleanup.add('stop private mosquitto', mosquitto.stop);
-      log(`mqtt: private mosquitto on ${mosquitto.url} (settings of docker/mosquitto.conf)`);
-      return { url: mosquitto.url, kind: 'private mosquitto, docker/mosquitto.conf settings', pid: mosquitto.pid };
+    if (hasCommand('mosquitto')) {
+      // Own process group: on Ctrl-C the broker must outlive the services, which stop first.
+      const mosquitto = await startMosquittoInstance({ dataDir, detached: true });
+      const unguard = guardAgainstOrphan(mosquitto.pid);
+      cleanup.add('stop private mosquitto', () => mosquitto.stop().finally(unguard));
+      log(`mqtt: private mosquitto on ${mosquitto.url} (the project's settings, as docker/mosquitto.conf)`);
+      return { url: mosquitto.url, kind: "private mosquitto, the project's settings", pid: mosquitto.pid };
     }
     log('mqtt: mosquitto is not installed; falling back to the machine broker');
   }

@@ -111,55 +111,56 @@ describe('no alarm lost, none duplicated, under faults', () => {
     return ids.length - new Set(ids).size;
   };
 
+  /** SIGKILL, 1.5 s down, start again with the same settings; returns when the restart began. */
+  async function killAndRestart(service: ServiceProcess): Promise<number> {
+    await service.kill();
+    await sleep(1500);
+    const restoredAt = Date.now();
+    await service.start();
+    return restoredAt;
+  }
+
+  /**
+   * Stops `service`; `run` then starts it with CRASH_POINT=`point`, waits for it to die there
+   * and starts it plainly again; `exit` tells how the crashed process ended.
+   */
+  async function crashPoint(service: ServiceProcess, point: string): Promise<{ run(): Promise<number>; exit(): ServiceProcess['lastExit'] }> {
+    await service.stop();
+    let crashed: ServiceProcess['lastExit'] = null;
+    return {
+      async run() {
+        await service.start({ CRASH_POINT: point });
+        await service.waitForExit();
+        crashed = service.lastExit;
+        const restoredAt = Date.now();
+        await service.start();
+        return restoredAt;
+      },
+      exit: () => crashed,
+    };
+  }
+
   it('loses nothing when the ingestor is SIGKILLed mid-stream and restarted', async () => {
-    await underLoad('ingestor-kill', async () => {
-      await ingestor.kill();
-      await sleep(1500);
-      const restoredAt = Date.now();
-      await ingestor.start();
-      return restoredAt;
-    });
+    await underLoad('ingestor-kill', () => killAndRestart(ingestor));
   });
 
   it('stores an event once when the ingestor dies after Kafka has it but before the PUBACK', async () => {
-    await ingestor.stop();
-    let crashed: ServiceProcess['lastExit'] = null;
-    await underLoad('ingestor-after-ack', async () => {
-      await ingestor.start({ CRASH_POINT: 'ingest.after-kafka-ack:40' });
-      await ingestor.waitForExit();
-      crashed = ingestor.lastExit;
-      const restoredAt = Date.now();
-      await ingestor.start();
-      return restoredAt;
-    });
-    expect(crashed).toEqual({ code: null, signal: 'SIGKILL' });
+    const crash = await crashPoint(ingestor, 'ingest.after-kafka-ack:40');
+    await underLoad('ingestor-after-ack', crash.run);
+    expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
     // The broker sent the unacknowledged event again, so Kafka has it twice: intake absorbed it.
     expect(redeliveries('ingestor-after-ack')).toBeGreaterThanOrEqual(1);
   });
 
   it('loses nothing when the response centre is SIGKILLed mid-stream and restarted', async () => {
-    await underLoad('centre-kill', async () => {
-      await responseCentre.kill();
-      await sleep(1500);
-      const restoredAt = Date.now();
-      await responseCentre.start();
-      return restoredAt;
-    });
+    await underLoad('centre-kill', () => killAndRestart(responseCentre));
   });
 
   it('stores an alarm once when the response centre dies between its database commit and its offset commit', async () => {
-    await responseCentre.stop();
-    let crashed: ServiceProcess['lastExit'] = null;
-    await underLoad('centre-after-commit', async () => {
-      await responseCentre.start({ CRASH_POINT: 'intake.after-commit:40' });
-      await responseCentre.waitForExit();
-      crashed = responseCentre.lastExit;
-      const restoredAt = Date.now();
-      await responseCentre.start();
-      return restoredAt;
-    });
+    const crash = await crashPoint(responseCentre, 'intake.after-commit:40');
+    await underLoad('centre-after-commit', crash.run);
     // The first process died by its own hand at the crash point, after the 40th commit ...
-    expect(crashed).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
     // ... and its successor was handed that record again, which changed nothing.
     expect(await responseCentre.metric('device_events_stored_total', 'outcome="duplicate"')).toBeGreaterThanOrEqual(1);
   });

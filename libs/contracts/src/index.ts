@@ -5,3 +5,4 @@ export * from './device-command.types';
 export * from './device-message.validator';
 export * from './kafka-records';
 export * from './device-time';
+export * from './registry-records';

@@ -9,6 +9,12 @@ export const KafkaTopics = {
   deviceEventsDeadLetter: 'device-events.dead-letter.v1',
   /** Commands for devices (alarm.received, alarm.acknowledged), keyed by device id. */
   deviceCommands: 'device-commands.v1',
+  /**
+   * The registry's view of every device (state, kind, resident, municipality, centre,
+   * heartbeat interval), keyed by device id and compacted: the latest record per device is
+   * kept for ever, so a consumer reading from the beginning rebuilds its local view.
+   */
+  registryDevices: 'registry.devices.v1',
 } as const;
 
 export type KafkaTopic = (typeof KafkaTopics)[keyof typeof KafkaTopics];
@@ -18,6 +24,15 @@ export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
   [KafkaTopics.deviceEvents]: 6,
   [KafkaTopics.deviceEventsDeadLetter]: 1,
   [KafkaTopics.deviceCommands]: 3,
+  [KafkaTopics.registryDevices]: 3,
+};
+
+/**
+ * Topic settings other than the broker defaults. Compaction keeps the latest record per key
+ * instead of deleting by age; the other topics keep the broker's retention.
+ */
+export const KafkaTopicConfigs: Partial<Record<KafkaTopic, Record<string, string>>> = {
+  [KafkaTopics.registryDevices]: { 'cleanup.policy': 'compact' },
 };
 
 /** MQTT subscription for every device's events (contract section 2). */
@@ -40,6 +55,10 @@ export function deviceIdFromEventsTopic(topic: string): string | null {
 }
 
 /** Every topic with its partition count, for creating missing topics at start-up. */
-export function contractTopicSpecs(): { topic: string; numPartitions: number }[] {
-  return Object.entries(KafkaTopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions }));
+export function contractTopicSpecs(): { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] }[] {
+  return Object.entries(KafkaTopicPartitions).map(([topic, numPartitions]) => {
+    const configs = KafkaTopicConfigs[topic as KafkaTopic];
+    if (!configs) return { topic, numPartitions };
+    return { topic, numPartitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) };
+  });
 }

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 
 /** True when `cmd` is an executable on PATH (or in the sbin dirs a non-login root PATH may lack). */
 export function hasCommand(cmd: string): boolean {
+  return commandPath(cmd) !== null;
+}
+
+/** Where `cmd` is: on PATH, or in an sbin dir a non-login root PATH may lack (spawn it by this path). */
+export function commandPath(cmd: string): string | null {
   const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/local/sbin', '/usr/sbin', '/sbin']);
-  return dirs.some((dir) => dir !== '' && existsSync(join(dir, cmd)));
+  const dir = dirs.find((candidate) => candidate !== '' && existsSync(join(candidate, cmd)));
+  return dir === undefined ? null : join(dir, cmd);
 }
 
 /** Runs a command to completion; rejects with its output on a non-zero exit or after timeoutMs. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hasCommand } from './commands';
+import { commandPath } from './commands';
 import { freePort } from './free-port';
 import { answersMqtt } from './mqtt-probe';
 
@@ -33,14 +33,15 @@ const HOST = '127.0.0.1';
  * tests and benchmarks that restart or kill the broker without touching the machine's service.
  */
 export async function startMosquittoInstance(opts: MosquittoOptions): Promise<RunningMosquitto> {
-  if (!hasCommand('mosquitto')) throw new Error('mosquitto is not installed (Debian package "mosquitto")');
+  const mosquitto = commandPath('mosquitto');
+  if (!mosquitto) throw new Error('mosquitto is not installed (Debian package "mosquitto")');
   const dataDir = resolve(opts.dataDir);
   const port = opts.port ?? (await freePort());
   await mkdir(dataDir, { recursive: true });
   const confFile = join(dataDir, 'mosquitto.conf');
   await writeFile(confFile, mosquittoConf(dataDir, port));
   const logFd = openSync(join(dataDir, 'mosquitto.log'), 'a');
-  const child = spawn('mosquitto', ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
+  const child = spawn(mosquitto, ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
   closeSync(logFd);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `mqtt://${HOST}:${port}`;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from './repo-root';
 import { existsSync, mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { hasCommand, runCommand } from './commands';
+import { commandPath, hasCommand, runCommand } from './commands';
 import { freePort, isPortFree } from './free-port';
 import { CHILD_PROLOGUE, startNodeChild } from './node-child';
 import { answersMqtt } from './mqtt-probe';
@@ -84,7 +84,7 @@ async function startMosquitto(log: (msg: string) => void): Promise<boolean> {
   await ensureMosquittoDir('/run/mosquitto');
   log(`mqtt: starting mosquitto -d -c ${MOSQUITTO_CONF}`);
   try {
-    await runCommand('mosquitto', ['-d', '-c', MOSQUITTO_CONF], 15_000);
+    await runCommand(commandPath('mosquitto')!, ['-d', '-c', MOSQUITTO_CONF], 15_000);
     return true;
   } catch (err) {
     log(`mqtt: mosquitto did not start: ${err instanceof Error ? err.message : String(err)}`);

@@ -7,11 +7,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatabase, ensurePostgres, isPortFree, repoRoot, startKafka, startOwnMqttBroker } from '@welfare/infra';
+import { ensureDatabase, ensurePostgres, isPortFree, repoRoot, RunningPostgres, startKafka, startOwnMqttBroker, startPgliteServer } from '@welfare/infra';
 
 interface Infra {
   kafkaBrokers: string;
   databaseUrl: string;
+  /** The registry's own database (its own PGlite when embedded: one PGlite serves one session). */
+  registryDatabaseUrl: string;
   embeddedDatabase: boolean;
   mqttUrl: string;
   stops: (() => Promise<void>)[];
@@ -23,6 +25,8 @@ interface Service {
   port: number;
   child: ChildProcess | null;
   restarts: number;
+  /** The service's database when it is not the response centre's. */
+  databaseUrl?: string;
 }
 
 const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
@@ -34,9 +38,19 @@ async function startInfra(dataDir: string): Promise<Infra> {
   const postgres = process.env.DATABASE_URL ? null : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
   if (postgres) stops.push(postgres.stop);
   const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
+  const registryDatabaseUrl = await registryDatabase(postgres, dataDir, stops);
   const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log });
   if (mqtt) stops.push(mqtt.stop);
-  return { kafkaBrokers, databaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl: process.env.MQTT_URL ?? mqtt!.url, stops };
+  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl: process.env.MQTT_URL ?? mqtt!.url, stops };
+}
+
+async function registryDatabase(postgres: RunningPostgres | null, dataDir: string, stops: Infra['stops']): Promise<string> {
+  if (process.env.REGISTRY_DATABASE_URL) return process.env.REGISTRY_DATABASE_URL;
+  if (!postgres) throw new Error('DATABASE_URL is set: set REGISTRY_DATABASE_URL (the registry\'s own database) too');
+  if (postgres.kind !== 'embedded-pglite') return ensureDatabase(postgres.url, 'welfare_registry');
+  const pglite = await startPgliteServer(join(dataDir, 'pglite-registry'));
+  stops.push(pglite.stop);
+  return pglite.url;
 }
 
 async function startLocalKafka(dataDir: string, stops: Infra['stops']): Promise<string> {
@@ -53,7 +67,7 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
   return {
     ...process.env,
     KAFKA_BROKERS: infra.kafkaBrokers,
-    DATABASE_URL: infra.databaseUrl,
+    DATABASE_URL: service.databaseUrl ?? infra.databaseUrl,
     MQTT_URL: infra.mqttUrl,
     HTTP_PORT: String(service.port),
     DATABASE_RUN_MIGRATIONS: process.env.DATABASE_RUN_MIGRATIONS ?? 'true',
@@ -117,6 +131,14 @@ async function main(): Promise<void> {
   const services: Service[] = [
     { name: 'response-centre', entry: join(root, 'dist/apps/response-centre/src/main.js'), port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000), child: null, restarts: 0 },
     { name: 'ingestor', entry: join(root, 'dist/apps/ingestor/src/main.js'), port: Number(process.env.INGESTOR_PORT ?? 3001), child: null, restarts: 0 },
+    {
+      name: 'registry',
+      entry: join(root, 'dist/apps/registry/src/main.js'),
+      port: Number(process.env.REGISTRY_PORT ?? 3002),
+      child: null,
+      restarts: 0,
+      databaseUrl: infra.registryDatabaseUrl,
+    },
   ];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll(services, infra).then(() => process.exit(0)));
@@ -126,12 +148,13 @@ async function main(): Promise<void> {
   printWelcome(infra, services);
 }
 
-function printWelcome(infra: Infra, [centre, ingestor]: Service[]): void {
+function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
   log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
   log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
-  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port})`);
+  log(`  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`);
+  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port})`);
   log(`  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`);
   log('');
   log('Press the alarm button of a simulated device, in another terminal:');

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaTopicPartitions } from '../../libs/contracts/src/topics';
+import { contractTopicSpecs } from '../../libs/contracts/src/topics';
 import { ensurePostgres, startKafka, startOwnMqttBroker } from '../../infra/src/index';
 import { TEST_INFRA_ENV, TestInfra } from './test-infra';
 import { setRunningInfra } from './running-infra';
@@ -38,8 +38,7 @@ async function createContractTopics(brokers: string): Promise<void> {
   const admin = new Kafka({ clientId: 'test-setup', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const topics = Object.entries(KafkaTopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions }));
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await admin.createTopics({ topics: contractTopicSpecs(), waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }

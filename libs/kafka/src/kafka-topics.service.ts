@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
+import type { ConfigResourceTypes } from 'kafkajs';
 import { KAFKA_CLIENT, KAFKA_OPTIONS, type KafkaOptions } from './kafka.tokens';
 
 export interface TopicSpec {
@@ -11,6 +12,8 @@ export interface TopicSpec {
 
 /** kafkajs's configSource for a setting made on the topic itself (not a broker default). */
 const DYNAMIC_TOPIC_CONFIG = 1;
+/** ConfigResourceTypes.TOPIC; the enum is not among the names Node's ESM loader finds in kafkajs. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /**
  * Creates the topics a service needs when they are missing. Brokers run with
@@ -53,7 +56,7 @@ export class KafkaTopicsService implements OnModuleInit {
    * AlterConfigs replaces every setting made on the topic, so the ones already there are kept.
    */
   private async applyConfig(admin: Admin, spec: TopicSpec): Promise<void> {
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic }] });
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: spec.topic }] });
     const current = new Map(
       described.resources[0].configEntries
         .filter((entry) => entry.configSource === DYNAMIC_TOPIC_CONFIG)
@@ -63,7 +66,7 @@ export class KafkaTopicsService implements OnModuleInit {
     if (wanted.every((entry) => current.get(entry.name) === entry.value)) return;
     for (const entry of wanted) current.set(entry.name, entry.value);
     const configEntries = [...current].map(([name, value]) => ({ name, value }));
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries }] });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name: spec.topic, configEntries }] });
     this.logger.log(`set ${wanted.map((entry) => `${entry.name}=${entry.value}`).join(', ')} on existing topic ${spec.topic}`);
   }
 }

@@ -1,0 +1,59 @@
+import { Body, Controller, Headers, HttpCode, HttpException, Post, Query, Res, UnsupportedMediaTypeException } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { IsIn } from 'class-validator';
+import type { Response } from 'express';
+import { BulkImportService, IMPORT_MODES } from './bulk-import.service';
+import type { ImportMode, ImportReport } from './bulk-import.service';
+import { IMPORT_COLUMNS } from './import-row';
+
+export const NDJSON = 'application/x-ndjson';
+
+export class ImportQueryDto {
+  @ApiProperty({ enum: IMPORT_MODES, description: 'all-or-nothing: one bad row and nothing is written; skip-bad-rows: the good rows are written' })
+  @IsIn(IMPORT_MODES, { message: `mode must be one of ${IMPORT_MODES.join(', ')}` })
+  mode: ImportMode;
+}
+
+const COLUMNS_DOC =
+  `One row = one resident with one device, onboarded at once (state active, secret issued). Header line required; columns in any order. ` +
+  `Required: ${IMPORT_COLUMNS.required.join(', ')}. Optional: ${IMPORT_COLUMNS.optional.join(', ')}. ` +
+  `municipality_number is the four-digit kommunenummer; home_care_team is a team name in that municipality; device_kind is safety_alarm, door_sensor, gps_tracker or fall_detector.`;
+
+@ApiTags('bulk import')
+@Controller('api/imports')
+export class BulkImportController {
+  constructor(private readonly imports: BulkImportService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiConsumes('text/csv')
+  @ApiBody({ description: COLUMNS_DOC, schema: { type: 'string' } })
+  @ApiQuery({ name: 'mode', enum: IMPORT_MODES })
+  @ApiOkResponse({
+    description: `The report: rows, applied, errors [{line, reason}], created [{line, residentId, deviceId, secret}] (secrets shown this once). With Accept: ${NDJSON}, progress lines {"progress":{"done","total"}} come first and the report last as {"report":...}.`,
+  })
+  @ApiUnprocessableEntityResponse({ description: 'all-or-nothing and a row was bad: nothing was written; the report lists every bad row' })
+  @ApiBadRequestResponse({ description: 'Not CSV, a header problem, or too many rows: the whole file is refused' })
+  async import(@Query() query: ImportQueryDto, @Body() body: unknown, @Headers('accept') accept: string | undefined, @Res() response: Response): Promise<void> {
+    if (typeof body !== 'string') throw new UnsupportedMediaTypeException('send the file as text/csv');
+    if (accept?.includes(NDJSON)) return this.streamed(body, query.mode, response);
+    const report = await this.imports.import(body, query.mode);
+    response.status(report.rolledBack ? 422 : 200).json(report);
+  }
+
+  /** Progress as rows are applied, then the report; errors after the first line can only go in the stream. */
+  private async streamed(csv: string, mode: ImportMode, response: Response): Promise<void> {
+    const line = (value: unknown) => {
+      if (!response.headersSent) response.status(200).type(NDJSON);
+      response.write(`${JSON.stringify(value)}\n`);
+    };
+    try {
+      const report: ImportReport = await this.imports.import(csv, mode, (done, total) => line({ progress: { done, total } }));
+      line({ report });
+    } catch (error) {
+      if (!response.headersSent) throw error;
+      line({ error: error instanceof HttpException ? error.message : 'internal error; it has been logged' });
+    }
+    response.end();
+  }
+}

@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { postgresDataSourceOptions } from '@welfare/persistence';
+import { Device } from '../devices/device.entity';
+import { HomeCareTeam } from '../home-care-teams/home-care-team.entity';
+import { Municipality } from '../municipalities/municipality.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { Resident } from '../residents/resident.entity';
+import { ResponseCentre } from '../response-centres/response-centre.entity';
+import { Registry1764000000000 } from './migrations/1764000000000-registry';
+
+/** The registry's tables and the migrations that create them, in order. */
+export const registryEntities = [ResponseCentre, Municipality, HomeCareTeam, Resident, Device, OutboxMessage];
+export const registryMigrations = [Registry1764000000000];
+
+/** Its own migrations table, so the registry's history never mixes with another service's. */
+export const REGISTRY_MIGRATIONS_TABLE = 'registry_migrations';
+
+export function registryDataSourceOptions(url: string, poolSize: number, applicationName: string): DataSourceOptions {
+  return {
+    ...postgresDataSourceOptions({ url, poolSize, applicationName, entities: registryEntities, migrations: registryMigrations }),
+    migrationsTableName: REGISTRY_MIGRATIONS_TABLE,
+  };
+}

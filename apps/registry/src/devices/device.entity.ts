@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { DeviceKind, DeviceState } from '@welfare/contracts';
+
+/** A device in the registry. Its id is its MQTT username and client id (device contract section 2). */
+@Entity({ name: 'devices' })
+export class Device {
+  @PrimaryColumn({ type: 'varchar' })
+  id: string;
+
+  @Column({ name: 'serial_number', type: 'varchar' })
+  serialNumber: string;
+
+  @Column({ type: 'varchar' })
+  kind: DeviceKind;
+
+  @Column({ type: 'varchar' })
+  state: DeviceState;
+
+  @Column({ name: 'resident_id', type: 'uuid', nullable: true })
+  residentId: string | null;
+
+  @Column({ name: 'heartbeat_interval_seconds', type: 'integer' })
+  heartbeatIntervalSeconds: number;
+
+  /** scrypt hash of the MQTT secret (see device-secret.ts); null unless active. Never leaves the registry. */
+  @Column({ name: 'secret_hash', type: 'varchar', nullable: true, select: false })
+  secretHash: string | null;
+
+  @Column({ name: 'credentials_issued_at', type: 'timestamptz', nullable: true })
+  credentialsIssuedAt: Date | null;
+
+  /** Increases with every change that alters the device's Kafka record; 0 until first published (same transaction). */
+  @Column({ type: 'integer' })
+  revision: number;
+
+  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
+  retiredAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

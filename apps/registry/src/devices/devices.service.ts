@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { DeviceState } from '@welfare/contracts';
+import { conflict, notFound } from '../common/registry-errors';
+import { RegistryChanges } from '../outbox/registry-changes';
+import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
+import { requireResident } from '../residents/residents.service';
+import { Device } from './device.entity';
+import { IssuedSecret, issueDeviceSecret } from './device-secret';
+import { CreateDeviceDto, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, DeviceWithSecretDto, ListDevicesQueryDto } from './dto/device.dto';
+
+/**
+ * A device's life: registered (in stock), onboarded to a resident (active, with a secret),
+ * its secret rotated, retired (shut out for good). Every change publishes the device's record.
+ */
+@Injectable()
+export class DevicesService {
+  constructor(
+    private readonly changes: RegistryChanges,
+    private readonly records: RegistryRecordOutbox,
+  ) {}
+
+  list(query: ListDevicesQueryDto): Promise<Device[]> {
+    const where = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
+    return this.changes.manager.find(Device, { where, order: { id: 'ASC' } });
+  }
+
+  get(id: string): Promise<Device> {
+    return requireDevice(this.changes.manager, id);
+  }
+
+  create(input: CreateDeviceDto): Promise<Device> {
+    return this.changes.run(async (manager, at) => {
+      await this.insertIn(manager, input, { state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null }, at);
+      return requireDevice(manager, input.id);
+    });
+  }
+
+  /** Gives an in-stock device to a resident and issues its secret: the one time it is shown. */
+  async onboard(id: string, residentId: string): Promise<DeviceWithSecretDto> {
+    const issued = await issueDeviceSecret();
+    const device = await this.changes.run(async (manager, at) => {
+      const current = await requireDevice(manager, id, true);
+      if (current.state !== 'in_stock') throw refusedIn(current, 'onboard', 'only a device in stock can be onboarded; rotate the secret of an active one');
+      await requireResident(manager, residentId);
+      return this.save(manager, id, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+    });
+    return { device, secret: issued.secret };
+  }
+
+  /** A new secret replaces the old one at once: the old one never verifies again. */
+  async rotateSecret(id: string): Promise<DeviceWithSecretDto> {
+    const issued = await issueDeviceSecret();
+    const device = await this.changes.run(async (manager, at) => {
+      const current = await requireDevice(manager, id, true);
+      if (current.state !== 'active') throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
+      return this.save(manager, id, { secretHash: issued.hash, credentialsIssuedAt: at }, at);
+    });
+    return { device, secret: issued.secret };
+  }
+
+  /** Shuts the device out for good: its secret is erased. Retiring it again changes nothing. */
+  retire(id: string): Promise<Device> {
+    return this.changes.run(async (manager, at) => {
+      const current = await requireDevice(manager, id, true);
+      if (current.state === 'retired') return current;
+      return this.save(manager, id, { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at }, at);
+    });
+  }
+
+  setHeartbeatInterval(id: string, heartbeatIntervalSeconds: number): Promise<Device> {
+    return this.changes.run(async (manager, at) => {
+      const current = await requireDevice(manager, id, true);
+      if (current.state === 'retired') throw refusedIn(current, 'change', 'a retired device does not change');
+      return this.save(manager, id, { heartbeatIntervalSeconds }, at);
+    });
+  }
+
+  /** Registers and onboards in one step, inside the caller's transaction (the bulk import). */
+  async createActiveIn(manager: EntityManager, input: CreateDeviceDto, residentId: string, issued: IssuedSecret, at: Date): Promise<Device> {
+    await this.insertIn(manager, input, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+    return requireDevice(manager, input.id);
+  }
+
+  private async insertIn(manager: EntityManager, input: CreateDeviceDto, life: Pick<Device, 'state' | 'residentId' | 'secretHash' | 'credentialsIssuedAt'>, at: Date): Promise<void> {
+    const heartbeatIntervalSeconds = input.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
+    await manager.insert(Device, { id: input.id, serialNumber: input.serialNumber, kind: input.kind, heartbeatIntervalSeconds, ...life, revision: 0, retiredAt: null, createdAt: at, updatedAt: at });
+    await this.records.publishDevices(manager, [input.id], at);
+  }
+
+  private async save(manager: EntityManager, id: string, changes: Partial<Device>, at: Date): Promise<Device> {
+    await manager.update(Device, { id }, { ...changes, updatedAt: at });
+    await this.records.publishDevices(manager, [id], at);
+    return requireDevice(manager, id);
+  }
+}
+
+export async function requireDevice(manager: EntityManager, id: string, lock = false): Promise<Device> {
+  const device = await manager.findOne(Device, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  if (!device) throw notFound('device', id);
+  return device;
+}
+
+function refusedIn(device: Device, action: string, why: string) {
+  const state: DeviceState = device.state;
+  return conflict(`device_${state}`, `cannot ${action} device ${device.id} in state ${state}: ${why}`, { deviceId: device.id, state });
+}

@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { DEVICE_KINDS, DEVICE_STATES, IDENTIFIER_PATTERN } from '@welfare/contracts';
+import type { DeviceKind, DeviceState } from '@welfare/contracts';
+import { TimestampsDto } from '../../common/timestamps.dto';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 900;
+
+export class HeartbeatIntervalDto {
+  @ApiPropertyOptional({ minimum: 10, maximum: 86_400, default: DEFAULT_HEARTBEAT_INTERVAL_SECONDS, description: 'How often the device checks in' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  heartbeatIntervalSeconds?: number;
+}
+
+export class CreateDeviceDto extends HeartbeatIntervalDto {
+  @ApiProperty({ pattern: IDENTIFIER_PATTERN, description: 'The device id: its MQTT username and client id' })
+  @Matches(new RegExp(IDENTIFIER_PATTERN), { message: 'id must be 1-64 characters of A-Z a-z 0-9 . _ : -' })
+  id: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  serialNumber: string;
+
+  @ApiProperty({ enum: DEVICE_KINDS })
+  @IsIn(DEVICE_KINDS, { message: `kind must be one of ${DEVICE_KINDS.join(', ')}` })
+  kind: DeviceKind;
+}
+
+export class OnboardDeviceDto {
+  @ApiProperty({ format: 'uuid', description: 'The resident the device is given to' })
+  @IsUUID()
+  residentId: string;
+}
+
+export class ListDevicesQueryDto {
+  @ApiPropertyOptional({ enum: DEVICE_STATES })
+  @IsOptional()
+  @IsIn(DEVICE_STATES)
+  state?: DeviceState;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  residentId?: string;
+}
+
+export class DeviceDto extends TimestampsDto {
+  @ApiProperty() id: string;
+  @ApiProperty() serialNumber: string;
+  @ApiProperty({ enum: DEVICE_KINDS }) kind: DeviceKind;
+  @ApiProperty({ enum: DEVICE_STATES }) state: DeviceState;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) residentId: string | null;
+  @ApiProperty() heartbeatIntervalSeconds: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current secret was issued' }) credentialsIssuedAt: Date | null;
+  @ApiProperty({ description: 'Revision of its record on registry.devices.v1' }) revision: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) retiredAt: Date | null;
+}
+
+/** The only answer that ever contains the secret: onboarding and rotation. */
+export class DeviceWithSecretDto {
+  @ApiProperty({ type: DeviceDto }) device: DeviceDto;
+  @ApiProperty({ description: 'The MQTT password of the device (username = device id). Shown this once; only its hash is kept.' })
+  secret: string;
+}

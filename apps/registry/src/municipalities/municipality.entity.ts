@@ -1,0 +1,24 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A municipality (kommune), served by exactly one response centre. */
+@Entity({ name: 'municipalities' })
+export class Municipality {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** The official four-digit municipality number (kommunenummer), e.g. 0301; unique. */
+  @Column({ type: 'varchar' })
+  number: string;
+
+  @Column({ type: 'varchar' })
+  name: string;
+
+  @Column({ name: 'response_centre_id', type: 'uuid' })
+  responseCentreId: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

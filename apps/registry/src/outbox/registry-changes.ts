@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '@welfare/platform';
+import { constraintViolation } from '../common/registry-errors';
+import { OutboxRelayService } from './outbox-relay.service';
+
+/**
+ * Every registry change runs here: one transaction for the change and its outbox rows, the
+ * database's refusals turned into 409s, and the relay woken once the transaction committed.
+ */
+@Injectable()
+export class RegistryChanges {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelayService,
+    private readonly clock: Clock,
+  ) {}
+
+  async run<T>(change: (manager: EntityManager, at: Date) => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((manager) => change(manager, this.clock.now()));
+    } catch (error) {
+      throw constraintViolation(error) ?? error;
+    }
+    void this.relay.drain();
+    return result;
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+}

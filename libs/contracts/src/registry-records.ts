@@ -1,0 +1,79 @@
+import { IDENTIFIER_PATTERN } from './device-event.types';
+import type { Rejection } from './device-message.validator';
+
+export const DEVICE_KINDS = ['safety_alarm', 'door_sensor', 'gps_tracker', 'fall_detector'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+/** in_stock: registered, no resident, no secret; active: onboarded, may connect; retired: shut out for good. */
+export const DEVICE_STATES = ['in_stock', 'active', 'retired'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+/**
+ * Value of a record on KafkaTopics.registryDevices (key: device id; the topic is compacted).
+ * The full current state of one device, denormalised so a consumer needs nothing else: the
+ * ingestor can refuse unknown and retired devices, the response centre can route an alarm to
+ * the resident's municipality, centre and home-care team, and watch heartbeats.
+ *
+ * A retired device stays on the topic as state "retired" (no tombstone): compaction would
+ * drop a tombstone after a while, and then "retired" would read as "unknown"; the response
+ * centre also still needs the device's resident for its alarm history.
+ *
+ * The secret's hash is deliberately not here. Every service reads this topic and copies it
+ * into its own view, logs and dead letters; the hash is only needed by whatever authenticates
+ * devices at the MQTT broker, which can get it from the registry directly or from a separate,
+ * ACL-restricted credentials topic. What consumers may need is *that* a secret was replaced
+ * (to drop a session that logged in with the old one): credentialsIssuedAt says so.
+ */
+export interface RegistryDeviceRecord {
+  v: 1;
+  deviceId: string;
+  /** Increases with every change of this device's record; keep the highest one seen. */
+  revision: number;
+  state: DeviceState;
+  kind: DeviceKind;
+  serialNumber: string;
+  residentId: string | null;
+  homeCareTeamId: string | null;
+  municipalityId: string | null;
+  responseCentreId: string | null;
+  /** How often the device checks in; silence for longer than its grace period is a technical alarm. */
+  heartbeatIntervalSeconds: number;
+  /** When the current MQTT secret was issued; null when the device has none (in stock, retired). */
+  credentialsIssuedAt: string | null;
+  updatedAt: string;
+}
+
+export function encodeRegistryDeviceRecord(record: RegistryDeviceRecord): Buffer {
+  return Buffer.from(JSON.stringify(record), 'utf8');
+}
+
+const identifier = new RegExp(IDENTIFIER_PATTERN);
+const uuidOrNull = (value: unknown) => value === null || (typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value));
+const timeOrNull = (value: unknown) => value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)));
+
+/** Decodes a registry device record; a consumer dead-letters what this refuses. */
+export function decodeRegistryDeviceRecord(value: Buffer | null): RegistryDeviceRecord | Rejection {
+  if (!value) return { reason: 'invalid_json', detail: 'record has no value (the registry writes no tombstones)' };
+  let record: Partial<RegistryDeviceRecord> | null;
+  try {
+    record = JSON.parse(value.toString('utf8')) as Partial<RegistryDeviceRecord> | null;
+  } catch (error) {
+    return { reason: 'invalid_json', detail: `record is not JSON: ${(error as Error).message}` };
+  }
+  const problem = registryRecordProblem(record);
+  return problem ? { reason: 'invalid_field', detail: problem } : (record as RegistryDeviceRecord);
+}
+
+function registryRecordProblem(record: Partial<RegistryDeviceRecord> | null): string | null {
+  if (!record || typeof record !== 'object' || record.v !== 1) return 'record is not a v1 registry device record';
+  if (typeof record.deviceId !== 'string' || !identifier.test(record.deviceId)) return 'deviceId is missing or invalid';
+  if (!Number.isInteger(record.revision) || (record.revision as number) < 1) return 'revision must be a positive integer';
+  if (!DEVICE_STATES.includes(record.state as DeviceState)) return `state must be one of ${DEVICE_STATES.join(', ')}`;
+  if (!DEVICE_KINDS.includes(record.kind as DeviceKind)) return `kind must be one of ${DEVICE_KINDS.join(', ')}`;
+  if (typeof record.serialNumber !== 'string') return 'serialNumber must be a string';
+  const references = [record.residentId, record.homeCareTeamId, record.municipalityId, record.responseCentreId];
+  if (!references.every(uuidOrNull)) return 'residentId, homeCareTeamId, municipalityId and responseCentreId must be uuids or null';
+  if (!Number.isInteger(record.heartbeatIntervalSeconds) || (record.heartbeatIntervalSeconds as number) < 1) return 'heartbeatIntervalSeconds must be a positive integer';
+  if (!timeOrNull(record.credentialsIssuedAt) || !timeOrNull(record.updatedAt) || record.updatedAt === null) return 'credentialsIssuedAt or updatedAt is not a time';
+  return null;
+}

@@ -1,2 +1,5 @@
 export * from './data-source-options';
 export * from './transient-database-error';
+export * from './outbox/outbox-message.entity';
+export * from './outbox/outbox-relay.service';
+export * from './database/postgres.module';

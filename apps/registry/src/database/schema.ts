@@ -1,9 +1,8 @@
 import type { DataSourceOptions } from 'typeorm';
-import { postgresDataSourceOptions } from '@welfare/persistence';
+import { OutboxMessage, postgresDataSourceOptions } from '@welfare/persistence';
 import { Device } from '../devices/device.entity';
 import { HomeCareTeam } from '../home-care-teams/home-care-team.entity';
 import { Municipality } from '../municipalities/municipality.entity';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { Resident } from '../residents/resident.entity';
 import { ResponseCentre } from '../response-centres/response-centre.entity';
 import { Registry1764000000000 } from './migrations/1764000000000-registry';

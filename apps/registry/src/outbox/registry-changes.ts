@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '@welfare/platform';
 import { constraintViolation } from '../common/registry-errors';
-import { OutboxRelayService } from './outbox-relay.service';
+import { OutboxRelayService } from '@welfare/persistence';
 
 /**
  * Every registry change runs here: one transaction for the change and its outbox rows, the

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessage } from '@welfare/persistence';
 
 interface DeviceRecordRow {
   id: string;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '@welfare/platform';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
-import { OutboxRelayService } from '../outbox/outbox-relay.service';
+import { OutboxRelayService } from '@welfare/persistence';
 import { Alarm } from './alarm.entity';
 import { AlarmAction, alarmNotFound, AlarmOutcome, refusal } from './alarm-state';
 import { AlarmsRepository } from './alarms.repository';

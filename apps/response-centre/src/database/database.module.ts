@@ -1,55 +1,21 @@
-import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '@welfare/persistence';
+import { DynamicModule } from '@nestjs/common';
+import { postgresDataSourceOptions, PostgresModule } from '@welfare/persistence';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { responseCentreEntities, responseCentreMigrations } from './schema';
 
-/**
- * Applies pending migrations when told to (DATABASE_RUN_MIGRATIONS=true); otherwise refuses
- * to start on a schema that is behind the code, with a message saying what to run.
- */
-@Injectable()
-export class SchemaGuard implements OnModuleInit {
-  private readonly logger = new Logger(SchemaGuard.name);
-
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly config: ResponseCentreConfig,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    if (this.config.DATABASE_RUN_MIGRATIONS) {
-      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
-      if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-      return;
-    }
-    if (await this.dataSource.showMigrations()) {
-      throw new Error('the database schema is behind this version: run `npm run migration:run` or start with DATABASE_RUN_MIGRATIONS=true');
-    }
-  }
-}
-
-@Module({})
+/** The response centre's database: its entities and migrations, guarded at start-up. */
 export class DatabaseModule {
   static forRoot(config: ResponseCentreConfig): DynamicModule {
-    return {
-      module: DatabaseModule,
-      imports: [
-        TypeOrmModule.forRoot({
-          ...postgresDataSourceOptions({
-            url: config.DATABASE_URL,
-            poolSize: config.DATABASE_POOL_SIZE,
-            applicationName: config.KAFKA_CLIENT_ID,
-            entities: responseCentreEntities,
-            migrations: responseCentreMigrations,
-          }),
-          // Start-up fails fast on a wrong DATABASE_URL instead of retrying for minutes.
-          retryAttempts: 3,
-          retryDelay: 1000,
-        }),
-      ],
-      providers: [SchemaGuard],
-    };
+    return PostgresModule.forRoot({
+      dataSource: postgresDataSourceOptions({
+        url: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        applicationName: config.KAFKA_CLIENT_ID,
+        entities: responseCentreEntities,
+        migrations: responseCentreMigrations,
+      }),
+      runMigrations: config.DATABASE_RUN_MIGRATIONS,
+      migrateCommand: 'npm run migration:run',
+    });
   }
 }

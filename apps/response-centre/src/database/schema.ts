@@ -1,7 +1,7 @@
 import { Alarm } from '../alarms/alarm.entity';
 import { DeviceEventRow } from '../device-events/device-event.entity';
 import { HandlingLogEntry } from '../handling-log/handling-log-entry.entity';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { OutboxMessage } from '@welfare/persistence';
 import { Backbone1763900000000 } from './migrations/1763900000000-backbone';
 
 /** The response centre's tables and the migrations that create them, in order. */

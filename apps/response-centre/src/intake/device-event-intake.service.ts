@@ -11,7 +11,7 @@ import { alarmPriorityFor, AlarmPriority } from '../alarms/alarm-rules';
 import { AlarmsRepository } from '../alarms/alarms.repository';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
-import { OutboxRelayService } from '../outbox/outbox-relay.service';
+import { OutboxRelayService } from '@welfare/persistence';
 import { DeviceEventsRepository } from '../device-events/device-events.repository';
 
 export type IntakeResult =

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeviceCommand, DeviceCommandRecord, encodeRecord, KafkaTopics } from '@welfare/contracts';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessage } from '@welfare/persistence';
 
 /** Queues device commands inside the caller's transaction; the relay sends them after commit. */
 @Injectable()

@@ -1,10 +1,23 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@welfare/platform';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { KafkaProducerService } from '@welfare/kafka';
-import { ResponseCentreConfig } from '../response-centre.config';
+
+/** How a service's relay runs; provided by the app under OUTBOX_RELAY_OPTIONS. */
+export interface OutboxRelayOptions {
+  /** Sweep for rows not yet sent (a commit also wakes the relay at once). */
+  pollIntervalMs: number;
+  /**
+   * Relay from one instance at a time, under this PostgreSQL advisory-lock key. Needed where
+   * the last record per key wins (a compacted topic): two relays sending side by side could
+   * put an older record last. Without it, instances share the rows (SKIP LOCKED).
+   */
+  exclusiveLockKey?: number;
+}
+
+export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
 const BATCH_SIZE = 200;
 
@@ -20,7 +33,7 @@ interface PendingRow {
  * Kafka has acknowledged them. Woken right after a commit, and swept on an interval for rows
  * left by a crash or by another instance. Rows are locked with SKIP LOCKED, so two instances
  * never send the same row at once; a crash after send and before delete re-sends it
- * (at-least-once; device commands are idempotent by alarm id).
+ * (at-least-once: consumers are idempotent, by alarm id or by revision).
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,12 +47,12 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly producer: KafkaProducerService,
-    private readonly config: ResponseCentreConfig,
+    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
     @InjectMetric('outbox_messages_sent_total') private readonly sent: Counter,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.drain(), this.config.OUTBOX_POLL_INTERVAL_MS);
+    this.timer = setInterval(() => void this.drain(), this.options.pollIntervalMs);
     void this.drain();
   }
 
@@ -79,6 +92,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
 
   private async relayBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
+      if (!(await this.mayRelay(manager))) return 0;
       const rows: PendingRow[] = await manager.query(
         `SELECT id, topic, message_key, payload FROM outbox_messages ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [BATCH_SIZE],
@@ -89,6 +103,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       this.sent.inc(rows.length);
       return rows.length;
     });
+  }
+
+  /** With an exclusive lock key: only while this transaction holds it (another instance relays). */
+  private async mayRelay(manager: EntityManager): Promise<boolean> {
+    if (this.options.exclusiveLockKey === undefined) return true;
+    const [{ locked }]: { locked: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.options.exclusiveLockKey]);
+    return locked;
   }
 
   /** Sends runs of rows per topic, keeping their order. */

@@ -3,3 +3,4 @@ export * from './transient-database-error';
 export * from './outbox/outbox-message.entity';
 export * from './outbox/outbox-relay.service';
 export * from './database/postgres.module';
+export * from './database/database-settings';

@@ -6,3 +6,4 @@ export * from './postgres';
 export * from './mqtt-broker';
 export * from './mosquitto-instance';
 export * from './mqtt-probe';
+export * from './orphan-guard';

@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from './free-port';
+import { guardAgainstOrphan } from './orphan-guard';
 import { repoRoot } from './repo-root';
 
 export interface KafkaOptions {
@@ -126,7 +127,7 @@ export async function runKafkaTool(mainClass: string, args: string[], opts: Kafk
   const timeoutMs = opts.timeoutMs ?? 600_000;
   return new Promise((resolvePromise, reject) => {
     const child = spawn('java', [...jvm, '-cp', cp, mainClass, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const unguard = child.pid === undefined ? () => undefined : guardChild(child.pid);
+    const unguard = child.pid === undefined ? () => undefined : guardAgainstOrphan(child.pid);
     child.once('exit', unguard);
     let stdout = '';
     let stderr = '';
@@ -168,7 +169,7 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
   const exited = exitPromise(child);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`java did not start; see ${logFile}`);
-  const unguard = guardChild(pid);
+  const unguard = guardAgainstOrphan(pid);
   exited.then(unguard, unguard);
 
   const brokers = `${HOST}:${port}`;
@@ -328,43 +329,6 @@ async function terminate(child: ChildProcess, exited: Promise<void>, signal: Nod
   clearTimeout(timer);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Orphan protection: the broker must not outlive the node process that started it
-// ---------------------------------------------------------------------------------------------
-
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-
-/**
- * Kills the JVM when node exits: synchronously from process 'exit' (normal exit, process.exit),
- * and through a detached shell watchdog for the cases where 'exit' never fires (SIGKILL of the
- * test worker, an unhandled SIGINT). Returns the function that disarms both.
- */
-function guardChild(pid: number): () => void {
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => livePids.forEach((p) => safeKill(p, 'SIGKILL')));
-  }
-  const watchdog = spawn(
-    'sh',
-    ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -KILL ${pid} 2>/dev/null`],
-    { detached: true, stdio: 'ignore' },
-  );
-  watchdog.unref();
-  return () => {
-    livePids.delete(pid);
-    if (watchdog.pid !== undefined) safeKill(watchdog.pid, 'SIGKILL');
-  };
-}
-
-function safeKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));

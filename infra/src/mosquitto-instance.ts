@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { commandPath } from './commands';
 import { freePort } from './free-port';
 import { answersMqtt } from './mqtt-probe';
+import { guardAgainstOrphan } from './orphan-guard';
 
 export interface MosquittoOptions {
   /** Config, persistence file and log live here; reuse it to keep sessions and queued messages. */
@@ -44,6 +45,7 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
   const child = spawn(mosquitto, ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
   closeSync(logFd);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  if (child.pid !== undefined) void exited.then(guardAgainstOrphan(child.pid));
   const url = `mqtt://${HOST}:${port}`;
   if (!(await answersMqtt(url, 30))) {
     child.kill('SIGKILL');

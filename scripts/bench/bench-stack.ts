@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { createDatabase, dropDatabase, ensureMqttBroker, ensurePostgres, freePorts, hasCommand, repoRoot, RunningKafka, startKafka, startMosquittoInstance } from '@welfare/infra';
 import { Cleanup } from './cleanup';
-import { guardAgainstOrphan } from './orphan-guard';
 import { ServiceProcess, startService } from './service-process';
 
 export interface Infrastructure {
@@ -68,8 +67,7 @@ async function startBroker(choice: BrokerChoice, dataDir: string, cleanup: Clean
     if (hasCommand('mosquitto')) {
       // Own process group: on Ctrl-C the broker must outlive the services, which stop first.
       const mosquitto = await startMosquittoInstance({ dataDir, detached: true });
-      const unguard = guardAgainstOrphan(mosquitto.pid);
-      cleanup.add('stop private mosquitto', () => mosquitto.stop().finally(unguard));
+      cleanup.add('stop private mosquitto', mosquitto.stop);
       log(`mqtt: private mosquitto on ${mosquitto.url} (the project's settings, as docker/mosquitto.conf)`);
       return { url: mosquitto.url, kind: "private mosquitto, the project's settings", pid: mosquitto.pid };
     }

@@ -4,7 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { guardAgainstOrphan } from './orphan-guard';
+import { guardAgainstOrphan } from '@welfare/infra';
 
 export interface ServiceProcess {
   name: string;

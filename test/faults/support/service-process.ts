@@ -38,8 +38,11 @@ export class ServiceProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts the process and resolves once /health/ready answers 200 (Kafka consumers joined). */
-  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+  /**
+   * Starts the process and resolves once /health/ready answers 200 (Kafka consumers joined),
+   * or at once with `waitUntilReady: false` (a process armed to crash may die before that).
+   */
+  async start(extraEnv: Record<string, string> = {}, { waitUntilReady = true } = {}): Promise<void> {
     if (this.running) throw new Error(`${this.label} is already running`);
     this.port = await freePort();
     const log = openSync(this.logFile, 'a');
@@ -57,7 +60,7 @@ export class ServiceProcess {
       }),
     );
     this.starts++;
-    await this.waitUntilReady();
+    if (waitUntilReady) await this.waitUntilReady();
   }
 
   /** SIGKILL: no shutdown hook runs, nothing is flushed or acknowledged. */

@@ -483,7 +483,8 @@ describe(`hostile device input over MQTT, Kafka and PostgreSQL (seed ${SEED})`, 
       const answer = await get<AlarmDetailJson>(`${centre.url}/api/alarms/${row.alarmId}`);
       expect({ label: message.label, status: answer.status }).toEqual({ label: message.label, status: 200 });
       expect(answer.body).toMatchObject({ deviceId: message.expect.deviceId, triggerEventId: message.expect.eventId, state: 'open', priority: 1 });
-      expect(answer.body.triggerEvent).toEqual(message.expect.event);
+      // Compared as JSON text: Jest's recursive equality overflows the stack on the event nested 3000 deep.
+      expect(JSON.stringify(answer.body.triggerEvent)).toBe(JSON.stringify(message.expect.event));
       expect(answer.body.log.map((entry) => entry.step)).toEqual(['received']);
       if (message.expect.triggeredAt) expect({ label: message.label, triggeredAt: answer.body.triggeredAt }).toEqual({ label: message.label, triggeredAt: message.expect.triggeredAt });
     }

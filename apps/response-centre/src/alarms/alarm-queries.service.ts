@@ -51,6 +51,9 @@ export class AlarmQueriesService {
       ageSeconds: Math.max(0, Math.floor((now.getTime() - alarm.openedAt.getTime()) / 1000)),
       acknowledgedBy: alarm.acknowledgedBy,
       acknowledgedAt: alarm.acknowledgedAt?.toISOString() ?? null,
+      residentId: alarm.residentId,
+      municipalityId: alarm.municipalityId,
+      responseCentreId: alarm.responseCentreId,
     };
   }
 }

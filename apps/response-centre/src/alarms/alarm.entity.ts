@@ -49,4 +49,14 @@ export class Alarm {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** From the registry's view when the alarm opened; null when the registry did not know the device. */
+  @Column({ name: 'resident_id', type: 'uuid', nullable: true })
+  residentId: string | null;
+
+  @Column({ name: 'municipality_id', type: 'uuid', nullable: true })
+  municipalityId: string | null;
+
+  @Column({ name: 'response_centre_id', type: 'uuid', nullable: true })
+  responseCentreId: string | null;
 }

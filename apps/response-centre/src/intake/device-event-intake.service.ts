@@ -13,6 +13,7 @@ import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
 import { OutboxRelayService } from '@welfare/persistence';
 import { DeviceEventsRepository } from '../device-events/device-events.repository';
+import { RegistryDevicesRepository } from '../registry-view/registry-devices.repository';
 
 export type IntakeResult =
   | { outcome: 'alarm_opened'; alarmId: string }
@@ -36,6 +37,7 @@ export class DeviceEventIntakeService {
     private readonly log: HandlingLogRepository,
     private readonly outbox: DeviceCommandOutbox,
     private readonly relay: OutboxRelayService,
+    private readonly registry: RegistryDevicesRepository,
     private readonly clock: Clock,
     @InjectMetric('device_events_stored_total') private readonly stored: Counter<'type' | 'outcome'>,
   ) {}
@@ -65,6 +67,9 @@ export class DeviceEventIntakeService {
 
   private async openAlarm(manager: EntityManager, record: DeviceEventRecord, priority: AlarmPriority, now: Date): Promise<string> {
     const { deviceId, event } = record;
+    // An alarm from a device the registry has not (yet) told us about still opens: it is stamped later or by hand, never dropped.
+    const owner = await this.registry.ownership(manager, deviceId);
+    if (!owner) this.logger.warn({ deviceId, eventId: event.id }, 'alarm from a device the registry does not know');
     const alarm: Alarm = {
       id: randomUUID(),
       deviceId,
@@ -80,6 +85,9 @@ export class DeviceEventIntakeService {
       resolvedAt: null,
       outcome: null,
       updatedAt: now,
+      residentId: owner?.residentId ?? null,
+      municipalityId: owner?.municipalityId ?? null,
+      responseCentreId: owner?.responseCentreId ?? null,
     };
     await this.alarms.insert(manager, alarm);
     await this.log.append(manager, {

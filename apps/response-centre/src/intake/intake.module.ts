@@ -4,12 +4,13 @@ import { AlarmsModule } from '../alarms/alarms.module';
 import { DeviceEventsModule } from '../device-events/device-events.module';
 import { HandlingLogModule } from '../handling-log/handling-log.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { DeviceEventIntakeService } from './device-event-intake.service';
 import { DeviceEventsConsumer } from './device-events.consumer';
 
 /** Device events from Kafka into the history and, by rule, into alarms. */
 @Module({
-  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule],
+  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule, RegistryViewModule],
   providers: [
     DeviceEventIntakeService,
     DeviceEventsConsumer,

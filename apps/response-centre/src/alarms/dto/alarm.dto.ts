@@ -15,6 +15,10 @@ export class AlarmSummaryDto {
   @ApiProperty({ description: 'Seconds since openedAt at the time of the answer' }) ageSeconds: number;
   @ApiProperty({ nullable: true, type: String }) acknowledgedBy: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acknowledgedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The resident, as the registry had the device when the alarm opened; null if it did not know the device' })
+  residentId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) municipalityId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) responseCentreId: string | null;
 }
 
 export class HandlingLogEntryDto {

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { DeviceEventRecord, encodeRecord, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import { eventually } from '../../../../test/support/eventually';
+import { KafkaTap } from '../../../../test/support/kafka-tap';
+import { RunningService, startResponseCentre } from '../../../../test/support/running-services';
+import { createTestDatabase } from '../../../../test/support/test-database';
+import { testInfra, uniqueName } from '../../../../test/support/test-infra';
+
+interface AlarmJson {
+  id: string;
+  deviceId: string;
+  triggerEventId: string;
+  residentId: string | null;
+  municipalityId: string | null;
+  responseCentreId: string | null;
+}
+
+/**
+ * The response centre's local view of the registry (registry.devices.v1, compacted): alarms are
+ * stamped with the resident, municipality and centre the registry gave the device, without a
+ * call to the registry; the highest revision wins; an unknown device's alarm still opens.
+ */
+describe('response centre: alarms stamped from the registry view', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let centre: RunningService;
+  let producer: Producer;
+  let deadLetters: KafkaTap;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('registry_view');
+    centre = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: uniqueName('rc-registry-view') });
+    const kafka = new Kafka({ clientId: uniqueName('registry-view-test'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await producer.connect();
+    deadLetters = await KafkaTap.open(KafkaTopics.deviceEventsDeadLetter);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([producer?.disconnect(), deadLetters?.close(), centre?.close()]);
+    await database?.drop();
+  });
+
+  const registryRecord = (deviceId: string, revision: number, owner: Pick<RegistryDeviceRecord, 'residentId' | 'municipalityId' | 'responseCentreId'>): RegistryDeviceRecord => ({
+    v: 1,
+    deviceId,
+    revision,
+    state: 'active',
+    kind: 'safety_alarm',
+    serialNumber: `SN-${deviceId}`,
+    homeCareTeamId: null,
+    heartbeatIntervalSeconds: 900,
+    credentialsIssuedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    ...owner,
+  });
+
+  /** All into partition 0, so the view takes them in exactly this order. */
+  async function publishRegistry(...records: (RegistryDeviceRecord | string)[]): Promise<void> {
+    const value = (record: RegistryDeviceRecord | string) => (typeof record === 'string' ? record : encodeRegistryDeviceRecord(record));
+    const key = (record: RegistryDeviceRecord | string) => (typeof record === 'string' ? 'unreadable' : record.deviceId);
+    await producer.send({ topic: KafkaTopics.registryDevices, messages: records.map((record) => ({ key: key(record), value: value(record), partition: 0 })) });
+  }
+
+  async function pressButton(deviceId: string): Promise<AlarmJson> {
+    const eventId = uniqueName('press');
+    const record: DeviceEventRecord = { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() } as DeviceEventRecord['event'] };
+    await producer.send({ topic: KafkaTopics.deviceEvents, messages: [{ key: deviceId, value: encodeRecord(record) }] });
+    return eventually(async () => {
+      const alarms = (await (await fetch(`${centre.url}/api/alarms?limit=500`, { headers: { 'x-operator-id': 'op-1' } })).json()) as AlarmJson[];
+      const alarm = alarms.find((candidate) => candidate.triggerEventId === eventId);
+      if (!alarm) throw new Error(`no alarm yet for ${deviceId}/${eventId}`);
+      return alarm;
+    });
+  }
+
+  it('stamps an alarm with the resident, municipality and centre of the newest revision the registry published', async () => {
+    const deviceId = uniqueName('registered');
+    const newest = { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() };
+    // Revision 2 first, then a late revision 1 (a redelivery): the older one must not win. A
+    // marker device behind them in the same partition tells when the view has taken both.
+    const marker = uniqueName('marker');
+    await publishRegistry(
+      registryRecord(deviceId, 2, newest),
+      registryRecord(deviceId, 1, { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() }),
+      registryRecord(marker, 1, newest),
+    );
+    await eventually(async () => expect((await pressButton(marker)).residentId).toBe(newest.residentId), 30_000);
+
+    expect(await pressButton(deviceId)).toMatchObject(newest);
+  });
+
+  it('still opens the alarm of a device the registry does not know, without a resident', async () => {
+    expect(await pressButton(uniqueName('unknown'))).toMatchObject({ residentId: null, municipalityId: null, responseCentreId: null });
+  });
+
+  it('dead-letters a registry record it cannot read and takes the records behind it', async () => {
+    const deviceId = uniqueName('after-poison');
+    const owner = { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() };
+    await publishRegistry('{"v":1,"deviceId":', registryRecord(deviceId, 1, owner));
+    await eventually(async () => expect(await pressButton(deviceId)).toMatchObject(owner), 30_000);
+    const dead = await deadLetters.waitFor((record) => record.key === 'unreadable' && record.value.source === 'response-centre');
+    expect(dead.value).toMatchObject({ reason: 'invalid_json', payload: { encoding: 'utf8', data: '{"v":1,"deviceId":' } });
+  });
+});

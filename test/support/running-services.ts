@@ -3,6 +3,8 @@ import { IngestorConfig } from '../../apps/ingestor/src/ingestor.config';
 import { IngestorModule } from '../../apps/ingestor/src/ingestor.module';
 import { ResponseCentreConfig } from '../../apps/response-centre/src/response-centre.config';
 import { ResponseCentreModule } from '../../apps/response-centre/src/response-centre.module';
+import { RegistryConfig } from '../../apps/registry/src/registry.config';
+import { RegistryModule } from '../../apps/registry/src/registry.module';
 import { createHttpApp, loadConfig } from '@welfare/platform';
 import { testInfra, uniqueName } from './test-infra';
 
@@ -29,6 +31,22 @@ export async function startResponseCentre(databaseUrl: string, env: Env = {}): P
     ...env,
   });
   return started(await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: { title: 'test', description: 'test', version: '1' } }));
+}
+
+/** The registry as it runs in production (HTTP API, outbox relay to Kafka), on the test infrastructure. */
+export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
+  const config = loadConfig(RegistryConfig, {
+    KAFKA_BROKERS: testInfra().kafkaBrokers,
+    DATABASE_URL: databaseUrl,
+    DATABASE_RUN_MIGRATIONS: 'true',
+    DATABASE_POOL_SIZE: '5',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: { title: 'test', description: 'test', version: '1' } }));
 }
 
 /** The MQTT ingestor on the test infrastructure, with a client id and consumer group of its own. */

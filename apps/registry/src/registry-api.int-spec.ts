@@ -4,7 +4,7 @@ import type { ConfigResourceTypes } from 'kafkajs';
 import { decodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
 import { KafkaTap, TappedRecord } from '../../../test/support/kafka-tap';
 import { RegistryApi } from '../../../test/support/registry-api';
-import { startRegistry } from '../../../test/support/running-registry';
+import { startRegistry } from '../../../test/support/running-services';
 import type { RunningService } from '../../../test/support/running-services';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { testInfra, uniqueName } from '../../../test/support/test-infra';

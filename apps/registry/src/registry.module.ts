@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { KafkaModule } from '@welfare/kafka';
+import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
-import { HealthModule } from './health/health.module';
 import { HomeCareTeamsModule } from './home-care-teams/home-care-teams.module';
 import { MunicipalitiesModule } from './municipalities/municipalities.module';
 import { RegistryConfig } from './registry.config';
@@ -39,7 +39,7 @@ export class RegistryModule {
         ResidentsModule,
         DevicesModule,
         BulkImportModule,
-        HealthModule,
+        DatabaseServiceHealthModule,
       ],
     };
   }

@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { KafkaModule } from '@welfare/kafka';
+import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
 import { DatabaseModule } from './database/database.module';
 import { DeviceEventsModule } from './device-events/device-events.module';
-import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
@@ -30,7 +30,7 @@ export class ResponseCentreModule {
         DeviceEventsModule,
         AlarmsModule,
         IntakeModule,
-        HealthModule,
+        DatabaseServiceHealthModule,
       ],
     };
   }

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { KafkaTopics } from '@welfare/contracts';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
 import { RegistryApi } from '../../../../test/support/registry-api';
-import { startRegistry } from '../../../../test/support/running-registry';
+import { startRegistry } from '../../../../test/support/running-services';
 import type { RunningService } from '../../../../test/support/running-services';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { uniqueName } from '../../../../test/support/test-infra';

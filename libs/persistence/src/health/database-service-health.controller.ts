@@ -3,10 +3,14 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { KafkaHealthIndicator } from '@welfare/kafka';
 
-/** Liveness: restart me if false. Readiness: send me work only if true. */
+/**
+ * Health of a service that owns a database (response centre, registry). Liveness: restart me
+ * if false (a Kafka consumer gave up; trivially true without consumers). Readiness: send me
+ * work only if the database and Kafka answer.
+ */
 @ApiTags('health')
 @Controller('health')
-export class HealthController {
+export class DatabaseServiceHealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,

@@ -18,24 +18,21 @@ type Env = Record<string, string>;
 
 /** The response centre as it runs in production (HTTP, Kafka consumer, outbox), on the test infrastructure. */
 export async function startResponseCentre(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(ResponseCentreConfig, {
-    KAFKA_BROKERS: testInfra().kafkaBrokers,
-    KAFKA_CONSUMER_GROUP: uniqueName('response-centre'),
-    DATABASE_URL: databaseUrl,
-    DATABASE_RUN_MIGRATIONS: 'true',
-    DATABASE_POOL_SIZE: '5',
-    OUTBOX_POLL_INTERVAL_MS: '200',
-    HTTP_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
-  return started(await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: { title: 'test', description: 'test', version: '1' } }));
+  const config = loadConfig(ResponseCentreConfig, databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('response-centre'), ...env }));
+  return started(await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
 }
 
 /** The registry as it runs in production (HTTP API, outbox relay to Kafka), on the test infrastructure. */
 export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(RegistryConfig, {
+  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, env));
+  return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
+}
+
+const TEST_OPENAPI = { title: 'test', description: 'test', version: '1' };
+
+/** Settings of a service that owns a database, on the test infrastructure; `env` overrides any. */
+function databaseServiceEnv(databaseUrl: string, env: Env): Env {
+  return {
     KAFKA_BROKERS: testInfra().kafkaBrokers,
     DATABASE_URL: databaseUrl,
     DATABASE_RUN_MIGRATIONS: 'true',
@@ -45,8 +42,7 @@ export async function startRegistry(databaseUrl: string, env: Env = {}): Promise
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     ...env,
-  });
-  return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: { title: 'test', description: 'test', version: '1' } }));
+  };
 }
 
 /** The MQTT ingestor on the test infrastructure, with a client id and consumer group of its own. */

@@ -13,6 +13,8 @@ export interface ImportOptions {
   file: string;
   mode: 'all-or-nothing' | 'skip-bad-rows';
   registryUrl: string;
+  /** A municipality administrator's bearer token (locally: npm run token -- --role municipality-admin ...). */
+  token: string;
   /** Called with each progress line the registry streams (rows handled so far). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -27,7 +29,7 @@ export async function importCsvFile(options: ImportOptions): Promise<ImportRepor
   const response = await fetch(`${options.registryUrl.replace(/\/$/, '')}/api/imports?mode=${encodeURIComponent(options.mode)}`, {
     method: 'POST',
     body: csv,
-    headers: { 'content-type': 'text/csv; charset=utf-8', accept: 'application/x-ndjson' },
+    headers: { 'content-type': 'text/csv; charset=utf-8', accept: 'application/x-ndjson', authorization: `Bearer ${options.token}` },
   });
   if (!response.ok || !response.body) {
     const body = (await response.json().catch(() => ({}))) as { message?: string | string[] };

@@ -10,3 +10,4 @@ export * from './time/clock.module';
 export * from './metrics/metrics';
 export * from './time/with-timeout';
 export * from './faults/crash-point';
+export * from './access/public-route';

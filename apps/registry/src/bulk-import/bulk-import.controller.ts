@@ -1,5 +1,8 @@
 import { Body, Controller, Headers, HttpCode, HttpException, Post, Query, Res, UnsupportedMediaTypeException } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Actor } from '@welfare/access';
+import { CurrentActor, Roles } from '@welfare/access';
+import { Tenancy, tenancyOf } from '../access/tenancy';
 import { IsIn } from 'class-validator';
 import type { Response } from 'express';
 import { BulkImportService, IMPORT_MODES } from './bulk-import.service';
@@ -19,7 +22,10 @@ const COLUMNS_DOC =
   `Required: ${IMPORT_COLUMNS.required.join(', ')}. Optional: ${IMPORT_COLUMNS.optional.join(', ')}. ` +
   `municipality_number is the four-digit kommunenummer; home_care_team is a team name in that municipality; device_kind is safety_alarm, door_sensor, gps_tracker or fall_detector.`;
 
+/** A municipality's administrators import their own residents and devices. */
 @ApiTags('bulk import')
+@ApiBearerAuth()
+@Roles('municipality-admin')
 @Controller('api/imports')
 export class BulkImportController {
   constructor(private readonly imports: BulkImportService) {}
@@ -34,21 +40,28 @@ export class BulkImportController {
   })
   @ApiUnprocessableEntityResponse({ description: 'all-or-nothing and a row was bad: nothing was written; the report lists every bad row' })
   @ApiBadRequestResponse({ description: 'Not CSV, a header problem, or too many rows: the whole file is refused' })
-  async import(@Query() query: ImportQueryDto, @Body() body: unknown, @Headers('accept') accept: string | undefined, @Res() response: Response): Promise<void> {
+  async import(
+    @CurrentActor() actor: Actor,
+    @Query() query: ImportQueryDto,
+    @Body() body: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
     if (typeof body !== 'string') throw new UnsupportedMediaTypeException('send the file as text/csv');
-    if (accept?.includes(NDJSON)) return this.streamed(body, query.mode, response);
-    const report = await this.imports.import(body, query.mode);
+    const tenancy = tenancyOf(actor);
+    if (accept?.includes(NDJSON)) return this.streamed(tenancy, body, query.mode, response);
+    const report = await this.imports.import(tenancy, body, query.mode);
     response.status(report.rolledBack ? 422 : 200).json(report);
   }
 
   /** Progress as rows are applied, then the report; errors after the first line can only go in the stream. */
-  private async streamed(csv: string, mode: ImportMode, response: Response): Promise<void> {
+  private async streamed(tenancy: Tenancy, csv: string, mode: ImportMode, response: Response): Promise<void> {
     const line = (value: unknown) => {
       if (!response.headersSent) response.status(200).type(NDJSON);
       response.write(`${JSON.stringify(value)}\n`);
     };
     try {
-      const report: ImportReport = await this.imports.import(csv, mode, (done, total) => line({ progress: { done, total } }));
+      const report: ImportReport = await this.imports.import(tenancy, csv, mode, (done, total) => line({ progress: { done, total } }));
       line({ report });
     } catch (error) {
       if (!response.headersSent) throw error;

@@ -9,6 +9,7 @@ import { startRegistry } from '../../../../test/support/running-services';
 import type { RunningService } from '../../../../test/support/running-services';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { uniqueName } from '../../../../test/support/test-infra';
+import { municipalityAdminToken } from '../../../../test/support/tokens';
 import { DeviceCredentialsService } from '../devices/device-credentials.service';
 import { importCsvFile, progressBar, writeCredentials } from '../../../../scripts/registry-import/import-client';
 import { parseCsv } from './csv';
@@ -112,7 +113,7 @@ describe('registry bulk import (CSV)', () => {
     expect(answer.body).toMatchObject({ rows: 6, applied: 0, rolledBack: true, created: [] });
     expect(answer.body.errors).toEqual([
       { line: 3, reason: expect.stringMatching(/phone must be a phone number.*kind must be one of/) },
-      { line: 4, reason: 'no municipality with number 0000' },
+      { line: 4, reason: 'no municipality with number 0000 among those you administer' },
       { line: 6, reason: expect.stringMatching(/device_id .* is also on line 2/) },
       { line: 7, reason: 'the municipality has no home-care team named "No such team"' },
     ]);
@@ -172,14 +173,15 @@ describe('registry bulk import (CSV)', () => {
       const file = join(scratch, 'residents.csv');
       await writeFile(file, [HEADER, row(), row({ device_kind: 'x' }), row()].join('\n'));
       const seen: string[] = [];
-      const report = await importCsvFile({ file, mode: 'skip-bad-rows', registryUrl: registry.url, onProgress: (done, total) => seen.push(progressBar(done, total, 10)) });
+      const token = await municipalityAdminToken(place.municipalityId);
+      const report = await importCsvFile({ file, mode: 'skip-bad-rows', registryUrl: registry.url, token, onProgress: (done, total) => seen.push(progressBar(done, total, 10)) });
       expect(seen).toEqual(['[###.......]  33% 1/3 rows', '[#######...]  66% 2/3 rows', '[##########] 100% 3/3 rows']);
       expect(report).toMatchObject({ applied: 2, errors: [{ line: 3 }] });
       const secrets = join(scratch, 'secrets.csv');
       await writeCredentials(secrets, report);
       expect((await stat(secrets)).mode & 0o777).toBe(0o600);
       expect((await readFile(secrets, 'utf8')).trim().split('\n')).toHaveLength(3);
-      await expect(importCsvFile({ file, mode: 'bogus' as never, registryUrl: registry.url })).rejects.toThrow(/refused the file \(400\).*mode must be one of/);
+      await expect(importCsvFile({ file, mode: 'bogus' as never, registryUrl: registry.url, token })).rejects.toThrow(/refused the file \(400\).*mode must be one of/);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

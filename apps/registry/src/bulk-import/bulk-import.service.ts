@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@welfare/platform';
+import { administeredMunicipality, Tenancy } from '../access/tenancy';
 import { constraintViolation } from '../common/registry-errors';
 import { IssuedSecret, issueDeviceSecret } from '../devices/device-secret';
 import { DevicesService } from '../devices/devices.service';
@@ -61,7 +62,9 @@ export class BulkImportService {
     private readonly devices: DevicesService,
   ) {}
 
-  async import(csv: string, mode: ImportMode, progress: ImportProgress = () => {}): Promise<ImportReport> {
+  /** Rows may only name the municipality the caller administers; a row naming another one is a bad row. */
+  async import(tenancy: Tenancy, csv: string, mode: ImportMode, progress: ImportProgress = () => {}): Promise<ImportReport> {
+    const municipalityId = administeredMunicipality(tenancy);
     const checks = this.checkFile(csv);
     const errors: RowError[] = checks.filter((check) => !check.ok).map(({ line, reason }) => ({ line, reason }));
     const good = withoutDuplicates(checks.filter((check) => check.ok).map((check) => check.row), errors);
@@ -72,7 +75,7 @@ export class BulkImportService {
     const created: CreatedRow[] = [];
     try {
       await this.changes.run(async (manager, at) => {
-        const lookups = new Lookups(manager);
+        const lookups = new Lookups(manager, municipalityId);
         for (const [index, row] of good.entries()) {
           const outcome = await this.applyRow(manager, lookups, row, await secrets[index], at);
           if ('reason' in outcome) errors.push(outcome);
@@ -111,7 +114,7 @@ export class BulkImportService {
       const municipality = await lookups.municipality(row.municipalityNumber);
       const team = row.homeCareTeamName === null ? null : await lookups.team(municipality.id, row.homeCareTeamName);
       const resident = await this.residents.createIn(manager, { ...row.resident, municipalityId: municipality.id, homeCareTeamId: team?.id ?? null }, at);
-      const device = await this.devices.createActiveIn(manager, row.device, resident.id, issued, at);
+      const device = await this.devices.createActiveIn(manager, row.device, resident, issued, at);
       await manager.query('RELEASE SAVEPOINT import_row');
       return { line: row.line, residentId: resident.id, deviceId: device.id, secret: issued.secret };
     } catch (error) {
@@ -140,17 +143,22 @@ function withoutDuplicates(rows: ImportRow[], errors: RowError[]): ImportRow[] {
   });
 }
 
-/** Municipalities by number and teams by name, read once per import. */
+/** Municipalities by number (only the administered one is found) and teams by name, read once per import. */
 class Lookups {
   private readonly municipalities = new Map<string, Municipality | null>();
   private readonly teams = new Map<string, HomeCareTeam | null>();
 
-  constructor(private readonly manager: EntityManager) {}
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly administeredMunicipalityId: string,
+  ) {}
 
   async municipality(number: string): Promise<Municipality> {
-    if (!this.municipalities.has(number)) this.municipalities.set(number, await this.manager.findOneBy(Municipality, { number }));
+    if (!this.municipalities.has(number)) {
+      this.municipalities.set(number, await this.manager.findOneBy(Municipality, { number, id: this.administeredMunicipalityId }));
+    }
     const found = this.municipalities.get(number);
-    if (!found) throw new DomainError('not_found', 'municipality_not_found', `no municipality with number ${number}`);
+    if (!found) throw new DomainError('not_found', 'municipality_not_found', `no municipality with number ${number} among those you administer`);
     return found;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { administeredMunicipality, idWithin, teamsWhere, Tenancy } from '../access/tenancy';
 import { notFound } from '../common/registry-errors';
 import { requireMunicipality } from '../municipalities/municipalities.service';
 import { RegistryChanges } from '../outbox/registry-changes';
@@ -11,42 +12,47 @@ import { HomeCareTeam } from './home-care-team.entity';
 export class HomeCareTeamsService {
   constructor(private readonly changes: RegistryChanges) {}
 
-  list(municipalityId?: string): Promise<HomeCareTeam[]> {
-    return this.changes.manager.find(HomeCareTeam, { where: municipalityId ? { municipalityId } : {}, order: { name: 'ASC' } });
+  /** The filter narrows the caller's tenancy, never widens it (both conditions hold). */
+  list(tenancy: Tenancy, municipalityId?: string): Promise<HomeCareTeam[]> {
+    const where = teamsWhere(tenancy);
+    if (municipalityId && where.municipalityId !== undefined && where.municipalityId !== municipalityId) return Promise.resolve([]);
+    return this.changes.manager.find(HomeCareTeam, { where: { ...(municipalityId ? { municipalityId } : {}), ...where }, order: { name: 'ASC' } });
   }
 
-  get(id: string): Promise<HomeCareTeam> {
-    return requireHomeCareTeam(this.changes.manager, id);
+  get(tenancy: Tenancy, id: string): Promise<HomeCareTeam> {
+    return requireHomeCareTeam(this.changes.manager, id, teamsWhere(tenancy));
   }
 
-  create(input: CreateHomeCareTeamDto): Promise<HomeCareTeam> {
+  /** Only in the caller's own municipality: another one is "not found". */
+  create(tenancy: Tenancy, input: CreateHomeCareTeamDto): Promise<HomeCareTeam> {
     return this.changes.run(async (manager, at) => {
-      await requireMunicipality(manager, input.municipalityId);
+      await requireMunicipality(manager, input.municipalityId, { id: administeredMunicipality(tenancy) });
       const team = manager.create(HomeCareTeam, { id: randomUUID(), ...input, createdAt: at, updatedAt: at });
       await manager.insert(HomeCareTeam, team);
       return team;
     });
   }
 
-  update(id: string, input: UpdateHomeCareTeamDto): Promise<HomeCareTeam> {
+  update(tenancy: Tenancy, id: string, input: UpdateHomeCareTeamDto): Promise<HomeCareTeam> {
     return this.changes.run(async (manager, at) => {
-      await requireHomeCareTeam(manager, id);
+      await requireHomeCareTeam(manager, id, teamsWhere(tenancy));
       await manager.update(HomeCareTeam, { id }, { ...input, updatedAt: at });
       return requireHomeCareTeam(manager, id);
     });
   }
 
   /** Refused with 409 while a resident belongs to the team. */
-  remove(id: string): Promise<void> {
+  remove(tenancy: Tenancy, id: string): Promise<void> {
     return this.changes.run(async (manager) => {
-      await requireHomeCareTeam(manager, id);
+      await requireHomeCareTeam(manager, id, teamsWhere(tenancy));
       await manager.delete(HomeCareTeam, { id });
     });
   }
 }
 
-export async function requireHomeCareTeam(manager: EntityManager, id: string): Promise<HomeCareTeam> {
-  const team = await manager.findOneBy(HomeCareTeam, { id });
+/** `where`: the caller's tenancy; a team outside it is not found. */
+export async function requireHomeCareTeam(manager: EntityManager, id: string, where: FindOptionsWhere<HomeCareTeam> = {}): Promise<HomeCareTeam> {
+  const team = await manager.findOneBy(HomeCareTeam, idWithin(where, id));
   if (!team) throw notFound('home_care_team', id);
   return team;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { idWithin, municipalitiesWhere, Tenancy } from '../access/tenancy';
 import { notFound } from '../common/registry-errors';
 import { RegistryChanges } from '../outbox/registry-changes';
 import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
@@ -15,12 +16,15 @@ export class MunicipalitiesService {
     private readonly records: RegistryRecordOutbox,
   ) {}
 
-  list(responseCentreId?: string): Promise<Municipality[]> {
-    return this.changes.manager.find(Municipality, { where: responseCentreId ? { responseCentreId } : {}, order: { number: 'ASC' } });
+  /** The filter narrows the caller's tenancy, never widens it (both conditions hold). */
+  list(tenancy: Tenancy, responseCentreId?: string): Promise<Municipality[]> {
+    const where = municipalitiesWhere(tenancy);
+    if (responseCentreId && where.responseCentreId !== undefined && where.responseCentreId !== responseCentreId) return Promise.resolve([]);
+    return this.changes.manager.find(Municipality, { where: { ...(responseCentreId ? { responseCentreId } : {}), ...where }, order: { number: 'ASC' } });
   }
 
-  get(id: string): Promise<Municipality> {
-    return requireMunicipality(this.changes.manager, id);
+  get(tenancy: Tenancy, id: string): Promise<Municipality> {
+    return requireMunicipality(this.changes.manager, id, municipalitiesWhere(tenancy));
   }
 
   create(input: CreateMunicipalityDto): Promise<Municipality> {
@@ -33,9 +37,9 @@ export class MunicipalitiesService {
   }
 
   /** Moving a municipality to another centre re-publishes the record of every device in it. */
-  update(id: string, input: UpdateMunicipalityDto): Promise<Municipality> {
+  update(tenancy: Tenancy, id: string, input: UpdateMunicipalityDto): Promise<Municipality> {
     return this.changes.run(async (manager, at) => {
-      const before = await requireMunicipality(manager, id);
+      const before = await requireMunicipality(manager, id, municipalitiesWhere(tenancy));
       if (input.responseCentreId) await requireResponseCentre(manager, input.responseCentreId);
       await manager.update(Municipality, { id }, { ...input, updatedAt: at });
       if (input.responseCentreId && input.responseCentreId !== before.responseCentreId) {
@@ -46,16 +50,17 @@ export class MunicipalitiesService {
   }
 
   /** Refused with 409 while teams or residents belong to it. */
-  remove(id: string): Promise<void> {
+  remove(tenancy: Tenancy, id: string): Promise<void> {
     return this.changes.run(async (manager) => {
-      await requireMunicipality(manager, id);
+      await requireMunicipality(manager, id, municipalitiesWhere(tenancy));
       await manager.delete(Municipality, { id });
     });
   }
 }
 
-export async function requireMunicipality(manager: EntityManager, id: string): Promise<Municipality> {
-  const municipality = await manager.findOneBy(Municipality, { id });
+/** `where`: the caller's tenancy; a municipality outside it is not found. */
+export async function requireMunicipality(manager: EntityManager, id: string, where: FindOptionsWhere<Municipality> = {}): Promise<Municipality> {
+  const municipality = await manager.findOneBy(Municipality, idWithin(where, id));
   if (!municipality) throw notFound('municipality', id);
   return municipality;
 }

@@ -1,48 +1,66 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { CreateResidentDto, ListResidentsQueryDto, ResidentDto, UpdateResidentDto } from './dto/resident.dto';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { Actor } from '@welfare/access';
+import { CurrentActor, Roles } from '@welfare/access';
+import { tenancyOf } from '../access/tenancy';
+import { AccessLogEntryDto, CreateResidentDto, ListResidentsQueryDto, ResidentDto, UpdateResidentDto } from './dto/resident.dto';
 import { ResidentsService } from './residents.service';
 
 const uuid = new ParseUUIDPipe();
 
+/** A municipality's administrators keep its residents; home-care staff read their team's. Every read is access-logged. */
 @ApiTags('residents')
+@ApiBearerAuth()
 @Controller('api/residents')
 export class ResidentsController {
   constructor(private readonly residents: ResidentsService) {}
 
   @Get()
+  @Roles('municipality-admin', 'home-care')
   @ApiOkResponse({ type: [ResidentDto] })
-  list(@Query() query: ListResidentsQueryDto): Promise<ResidentDto[]> {
-    return this.residents.list(query.municipalityId);
+  list(@CurrentActor() actor: Actor, @Query() query: ListResidentsQueryDto): Promise<ResidentDto[]> {
+    return this.residents.list(actor, query.municipalityId);
   }
 
   @Get(':id')
+  @Roles('municipality-admin', 'home-care')
   @ApiOkResponse({ type: ResidentDto })
   @ApiNotFoundResponse()
-  get(@Param('id', uuid) id: string): Promise<ResidentDto> {
-    return this.residents.get(id);
+  get(@CurrentActor() actor: Actor, @Param('id', uuid) id: string): Promise<ResidentDto> {
+    return this.residents.get(actor, id);
+  }
+
+  @Get(':id/access-log')
+  @Roles('municipality-admin')
+  @ApiOkResponse({ type: [AccessLogEntryDto], description: "Who read the resident's registry data, newest first (the last 500)" })
+  @ApiNotFoundResponse()
+  accessLog(@CurrentActor() actor: Actor, @Param('id', uuid) id: string): Promise<AccessLogEntryDto[]> {
+    return this.residents.accessLog(tenancyOf(actor), id);
   }
 
   @Post()
+  @Roles('municipality-admin')
   @ApiCreatedResponse({ type: ResidentDto })
   @ApiNotFoundResponse({ description: 'No such municipality or home-care team' })
   @ApiUnprocessableEntityResponse({ description: 'The team belongs to another municipality' })
-  create(@Body() body: CreateResidentDto): Promise<ResidentDto> {
-    return this.residents.create(body);
+  create(@CurrentActor() actor: Actor, @Body() body: CreateResidentDto): Promise<ResidentDto> {
+    return this.residents.create(tenancyOf(actor), body);
   }
 
   @Patch(':id')
+  @Roles('municipality-admin')
   @ApiOkResponse({ type: ResidentDto, description: 'A new municipality or team is published in the record of each of their devices' })
   @ApiNotFoundResponse()
-  update(@Param('id', uuid) id: string, @Body() body: UpdateResidentDto): Promise<ResidentDto> {
-    return this.residents.update(id, body);
+  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: UpdateResidentDto): Promise<ResidentDto> {
+    return this.residents.update(tenancyOf(actor), id, body);
   }
 
   @Delete(':id')
+  @Roles('municipality-admin')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiConflictResponse({ description: 'A device (also a retired one) still belongs to the resident' })
-  remove(@Param('id', uuid) id: string): Promise<void> {
-    return this.residents.remove(id);
+  remove(@CurrentActor() actor: Actor, @Param('id', uuid) id: string): Promise<void> {
+    return this.residents.remove(tenancyOf(actor), id);
   }
 }

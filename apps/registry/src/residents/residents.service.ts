@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { AccessLogEntry, AccessLogService, Actor } from '@welfare/access';
+import { administeredMunicipality, idWithin, residentsWhere, Tenancy, tenancyOf } from '../access/tenancy';
 import { DomainError } from '@welfare/platform';
 import { notFound } from '../common/registry-errors';
 import { requireHomeCareTeam } from '../home-care-teams/home-care-teams.service';
@@ -15,18 +17,36 @@ export class ResidentsService {
   constructor(
     private readonly changes: RegistryChanges,
     private readonly records: RegistryRecordOutbox,
+    private readonly accessLogs: AccessLogService,
   ) {}
 
-  list(municipalityId?: string): Promise<Resident[]> {
-    return this.changes.manager.find(Resident, { where: municipalityId ? { municipalityId } : {}, order: { name: 'ASC', id: 'ASC' } });
+  /** Personal data: every resident in the answer is access-logged before it is sent. */
+  async list(actor: Actor, municipalityId?: string): Promise<Resident[]> {
+    const where = residentsWhere(tenancyOf(actor));
+    if (municipalityId && where.municipalityId !== undefined && where.municipalityId !== municipalityId) return [];
+    const residents = await this.changes.manager.find(Resident, { where: { ...(municipalityId ? { municipalityId } : {}), ...where }, order: { name: 'ASC', id: 'ASC' } });
+    await this.accessLogs.record(actor, residents.map((resident) => ({ action: 'resident.list', resourceId: resident.id, residentId: resident.id })));
+    return residents;
   }
 
-  get(id: string): Promise<Resident> {
-    return requireResident(this.changes.manager, id);
+  async get(actor: Actor, id: string): Promise<Resident> {
+    const resident = await requireResident(this.changes.manager, id, residentsWhere(tenancyOf(actor)));
+    await this.accessLogs.record(actor, [{ action: 'resident.read', resourceId: id, residentId: id }]);
+    return resident;
   }
 
-  create(input: CreateResidentDto): Promise<Resident> {
-    return this.changes.run((manager, at) => this.createIn(manager, input, at));
+  /** Who read the resident's data here (a municipality's own review, and the resident's right to know). */
+  async accessLog(tenancy: Tenancy, id: string): Promise<AccessLogEntry[]> {
+    await requireResident(this.changes.manager, id, residentsWhere(tenancy));
+    return this.accessLogs.forResident(id, 500);
+  }
+
+  /** Only into the caller's own municipality. */
+  create(tenancy: Tenancy, input: CreateResidentDto): Promise<Resident> {
+    return this.changes.run(async (manager, at) => {
+      await requireMunicipalityAdministered(tenancy, input.municipalityId);
+      return this.createIn(manager, input, at);
+    });
   }
 
   /** Inside the caller's transaction (the bulk import uses it too). */
@@ -44,10 +64,11 @@ export class ResidentsService {
   }
 
   /** A new municipality or team is published in the record of each of the resident's devices. */
-  update(id: string, input: UpdateResidentDto): Promise<Resident> {
+  update(tenancy: Tenancy, id: string, input: UpdateResidentDto): Promise<Resident> {
     return this.changes.run(async (manager, at) => {
-      const before = await requireResident(manager, id);
+      const before = await requireResident(manager, id, residentsWhere(tenancy));
       const municipalityId = input.municipalityId ?? before.municipalityId;
+      await requireMunicipalityAdministered(tenancy, municipalityId);
       const homeCareTeamId = input.homeCareTeamId === undefined ? before.homeCareTeamId : input.homeCareTeamId;
       await checkPlacement(manager, municipalityId, homeCareTeamId);
       await manager.update(Resident, { id }, { ...withNulls(input), updatedAt: at });
@@ -59,18 +80,24 @@ export class ResidentsService {
   }
 
   /** Refused with 409 while a device (also a retired one, for its history) belongs to the resident. */
-  remove(id: string): Promise<void> {
+  remove(tenancy: Tenancy, id: string): Promise<void> {
     return this.changes.run(async (manager) => {
-      await requireResident(manager, id);
+      await requireResident(manager, id, residentsWhere(tenancy));
       await manager.delete(Resident, { id });
     });
   }
 }
 
-export async function requireResident(manager: EntityManager, id: string): Promise<Resident> {
-  const resident = await manager.findOneBy(Resident, { id });
+/** `where`: the caller's tenancy; a resident outside it is not found. */
+export async function requireResident(manager: EntityManager, id: string, where: FindOptionsWhere<Resident> = {}): Promise<Resident> {
+  const resident = await manager.findOneBy(Resident, idWithin(where, id));
   if (!resident) throw notFound('resident', id);
   return resident;
+}
+
+/** A municipality administrator places residents in their own municipality only (another one reads as not found). */
+async function requireMunicipalityAdministered(tenancy: Tenancy, municipalityId: string): Promise<void> {
+  if (administeredMunicipality(tenancy) !== municipalityId) throw notFound('municipality', municipalityId);
 }
 
 /** The municipality exists, and the team (if any) exists and belongs to it. */

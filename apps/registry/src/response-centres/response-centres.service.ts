@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { centresWhere, idWithin, Tenancy } from '../access/tenancy';
 import { notFound } from '../common/registry-errors';
 import { RegistryChanges } from '../outbox/registry-changes';
 import { CreateResponseCentreDto, UpdateResponseCentreDto } from './dto/response-centre.dto';
@@ -11,12 +12,12 @@ import { ResponseCentre } from './response-centre.entity';
 export class ResponseCentresService {
   constructor(private readonly changes: RegistryChanges) {}
 
-  list(): Promise<ResponseCentre[]> {
-    return this.changes.manager.find(ResponseCentre, { order: { name: 'ASC' } });
+  list(tenancy: Tenancy): Promise<ResponseCentre[]> {
+    return this.changes.manager.find(ResponseCentre, { where: centresWhere(tenancy), order: { name: 'ASC' } });
   }
 
-  get(id: string, manager: EntityManager = this.changes.manager): Promise<ResponseCentre> {
-    return requireResponseCentre(manager, id);
+  get(tenancy: Tenancy, id: string): Promise<ResponseCentre> {
+    return requireResponseCentre(this.changes.manager, id, centresWhere(tenancy));
   }
 
   create(input: CreateResponseCentreDto): Promise<ResponseCentre> {
@@ -27,25 +28,26 @@ export class ResponseCentresService {
     });
   }
 
-  update(id: string, input: UpdateResponseCentreDto): Promise<ResponseCentre> {
+  update(tenancy: Tenancy, id: string, input: UpdateResponseCentreDto): Promise<ResponseCentre> {
     return this.changes.run(async (manager, at) => {
-      await requireResponseCentre(manager, id);
+      await requireResponseCentre(manager, id, centresWhere(tenancy));
       await manager.update(ResponseCentre, { id }, { ...input, updatedAt: at });
       return requireResponseCentre(manager, id);
     });
   }
 
   /** Refused with 409 while a municipality is served by it. */
-  remove(id: string): Promise<void> {
+  remove(tenancy: Tenancy, id: string): Promise<void> {
     return this.changes.run(async (manager) => {
-      await requireResponseCentre(manager, id);
+      await requireResponseCentre(manager, id, centresWhere(tenancy));
       await manager.delete(ResponseCentre, { id });
     });
   }
 }
 
-export async function requireResponseCentre(manager: EntityManager, id: string): Promise<ResponseCentre> {
-  const centre = await manager.findOneBy(ResponseCentre, { id });
+/** `where`: the caller's tenancy; a centre outside it is not found. */
+export async function requireResponseCentre(manager: EntityManager, id: string, where: FindOptionsWhere<ResponseCentre> = {}): Promise<ResponseCentre> {
+  const centre = await manager.findOneBy(ResponseCentre, idWithin(where, id));
   if (!centre) throw notFound('response_centre', id);
   return centre;
 }

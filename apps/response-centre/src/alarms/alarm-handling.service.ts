@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '@welfare/access';
 import { Clock } from '@welfare/platform';
+import { CentreScope, centreScopeOf } from '../access/centre-scope';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
 import { OutboxRelayService } from '@welfare/persistence';
@@ -12,6 +14,8 @@ import { AlarmsRepository } from './alarms.repository';
 /**
  * What operators do to an alarm. Each action is one transaction: the conditional state
  * change, its handling-log row, and any device command, so none exists without the others.
+ * Every read and update is scoped to the operator's centre: another centre's alarm is not found.
+ * The handling log names the operator by their identity provider subject.
  */
 @Injectable()
 export class AlarmHandlingService {
@@ -30,15 +34,17 @@ export class AlarmHandlingService {
    * Exactly one operator wins an open alarm; anyone else gets a conflict naming who has it.
    * The same operator asking again (a double click, a retried request) gets the alarm back.
    */
-  async acknowledge(alarmId: string, operatorId: string): Promise<Alarm> {
+  async acknowledge(actor: Actor, alarmId: string): Promise<Alarm> {
+    const scope = centreScopeOf(actor);
+    const operatorId = actor.subject;
     const alarm = await this.dataSource.transaction(async (manager) => {
       const at = this.clock.now();
-      if (!(await this.alarms.acknowledgeIfOpen(manager, alarmId, operatorId, at))) {
-        const current = await this.requireAlarm(manager, alarmId);
+      if (!(await this.alarms.acknowledgeIfOpen(manager, scope, alarmId, operatorId, at))) {
+        const current = await this.requireAlarm(manager, scope, alarmId);
         if (current.state === 'acknowledged' && current.acknowledgedBy === operatorId) return current;
         throw this.refused('acknowledge', current);
       }
-      const taken = await this.requireAlarm(manager, alarmId);
+      const taken = await this.requireAlarm(manager, scope, alarmId);
       await this.log.append(manager, { alarmId, step: 'acknowledged', at, actorKind: 'operator', actorId: operatorId });
       await this.outbox.enqueue(manager, taken.deviceId, { type: 'alarm.acknowledged', alarmId }, at);
       return taken;
@@ -48,34 +54,35 @@ export class AlarmHandlingService {
     return alarm;
   }
 
-  async addNote(alarmId: string, operatorId: string, text: string): Promise<void> {
+  async addNote(actor: Actor, alarmId: string, text: string): Promise<void> {
+    const scope = centreScopeOf(actor);
     await this.dataSource.transaction(async (manager) => {
       // Lock the alarm row so a note cannot interleave with a concurrent state change.
-      const alarm = await this.requireAlarm(manager, alarmId, true);
+      const alarm = await this.requireAlarm(manager, scope, alarmId, true);
       const refused = refusal('note', alarm);
       if (refused) throw refused;
-      await this.log.append(manager, { alarmId, step: 'note', at: this.clock.now(), actorKind: 'operator', actorId: operatorId, details: { text } });
+      await this.log.append(manager, { alarmId, step: 'note', at: this.clock.now(), actorKind: 'operator', actorId: actor.subject, details: { text } });
     });
   }
 
-  async resolve(alarmId: string, operatorId: string, outcome: AlarmOutcome, note?: string): Promise<Alarm> {
+  async resolve(actor: Actor, alarmId: string, outcome: AlarmOutcome, note?: string): Promise<Alarm> {
+    const scope = centreScopeOf(actor);
+    const operatorId = actor.subject;
     const alarm = await this.dataSource.transaction(async (manager) => {
       const at = this.clock.now();
-      if (!(await this.alarms.resolveIfAcknowledged(manager, alarmId, operatorId, outcome, at))) {
-        throw this.refused('resolve', await this.requireAlarm(manager, alarmId));
+      if (!(await this.alarms.resolveIfAcknowledged(manager, scope, alarmId, operatorId, outcome, at))) {
+        throw this.refused('resolve', await this.requireAlarm(manager, scope, alarmId));
       }
       const details = note === undefined ? { outcome } : { outcome, note };
       await this.log.append(manager, { alarmId, step: 'resolved', at, actorKind: 'operator', actorId: operatorId, details });
-      return this.requireAlarm(manager, alarmId);
+      return this.requireAlarm(manager, scope, alarmId);
     });
     this.logger.log({ alarmId, operatorId, outcome }, 'alarm resolved');
     return alarm;
   }
 
-  private async requireAlarm(manager: EntityManager, alarmId: string, lock = false): Promise<Alarm> {
-    const alarm = lock
-      ? await manager.findOne(Alarm, { where: { id: alarmId }, lock: { mode: 'pessimistic_write' } })
-      : await this.alarms.findById(alarmId, manager);
+  private async requireAlarm(manager: EntityManager, scope: CentreScope, alarmId: string, lock = false): Promise<Alarm> {
+    const alarm = await this.alarms.findInScope(scope, alarmId, manager, lock);
     if (!alarm) throw alarmNotFound(alarmId);
     return alarm;
   }

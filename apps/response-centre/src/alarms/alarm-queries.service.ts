@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AccessLogService, Actor } from '@welfare/access';
 import { Clock } from '@welfare/platform';
+import { centreScopeOf } from '../access/centre-scope';
 import { DeviceEventsRepository } from '../device-events/device-events.repository';
 import { HandlingLogEntry } from '../handling-log/handling-log-entry.entity';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
@@ -8,7 +10,7 @@ import { alarmNotFound } from './alarm-state';
 import { AlarmsRepository } from './alarms.repository';
 import { AlarmDetailDto, AlarmSummaryDto, HandlingLogEntryDto } from './dto/alarm.dto';
 
-/** Read models of alarms for the operator's queue and detail view. */
+/** Read models of alarms for the operator's queue and detail view, scoped to the operator's centre. */
 @Injectable()
 export class AlarmQueriesService {
   constructor(
@@ -16,17 +18,20 @@ export class AlarmQueriesService {
     private readonly log: HandlingLogRepository,
     private readonly events: DeviceEventsRepository,
     private readonly clock: Clock,
+    private readonly accessLog: AccessLogService,
   ) {}
 
-  async queue(limit: number, state?: 'open' | 'acknowledged'): Promise<AlarmSummaryDto[]> {
-    const alarms = await this.alarms.findUnresolved(limit, state ? [state] : undefined);
+  async queue(actor: Actor, limit: number, state?: 'open' | 'acknowledged'): Promise<AlarmSummaryDto[]> {
+    const alarms = await this.alarms.findUnresolved(centreScopeOf(actor), limit, state ? [state] : undefined);
     const now = this.clock.now();
     return alarms.map((alarm) => this.summary(alarm, now));
   }
 
-  async detail(alarmId: string): Promise<AlarmDetailDto> {
-    const alarm = await this.alarms.findById(alarmId);
+  /** The detail is personal data (what happened to whom): the read is logged before it is answered. */
+  async detail(actor: Actor, alarmId: string): Promise<AlarmDetailDto> {
+    const alarm = await this.alarms.findInScope(centreScopeOf(actor), alarmId);
     if (!alarm) throw alarmNotFound(alarmId);
+    await this.accessLog.record(actor, [{ action: 'alarm.read', resourceId: alarm.id, residentId: alarm.residentId }]);
     const [log, trigger] = await Promise.all([this.log.forAlarm(alarmId), this.events.findOne(alarm.deviceId, alarm.triggerEventId)]);
     return {
       ...this.summary(alarm, this.clock.now()),
@@ -54,6 +59,11 @@ export class AlarmQueriesService {
       residentId: alarm.residentId,
       municipalityId: alarm.municipalityId,
       responseCentreId: alarm.responseCentreId,
+      kind: alarm.kind,
+      repeatCount: alarm.repeatCount,
+      lastTriggeredAt: alarm.lastTriggeredAt.toISOString(),
+      cancelledAtDeviceAt: alarm.cancelledAtDeviceAt?.toISOString() ?? null,
+      escalationLevel: alarm.escalationLevel,
     };
   }
 }

@@ -1,5 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '@welfare/access';
+import { AccessLogService, CurrentActor, Roles } from '@welfare/access';
+import { DomainError } from '@welfare/platform';
+import { centreScopeOf } from '../access/centre-scope';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IDENTIFIER_PATTERN } from '@welfare/contracts';
@@ -30,15 +34,24 @@ class DeviceEventDto {
 }
 
 @ApiTags('devices')
+@ApiBearerAuth()
+@Roles('operator', 'supervisor')
 @Controller('api/devices')
 export class DeviceEventsController {
-  constructor(private readonly events: DeviceEventsRepository) {}
+  constructor(
+    private readonly events: DeviceEventsRepository,
+    private readonly accessLog: AccessLogService,
+  ) {}
 
+  /** Events (positions, door openings) tell about a person's life: the read is access-logged. */
   @Get(':deviceId/events')
   @ApiOkResponse({ type: [DeviceEventDto], description: "The device's event history, newest first" })
-  async history(@Param() { deviceId }: DeviceIdParam, @Query() query: HistoryQuery): Promise<DeviceEventDto[]> {
-    const rows = await this.events.history(deviceId, query.limit);
-    return rows.map((row) => ({
+  @ApiNotFoundResponse({ description: 'The device belongs to another centre' })
+  async history(@CurrentActor() actor: Actor, @Param() { deviceId }: DeviceIdParam, @Query() query: HistoryQuery): Promise<DeviceEventDto[]> {
+    const found = await this.events.history(centreScopeOf(actor), deviceId, query.limit);
+    if (!found) throw new DomainError('not_found', 'device_not_found', `no device ${deviceId} in your centre`, { deviceId });
+    await this.accessLog.record(actor, [{ action: 'device-events.read', resourceId: deviceId, residentId: found.residentId }]);
+    return found.events.map((row) => ({
       eventId: row.eventId,
       type: row.type,
       occurredAt: row.occurredAt.toISOString(),

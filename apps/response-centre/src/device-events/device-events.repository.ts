@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
 import type { DeviceEventRecord } from '@welfare/contracts';
+import type { CentreScope } from '../access/centre-scope';
 import { DeviceEventRow } from './device-event.entity';
 
 /** The device-event history, which is also the de-duplication gate. */
@@ -34,8 +35,18 @@ export class DeviceEventsRepository {
     return manager.findOneBy(DeviceEventRow, { deviceId, eventId });
   }
 
-  /** The newest events of a device first. */
-  async history(deviceId: string, limit: number): Promise<DeviceEventRow[]> {
-    return this.dataSource.manager.find(DeviceEventRow, { where: { deviceId }, order: { id: 'DESC' }, take: limit });
+  /**
+   * The newest events of a device first, with the resident they concern; null when the registry
+   * places the device in another centre (the caller sees "not found", as for a device never heard of).
+   */
+  async history(scope: CentreScope, deviceId: string, limit: number): Promise<{ residentId: string | null; events: DeviceEventRow[] } | null> {
+    const placed: { resident_id: string | null; response_centre_id: string | null }[] = await this.dataSource.query(
+      `SELECT resident_id, response_centre_id FROM registry_devices WHERE device_id = $1`,
+      [deviceId],
+    );
+    const centre = placed[0]?.response_centre_id ?? null;
+    if (centre !== null && centre !== scope.responseCentreId) return null;
+    const events = await this.dataSource.manager.find(DeviceEventRow, { where: { deviceId }, order: { id: 'DESC' }, take: limit });
+    return { residentId: placed[0]?.resident_id ?? null, events };
   }
 }

@@ -6,6 +6,7 @@ import { KafkaTap } from '../../../../test/support/kafka-tap';
 import { RunningService, startResponseCentre } from '../../../../test/support/running-services';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { testInfra, uniqueName } from '../../../../test/support/test-infra';
+import { operatorToken } from '../../../../test/support/tokens';
 
 interface AlarmJson {
   id: string;
@@ -62,15 +63,20 @@ describe('response centre: alarms stamped from the registry view', () => {
     await producer.send({ topic: KafkaTopics.registryDevices, messages: records.map((record) => ({ key: key(record), value: value(record), partition: 0 })) });
   }
 
-  async function pressButton(deviceId: string): Promise<AlarmJson> {
+  /**
+   * Presses the device's button and returns the alarm the press went to (a new one, or the
+   * unresolved one it was attached to), as an operator of `centreId` sees it.
+   */
+  async function pressButton(deviceId: string, centreId: string = randomUUID()): Promise<AlarmJson> {
+    const headers = { authorization: `Bearer ${await operatorToken(centreId)}` };
     const eventId = uniqueName('press');
     const record: DeviceEventRecord = { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() } as DeviceEventRecord['event'] };
     await producer.send({ topic: KafkaTopics.deviceEvents, messages: [{ key: deviceId, value: encodeRecord(record) }] });
     return eventually(async () => {
-      const alarms = (await (await fetch(`${centre.url}/api/alarms?limit=500`, { headers: { 'x-operator-id': 'op-1' } })).json()) as AlarmJson[];
-      const alarm = alarms.find((candidate) => candidate.triggerEventId === eventId);
-      if (!alarm) throw new Error(`no alarm yet for ${deviceId}/${eventId}`);
-      return alarm;
+      const history = (await (await fetch(`${centre.url}/api/devices/${deviceId}/events?limit=500`, { headers })).json()) as { eventId: string; alarmId: string | null }[];
+      const alarmId = history.find((event) => event.eventId === eventId)?.alarmId;
+      if (!alarmId) throw new Error(`press ${deviceId}/${eventId} not taken in yet`);
+      return (await (await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers })).json()) as AlarmJson;
     });
   }
 
@@ -85,9 +91,9 @@ describe('response centre: alarms stamped from the registry view', () => {
       registryRecord(deviceId, 1, { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() }),
       registryRecord(marker, 1, newest),
     );
-    await eventually(async () => expect((await pressButton(marker)).residentId).toBe(newest.residentId), 30_000);
+    await eventually(async () => expect((await pressButton(marker, newest.responseCentreId)).residentId).toBe(newest.residentId), 30_000);
 
-    expect(await pressButton(deviceId)).toMatchObject(newest);
+    expect(await pressButton(deviceId, newest.responseCentreId)).toMatchObject(newest);
   });
 
   it('still opens the alarm of a device the registry does not know, without a resident', async () => {
@@ -98,7 +104,7 @@ describe('response centre: alarms stamped from the registry view', () => {
     const deviceId = uniqueName('after-poison');
     const owner = { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() };
     await publishRegistry('{"v":1,"deviceId":', registryRecord(deviceId, 1, owner));
-    await eventually(async () => expect(await pressButton(deviceId)).toMatchObject(owner), 30_000);
+    await eventually(async () => expect(await pressButton(deviceId, owner.responseCentreId)).toMatchObject(owner), 30_000);
     const dead = await deadLetters.waitFor((record) => record.key === 'unreadable' && record.value.source === 'response-centre');
     expect(dead.value).toMatchObject({ reason: 'invalid_json', payload: { encoding: 'utf8', data: '{"v":1,"deviceId":' } });
   });

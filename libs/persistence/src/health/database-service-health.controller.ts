@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { KafkaHealthIndicator } from '@welfare/kafka';
+import { Public } from '@welfare/platform';
 
 /**
  * Health of a service that owns a database (response centre, registry). Liveness: restart me
@@ -9,6 +10,7 @@ import { KafkaHealthIndicator } from '@welfare/kafka';
  * work only if the database and Kafka answer.
  */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class DatabaseServiceHealthController {
   constructor(

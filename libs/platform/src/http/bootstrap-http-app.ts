@@ -44,7 +44,7 @@ function publishOpenApi(app: INestApplication, info: NonNullable<HttpAppOptions[
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-operator-id' }, 'operator')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from the identity provider (locally: npm run token)' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH });

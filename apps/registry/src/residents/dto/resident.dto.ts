@@ -96,3 +96,12 @@ export class ResidentDto extends TimestampsDto {
   @ApiProperty({ type: [ContactDto] }) contacts: ContactDto[];
   @ApiProperty({ nullable: true, type: String }) careNote: string | null;
 }
+
+export class AccessLogEntryDto {
+  @ApiProperty({ format: 'date-time' }) at: Date;
+  @ApiProperty({ description: "The reader's subject at the identity provider" }) actorSubject: string;
+  @ApiProperty() actorName: string;
+  @ApiProperty() actorRoles: string;
+  @ApiProperty({ nullable: true, type: String }) actorTenant: string | null;
+  @ApiProperty({ example: 'resident.read' }) action: string;
+}

@@ -1,0 +1,11 @@
+export * from './actor';
+export * from './actor-claims';
+export * from './access-settings';
+export * from './access.decorators';
+export * from './access.guard';
+export * from './access.module';
+export * from './token-verifier.service';
+export * from './access-log/access-log-entry.entity';
+export * from './access-log/access-log.service';
+export * from './access-log/access-log.migration';
+export { Public } from '@welfare/platform';

@@ -66,8 +66,16 @@ async function main(): Promise<void> {
     clientId: deviceId,
     clean: true,
     protocolVersion: 4,
+    reconnectPeriod: 0,
     username: values.username ?? deviceId,
     password: values.password,
+  }).catch((error: Error) => {
+    // The broker lets in only devices onboarded at the registry, with the secret it issued.
+    if (/Not authorized|Bad username or password/.test(error.message)) {
+      process.stderr.write(`the broker refused ${deviceId}: ${error.message}. Onboard the device at the registry and pass the secret it answered: --password SECRET\n`);
+      process.exit(2);
+    }
+    throw error;
   });
   client.on('message', (_topic, payload) => process.stdout.write(`<- ${payload.toString('utf8')}\n`));
   await client.subscribeAsync(deviceCommandsTopic(deviceId), { qos: 1 });

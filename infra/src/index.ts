@@ -5,5 +5,7 @@ export * from './kafka-broker';
 export * from './postgres';
 export * from './mqtt-broker';
 export * from './mosquitto-instance';
+export * from './broker-accounts';
 export * from './mqtt-probe';
 export * from './orphan-guard';
+export * from './dev-token-issuer';

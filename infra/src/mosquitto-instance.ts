@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BrokerAccounts, newBrokerAccounts, writeDynsecConfig } from './broker-accounts';
 import { commandPath } from './commands';
 import { freePort } from './free-port';
 import { answersMqtt } from './mqtt-probe';
@@ -14,6 +15,13 @@ export interface MosquittoOptions {
   port?: number;
   /** In a process group of its own, so a terminal's Ctrl-C does not reach it before its users stop. */
   detached?: boolean;
+  /**
+   * The service accounts to (re)write into the dynamic-security file; new random ones when
+   * omitted. A restart in place passes the running instance's accounts, or its services lose access.
+   */
+  accounts?: BrokerAccounts;
+  /** With the test-only account that may publish on any device's events topic (when `accounts` is omitted). */
+  anyDevicePublisher?: boolean;
 }
 
 export interface RunningMosquitto {
@@ -21,6 +29,8 @@ export interface RunningMosquitto {
   port: number;
   pid: number;
   dataDir: string;
+  /** Service accounts; devices are added by the registry over $CONTROL/dynamic-security/v1. */
+  accounts: BrokerAccounts;
   /** SIGTERM: Mosquitto writes its persistence file (sessions, queued QoS 1 messages) and exits. */
   stop(): Promise<void>;
   /** SIGKILL: what it queued since its last autosave is gone, as on a power cut. */
@@ -39,26 +49,42 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
   const dataDir = resolve(opts.dataDir);
   const port = opts.port ?? (await freePort());
   await mkdir(dataDir, { recursive: true });
+  const plugin = dynsecPluginPath();
+  if (!plugin) throw new Error(`Mosquitto's dynamic-security plugin is not installed (looked in ${DYNSEC_PLUGIN_PATHS.join(', ')}; or set MOSQUITTO_DYNSEC_PLUGIN)`);
+  const accounts = opts.accounts ?? newBrokerAccounts({ anyDevicePublisher: opts.anyDevicePublisher });
+  const dynsecFile = join(dataDir, 'dynamic-security.json');
+  await writeDynsecConfig(dynsecFile, accounts);
   const confFile = join(dataDir, 'mosquitto.conf');
-  await writeFile(confFile, mosquittoConf(dataDir, port));
+  await writeFile(confFile, mosquittoConf(dataDir, port, plugin, dynsecFile));
   const logFd = openSync(join(dataDir, 'mosquitto.log'), 'a');
   const child = spawn(mosquitto, ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
   closeSync(logFd);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   if (child.pid !== undefined) void exited.then(guardAgainstOrphan(child.pid));
   const url = `mqtt://${HOST}:${port}`;
-  if (!(await answersMqtt(url, 30))) {
+  if (!(await answersMqtt(url, 30, accounts.admin))) {
     child.kill('SIGKILL');
     await exited;
     throw new Error(`mosquitto did not answer on ${url}; see ${join(dataDir, 'mosquitto.log')}`);
   }
-  return { url, port, pid: child.pid!, dataDir, stop: () => signal(child, exited, 'SIGTERM'), kill: () => signal(child, exited, 'SIGKILL') };
+  return { url, port, pid: child.pid!, dataDir, accounts, stop: () => signal(child, exited, 'SIGTERM'), kill: () => signal(child, exited, 'SIGKILL') };
 }
 
-function mosquittoConf(dataDir: string, port: number): string {
+const DYNSEC_PLUGIN_PATHS = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so'];
+
+/** Where Mosquitto's dynamic-security plugin is (Debian ships it in the mosquitto package), or null. */
+export function dynsecPluginPath(): string | null {
+  const candidates = process.env.MOSQUITTO_DYNSEC_PLUGIN ? [process.env.MOSQUITTO_DYNSEC_PLUGIN] : DYNSEC_PLUGIN_PATHS;
+  return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+function mosquittoConf(dataDir: string, port: number, plugin: string, dynsecFile: string): string {
   return [
     `listener ${port} ${HOST}`,
-    'allow_anonymous true',
+    // Every client signs in: devices with the secret the registry issued, services with their accounts.
+    'allow_anonymous false',
+    `plugin ${plugin}`,
+    `plugin_opt_config_file ${dynsecFile}`,
     // Started as root it would switch to the "mosquitto" user, who cannot write dataDir.
     'user root',
     'persistence true',

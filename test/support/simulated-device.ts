@@ -13,8 +13,9 @@ export class SimulatedDevice {
     private readonly client: MqttClient,
   ) {}
 
-  static async connect(mqttUrl: string, deviceId: string): Promise<SimulatedDevice> {
-    const client = await connectAsync(mqttUrl, { clientId: deviceId, clean: true, protocolVersion: 4, reconnectPeriod: 500 });
+  /** Signs in as the contract says: username = client id = device id, password = the secret the registry issued. */
+  static async connect(mqttUrl: string, deviceId: string, secret?: string): Promise<SimulatedDevice> {
+    const client = await connectAsync(mqttUrl, { clientId: deviceId, username: deviceId, password: secret, clean: true, protocolVersion: 4, reconnectPeriod: 500 });
     const device = new SimulatedDevice(deviceId, client);
     client.on('message', (_topic, payload) => device.commands.push(JSON.parse(payload.toString('utf8')) as ReceivedCommand));
     await client.subscribeAsync(deviceCommandsTopic(deviceId), { qos: 1 });

@@ -33,4 +33,20 @@ export class IngestorConfig extends CommonSettings {
 
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'ingestor-device-commands';
+
+  /** Start-up waits this long for the registry view to read registry.devices.v1 to its end, then gives up (the start fails). */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REGISTRY_VIEW_STARTUP_TIMEOUT_MS: number = 120_000;
+
+  /**
+   * An event from a device the view does not know as active waits at most this long for the
+   * view to catch up before it is judged; if the view cannot confirm it is current by then, the
+   * message stays unacknowledged and is tried again (never refused on a stale view).
+   */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REGISTRY_VIEW_CATCH_UP_TIMEOUT_MS: number = 5000;
 }

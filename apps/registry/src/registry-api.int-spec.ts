@@ -116,7 +116,7 @@ describe('registry HTTP API', () => {
         expect([answer.body.message].flat().join(' ')).toMatch(message);
       }
       const other = await api.setup();
-      const answer = await api.call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: other.teamId });
+      const answer = await api.inMunicipality(municipalityId).call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: other.teamId });
       expect(answer).toMatchObject({ status: 422, body: { error: 'team_not_in_municipality' } });
     });
   });

@@ -1,8 +1,11 @@
-import { DatabaseServiceSettings } from '@welfare/persistence';
-import { IsInt, Max, Min } from 'class-validator';
+import { PeopleApiSettings } from '@welfare/access';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+
+export const BROKER_ACCESS_MODES = ['mosquitto-dynsec', 'http-hooks', 'none'] as const;
+export type BrokerAccessMode = (typeof BROKER_ACCESS_MODES)[number];
 
 /** Every setting of the registry, read from the environment once and validated at start-up. */
-export class RegistryConfig extends DatabaseServiceSettings {
+export class RegistryConfig extends PeopleApiSettings {
   override KAFKA_CLIENT_ID: string = 'registry';
   override HTTP_PORT: number = 3002;
 
@@ -13,4 +16,45 @@ export class RegistryConfig extends DatabaseServiceSettings {
   @Min(1024)
   @Max(100 * 1024 * 1024)
   IMPORT_MAX_BYTES: number = 5 * 1024 * 1024;
+
+  /**
+   * How the MQTT broker learns which devices may sign in: `mosquitto-dynsec` (the registry keeps
+   * Mosquitto's dynamic-security plugin current over BROKER_ADMIN_*), `http-hooks` (the broker
+   * asks POST /api/broker/authenticate and /authorize: EMQX, the embedded aedes), or `none` (only
+   * for a production broker wired to the registry another way; logged loudly at start).
+   */
+  @IsIn(BROKER_ACCESS_MODES, { message: `BROKER_ACCESS must be one of ${BROKER_ACCESS_MODES.join(', ')}` })
+  BROKER_ACCESS: BrokerAccessMode;
+
+  /** The broker the registry manages (mosquitto-dynsec): mqtt:// or mqtts://. */
+  @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
+  @Matches(/^(mqtts?|wss?):\/\/.+/, { message: 'BROKER_ADMIN_URL must be an mqtt://, mqtts://, ws:// or wss:// URL (needed with BROKER_ACCESS=mosquitto-dynsec)' })
+  BROKER_ADMIN_URL?: string;
+
+  /** An account whose role may use $CONTROL/dynamic-security/# and nothing else. */
+  @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
+  @IsString({ message: 'BROKER_ADMIN_USERNAME is needed with BROKER_ACCESS=mosquitto-dynsec' })
+  BROKER_ADMIN_USERNAME?: string;
+
+  @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
+  @IsString({ message: 'BROKER_ADMIN_PASSWORD is needed with BROKER_ACCESS=mosquitto-dynsec' })
+  BROKER_ADMIN_PASSWORD?: string;
+
+  /** A device change waits this long for the broker to confirm, then fails with 503 and changes nothing. */
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  BROKER_CONFIRM_TIMEOUT_MS: number = 5000;
+
+  /** How often broker clients of devices that are not active are removed (also at start and on every reconnect). */
+  @IsInt()
+  @Min(10_000)
+  @Max(24 * 3600 * 1000)
+  BROKER_RECONCILE_INTERVAL_MS: number = 10 * 60 * 1000;
+
+  /** The shared secret the broker sends in x-broker-secret to the hooks (http-hooks). */
+  @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'http-hooks')
+  @IsString()
+  @MinLength(16, { message: 'BROKER_HOOK_SECRET must be at least 16 characters (needed with BROKER_ACCESS=http-hooks)' })
+  BROKER_HOOK_SECRET?: string;
 }

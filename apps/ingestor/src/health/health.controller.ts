@@ -15,7 +15,7 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([() => this.kafka.consumersAlive()]);
+    return this.health.check([() => this.kafka.consumersAlive(), () => this.mqtt.registryViewAlive()]);
   }
 
   @Get('ready')

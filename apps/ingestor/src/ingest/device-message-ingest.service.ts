@@ -10,34 +10,45 @@ import {
   validateDeviceMessage,
 } from '@welfare/contracts';
 import { KafkaProducerService } from '@welfare/kafka';
+import { RegistryViewService } from '../registry-view/registry-view.service';
 
 export type IngestOutcome = { accepted: true; deviceId: string; eventId: string } | { accepted: false; reason: string };
 
 /**
- * Validates one device message and hands it to Kafka: valid events to the device-events topic
- * keyed by device id, anything else to the dead-letter topic with its reason and raw bytes.
- * Resolves only once Kafka has the record; the caller acknowledges the MQTT message after that.
+ * Validates one device message and hands it to Kafka: valid events of active devices to the
+ * device-events topic keyed by device id, anything else to the dead-letter topic with its reason
+ * and raw bytes. Resolves only once Kafka has the record; the caller acknowledges the MQTT
+ * message after that. A device the registry does not know as active is refused even though the
+ * broker let it publish: the broker's credentials may lag behind the registry, or be wired wrong.
  */
 @Injectable()
 export class DeviceMessageIngestService {
   constructor(
     private readonly producer: KafkaProducerService,
     private readonly clock: Clock,
+    private readonly registry: RegistryViewService,
     @InjectMetric('ingest_accepted_total') private readonly accepted: Counter<'type'>,
     @InjectMetric('ingest_rejected_total') private readonly rejected: Counter<'reason'>,
   ) {}
 
   async ingest(topic: string, payload: Buffer): Promise<IngestOutcome> {
-    const receivedAt = this.clock.now().toISOString();
+    const now = this.clock.now();
+    const receivedAt = now.toISOString();
     const validation = validateDeviceMessage(topic, payload);
-    if (!validation.ok) {
-      const { reason, detail } = validation.rejection;
+    const { deviceId } = validation;
+    // A message that breaks the contract is refused for that, whoever sent it; a valid event
+    // still needs a device the registry has active (judged only then: a registry look-up may
+    // have to wait for the view to catch up, which garbage should not cost).
+    const verdict = validation.ok ? await this.registry.verdict(validation.deviceId, now.getTime()) : null;
+    const refusal = !validation.ok ? validation.rejection : verdict && !verdict.trusted ? verdict : null;
+    if (refusal || !validation.ok) {
+      const { reason, detail } = refusal ?? { reason: 'validator_failure', detail: 'no rejection given' };
       await this.deadLetter({
         v: 1,
         source: 'ingestor',
         reason,
         detail,
-        deviceId: validation.deviceId,
+        deviceId,
         receivedAt,
         origin: { kind: 'mqtt', topic },
         payload: rawPayload(payload),

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { counterProvider } from '@welfare/platform';
+import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { DeviceMessageIngestService } from './device-message-ingest.service';
 
 @Module({
+  imports: [RegistryViewModule],
   providers: [
     DeviceMessageIngestService,
     counterProvider('ingest_accepted_total', 'Device events accepted onto Kafka, by type', ['type']),
-    counterProvider('ingest_rejected_total', 'Device messages dead-lettered, by reason', ['reason']),
+    counterProvider('ingest_rejected_total', 'Device messages dead-lettered, by reason (contract breaches; unknown_device, device_in_stock, device_retired)', ['reason']),
   ],
   exports: [DeviceMessageIngestService],
 })

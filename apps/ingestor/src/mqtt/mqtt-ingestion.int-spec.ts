@@ -4,7 +4,10 @@ import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { KafkaTopics } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
-import { ingestorConfig, startIngestor } from '../../../../test/support/running-services';
+import { ingestorConfig, RunningService, startIngestor, startRegistry } from '../../../../test/support/running-services';
+import { connectAnyDevicePublisher } from '../../../../test/support/broker-access';
+import { onboard, onboardFleet, OnboardedFleet, registerInStock } from '../../../../test/support/device-fleet';
+import { createTestDatabase } from '../../../../test/support/test-database';
 import { contractEvent, SimulatedDevice } from '../../../../test/support/simulated-device';
 import { testInfra, uniqueName } from '../../../../test/support/test-infra';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
@@ -20,14 +23,23 @@ describe('ingestor: MQTT to Kafka', () => {
   let events: KafkaTap;
   let deadLetters: KafkaTap;
   let device: SimulatedDevice;
+  let database: { url: string; drop(): Promise<void> };
+  let registry: RunningService;
+  let fleet: OnboardedFleet;
 
   beforeAll(async () => {
     [events, deadLetters] = await Promise.all([KafkaTap.open(KafkaTopics.deviceEvents), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter)]);
-    device = await SimulatedDevice.connect(testInfra().mqttUrl, uniqueName('dev'));
+    // The device is onboarded at the real registry: on registry.devices.v1 and at the broker.
+    database = await createTestDatabase('ingestion');
+    registry = await startRegistry(database.url);
+    fleet = await onboardFleet(registry.url, [uniqueName('dev')]);
+    device = await SimulatedDevice.connect(testInfra().mqttUrl, fleet.devices[0].deviceId, fleet.devices[0].secret);
   });
 
   afterAll(async () => {
     await Promise.allSettled([events.close(), deadLetters.close(), device.close()]);
+    await registry?.close();
+    await database?.drop();
   });
 
   const onKafka = (eventId: string) => events.records.filter((record) => record.key === device.deviceId && (record.value.event as { id: string }).id === eventId);
@@ -51,6 +63,41 @@ describe('ingestor: MQTT to Kafka', () => {
       expect(metrics).toMatch(/ingest_rejected_total\{reason="invalid_utf8",service="ingestor"\} [1-9]/);
       expect((await fetch(`${ingestor.url}/health/ready`)).status).toBe(200);
     } finally {
+      await ingestor.close();
+    }
+  });
+
+  it('dead-letters events of unknown, in-stock and retired devices with the reason, and takes those of a device onboarded a moment ago', async () => {
+    const unknown = uniqueName('unknown');
+    const inStock = await registerInStock(fleet.api);
+    const retired = (await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId)).deviceId;
+    await fleet.api.expect(200, 'POST', `/api/devices/${retired}/retire`);
+    // Started after the retirement: its start-up reads the registry topic to its end, so its view has it.
+    const ingestor = await startIngestor();
+    // Devices that cannot sign in cannot send these: the test-only publisher stands in for a
+    // broker whose credentials lag behind the registry or are wired wrong.
+    const publisher = await connectAnyDevicePublisher();
+    try {
+      // Published right after the onboarding answered: the ingestor's view may not have it yet.
+      const fresh = await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId);
+      const freshDevice = await SimulatedDevice.connect(testInfra().mqttUrl, fresh.deviceId, fresh.secret);
+      await freshDevice.publish(contractEvent('alarm.button', 'fresh-1'));
+      await freshDevice.close();
+      for (const id of [unknown, inStock, retired]) await publisher.publishAsync(`devices/${id}/events`, JSON.stringify(contractEvent('alarm.button', `from-${id}`)), { qos: 1 });
+
+      const reasons = await Promise.all(
+        [unknown, inStock, retired].map(async (id) => (await deadLetters.waitFor((record) => record.key === id && record.value.origin !== undefined)).value),
+      );
+      expect(reasons.map((record) => record.reason)).toEqual(['unknown_device', 'device_in_stock', 'device_retired']);
+      expect(reasons[0]).toMatchObject({ source: 'ingestor', deviceId: unknown, origin: { kind: 'mqtt', topic: `devices/${unknown}/events` }, detail: expect.stringContaining('not in the registry') });
+      expect(events.records.filter((record) => [unknown, inStock, retired].includes(record.key ?? ''))).toEqual([]);
+      await events.waitFor((record) => record.key === fresh.deviceId && (record.value.event as { id: string }).id === 'fresh-1');
+
+      const metrics = await (await fetch(`${ingestor.url}/metrics`)).text();
+      for (const reason of ['unknown_device', 'device_in_stock', 'device_retired']) expect(metrics).toMatch(new RegExp(`ingest_rejected_total\\{reason="${reason}",service="ingestor"\\} 1`));
+      expect(metrics).toMatch(/registry_view_devices\{service="ingestor"\} [1-9]/);
+    } finally {
+      await publisher.endAsync();
       await ingestor.close();
     }
   });

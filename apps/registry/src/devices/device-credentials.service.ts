@@ -6,8 +6,8 @@ import { verifyDeviceSecret } from './device-secret';
 
 /**
  * Checks a device's MQTT credentials (username = device id). Only an active device can pass:
- * a device in stock has no secret, and retiring erases it. For the broker authentication
- * that comes later (an HTTP auth hook of Mosquitto, EMQX or HiveMQ can call it).
+ * a device in stock has no secret, and retiring erases it. Asked by brokers that call the
+ * registry's hooks (broker-access/broker-hooks.controller.ts: aedes, EMQX).
  */
 @Injectable()
 export class DeviceCredentialsService {
@@ -20,5 +20,10 @@ export class DeviceCredentialsService {
       .where('device.id = :deviceId AND device.state = :state', { deviceId, state: 'active' })
       .getOne();
     return verifyDeviceSecret(secret, device?.secretHash ?? null);
+  }
+
+  /** For the broker's authorization hook: only an active device may use its topics. */
+  async isActive(deviceId: string): Promise<boolean> {
+    return (await this.dataSource.manager.count(Device, { where: { id: deviceId, state: 'active' } })) > 0;
   }
 }

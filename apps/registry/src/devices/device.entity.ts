@@ -16,6 +16,10 @@ export class Device {
   @Column({ type: 'varchar' })
   state: DeviceState;
 
+  /** The municipality that owns the device; its administrators manage it (null only for devices from before tenancy). */
+  @Column({ name: 'municipality_id', type: 'uuid', nullable: true })
+  municipalityId: string | null;
+
   @Column({ name: 'resident_id', type: 'uuid', nullable: true })
   residentId: string | null;
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { administeredMunicipality, devicesWhere, idWithin, Tenancy } from '../access/tenancy';
 import type { DeviceState } from '@welfare/contracts';
 import { conflict, notFound } from '../common/registry-errors';
 import { RegistryChanges } from '../outbox/registry-changes';
@@ -20,39 +21,42 @@ export class DevicesService {
     private readonly records: RegistryRecordOutbox,
   ) {}
 
-  list(query: ListDevicesQueryDto): Promise<Device[]> {
-    const where = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
-    return this.changes.manager.find(Device, { where, order: { id: 'ASC' } });
+  list(tenancy: Tenancy, query: ListDevicesQueryDto): Promise<Device[]> {
+    const filters = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
+    return this.changes.manager.find(Device, { where: { ...filters, ...devicesWhere(tenancy) }, order: { id: 'ASC' } });
   }
 
-  get(id: string): Promise<Device> {
-    return requireDevice(this.changes.manager, id);
+  get(tenancy: Tenancy, id: string): Promise<Device> {
+    return requireDevice(this.changes.manager, id, false, devicesWhere(tenancy));
   }
 
-  create(input: CreateDeviceDto): Promise<Device> {
+  /** In stock, owned by the caller's municipality (naming another one reads as not found). */
+  create(tenancy: Tenancy, input: CreateDeviceDto): Promise<Device> {
+    const municipalityId = administeredMunicipality(tenancy);
+    if (input.municipalityId !== undefined && input.municipalityId !== municipalityId) throw notFound('municipality', input.municipalityId);
     return this.changes.run(async (manager, at) => {
-      await this.insertIn(manager, input, { state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null }, at);
+      await this.insertIn(manager, input, { municipalityId, state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null }, at);
       return requireDevice(manager, input.id);
     });
   }
 
-  /** Gives an in-stock device to a resident and issues its secret: the one time it is shown. */
-  async onboard(id: string, residentId: string): Promise<DeviceWithSecretDto> {
+  /** Gives an in-stock device to a resident of its municipality and issues its secret: the one time it is shown. */
+  async onboard(tenancy: Tenancy, id: string, residentId: string): Promise<DeviceWithSecretDto> {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
-      const current = await requireDevice(manager, id, true);
+      const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state !== 'in_stock') throw refusedIn(current, 'onboard', 'only a device in stock can be onboarded; rotate the secret of an active one');
-      await requireResident(manager, residentId);
+      await requireResident(manager, residentId, { municipalityId: current.municipalityId ?? undefined });
       return this.save(manager, id, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
     });
     return { device, secret: issued.secret };
   }
 
   /** A new secret replaces the old one at once: the old one never verifies again. */
-  async rotateSecret(id: string): Promise<DeviceWithSecretDto> {
+  async rotateSecret(tenancy: Tenancy, id: string): Promise<DeviceWithSecretDto> {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
-      const current = await requireDevice(manager, id, true);
+      const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state !== 'active') throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
       return this.save(manager, id, { secretHash: issued.hash, credentialsIssuedAt: at }, at);
     });
@@ -60,29 +64,34 @@ export class DevicesService {
   }
 
   /** Shuts the device out for good: its secret is erased. Retiring it again changes nothing. */
-  retire(id: string): Promise<Device> {
+  retire(tenancy: Tenancy, id: string): Promise<Device> {
     return this.changes.run(async (manager, at) => {
-      const current = await requireDevice(manager, id, true);
+      const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state === 'retired') return current;
       return this.save(manager, id, { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at }, at);
     });
   }
 
-  setHeartbeatInterval(id: string, heartbeatIntervalSeconds: number): Promise<Device> {
+  setHeartbeatInterval(tenancy: Tenancy, id: string, heartbeatIntervalSeconds: number): Promise<Device> {
     return this.changes.run(async (manager, at) => {
-      const current = await requireDevice(manager, id, true);
+      const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state === 'retired') throw refusedIn(current, 'change', 'a retired device does not change');
       return this.save(manager, id, { heartbeatIntervalSeconds }, at);
     });
   }
 
   /** Registers and onboards in one step, inside the caller's transaction (the bulk import). */
-  async createActiveIn(manager: EntityManager, input: CreateDeviceDto, residentId: string, issued: IssuedSecret, at: Date): Promise<Device> {
-    await this.insertIn(manager, input, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+  async createActiveIn(manager: EntityManager, input: CreateDeviceDto, resident: { id: string; municipalityId: string }, issued: IssuedSecret, at: Date): Promise<Device> {
+    await this.insertIn(manager, input, { municipalityId: resident.municipalityId, state: 'active', residentId: resident.id, secretHash: issued.hash, credentialsIssuedAt: at }, at);
     return requireDevice(manager, input.id);
   }
 
-  private async insertIn(manager: EntityManager, input: CreateDeviceDto, life: Pick<Device, 'state' | 'residentId' | 'secretHash' | 'credentialsIssuedAt'>, at: Date): Promise<void> {
+  private async insertIn(
+    manager: EntityManager,
+    input: CreateDeviceDto,
+    life: Pick<Device, 'municipalityId' | 'state' | 'residentId' | 'secretHash' | 'credentialsIssuedAt'>,
+    at: Date,
+  ): Promise<void> {
     const heartbeatIntervalSeconds = input.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
     await manager.insert(Device, { id: input.id, serialNumber: input.serialNumber, kind: input.kind, heartbeatIntervalSeconds, ...life, revision: 0, retiredAt: null, createdAt: at, updatedAt: at });
     await this.records.publishDevices(manager, [input.id], at);
@@ -95,8 +104,9 @@ export class DevicesService {
   }
 }
 
-export async function requireDevice(manager: EntityManager, id: string, lock = false): Promise<Device> {
-  const device = await manager.findOne(Device, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+/** `where`: the caller's tenancy; a device outside it is not found. */
+export async function requireDevice(manager: EntityManager, id: string, lock = false, where: FindOptionsWhere<Device> = {}): Promise<Device> {
+  const device = await manager.findOne(Device, { where: idWithin(where, id), ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!device) throw notFound('device', id);
   return device;
 }

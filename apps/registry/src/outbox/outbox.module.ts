@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { counterProvider } from '@welfare/platform';
 import { OUTBOX_RELAY_OPTIONS, OutboxRelayOptions, OutboxRelayService } from '@welfare/persistence';
+import { BrokerAccessModule } from '../broker-access/broker-access.module';
 import { RegistryConfig } from '../registry.config';
 import { RegistryChanges } from './registry-changes';
 import { RegistryRecordOutbox } from './registry-record-outbox';
@@ -9,6 +10,7 @@ import { RegistryRecordOutbox } from './registry-record-outbox';
 const REGISTRY_RELAY_LOCK = 7_364_001;
 
 @Module({
+  imports: [BrokerAccessModule],
   providers: [
     RegistryRecordOutbox,
     RegistryChanges,

@@ -4,9 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '@welfare/platform';
 import { constraintViolation } from '../common/registry-errors';
 import { OutboxRelayService } from '@welfare/persistence';
+import { BrokerAccessService } from '../broker-access/broker-access.service';
 
 /**
  * Every registry change runs here: one transaction for the change and its outbox rows, the
+ * broker's device credentials confirmed just before it commits (BrokerAccessService), the
  * database's refusals turned into 409s, and the relay woken once the transaction committed.
  */
 @Injectable()
@@ -15,12 +17,17 @@ export class RegistryChanges {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly relay: OutboxRelayService,
     private readonly clock: Clock,
+    private readonly brokerAccess: BrokerAccessService,
   ) {}
 
   async run<T>(change: (manager: EntityManager, at: Date) => Promise<T>): Promise<T> {
     let result: T;
     try {
-      result = await this.dataSource.transaction((manager) => change(manager, this.clock.now()));
+      result = await this.dataSource.transaction(async (manager) => {
+        const changed = await change(manager, this.clock.now());
+        await this.brokerAccess.applyStaged(manager);
+        return changed;
+      });
     } catch (error) {
       throw constraintViolation(error) ?? error;
     }

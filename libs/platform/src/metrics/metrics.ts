@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Provider } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Public } from '../access/public-route';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The app's own Prometheus registry: one per app instance, so two apps in one process never clash. */
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
@@ -38,8 +39,17 @@ export function histogramProvider(name: string, help: string, buckets: number[],
   };
 }
 
+export function gaugeProvider(name: string, help: string, labelNames: string[] = []): Provider {
+  return {
+    provide: metricToken(name),
+    inject: [METRICS_REGISTRY],
+    useFactory: (registry: Registry) => new Gauge({ name, help, labelNames, registers: [registry] }),
+  };
+}
+
 /** Prometheus scrape endpoint (not part of the API document). */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}

@@ -30,6 +30,11 @@ export class CreateDeviceDto extends HeartbeatIntervalDto {
   @ApiProperty({ enum: DEVICE_KINDS })
   @IsIn(DEVICE_KINDS, { message: `kind must be one of ${DEVICE_KINDS.join(', ')}` })
   kind: DeviceKind;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The municipality that owns it; by default the one you administer' })
+  @IsOptional()
+  @IsUUID()
+  municipalityId?: string;
 }
 
 export class OnboardDeviceDto {
@@ -55,6 +60,7 @@ export class DeviceDto extends TimestampsDto {
   @ApiProperty() serialNumber: string;
   @ApiProperty({ enum: DEVICE_KINDS }) kind: DeviceKind;
   @ApiProperty({ enum: DEVICE_STATES }) state: DeviceState;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The municipality that owns it' }) municipalityId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) residentId: string | null;
   @ApiProperty() heartbeatIntervalSeconds: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current secret was issued' }) credentialsIssuedAt: Date | null;

@@ -1,10 +1,12 @@
 import { KafkaTopics } from '@welfare/contracts';
 import { eventually } from './support/eventually';
 import { KafkaTap } from './support/kafka-tap';
-import { RunningService, startIngestor, startResponseCentre } from './support/running-services';
+import { onboardFleet } from './support/device-fleet';
+import { RunningService, startIngestor, startRegistry, startResponseCentre } from './support/running-services';
 import { contractEvent, SimulatedDevice } from './support/simulated-device';
 import { createTestDatabase } from './support/test-database';
 import { testInfra, uniqueName } from './support/test-infra';
+import { operatorToken } from './support/tokens';
 
 interface AlarmJson {
   id: string;
@@ -24,28 +26,38 @@ interface AlarmJson {
  */
 describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> PostgreSQL', () => {
   let database: { url: string; drop(): Promise<void> };
+  let registryDatabase: { url: string; drop(): Promise<void> };
+  let registry: RunningService;
   let centre: RunningService;
   let ingestor: RunningService;
   let device: SimulatedDevice;
   let deadLetters: KafkaTap;
+  /** The centre serving the device's municipality: its operators handle the device's alarms. */
+  let centreId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('e2e');
+    [database, registryDatabase] = await Promise.all([createTestDatabase('e2e'), createTestDatabase('e2e-registry')]);
+    registry = await startRegistry(registryDatabase.url);
+    // Onboarded at the registry first: the ingestor's view and the broker both know the device.
+    const fleet = await onboardFleet(registry.url, [uniqueName('dev')]);
+    const [onboarded] = fleet.devices;
+    centreId = fleet.centreId;
     [centre, ingestor] = await Promise.all([startResponseCentre(database.url), startIngestor()]);
-    device = await SimulatedDevice.connect(testInfra().mqttUrl, uniqueName('dev'));
+    device = await SimulatedDevice.connect(testInfra().mqttUrl, onboarded.deviceId, onboarded.secret);
     deadLetters = await KafkaTap.open(KafkaTopics.deviceEventsDeadLetter);
   });
 
   afterAll(async () => {
     await Promise.allSettled([device?.close(), deadLetters?.close()]);
-    await Promise.allSettled([ingestor?.close(), centre?.close()]);
-    await database?.drop();
+    await Promise.allSettled([ingestor?.close(), centre?.close(), registry?.close()]);
+    await Promise.allSettled([database?.drop(), registryDatabase?.drop()]);
   });
 
-  const api = (path: string, init: RequestInit & { operator?: string } = {}) =>
+  /** Calls the response centre as an operator of the device's centre (`operator`: their subject). */
+  const api = async (path: string, init: RequestInit & { operator?: string } = {}) =>
     fetch(`${centre.url}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', ...(init.operator ? { 'x-operator-id': init.operator } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(centreId, init.operator)}` },
     });
 
   async function alarmsOf(deviceId: string): Promise<AlarmJson[]> {

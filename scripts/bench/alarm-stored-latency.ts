@@ -1,6 +1,7 @@
 /**
  * The first half of the alarm path, read back from the database after a phase: device publish
- * -> alarm row written, from `alarms.opened_at` (stamped by the response centre inside the
+ * -> alarm event stored on its alarm (a new alarm, or a repeat attached to the device's
+ * unresolved one), from `device_events.stored_at` (stamped by the response centre inside the
  * storing transaction, on this machine's clock). The rest of the end-to-end time is the push
  * back to the device (outbox -> Kafka -> ingestor -> MQTT).
  */
@@ -13,11 +14,11 @@ export async function alarmStoredLatency(databaseUrl: string, sentAt: Map<string
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const { rows } = await client.query<{ trigger_event_id: string; opened_at: Date }>(
-      'SELECT trigger_event_id, opened_at FROM alarms WHERE trigger_event_id = ANY($1::text[])',
+    const { rows } = await client.query<{ event_id: string; stored_at: Date }>(
+      'SELECT event_id, stored_at FROM device_events WHERE alarm_id IS NOT NULL AND event_id = ANY($1::text[])',
       [[...sentAt.keys()]],
     );
-    for (const row of rows) histogram.record(row.opened_at.getTime() - sentAt.get(row.trigger_event_id)!);
+    for (const row of rows) histogram.record(row.stored_at.getTime() - sentAt.get(row.event_id)!);
   } finally {
     await client.end().catch(() => undefined);
   }

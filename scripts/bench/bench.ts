@@ -19,6 +19,7 @@ import { repoRoot } from '@welfare/infra';
 import { BenchOptions, parseBenchOptions } from './bench-options';
 import { BenchResult } from './bench-result';
 import { Infrastructure, Services, startInfrastructure, startServices } from './bench-stack';
+import { onboardBenchDevices } from './registry-onboarding';
 import { Cleanup } from './cleanup';
 import { DeviceFleet } from './device-fleet';
 import { EventLedger } from './event-ledger';
@@ -106,7 +107,9 @@ async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: I
   const sequentialSends = await measureSequentialSends(infra.kafka.brokers, sizes.kafkaRecordBytes, SEQUENTIAL_SENDS_SECONDS);
   log(`  ${Math.round(sequentialSends.sendsPerSec)} sends/s`);
   log(`bare MQTT loop: ${sizes.mqttPayloadBytes} B payloads, QoS 1, ${options.mqttLoopSeconds} s`);
-  const mqttLimit = await measureMqttLoopLimit(infra.mqttUrl, `bench/${tag}/loop`, sizes.mqttPayloadBytes, options.mqttLoopSeconds, options.window);
+  // On the private Mosquitto only the test account may use a topic outside the device contract.
+  const loopLogin = infra.mqttAccounts?.anyDevicePublisher ?? {};
+  const mqttLimit = await measureMqttLoopLimit(infra.mqttUrl, `welfare-test/bench/${tag}/loop`, sizes.mqttPayloadBytes, options.mqttLoopSeconds, options.window, loopLogin);
   log(`  ${Math.round(mqttLimit.messagesPerSec)} messages/s`);
   return { kafkaLimit, sequentialSends, mqttLimit };
 }
@@ -131,11 +134,13 @@ async function prepareRun(options: BenchOptions, tag: string, infra: Infrastruct
   const tap = await KafkaEventTap.open(infra.kafka.brokers, `bench-tap-${tag}`, onArrival, () => ledger.batchDone());
   cleanup.add('close Kafka tap', () => tap.close());
 
-  log(`connecting ${options.devices} devices`);
   const ids = Array.from({ length: options.devices }, (_, i) => deviceId(tag, i));
+  log(`onboarding ${options.devices} devices at the registry`);
+  const secrets = await onboardBenchDevices(services.registryUrl, services.issuer, ids, tag);
+  log(`connecting ${options.devices} devices`);
   const fleet = await DeviceFleet.connect(infra.mqttUrl, ids, (command, at) => {
     if (command.type === 'alarm.received' && typeof command.ref === 'string') ledger.alarmConfirmed(command.ref, at);
-  });
+  }, infra.mqttAccounts ? secrets : new Map());
   cleanup.add('disconnect devices', () => fleet.close());
 
   const progress = new Progress();

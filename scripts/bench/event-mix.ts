@@ -26,7 +26,7 @@ export function parseMix(text: string): MixEntry[] {
   return entries;
 }
 
-/** Whether the response centre opens an alarm (and sends alarm.received) for this type: its own rule. */
+/** Whether the response centre opens an alarm or attaches the event to one (and sends alarm.received) for this type: its own rule. */
 export function opensAlarm(type: DeviceEventType): boolean {
   return alarmPriorityFor(type) !== null;
 }

@@ -15,8 +15,9 @@ export interface MqttLoopLimit {
 
 const WARMUP_MS = 1000;
 
-export async function measureMqttLoopLimit(mqttUrl: string, topic: string, payloadBytes: number, seconds: number, window: number): Promise<MqttLoopLimit> {
-  const options = { clean: true, protocolVersion: 4 as const, reconnectPeriod: 0 };
+/** `login`: an account that may publish and subscribe on `topic` (the broker's test account). */
+export async function measureMqttLoopLimit(mqttUrl: string, topic: string, payloadBytes: number, seconds: number, window: number, login: { username?: string; password?: string } = {}): Promise<MqttLoopLimit> {
+  const options = { clean: true, protocolVersion: 4 as const, reconnectPeriod: 0, ...login };
   const subscriber = await connectAsync(mqttUrl, { ...options, clientId: `${topic.replace(/\W/g, '-')}-sub` });
   const publisher = await connectAsync(mqttUrl, { ...options, clientId: `${topic.replace(/\W/g, '-')}-pub` }).catch(async (error: unknown) => {
     await subscriber.endAsync(true);

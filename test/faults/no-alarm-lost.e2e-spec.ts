@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { KafkaTopics } from '@welfare/contracts';
 import { createDatabase, dropDatabase, repoRoot, RunningKafka, RunningMosquitto, startKafka, startMosquittoInstance } from '@welfare/infra';
+import { ingestorBrokerEnv, registryBrokerEnv } from '../support/broker-access';
+import { onboardFleet } from '../support/device-fleet';
 import { eventually } from '../support/eventually';
+import { RunningService, startRegistry } from '../support/running-services';
+import { createTestDatabase } from '../support/test-database';
 import { KafkaTap } from '../support/kafka-tap';
 import { testInfra, uniqueName } from '../support/test-infra';
+import { authEnv } from '../support/tokens';
 import { AlarmFleet } from './support/alarm-fleet';
 import { AlarmCount, AlarmLedger } from './support/alarm-ledger';
 import { cutDatabase } from './support/postgres-outage';
@@ -36,6 +41,8 @@ describe('no alarm lost, none duplicated, under faults', () => {
   let databaseName: string;
   let databaseUrl: string;
   let ingestor: ServiceProcess;
+  let registryDatabase: { url: string; drop(): Promise<void> };
+  let registry: RunningService;
   let responseCentre: ServiceProcess;
   let fleet: AlarmFleet;
   let ledger: AlarmLedger;
@@ -52,20 +59,26 @@ describe('no alarm lost, none duplicated, under faults', () => {
     [kafka, mosquitto] = await Promise.all([startKafka({ dataDir: join(scratch, 'kafka') }), startMosquittoInstance({ dataDir: join(scratch, 'mosquitto') })]);
     databaseName = uniqueName('faults').replace(/-/g, '_');
     databaseUrl = await createDatabase(testInfra().postgresServerUrl, databaseName);
+    // The devices are onboarded at a registry on this file's Kafka and Mosquitto: on its
+    // registry.devices.v1 for the ingestor, and with accounts at its broker.
+    registryDatabase = await createTestDatabase('faults-registry');
+    registry = await startRegistry(registryDatabase.url, { KAFKA_BROKERS: kafka.brokers, ...registryBrokerEnv(mosquitto.url, mosquitto.accounts) });
+    const deviceIds = Array.from({ length: DEVICES }, (_, i) => `fault-alarm-${i}`);
+    const onboarded = (await onboardFleet(registry.url, deviceIds)).devices;
     const common = { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
-    ingestor = new ServiceProcess('ingestor-a', 'ingestor', { ...common, MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: 'fault-ingestor-a', KAFKA_CONSUMER_GROUP: 'fault-ingestor' }, logDir);
+    ingestor = new ServiceProcess('ingestor-a', 'ingestor', { ...common, ...ingestorBrokerEnv(mosquitto.accounts), MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: 'fault-ingestor-a', KAFKA_CONSUMER_GROUP: 'fault-ingestor' }, logDir);
     responseCentre = new ServiceProcess('response-centre-a', 'response-centre', {
       ...common,
       DATABASE_URL: databaseUrl,
       DATABASE_RUN_MIGRATIONS: 'true',
       DATABASE_POOL_SIZE: '5',
       KAFKA_CONSUMER_GROUP: 'fault-response-centre',
+      ...authEnv(),
     }, logDir);
     await responseCentre.start();
     await ingestor.start();
     [events, deadLetters] = await Promise.all([KafkaTap.open(KafkaTopics.deviceEvents, kafka.brokers), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter, kafka.brokers)]);
-    const deviceIds = Array.from({ length: DEVICES }, (_, i) => `fault-alarm-${i}`);
-    fleet = await AlarmFleet.connect(mosquitto.url, deviceIds);
+    fleet = await AlarmFleet.connect(mosquitto.url, onboarded);
     ledger = new AlarmLedger(databaseUrl);
   });
 
@@ -73,6 +86,8 @@ describe('no alarm lost, none duplicated, under faults', () => {
     await fleet?.close();
     await Promise.allSettled([events?.close(), deadLetters?.close()]);
     await Promise.allSettled([ingestor?.stop(), responseCentre?.stop()]);
+    await registry?.close();
+    await registryDatabase?.drop();
     await Promise.allSettled([kafka?.stop(), mosquitto?.stop()]);
     await dropDatabase(testInfra().postgresServerUrl, databaseName).catch(() => undefined);
     if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -204,7 +219,7 @@ describe('no alarm lost, none duplicated, under faults', () => {
       await mosquitto.stop();
       await sleep(1500);
       const restoredAt = Date.now();
-      mosquitto = await startMosquittoInstance({ dataDir: mosquitto.dataDir, port: mosquitto.port });
+      mosquitto = await startMosquittoInstance({ dataDir: mosquitto.dataDir, port: mosquitto.port, accounts: mosquitto.accounts });
       return restoredAt;
     });
     await expectReady(ingestor);
@@ -228,7 +243,8 @@ describe('no alarm lost, none duplicated, under faults', () => {
     await Promise.all([...ingestors.map((service) => service.start()), secondCentre.start()]);
     // The single ingestor hands over to the shared pair; its persistent session is cleared.
     await ingestor.stop();
-    await (await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true })).endAsync();
+    const { MQTT_USERNAME: username, MQTT_PASSWORD: password } = ingestorBrokerEnv(mosquitto.accounts);
+    await (await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true, username, password })).endAsync();
     try {
       await underLoad('two-instances', async () => {
         await Promise.all([ingestors[0].kill(), responseCentre.kill()]);
@@ -243,11 +259,11 @@ describe('no alarm lost, none duplicated, under faults', () => {
   });
 
   function ingestorEnv(): Record<string, string> {
-    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', MQTT_URL: mosquitto.url, KAFKA_CONSUMER_GROUP: 'fault-ingestor' };
+    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', MQTT_URL: mosquitto.url, KAFKA_CONSUMER_GROUP: 'fault-ingestor', ...ingestorBrokerEnv(mosquitto.accounts) };
   }
 
   function centreEnv(): Record<string, string> {
-    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '5', KAFKA_CONSUMER_GROUP: 'fault-response-centre' };
+    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '5', KAFKA_CONSUMER_GROUP: 'fault-response-centre', ...authEnv() };
   }
 });
 

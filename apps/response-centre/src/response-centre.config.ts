@@ -1,8 +1,8 @@
-import { DatabaseServiceSettings } from '@welfare/persistence';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { PeopleApiSettings } from '@welfare/access';
+import { IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every setting of the response centre, read from the environment once and validated at start-up. */
-export class ResponseCentreConfig extends DatabaseServiceSettings {
+export class ResponseCentreConfig extends PeopleApiSettings {
   override KAFKA_CLIENT_ID: string = 'response-centre';
   override HTTP_PORT: number = 3000;
 
@@ -19,4 +19,29 @@ export class ResponseCentreConfig extends DatabaseServiceSettings {
   @Min(1)
   @Max(64)
   INTAKE_CONCURRENCY: number = 6;
+
+  /**
+   * Seconds an alarm of priority 1, 2 and 3 may wait unacknowledged before it escalates, and
+   * escalates again each time that passes once more (e.g. "60,300,1800").
+   */
+  @IsString()
+  @Matches(/^\d{1,6},\d{1,6},\d{1,6}$/, { message: 'ESCALATION_LIMITS_SECONDS must be three whole numbers of seconds for priorities 1,2,3, e.g. 60,300,1800' })
+  @Matches(/^(?!.*(^|,)0*[0-4](,|$))/, { message: 'ESCALATION_LIMITS_SECONDS: each limit must be at least 5 seconds' })
+  ESCALATION_LIMITS_SECONDS: string = '60,300,1800';
+
+  /** Seconds past a device's heartbeat interval before it counts as silent (a technical alarm). */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  HEARTBEAT_GRACE_SECONDS: number = 120;
+
+  /** When at least this share of supervised devices (and FLEET_SILENCE_MIN_DEVICES) fall silent at once, one system alarm is raised instead of one each. */
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  FLEET_SILENCE_FRACTION: number = 0.5;
+
+  @IsInt()
+  @Min(2)
+  FLEET_SILENCE_MIN_DEVICES: number = 5;
 }

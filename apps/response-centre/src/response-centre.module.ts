@@ -1,11 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
+import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
 import { DatabaseModule } from './database/database.module';
 import { DeviceEventsModule } from './device-events/device-events.module';
+import { EscalationModule } from './escalation/escalation.module';
+import { parseEscalationLimits } from './escalation/escalation-policy';
+import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
@@ -27,8 +31,15 @@ export class ResponseCentreModule {
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         }),
         DatabaseModule.forRoot(config),
+        AccessModule.forRoot(config),
         DeviceEventsModule,
         AlarmsModule,
+        EscalationModule.forRoot(parseEscalationLimits(config.ESCALATION_LIMITS_SECONDS)),
+        SupervisionModule.forRoot({
+          graceSeconds: config.HEARTBEAT_GRACE_SECONDS,
+          fleetFraction: config.FLEET_SILENCE_FRACTION,
+          fleetMinDevices: config.FLEET_SILENCE_MIN_DEVICES,
+        }),
         IntakeModule,
         DatabaseServiceHealthModule,
       ],

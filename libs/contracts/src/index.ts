@@ -6,3 +6,4 @@ export * from './device-message.validator';
 export * from './kafka-records';
 export * from './device-time';
 export * from './registry-records';
+export * from './alarm-records';

@@ -15,6 +15,8 @@ export const KafkaTopics = {
    * kept for ever, so a consumer reading from the beginning rebuilds its local view.
    */
   registryDevices: 'registry.devices.v1',
+  /** What happens to alarms that others must hear of (escalations), keyed by alarm id. */
+  alarmEvents: 'alarm-events.v1',
 } as const;
 
 export type KafkaTopic = (typeof KafkaTopics)[keyof typeof KafkaTopics];
@@ -25,6 +27,7 @@ export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
   [KafkaTopics.deviceEventsDeadLetter]: 1,
   [KafkaTopics.deviceCommands]: 3,
   [KafkaTopics.registryDevices]: 3,
+  [KafkaTopics.alarmEvents]: 3,
 };
 
 /**

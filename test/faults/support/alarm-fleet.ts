@@ -28,11 +28,14 @@ export class AlarmFleet {
     readonly deviceIds: string[],
   ) {}
 
-  static async connect(mqttUrl: string, deviceIds: string[]): Promise<AlarmFleet> {
+  /** Each device signs in with the secret the registry issued it (username = client id = device id). */
+  static async connect(mqttUrl: string, devices: { deviceId: string; secret: string }[]): Promise<AlarmFleet> {
     const clients = await Promise.all(
-      deviceIds.map((deviceId) => connectAsync(mqttUrl, { clientId: deviceId, clean: false, protocolVersion: 4, reconnectPeriod: 300, connectTimeout: 5000 })),
+      devices.map(({ deviceId, secret }) =>
+        connectAsync(mqttUrl, { clientId: deviceId, username: deviceId, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 300, connectTimeout: 5000 }),
+      ),
     );
-    return new AlarmFleet(clients, deviceIds);
+    return new AlarmFleet(clients, devices.map((device) => device.deviceId));
   }
 
   /** Raises `perSecond` alarms a second across the fleet, labelled with `run`, until stop(). */

@@ -11,6 +11,8 @@ export const ALARM_OUTCOMES = [
   'emergency_services',
   'cancelled_by_resident',
   'technical_fault',
+  /** Closed by the device itself (power restored): no operator action was needed. */
+  'cleared_by_device',
   'other',
 ] as const;
 export type AlarmOutcome = (typeof ALARM_OUTCOMES)[number];

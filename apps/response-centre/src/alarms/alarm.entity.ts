@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { DeviceEventType } from '@welfare/contracts';
-import type { AlarmPriority } from './alarm-rules';
+import type { AlarmKind, AlarmPriority, AlarmTrigger } from './alarm-rules';
 import type { AlarmOutcome, AlarmState } from './alarm-state';
 
 @Entity({ name: 'alarms' })
@@ -16,7 +15,7 @@ export class Alarm {
   triggerEventId: string;
 
   @Column({ name: 'trigger_type', type: 'varchar' })
-  triggerType: DeviceEventType;
+  triggerType: AlarmTrigger;
 
   @Column({ type: 'smallint' })
   priority: AlarmPriority;
@@ -59,4 +58,31 @@ export class Alarm {
 
   @Column({ name: 'response_centre_id', type: 'uuid', nullable: true })
   responseCentreId: string | null;
+
+  @Column({ type: 'varchar' })
+  kind: AlarmKind;
+
+  /** Resident (or device) and trigger type: one unresolved alarm per key; repeats attach to it. */
+  @Column({ name: 'correlation_key', type: 'varchar' })
+  correlationKey: string;
+
+  /** Repeats attached to the alarm (button pressed again, a second fall). */
+  @Column({ name: 'repeat_count', type: 'integer' })
+  repeatCount: number;
+
+  /** When the newest attached repeat happened, by the device's clock. */
+  @Column({ name: 'last_triggered_at', type: 'timestamptz' })
+  lastTriggeredAt: Date;
+
+  /** When the resident cancelled it at the device; an operator still closes it. */
+  @Column({ name: 'cancelled_at_device_at', type: 'timestamptz', nullable: true })
+  cancelledAtDeviceAt: Date | null;
+
+  /** 0 until the alarm has waited unacknowledged past its priority's limit; rises each time again. */
+  @Column({ name: 'escalation_level', type: 'smallint' })
+  escalationLevel: number;
+
+  /** When the next escalation is due; null once acknowledged or resolved. */
+  @Column({ name: 'escalate_at', type: 'timestamptz', nullable: true })
+  escalateAt: Date | null;
 }

@@ -1,16 +1,71 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsWhere, In, IsNull } from 'typeorm';
+import { CentreScope, centreCondition } from '../access/centre-scope';
 import { Alarm } from './alarm.entity';
 import type { AlarmOutcome, AlarmState } from './alarm-state';
 
-/** Every query on alarms. Conditional updates make each state change race-free. */
+/**
+ * Every query on alarms. Conditional updates make each state change race-free. Queries made
+ * for a person take their CentreScope: an alarm of another centre is simply not found.
+ */
 @Injectable()
 export class AlarmsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(manager: EntityManager, alarm: Alarm): Promise<void> {
-    await manager.insert(Alarm, alarm);
+  /**
+   * Inserts the alarm unless an unresolved one with its correlation key exists (the partial
+   * unique index decides, also between concurrent transactions); false when it was not inserted.
+   */
+  async insertUnlessCorrelated(manager: EntityManager, alarm: Alarm): Promise<boolean> {
+    const result = await manager.createQueryBuilder().insert().into(Alarm).values(alarm).orIgnore().returning('id').execute();
+    return (result.raw as unknown[]).length === 1;
+  }
+
+  /** The unresolved alarm with this correlation key, its row held to the end of the transaction. */
+  async findUnresolvedByKey(manager: EntityManager, correlationKey: string): Promise<Alarm | null> {
+    return manager.findOne(Alarm, { where: { correlationKey, state: In(['open', 'acknowledged']) }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async attachRepeat(manager: EntityManager, id: string, triggeredAt: Date, at: Date): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(Alarm)
+      .set({ repeatCount: () => 'repeat_count + 1', lastTriggeredAt: () => 'GREATEST(last_triggered_at, :triggeredAt)', updatedAt: at })
+      .setParameter('triggeredAt', triggeredAt)
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async markCancelledAtDevice(manager: EntityManager, id: string, at: Date): Promise<void> {
+    await manager.createQueryBuilder().update(Alarm).set({ cancelledAtDeviceAt: at, updatedAt: at }).where('id = :id AND cancelled_at_device_at IS NULL', { id }).execute();
+  }
+
+  /** The device reports the cause gone (power restored): resolved by the device, whatever its state. */
+  async clearByDevice(manager: EntityManager, id: string, deviceId: string, at: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Alarm)
+      .set({ state: 'resolved', resolvedBy: `device:${deviceId}`, resolvedAt: at, outcome: 'cleared_by_device', escalateAt: null, updatedAt: at })
+      .where("id = :id AND state <> 'resolved'", { id })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Open alarms whose escalation is due, locked; rows another instance holds are skipped (each escalates once). */
+  async lockDueForEscalation(manager: EntityManager, now: Date, limit: number): Promise<Alarm[]> {
+    return manager
+      .createQueryBuilder(Alarm, 'alarm')
+      .where("alarm.state = 'open' AND alarm.escalate_at <= :now", { now })
+      .orderBy('alarm.escalate_at', 'ASC')
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+  }
+
+  async escalate(manager: EntityManager, id: string, level: number, nextAt: Date, at: Date): Promise<void> {
+    await manager.update(Alarm, { id }, { escalationLevel: level, escalateAt: nextAt, updatedAt: at });
   }
 
   async findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Alarm | null> {
@@ -21,32 +76,46 @@ export class AlarmsRepository {
     return manager.findOneBy(Alarm, { deviceId, triggerEventId });
   }
 
-  /** The unresolved queue: most urgent first, then oldest first. */
-  async findUnresolved(limit: number, states: AlarmState[] = ['open', 'acknowledged']): Promise<Alarm[]> {
+  /** The alarm if it is in the caller's scope; `lock` holds its row to the end of the transaction. */
+  async findInScope(scope: CentreScope, id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Alarm | null> {
+    return manager.findOne(Alarm, { where: inScope(scope, { id }), ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  /** The unresolved queue of the caller's centre: most urgent first, escalated before others, then oldest first. */
+  async findUnresolved(scope: CentreScope, limit: number, states: AlarmState[] = ['open', 'acknowledged']): Promise<Alarm[]> {
     return this.dataSource.manager.find(Alarm, {
-      where: { state: In(states) },
-      order: { priority: 'ASC', openedAt: 'ASC', id: 'ASC' },
+      where: inScope(scope, { state: In(states) }),
+      order: { priority: 'ASC', escalationLevel: 'DESC', openedAt: 'ASC', id: 'ASC' },
       take: limit,
     });
   }
 
   /** Takes the alarm for the operator if nobody has; false when it was not open any more. */
-  async acknowledgeIfOpen(manager: EntityManager, id: string, operatorId: string, at: Date): Promise<boolean> {
-    return this.transition(manager, id, 'open', { state: 'acknowledged', acknowledgedBy: operatorId, acknowledgedAt: at, updatedAt: at });
+  async acknowledgeIfOpen(manager: EntityManager, scope: CentreScope, id: string, operatorId: string, at: Date): Promise<boolean> {
+    return this.transition(manager, scope, id, 'open', { state: 'acknowledged', acknowledgedBy: operatorId, acknowledgedAt: at, escalateAt: null, updatedAt: at });
   }
 
-  async resolveIfAcknowledged(manager: EntityManager, id: string, operatorId: string, outcome: AlarmOutcome, at: Date): Promise<boolean> {
-    return this.transition(manager, id, 'acknowledged', { state: 'resolved', resolvedBy: operatorId, resolvedAt: at, outcome, updatedAt: at });
+  async resolveIfAcknowledged(manager: EntityManager, scope: CentreScope, id: string, operatorId: string, outcome: AlarmOutcome, at: Date): Promise<boolean> {
+    return this.transition(manager, scope, id, 'acknowledged', { state: 'resolved', resolvedBy: operatorId, resolvedAt: at, outcome, escalateAt: null, updatedAt: at });
   }
 
   /** UPDATE ... WHERE state = from: of two concurrent callers exactly one changes the row. */
-  private async transition(manager: EntityManager, id: string, from: AlarmState, changes: Partial<Alarm>): Promise<boolean> {
+  private async transition(manager: EntityManager, scope: CentreScope, id: string, from: AlarmState, changes: Partial<Alarm>): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(Alarm)
       .set(changes)
       .where('id = :id AND state = :from', { id, from })
+      .andWhere(...centreCondition(scope, 'response_centre_id'))
       .execute();
     return (result.affected ?? 0) === 1;
   }
+}
+
+/** The where-clause of a scoped query: the centre's own alarms, or unplaced ones. */
+function inScope(scope: CentreScope, where: FindOptionsWhere<Alarm>): FindOptionsWhere<Alarm>[] {
+  return [
+    { ...where, responseCentreId: scope.responseCentreId },
+    { ...where, responseCentreId: IsNull() },
+  ];
 }

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { postgresDataSourceOptions } from '@welfare/persistence';
+import { MigrationSettings, postgresDataSourceOptions } from '@welfare/persistence';
 import { loadConfig } from '@welfare/platform';
-import { ResponseCentreConfig } from '../response-centre.config';
 import { responseCentreEntities, responseCentreMigrations } from './schema';
 
 /** The DataSource the TypeORM CLI uses (npm run migration:run / migration:revert / migration:generate). */
-const config = loadConfig(ResponseCentreConfig, process.env);
+// Only the database settings: running migrations needs no Kafka, issuer or broker settings.
+const config = loadConfig(MigrationSettings, process.env);
 
 export default new DataSource(
   postgresDataSourceOptions({

@@ -2,9 +2,13 @@ import { Alarm } from '../alarms/alarm.entity';
 import { DeviceEventRow } from '../device-events/device-event.entity';
 import { HandlingLogEntry } from '../handling-log/handling-log-entry.entity';
 import { OutboxMessage } from '@welfare/persistence';
+import { AccessLogEntry } from '@welfare/access';
 import { Backbone1763900000000 } from './migrations/1763900000000-backbone';
 import { RegistryView1764100000000 } from './migrations/1764100000000-registry-view';
+import { AccessLog1764200000000 } from './migrations/1764200000000-access-log';
+import { AlarmRules1764300000000 } from './migrations/1764300000000-alarm-rules';
+import { Supervision1764400000000 } from './migrations/1764400000000-supervision';
 
 /** The response centre's tables and the migrations that create them, in order. */
-export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage];
-export const responseCentreMigrations = [Backbone1763900000000, RegistryView1764100000000];
+export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage, AccessLogEntry];
+export const responseCentreMigrations = [Backbone1763900000000, RegistryView1764100000000, AccessLog1764200000000, AlarmRules1764300000000, Supervision1764400000000];

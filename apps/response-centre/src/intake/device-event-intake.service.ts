@@ -1,13 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
-import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
-import type { DeviceEventRecord } from '@welfare/contracts';
+import type { DeviceEventRecord, DeviceEventType } from '@welfare/contracts';
 import { Alarm } from '../alarms/alarm.entity';
-import { alarmPriorityFor, AlarmPriority } from '../alarms/alarm-rules';
+import { AlarmKind, AlarmPriority, correlationKey, EventRule, ruleFor } from '../alarms/alarm-rules';
+import { newAlarm } from '../alarms/new-alarm';
+import { EscalationPolicy } from '../escalation/escalation-policy';
+import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
+import { SUPERVISION_SETTINGS } from '../supervision/supervision.service';
+import type { SupervisionSettings } from '../supervision/supervision.service';
 import { AlarmsRepository } from '../alarms/alarms.repository';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
@@ -17,14 +21,18 @@ import { RegistryDevicesRepository } from '../registry-view/registry-devices.rep
 
 export type IntakeResult =
   | { outcome: 'alarm_opened'; alarmId: string }
+  | { outcome: 'alarm_repeated'; alarmId: string }
+  | { outcome: 'logged_on_alarm'; alarmId: string }
   | { outcome: 'stored' }
   | { outcome: 'duplicate'; alarmId: string | null };
 
 /**
  * Turns one device event into stored facts, in one transaction: the event on the device's
- * history, and for alarm events the alarm, its first handling step and the `alarm.received`
- * command for the device. A second delivery of the same event changes nothing but re-sends
- * `alarm.received`, since a device that resends may not have heard the first one.
+ * history and what its rule says (alarm-rules.ts): a new alarm, or a repeat attached to the
+ * unresolved alarm of the same kind, with its handling step and the `alarm.received` command
+ * for the device; a cancellation or a clearance logged on the alarm it concerns. A second
+ * delivery of the same event changes nothing but re-sends `alarm.received`, since a device
+ * that resends may not have heard the first one.
  */
 @Injectable()
 export class DeviceEventIntakeService {
@@ -38,6 +46,9 @@ export class DeviceEventIntakeService {
     private readonly outbox: DeviceCommandOutbox,
     private readonly relay: OutboxRelayService,
     private readonly registry: RegistryDevicesRepository,
+    private readonly escalation: EscalationPolicy,
+    private readonly supervision: DeviceSupervisionRepository,
+    @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
     private readonly clock: Clock,
     @InjectMetric('device_events_stored_total') private readonly stored: Counter<'type' | 'outcome'>,
   ) {}
@@ -47,8 +58,8 @@ export class DeviceEventIntakeService {
     // Stored, offset not yet committed: the record comes again and must change nothing.
     crashPoint('intake.after-commit');
     this.stored.inc({ type: record.event.type, outcome: result.outcome });
-    if (result.outcome === 'alarm_opened') {
-      this.logger.log({ alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type }, 'alarm opened');
+    if (result.outcome === 'alarm_opened' || result.outcome === 'alarm_repeated') {
+      this.logger.log({ alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type }, result.outcome === 'alarm_opened' ? 'alarm opened' : 'repeat attached to alarm');
     }
     if (result.outcome !== 'stored') void this.relay.drain();
     return result;
@@ -58,38 +69,73 @@ export class DeviceEventIntakeService {
     const now = this.clock.now();
     const eventRowId = await this.events.insertIfNew(manager, record, now);
     if (eventRowId === null) return this.redelivered(manager, record, now);
-    const priority = alarmPriorityFor(record.event.type);
-    if (priority === null) return { outcome: 'stored' };
-    const alarmId = await this.openAlarm(manager, record, priority, now);
-    await this.events.linkAlarm(manager, eventRowId, alarmId);
-    return { outcome: 'alarm_opened', alarmId };
+    await this.heardFrom(manager, record, now);
+    const rule = ruleFor(record.event.type);
+    const result = await this.apply(manager, rule, record, now);
+    if ('alarmId' in result && result.alarmId) await this.events.linkAlarm(manager, eventRowId, result.alarmId);
+    return result;
   }
 
-  private async openAlarm(manager: EntityManager, record: DeviceEventRecord, priority: AlarmPriority, now: Date): Promise<string> {
+  /** Any event means the device is alive: its silence deadline moves on, and its "device silent" alarm closes. */
+  private async heardFrom(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<void> {
+    const silentAlarmId = await this.supervision.heard(manager, record.deviceId, now, this.supervisionSettings.graceSeconds);
+    if (!silentAlarmId) return;
+    const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', 'device.silent', record.deviceId, null));
+    if (alarm?.id !== silentAlarmId) return; // linked to the fleet alarm, or already closed
+    await this.alarms.clearByDevice(manager, alarm.id, record.deviceId, now);
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'cleared_by_device',
+      at: now,
+      actorKind: 'device',
+      actorId: record.deviceId,
+      details: { eventId: record.event.id, type: record.event.type, deviceTime: record.event.time, reason: 'heard again' },
+    });
+  }
+
+  private apply(manager: EntityManager, rule: EventRule, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
+    switch (rule.action) {
+      case 'open':
+        return this.openOrAttach(manager, record, rule.priority, rule.kind, now);
+      case 'cancel':
+        return this.cancelAtDevice(manager, record, now);
+      case 'clear':
+        return this.clearByDevice(manager, record, rule.clears, now);
+      case 'keep':
+        return Promise.resolve({ outcome: 'stored' });
+    }
+  }
+
+  /**
+   * A new alarm, unless the resident (or, for a technical alarm, the device) already has an
+   * unresolved one of this kind: then the event is attached to it as a repeat. The unique index
+   * on the correlation key decides between concurrent events; the loser attaches.
+   */
+  private async openOrAttach(manager: EntityManager, record: DeviceEventRecord, priority: AlarmPriority, kind: AlarmKind, now: Date): Promise<IntakeResult> {
     const { deviceId, event } = record;
     // An alarm from a device the registry has not (yet) told us about still opens: it is stamped later or by hand, never dropped.
     const owner = await this.registry.ownership(manager, deviceId);
     if (!owner) this.logger.warn({ deviceId, eventId: event.id }, 'alarm from a device the registry does not know');
-    const alarm: Alarm = {
-      id: randomUUID(),
+    const key = correlationKey(kind, event.type, deviceId, owner?.residentId ?? null);
+    const existing = await this.alarms.findUnresolvedByKey(manager, key);
+    if (existing) return this.attach(manager, existing, record, now);
+    const alarm = newAlarm({
       deviceId,
       triggerEventId: event.id,
       triggerType: event.type,
       priority,
-      state: 'open',
+      kind,
+      correlationKey: key,
       triggeredAt: deviceTimeInstant(event.time),
       openedAt: now,
-      acknowledgedBy: null,
-      acknowledgedAt: null,
-      resolvedBy: null,
-      resolvedAt: null,
-      outcome: null,
-      updatedAt: now,
-      residentId: owner?.residentId ?? null,
-      municipalityId: owner?.municipalityId ?? null,
-      responseCentreId: owner?.responseCentreId ?? null,
-    };
-    await this.alarms.insert(manager, alarm);
+      escalateAt: this.escalation.firstDueAt(priority, now),
+      owner,
+    });
+    if (!(await this.alarms.insertUnlessCorrelated(manager, alarm))) {
+      const winner = await this.alarms.findUnresolvedByKey(manager, key);
+      if (!winner) throw new Error(`alarm for ${deviceId}/${event.id} neither inserted nor correlated (key ${key})`);
+      return this.attach(manager, winner, record, now);
+    }
     await this.log.append(manager, {
       alarmId: alarm.id,
       step: 'received',
@@ -99,13 +145,65 @@ export class DeviceEventIntakeService {
       details: { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt, priority },
     });
     await this.outbox.enqueue(manager, deviceId, { type: 'alarm.received', ref: event.id, alarmId: alarm.id }, now);
-    return alarm.id;
+    return { outcome: 'alarm_opened', alarmId: alarm.id };
+  }
+
+  /** A repeat (the button pressed again, a second fall): logged on the alarm and bumping it; the device hears it was received. */
+  private async attach(manager: EntityManager, alarm: Alarm, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
+    const { deviceId, event } = record;
+    await this.alarms.attachRepeat(manager, alarm.id, deviceTimeInstant(event.time), now);
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'repeated',
+      at: now,
+      actorKind: 'device',
+      actorId: deviceId,
+      details: { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt, repeat: alarm.repeatCount + 1 },
+    });
+    await this.outbox.enqueue(manager, deviceId, { type: 'alarm.received', ref: event.id, alarmId: alarm.id }, now);
+    return { outcome: 'alarm_repeated', alarmId: alarm.id };
+  }
+
+  /** `alarm.cancelled`: logged on the alarm of the event it names, which is marked; an operator still closes it. */
+  private async cancelAtDevice(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
+    const ref = String((record.event as { ref?: unknown }).ref ?? '');
+    const cancelled = await this.events.findOne(record.deviceId, ref, manager);
+    if (!cancelled?.alarmId) {
+      this.logger.warn({ deviceId: record.deviceId, eventId: record.event.id, ref }, 'cancellation of an event that opened no alarm; kept on the history');
+      return { outcome: 'stored' };
+    }
+    await this.alarms.markCancelledAtDevice(manager, cancelled.alarmId, now);
+    await this.log.append(manager, {
+      alarmId: cancelled.alarmId,
+      step: 'cancelled_at_device',
+      at: now,
+      actorKind: 'device',
+      actorId: record.deviceId,
+      details: { eventId: record.event.id, ref, deviceTime: record.event.time },
+    });
+    return { outcome: 'logged_on_alarm', alarmId: cancelled.alarmId };
+  }
+
+  /** `power.restored`: logged on the device's unresolved power alarm, which it closes. */
+  private async clearByDevice(manager: EntityManager, record: DeviceEventRecord, clears: DeviceEventType, now: Date): Promise<IntakeResult> {
+    const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', clears, record.deviceId, null));
+    if (!alarm) return { outcome: 'stored' };
+    await this.alarms.clearByDevice(manager, alarm.id, record.deviceId, now);
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'cleared_by_device',
+      at: now,
+      actorKind: 'device',
+      actorId: record.deviceId,
+      details: { eventId: record.event.id, type: record.event.type, deviceTime: record.event.time },
+    });
+    return { outcome: 'logged_on_alarm', alarmId: alarm.id };
   }
 
   private async redelivered(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
     const existing = await this.events.findOne(record.deviceId, record.event.id, manager);
     const alarmId = existing?.alarmId ?? null;
-    if (alarmId) {
+    if (alarmId && ruleFor(record.event.type).action === 'open') {
       await this.outbox.enqueue(manager, record.deviceId, { type: 'alarm.received', ref: record.event.id, alarmId }, now);
     }
     return { outcome: 'duplicate', alarmId };

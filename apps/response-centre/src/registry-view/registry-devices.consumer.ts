@@ -1,13 +1,21 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '@welfare/platform';
 import { decodeRegistryDeviceRecord, KafkaTopics } from '@welfare/contracts';
 import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
 import { isTransientDatabaseError } from '@welfare/persistence';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { RegistryDevicesRepository } from './registry-devices.repository';
+import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
+import { SUPERVISION_SETTINGS } from '../supervision/supervision.service';
+import type { SupervisionSettings } from '../supervision/supervision.service';
 
 /**
  * Keeps the local view of the registry's devices, read from the compacted topic from the start
  * in a consumer group of its own, so that alarms are stamped without a call to the registry.
+ * An active device is supervised from when the registry announces it (a device never heard
+ * from falls silent too); a retired one no longer is.
  */
 @Injectable()
 export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -17,6 +25,10 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
     private readonly consumers: KafkaConsumersService,
     private readonly devices: RegistryDevicesRepository,
     private readonly config: ResponseCentreConfig,
+    private readonly supervision: DeviceSupervisionRepository,
+    @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,5 +49,7 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
     const decoded = decodeRegistryDeviceRecord(record.message.value);
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
     await this.devices.upsert(decoded);
+    const active = decoded.state === 'active';
+    await this.supervision.registered(this.dataSource.manager, decoded.deviceId, active, decoded.heartbeatIntervalSeconds, this.clock.now(), this.supervisionSettings.graceSeconds);
   }
 }

@@ -27,3 +27,9 @@ export class DatabaseServiceSettings extends CommonSettings {
   @Max(60_000)
   OUTBOX_POLL_INTERVAL_MS: number = 500;
 }
+
+/** What the TypeORM CLI needs to run a service's migrations: its database, nothing else. */
+export class MigrationSettings extends DatabaseServiceSettings {
+  override KAFKA_CLIENT_ID: string = 'migrations';
+  override HTTP_PORT: number = 0;
+}

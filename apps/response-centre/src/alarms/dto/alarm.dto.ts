@@ -19,6 +19,12 @@ export class AlarmSummaryDto {
   residentId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) municipalityId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) responseCentreId: string | null;
+  @ApiProperty({ enum: ['care', 'technical'], description: 'care: help the person; technical: fix the device' }) kind: string;
+  @ApiProperty({ description: 'Repeats attached (the button pressed again, a second fall)' }) repeatCount: number;
+  @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' }) lastTriggeredAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the resident cancelled it at the device (an operator still closes it)' })
+  cancelledAtDeviceAt: string | null;
+  @ApiProperty({ description: '0, or how many times it escalated while waiting unacknowledged' }) escalationLevel: number;
 }
 
 export class HandlingLogEntryDto {

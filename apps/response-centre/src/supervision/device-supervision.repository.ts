@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+export interface SilentDevice {
+  deviceId: string;
+  lastHeardAt: Date;
+}
+
+/**
+ * When each active device was last heard and when it counts as silent (interval + grace after
+ * that), in the database: supervision survives restarts, and SKIP LOCKED lets two instances
+ * share the sweep. Only devices the registry knows as active are supervised (they have an interval).
+ */
+@Injectable()
+export class DeviceSupervisionRepository {
+  /** Heard now: the silence deadline moves on. Returns the silence alarm the device was linked to, if any (now unlinked). */
+  async heard(manager: EntityManager, deviceId: string, at: Date, graceSeconds: number): Promise<string | null> {
+    const previous: { silent_alarm_id: string | null }[] = await manager.query(`SELECT silent_alarm_id FROM device_supervision WHERE device_id = $1 FOR UPDATE`, [deviceId]);
+    await manager.query(
+      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after, silent_alarm_id)
+       SELECT device_id, $2::timestamptz, $2::timestamptz + make_interval(secs => heartbeat_interval_seconds + $3::integer), NULL
+         FROM registry_devices WHERE device_id = $1 AND state = 'active'
+       ON CONFLICT (device_id) DO UPDATE SET
+         last_heard_at = GREATEST(device_supervision.last_heard_at, EXCLUDED.last_heard_at),
+         silent_after = GREATEST(device_supervision.silent_after, EXCLUDED.silent_after),
+         silent_alarm_id = NULL`,
+      [deviceId, at, graceSeconds],
+    );
+    return previous[0]?.silent_alarm_id ?? null;
+  }
+
+  /** The registry said the device is active (start watching it from now) or not (stop). */
+  async registered(manager: EntityManager, deviceId: string, active: boolean, intervalSeconds: number, at: Date, graceSeconds: number): Promise<void> {
+    if (!active) {
+      await manager.query(`DELETE FROM device_supervision WHERE device_id = $1`, [deviceId]);
+      return;
+    }
+    await manager.query(
+      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after) VALUES ($1, $2::timestamptz, $2::timestamptz + make_interval(secs => $3::integer + $4::integer))
+       ON CONFLICT (device_id) DO NOTHING`,
+      [deviceId, at, intervalSeconds, graceSeconds],
+    );
+  }
+
+  /** Devices silent past their deadline and not yet alarmed, locked; rows another instance holds are skipped. */
+  async lockNewlySilent(manager: EntityManager, now: Date, limit: number): Promise<SilentDevice[]> {
+    const rows: { device_id: string; last_heard_at: Date }[] = await manager.query(
+      `SELECT device_id, last_heard_at FROM device_supervision
+        WHERE silent_alarm_id IS NULL AND silent_after <= $1
+        ORDER BY silent_after LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ deviceId: row.device_id, lastHeardAt: row.last_heard_at }));
+  }
+
+  async countSupervised(manager: EntityManager): Promise<number> {
+    const rows: { count: string }[] = await manager.query(`SELECT count(*) FROM device_supervision`);
+    return Number(rows[0].count);
+  }
+
+  async linkAlarm(manager: EntityManager, deviceIds: string[], alarmId: string): Promise<void> {
+    await manager.query(`UPDATE device_supervision SET silent_alarm_id = $2 WHERE device_id = ANY($1::varchar[])`, [deviceIds, alarmId]);
+  }
+}

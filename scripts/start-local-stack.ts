@@ -5,9 +5,10 @@
  * both services as child processes, restarts one that dies, and stops everything on Ctrl-C.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatabase, ensurePostgres, isPortFree, repoRoot, RunningPostgres, startKafka, startOwnMqttBroker, startPgliteServer } from '@welfare/infra';
+import { DevIssuerFile, ensureDatabase, ensurePostgres, isPortFree, repoRoot, RunningMqtt, RunningPostgres, startDevTokenIssuer, startKafka, startOwnMqttBroker, startPgliteServer } from '@welfare/infra';
 
 interface Infra {
   kafkaBrokers: string;
@@ -16,6 +17,10 @@ interface Infra {
   registryDatabaseUrl: string;
   embeddedDatabase: boolean;
   mqttUrl: string;
+  /** The settings that let the ingestor in and make the registry keep the broker's device accounts. */
+  brokerEnv: { ingestor: Record<string, string>; registry: Record<string, string> };
+  /** Who signs people's tokens: the dev issuer unless AUTH_ISSUER points at a real one. */
+  auth: { issuer: string; audience: string; jwksUrl: string };
   stops: (() => Promise<void>)[];
 }
 
@@ -30,6 +35,7 @@ interface Service {
 }
 
 const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
+const REGISTRY_PORT = Number(process.env.REGISTRY_PORT ?? 3002);
 let stopping = false;
 
 async function startInfra(dataDir: string): Promise<Infra> {
@@ -39,9 +45,36 @@ async function startInfra(dataDir: string): Promise<Infra> {
   if (postgres) stops.push(postgres.stop);
   const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
   const registryDatabaseUrl = await registryDatabase(postgres, dataDir, stops);
-  const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log });
+  // Only the embedded aedes asks the registry (hooks); the secret proves the asker is our broker.
+  const hookSecret = randomBytes(24).toString('base64url');
+  const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log, registry: { url: `http://127.0.0.1:${REGISTRY_PORT}`, hookSecret } });
   if (mqtt) stops.push(mqtt.stop);
-  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl: process.env.MQTT_URL ?? mqtt!.url, stops };
+  const auth = await tokenIssuer(dataDir, stops);
+  const mqttUrl = process.env.MQTT_URL ?? mqtt!.url;
+  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl, brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret), auth, stops };
+}
+
+/**
+ * Our own broker: fresh service passwords every start, handed to the services here. A broker of
+ * your own (MQTT_URL): its accounts and BROKER_ACCESS come from your environment.
+ */
+function brokerEnv(mqtt: RunningMqtt | null, mqttUrl: string, hookSecret: string): Infra['brokerEnv'] {
+  if (!mqtt?.accounts) return { ingestor: {}, registry: { BROKER_ACCESS: process.env.BROKER_ACCESS ?? 'none' } };
+  const ingestor = { MQTT_USERNAME: mqtt.accounts.ingestor.username, MQTT_PASSWORD: mqtt.accounts.ingestor.password };
+  if (mqtt.access === 'http-hooks') return { ingestor, registry: { BROKER_ACCESS: 'http-hooks', BROKER_HOOK_SECRET: hookSecret } };
+  const { username, password } = mqtt.accounts.admin;
+  return { ingestor, registry: { BROKER_ACCESS: 'mosquitto-dynsec', BROKER_ADMIN_URL: mqttUrl, BROKER_ADMIN_USERNAME: username, BROKER_ADMIN_PASSWORD: password } };
+}
+
+/** A real issuer when AUTH_ISSUER and AUTH_JWKS_URL are set; else the dev issuer, whose tokens `npm run token` mints. */
+async function tokenIssuer(dataDir: string, stops: Infra['stops']): Promise<Infra['auth']> {
+  const { AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL } = process.env;
+  if (AUTH_ISSUER && AUTH_JWKS_URL) return { issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE ?? 'welfare-alarm-backbone', jwksUrl: AUTH_JWKS_URL };
+  const port = Number(process.env.DEV_ISSUER_PORT ?? 3009);
+  const issuer: DevIssuerFile & { stop(): Promise<void> } = await startDevTokenIssuer({ keyDir: join(dataDir, 'dev-issuer'), port: (await isPortFree(port)) ? port : 0 });
+  stops.push(issuer.stop);
+  log(`dev token issuer: ${issuer.issuer} (npm run token -- --role operator --centre <id>)`);
+  return issuer;
 }
 
 async function registryDatabase(postgres: RunningPostgres | null, dataDir: string, stops: Infra['stops']): Promise<string> {
@@ -66,9 +99,14 @@ async function startLocalKafka(dataDir: string, stops: Infra['stops']): Promise<
 function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...(service.name === 'ingestor' ? infra.brokerEnv.ingestor : {}),
+    ...(service.name === 'registry' ? infra.brokerEnv.registry : {}),
     KAFKA_BROKERS: infra.kafkaBrokers,
     DATABASE_URL: service.databaseUrl ?? infra.databaseUrl,
     MQTT_URL: infra.mqttUrl,
+    AUTH_ISSUER: infra.auth.issuer,
+    AUTH_AUDIENCE: infra.auth.audience,
+    AUTH_JWKS_URL: infra.auth.jwksUrl,
     HTTP_PORT: String(service.port),
     DATABASE_RUN_MIGRATIONS: process.env.DATABASE_RUN_MIGRATIONS ?? 'true',
     // PGlite serves every connection from one backend session, so concurrent connections
@@ -134,7 +172,7 @@ async function main(): Promise<void> {
     {
       name: 'registry',
       entry: join(root, 'dist/apps/registry/src/main.js'),
-      port: Number(process.env.REGISTRY_PORT ?? 3002),
+      port: REGISTRY_PORT,
       child: null,
       restarts: 0,
       databaseUrl: infra.registryDatabaseUrl,
@@ -157,8 +195,9 @@ function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): vo
   log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port})`);
   log(`  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`);
   log('');
-  log('Press the alarm button of a simulated device, in another terminal:');
-  log(`  npm run simulate -- --device demo-1 --type alarm.button --mqtt-url ${infra.mqttUrl}`);
+  log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');
+  log('Then press the alarm button of a simulated device, in another terminal:');
+  log(`  npm run simulate -- --device DEVICE_ID --password SECRET --type alarm.button --mqtt-url ${infra.mqttUrl}`);
   log(`  curl -H 'x-operator-id: operator-1' http://127.0.0.1:${centre.port}/api/alarms`);
   log('Ctrl-C stops everything.');
 }

@@ -1,10 +1,11 @@
-import type { RunningKafka, RunningMqtt, RunningPostgres } from '../../infra/src/index';
+import type { RunningDevTokenIssuer, RunningKafka, RunningMqtt, RunningPostgres } from '../../infra/src/index';
 
 /** Handles the global setup keeps for the global teardown (both run in jest's parent process). */
 export interface RunningInfra {
   kafka: RunningKafka;
   mqtt: RunningMqtt;
   postgres: RunningPostgres;
+  devIssuer: RunningDevTokenIssuer;
   scratch: string;
 }
 

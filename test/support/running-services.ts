@@ -7,6 +7,8 @@ import { RegistryConfig } from '../../apps/registry/src/registry.config';
 import { RegistryModule } from '../../apps/registry/src/registry.module';
 import { createHttpApp, loadConfig } from '@welfare/platform';
 import { testInfra, uniqueName } from './test-infra';
+import { authEnv } from './tokens';
+import { ingestorBrokerEnv, registryBrokerEnv } from './broker-access';
 
 export interface RunningService {
   app: INestApplication;
@@ -24,7 +26,7 @@ export async function startResponseCentre(databaseUrl: string, env: Env = {}): P
 
 /** The registry as it runs in production (HTTP API, outbox relay to Kafka), on the test infrastructure. */
 export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, env));
+  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(), ...env }));
   return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
 }
 
@@ -41,6 +43,7 @@ function databaseServiceEnv(databaseUrl: string, env: Env): Env {
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    ...authEnv(),
     ...env,
   };
 }
@@ -58,6 +61,7 @@ export function ingestorConfig(env: Env = {}): IngestorConfig {
     KAFKA_CONSUMER_GROUP: uniqueName('ingestor'),
     MQTT_URL: testInfra().mqttUrl,
     MQTT_CLIENT_ID: uniqueName('ingestor'),
+    ...ingestorBrokerEnv(),
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',

@@ -1,9 +1,18 @@
+import type { DevIssuerFile } from '../../infra/src/dev-token-issuer';
+import type { BrokerAccounts } from '../../infra/src/broker-accounts';
+import type { BrokerAccess } from '../../infra/src/mqtt-broker';
+
 /** What the global setup started or found, handed to every test file through the environment. */
 export interface TestInfra {
   runId: string;
   kafkaBrokers: string;
   postgresServerUrl: string;
   mqttUrl: string;
+  /** How the run's broker signs devices in, and its service accounts (test/support/broker-access.ts). */
+  mqttAccess: BrokerAccess;
+  mqttAccounts: BrokerAccounts | null;
+  /** The run's token issuer: tests mint bearer tokens with its key (test/support/tokens.ts). */
+  devIssuer: DevIssuerFile;
 }
 
 export const TEST_INFRA_ENV = 'WELFARE_TEST_INFRA';

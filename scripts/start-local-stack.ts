@@ -198,7 +198,8 @@ function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): vo
   log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');
   log('Then press the alarm button of a simulated device, in another terminal:');
   log(`  npm run simulate -- --device DEVICE_ID --password SECRET --type alarm.button --mqtt-url ${infra.mqttUrl}`);
-  log(`  curl -H 'x-operator-id: operator-1' http://127.0.0.1:${centre.port}/api/alarms`);
+  log('Every API call but health and metrics needs a bearer token; a dev token of an operator of centre CENTRE_ID:');
+  log(`  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`);
   log('Ctrl-C stops everything.');
 }
 

@@ -1,11 +1,10 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { BrokerAccessModule } from './broker-access/broker-access.module';
-import { issuedSecretsScope } from './broker-access/issued-secrets';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
@@ -20,12 +19,7 @@ const NO_DEAD_LETTERS = { topic: KafkaTopics.deviceEventsDeadLetter, source: 're
 
 /** The registry: municipality admins keep centres, municipalities, teams, residents and devices; devices go out on a compacted topic. */
 @Module({})
-export class RegistryModule implements NestModule {
-  /** Each request keeps the device secrets it issues in a scope of its own, for the broker (broker-access/). */
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(issuedSecretsScope).forRoutes('*');
-  }
-
+export class RegistryModule {
   static forRoot(config: RegistryConfig): DynamicModule {
     return {
       module: RegistryModule,

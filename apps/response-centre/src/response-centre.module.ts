@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
@@ -23,6 +24,8 @@ export class ResponseCentreModule {
         TypedConfigModule.forRoot(ResponseCentreConfig, config),
         ObservabilityModule.forRoot({ service: 'response-centre', logLevel: config.LOG_LEVEL, logFormat: config.LOG_FORMAT }),
         ClockModule,
+        // Runs the @Interval sweeps (escalation, supervision) and stops them on shutdown.
+        ScheduleModule.forRoot(),
         KafkaModule.forRoot({
           clientId: config.KAFKA_CLIENT_ID,
           brokers: config.KAFKA_BROKERS,

@@ -69,11 +69,18 @@ export function administeredMunicipality(tenancy: Tenancy): string {
 }
 
 /**
- * The where-clause that finds row `id` only inside the caller's tenancy. Both must hold: when the
- * tenancy itself is an id (a centre, a municipality, a team), a different id finds nothing.
+ * The caller's tenancy narrowed by one more condition (a row id, a list filter). Both must hold:
+ * when the tenancy already fixes that column to another value, nothing is found, not the
+ * requested row (the tenancy of a centre, municipality or team is itself an id).
  */
+export function within<T>(where: FindOptionsWhere<T>, column: keyof T & string, value: string | undefined): FindOptionsWhere<T> {
+  if (value === undefined) return where;
+  const scoped = (where as Record<string, unknown>)[column];
+  if (scoped !== undefined && scoped !== value) return { ...where, [column]: In([]) } as FindOptionsWhere<T>;
+  return { ...where, [column]: value } as FindOptionsWhere<T>;
+}
+
+/** Row `id`, found only inside the caller's tenancy. */
 export function idWithin<T extends { id: string }>(where: FindOptionsWhere<T>, id: string): FindOptionsWhere<T> {
-  const scopedId = (where as { id?: unknown }).id;
-  if (scopedId !== undefined && scopedId !== id) return { ...where, id: In([]) } as FindOptionsWhere<T>;
-  return { ...where, id } as FindOptionsWhere<T>;
+  return within(where, 'id', id);
 }

@@ -2,19 +2,9 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectMetric } from '@welfare/platform';
-import type { DeviceState } from '@welfare/contracts';
 import { Counter, Gauge } from 'prom-client';
 import { RegistryConfig } from '../registry.config';
 import { brokerUnavailable, DynsecCommand, DynsecControl, DynsecResponse } from './dynsec-control';
-import { issuedSecretFor } from './issued-secrets';
-
-/** What the outbox knows of a device right after a change, in the change's transaction. */
-export interface DeviceAccessRow {
-  id: string;
-  state: DeviceState;
-  secret_hash: string | null;
-  credentials_issued_at: Date | null;
-}
 
 type Change = { kind: 'grant'; deviceId: string; secret: string } | { kind: 'revoke'; deviceId: string };
 
@@ -35,7 +25,7 @@ const deviceRole = (deviceId: string) => `device:${deviceId}`;
  * session. A new secret replaces the password, which also cuts the session signed in with the old one.
  *
  * Ordering with the database, and what each crash leaves:
- * - Changes are staged while the transaction runs (RegistryRecordOutbox) and sent to the broker
+ * - Changes are staged while the transaction runs (DevicesService: grant, revoke) and sent to the broker
  *   just before COMMIT (RegistryChanges). If the broker does not confirm, the transaction rolls
  *   back and the admin gets 503: nothing changed in the registry.
  * - Broker confirmed, then the commit fails or the registry dies before it: for an onboarding or
@@ -97,20 +87,19 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
     return this.control ? this.control.connected : null;
   }
 
-  /** In the change's transaction, after the device rows changed: what the broker must learn before commit. */
-  stage(manager: EntityManager, rows: DeviceAccessRow[], at: Date): void {
+  /** In the change's transaction: the device signs in with this secret once the change commits (onboarding, rotation). */
+  grant(manager: EntityManager, deviceId: string, secret: string): void {
+    this.stageChange(manager, { kind: 'grant', deviceId, secret });
+  }
+
+  /** In the change's transaction: the device is shut out once the change commits (retirement). */
+  revoke(manager: EntityManager, deviceId: string): void {
+    this.stageChange(manager, { kind: 'revoke', deviceId });
+  }
+
+  private stageChange(manager: EntityManager, change: Change): void {
     if (!this.control) return;
-    const changes = this.staged.get(manager) ?? [];
-    for (const row of rows) {
-      if (row.state === 'retired') changes.push({ kind: 'revoke', deviceId: row.id });
-      else if (row.state === 'active' && row.secret_hash && row.credentials_issued_at?.getTime() === at.getTime()) {
-        // Issued by this change: its plaintext is in this request's scope (issued-secrets.ts).
-        const secret = issuedSecretFor(row.secret_hash);
-        if (!secret) throw new Error(`device ${row.id} got a secret outside a request scope; the broker cannot be given it (wrap the work in withIssuedSecretsScope)`);
-        changes.push({ kind: 'grant', deviceId: row.id, secret });
-      }
-    }
-    this.staged.set(manager, changes);
+    this.staged.set(manager, [...(this.staged.get(manager) ?? []), change]);
   }
 
   /** Just before COMMIT: the broker confirms every staged change, or this throws (503) and the transaction rolls back. */

@@ -1,6 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { rememberIssuedSecret } from '../broker-access/issued-secrets';
 
 const scryptAsync = promisify(scrypt) as (secret: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 
@@ -21,10 +20,7 @@ export interface IssuedSecret {
 
 export async function issueDeviceSecret(): Promise<IssuedSecret> {
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  const hash = await hashDeviceSecret(secret);
-  // For the broker's credentials, set in the same transaction as the hash (broker-access/).
-  rememberIssuedSecret(hash, secret);
-  return { secret, hash };
+  return { secret, hash: await hashDeviceSecret(secret) };
 }
 
 export async function hashDeviceSecret(secret: string): Promise<string> {

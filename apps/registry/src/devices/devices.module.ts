@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
+import { BrokerAccessModule } from '../broker-access/broker-access.module';
 import { OutboxModule } from '../outbox/outbox.module';
-import { DeviceCredentialsService } from './device-credentials.service';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, BrokerAccessModule],
   controllers: [DevicesController],
-  providers: [DevicesService, DeviceCredentialsService],
-  exports: [DevicesService, DeviceCredentialsService],
+  providers: [DevicesService],
+  exports: [DevicesService],
 })
 export class DevicesModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, FindOptionsWhere } from 'typeorm';
 import { administeredMunicipality, devicesWhere, idWithin, Tenancy } from '../access/tenancy';
 import type { DeviceState } from '@welfare/contracts';
+import { BrokerAccessService } from '../broker-access/broker-access.service';
 import { conflict, notFound } from '../common/registry-errors';
 import { RegistryChanges } from '../outbox/registry-changes';
 import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
@@ -19,6 +20,7 @@ export class DevicesService {
   constructor(
     private readonly changes: RegistryChanges,
     private readonly records: RegistryRecordOutbox,
+    private readonly broker: BrokerAccessService,
   ) {}
 
   list(tenancy: Tenancy, query: ListDevicesQueryDto): Promise<Device[]> {
@@ -47,6 +49,7 @@ export class DevicesService {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state !== 'in_stock') throw refusedIn(current, 'onboard', 'only a device in stock can be onboarded; rotate the secret of an active one');
       await requireResident(manager, residentId, { municipalityId: current.municipalityId ?? undefined });
+      this.broker.grant(manager, id, issued.secret);
       return this.save(manager, id, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
     });
     return { device, secret: issued.secret };
@@ -58,6 +61,7 @@ export class DevicesService {
     const device = await this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state !== 'active') throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
+      this.broker.grant(manager, id, issued.secret);
       return this.save(manager, id, { secretHash: issued.hash, credentialsIssuedAt: at }, at);
     });
     return { device, secret: issued.secret };
@@ -68,6 +72,7 @@ export class DevicesService {
     return this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state === 'retired') return current;
+      this.broker.revoke(manager, id);
       return this.save(manager, id, { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at }, at);
     });
   }
@@ -83,6 +88,7 @@ export class DevicesService {
   /** Registers and onboards in one step, inside the caller's transaction (the bulk import). */
   async createActiveIn(manager: EntityManager, input: CreateDeviceDto, resident: { id: string; municipalityId: string }, issued: IssuedSecret, at: Date): Promise<Device> {
     await this.insertIn(manager, input, { municipalityId: resident.municipalityId, state: 'active', residentId: resident.id, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+    this.broker.grant(manager, input.id, issued.secret);
     return requireDevice(manager, input.id);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, FindOptionsWhere } from 'typeorm';
-import { administeredMunicipality, idWithin, teamsWhere, Tenancy } from '../access/tenancy';
+import { administeredMunicipality, idWithin, teamsWhere, Tenancy, within } from '../access/tenancy';
 import { notFound } from '../common/registry-errors';
 import { requireMunicipality } from '../municipalities/municipalities.service';
 import { RegistryChanges } from '../outbox/registry-changes';
@@ -12,11 +12,9 @@ import { HomeCareTeam } from './home-care-team.entity';
 export class HomeCareTeamsService {
   constructor(private readonly changes: RegistryChanges) {}
 
-  /** The filter narrows the caller's tenancy, never widens it (both conditions hold). */
+  /** The filter narrows the caller's tenancy, never widens it. */
   list(tenancy: Tenancy, municipalityId?: string): Promise<HomeCareTeam[]> {
-    const where = teamsWhere(tenancy);
-    if (municipalityId && where.municipalityId !== undefined && where.municipalityId !== municipalityId) return Promise.resolve([]);
-    return this.changes.manager.find(HomeCareTeam, { where: { ...(municipalityId ? { municipalityId } : {}), ...where }, order: { name: 'ASC' } });
+    return this.changes.manager.find(HomeCareTeam, { where: within(teamsWhere(tenancy), 'municipalityId', municipalityId), order: { name: 'ASC' } });
   }
 
   get(tenancy: Tenancy, id: string): Promise<HomeCareTeam> {

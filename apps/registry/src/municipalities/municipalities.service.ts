@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, FindOptionsWhere } from 'typeorm';
-import { idWithin, municipalitiesWhere, Tenancy } from '../access/tenancy';
+import { idWithin, municipalitiesWhere, Tenancy, within } from '../access/tenancy';
 import { notFound } from '../common/registry-errors';
 import { RegistryChanges } from '../outbox/registry-changes';
 import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
@@ -16,11 +16,9 @@ export class MunicipalitiesService {
     private readonly records: RegistryRecordOutbox,
   ) {}
 
-  /** The filter narrows the caller's tenancy, never widens it (both conditions hold). */
+  /** The filter narrows the caller's tenancy, never widens it. */
   list(tenancy: Tenancy, responseCentreId?: string): Promise<Municipality[]> {
-    const where = municipalitiesWhere(tenancy);
-    if (responseCentreId && where.responseCentreId !== undefined && where.responseCentreId !== responseCentreId) return Promise.resolve([]);
-    return this.changes.manager.find(Municipality, { where: { ...(responseCentreId ? { responseCentreId } : {}), ...where }, order: { number: 'ASC' } });
+    return this.changes.manager.find(Municipality, { where: within(municipalitiesWhere(tenancy), 'responseCentreId', responseCentreId), order: { number: 'ASC' } });
   }
 
   get(tenancy: Tenancy, id: string): Promise<Municipality> {

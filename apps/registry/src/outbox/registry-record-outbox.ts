@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
 import { OutboxMessage } from '@welfare/persistence';
-import { BrokerAccessService } from '../broker-access/broker-access.service';
 
 interface DeviceRecordRow {
   id: string;
@@ -16,7 +15,6 @@ interface DeviceRecordRow {
   response_centre_id: string | null;
   heartbeat_interval_seconds: number;
   credentials_issued_at: Date | null;
-  secret_hash: string | null;
   updated_at: Date;
 }
 
@@ -28,8 +26,6 @@ interface DeviceRecordRow {
  */
 @Injectable()
 export class RegistryRecordOutbox {
-  constructor(private readonly brokerAccess: BrokerAccessService) {}
-
   async publishDevices(manager: EntityManager, deviceIds: string[], at: Date): Promise<number> {
     if (deviceIds.length === 0) return 0;
     // The row lock taken here also orders concurrent changes of one device: the second waits,
@@ -37,7 +33,7 @@ export class RegistryRecordOutbox {
     await manager.query(`UPDATE devices SET revision = revision + 1, updated_at = $2 WHERE id = ANY($1)`, [deviceIds, at]);
     const rows: DeviceRecordRow[] = await manager.query(
       `SELECT d.id, d.revision, d.state, d.kind, d.serial_number, d.resident_id, r.home_care_team_id, r.municipality_id,
-              m.response_centre_id, d.heartbeat_interval_seconds, d.credentials_issued_at, d.secret_hash, d.updated_at
+              m.response_centre_id, d.heartbeat_interval_seconds, d.credentials_issued_at, d.updated_at
          FROM devices d
          LEFT JOIN residents r ON r.id = d.resident_id
          LEFT JOIN municipalities m ON m.id = r.municipality_id
@@ -45,8 +41,6 @@ export class RegistryRecordOutbox {
       [deviceIds],
     );
     await manager.insert(OutboxMessage, rows.map((row) => toOutboxRow(row, at)));
-    // The broker learns of new secrets and retirements in the same transaction (sent before commit).
-    this.brokerAccess.stage(manager, rows, at);
     return rows.length;
   }
 

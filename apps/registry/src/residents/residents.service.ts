@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, FindOptionsWhere } from 'typeorm';
 import { AccessLogEntry, AccessLogService, Actor } from '@welfare/access';
-import { administeredMunicipality, idWithin, residentsWhere, Tenancy, tenancyOf } from '../access/tenancy';
+import { administeredMunicipality, idWithin, residentsWhere, Tenancy, tenancyOf, within } from '../access/tenancy';
 import { DomainError } from '@welfare/platform';
 import { notFound } from '../common/registry-errors';
 import { requireHomeCareTeam } from '../home-care-teams/home-care-teams.service';
@@ -22,9 +22,8 @@ export class ResidentsService {
 
   /** Personal data: every resident in the answer is access-logged before it is sent. */
   async list(actor: Actor, municipalityId?: string): Promise<Resident[]> {
-    const where = residentsWhere(tenancyOf(actor));
-    if (municipalityId && where.municipalityId !== undefined && where.municipalityId !== municipalityId) return [];
-    const residents = await this.changes.manager.find(Resident, { where: { ...(municipalityId ? { municipalityId } : {}), ...where }, order: { name: 'ASC', id: 'ASC' } });
+    const where = within(residentsWhere(tenancyOf(actor)), 'municipalityId', municipalityId);
+    const residents = await this.changes.manager.find(Resident, { where, order: { name: 'ASC', id: 'ASC' } });
     await this.accessLogs.record(actor, residents.map((resident) => ({ action: 'resident.list', resourceId: resident.id, residentId: resident.id })));
     return residents;
   }

@@ -14,12 +14,16 @@ export class AlarmsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts the alarm unless an unresolved one with its correlation key exists (the partial
-   * unique index decides, also between concurrent transactions); false when it was not inserted.
+   * Opens the alarm, unless an unresolved one with its correlation key exists: then that one,
+   * locked, is returned instead (opened: false). The partial unique index decides, also between
+   * concurrent transactions: the loser's insert waits for the winner and then does nothing.
    */
-  async insertUnlessCorrelated(manager: EntityManager, alarm: Alarm): Promise<boolean> {
+  async openUnlessCorrelated(manager: EntityManager, alarm: Alarm): Promise<{ alarm: Alarm; opened: boolean }> {
     const result = await manager.createQueryBuilder().insert().into(Alarm).values(alarm).orIgnore().returning('id').execute();
-    return (result.raw as unknown[]).length === 1;
+    if ((result.raw as unknown[]).length === 1) return { alarm, opened: true };
+    const existing = await this.findUnresolvedByKey(manager, alarm.correlationKey);
+    if (!existing) throw new Error(`alarm ${alarm.deviceId}/${alarm.triggerEventId} neither opened nor correlated (key ${alarm.correlationKey})`);
+    return { alarm: existing, opened: false };
   }
 
   /** The unresolved alarm with this correlation key, its row held to the end of the transaction. */
@@ -66,10 +70,6 @@ export class AlarmsRepository {
 
   async escalate(manager: EntityManager, id: string, level: number, nextAt: Date, at: Date): Promise<void> {
     await manager.update(Alarm, { id }, { escalationLevel: level, escalateAt: nextAt, updatedAt: at });
-  }
-
-  async findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Alarm | null> {
-    return manager.findOneBy(Alarm, { id });
   }
 
   async findByTrigger(manager: EntityManager, deviceId: string, triggerEventId: string): Promise<Alarm | null> {

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { counterProvider } from '@welfare/platform';
 import { AlarmsModule } from '../alarms/alarms.module';
 import { HandlingLogModule } from '../handling-log/handling-log.module';
@@ -14,7 +13,7 @@ export class EscalationModule {
     return {
       module: EscalationModule,
       global: true,
-      imports: [ScheduleModule.forRoot(), AlarmsModule, HandlingLogModule, OutboxModule],
+      imports: [AlarmsModule, HandlingLogModule, OutboxModule],
       providers: [
         { provide: ESCALATION_LIMITS, useValue: limits },
         EscalationPolicy,

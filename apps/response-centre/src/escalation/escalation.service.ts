@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Interval } from '@nestjs/schedule';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlarmEscalatedRecord, encodeAlarmEventRecord, KafkaTopics } from '@welfare/contracts';
@@ -22,7 +22,7 @@ const BATCH = 100;
  * each escalation happens once.
  */
 @Injectable()
-export class EscalationService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EscalationService {
   private readonly logger = new Logger(EscalationService.name);
   private sweeping: Promise<number> | null = null;
 
@@ -32,21 +32,12 @@ export class EscalationService implements OnApplicationBootstrap, OnApplicationS
     private readonly log: HandlingLogRepository,
     private readonly policy: EscalationPolicy,
     private readonly relay: OutboxRelayService,
-    private readonly scheduler: SchedulerRegistry,
     private readonly clock: Clock,
     @InjectMetric('alarms_escalated_total') private readonly escalated: Counter<'priority'>,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const interval = setInterval(() => void this.sweep(), 1000);
-    this.scheduler.addInterval('escalation-sweep', interval);
-  }
-
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', 'escalation-sweep')) this.scheduler.deleteInterval('escalation-sweep');
-  }
-
-  /** One sweep at a time per instance; a failed sweep is logged and the next one tries again. */
+  /** Every second, one sweep at a time per instance; a failed sweep is logged and the next one tries again. */
+  @Interval('escalation-sweep', 1000)
   sweep(): Promise<number> {
     this.sweeping ??= this.escalateDue(this.clock.now())
       .catch((error: unknown) => {

@@ -82,15 +82,7 @@ export class DeviceEventIntakeService {
     if (!silentAlarmId) return;
     const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', 'device.silent', record.deviceId, null));
     if (alarm?.id !== silentAlarmId) return; // linked to the fleet alarm, or already closed
-    await this.alarms.clearByDevice(manager, alarm.id, record.deviceId, now);
-    await this.log.append(manager, {
-      alarmId: alarm.id,
-      step: 'cleared_by_device',
-      at: now,
-      actorKind: 'device',
-      actorId: record.deviceId,
-      details: { eventId: record.event.id, type: record.event.type, deviceTime: record.event.time, reason: 'heard again' },
-    });
+    await this.closeByDevice(manager, alarm.id, record, now, { reason: 'heard again' });
   }
 
   private apply(manager: EntityManager, rule: EventRule, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
@@ -131,11 +123,8 @@ export class DeviceEventIntakeService {
       escalateAt: this.escalation.firstDueAt(priority, now),
       owner,
     });
-    if (!(await this.alarms.insertUnlessCorrelated(manager, alarm))) {
-      const winner = await this.alarms.findUnresolvedByKey(manager, key);
-      if (!winner) throw new Error(`alarm for ${deviceId}/${event.id} neither inserted nor correlated (key ${key})`);
-      return this.attach(manager, winner, record, now);
-    }
+    const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    if (!isNew) return this.attach(manager, opened, record, now);
     await this.log.append(manager, {
       alarmId: alarm.id,
       step: 'received',
@@ -188,16 +177,21 @@ export class DeviceEventIntakeService {
   private async clearByDevice(manager: EntityManager, record: DeviceEventRecord, clears: DeviceEventType, now: Date): Promise<IntakeResult> {
     const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', clears, record.deviceId, null));
     if (!alarm) return { outcome: 'stored' };
-    await this.alarms.clearByDevice(manager, alarm.id, record.deviceId, now);
+    await this.closeByDevice(manager, alarm.id, record, now);
+    return { outcome: 'logged_on_alarm', alarmId: alarm.id };
+  }
+
+  /** The device itself reports the cause gone: the alarm is resolved by it, and the event logged on it. */
+  private async closeByDevice(manager: EntityManager, alarmId: string, record: DeviceEventRecord, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.alarms.clearByDevice(manager, alarmId, record.deviceId, now);
     await this.log.append(manager, {
-      alarmId: alarm.id,
+      alarmId,
       step: 'cleared_by_device',
       at: now,
       actorKind: 'device',
       actorId: record.deviceId,
-      details: { eventId: record.event.id, type: record.event.type, deviceTime: record.event.time },
+      details: { eventId: record.event.id, type: record.event.type, deviceTime: record.event.time, ...extra },
     });
-    return { outcome: 'logged_on_alarm', alarmId: alarm.id };
   }
 
   private async redelivered(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {

@@ -13,20 +13,23 @@ export interface SilentDevice {
  */
 @Injectable()
 export class DeviceSupervisionRepository {
-  /** Heard now: the silence deadline moves on. Returns the silence alarm the device was linked to, if any (now unlinked). */
+  /**
+   * Heard now: the silence deadline moves on. Returns the silence alarm the device was linked to,
+   * if any (now unlinked). One statement on the hot path: the row exists from when the registry
+   * announced the device active (registered()); a device not watched is left alone.
+   */
   async heard(manager: EntityManager, deviceId: string, at: Date, graceSeconds: number): Promise<string | null> {
-    const previous: { silent_alarm_id: string | null }[] = await manager.query(`SELECT silent_alarm_id FROM device_supervision WHERE device_id = $1 FOR UPDATE`, [deviceId]);
-    await manager.query(
-      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after, silent_alarm_id)
-       SELECT device_id, $2::timestamptz, $2::timestamptz + make_interval(secs => heartbeat_interval_seconds + $3::integer), NULL
-         FROM registry_devices WHERE device_id = $1 AND state = 'active'
-       ON CONFLICT (device_id) DO UPDATE SET
-         last_heard_at = GREATEST(device_supervision.last_heard_at, EXCLUDED.last_heard_at),
-         silent_after = GREATEST(device_supervision.silent_after, EXCLUDED.silent_after),
-         silent_alarm_id = NULL`,
+    const [rows]: [{ previous: string | null }[], number] = await manager.query(
+      `UPDATE device_supervision watch SET
+         last_heard_at = GREATEST(watch.last_heard_at, $2::timestamptz),
+         silent_after = GREATEST(watch.silent_after, $2::timestamptz + make_interval(secs => device.heartbeat_interval_seconds + $3::integer)),
+         silent_alarm_id = NULL
+         FROM (SELECT device_id, silent_alarm_id FROM device_supervision WHERE device_id = $1 FOR UPDATE) before, registry_devices device
+        WHERE watch.device_id = before.device_id AND device.device_id = watch.device_id AND device.state = 'active'
+       RETURNING before.silent_alarm_id AS previous`,
       [deviceId, at, graceSeconds],
     );
-    return previous[0]?.silent_alarm_id ?? null;
+    return rows[0]?.previous ?? null;
   }
 
   /** The registry said the device is active (start watching it from now) or not (stop). */

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Interval } from '@nestjs/schedule';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, InjectMetric } from '@welfare/platform';
@@ -34,7 +34,7 @@ const BATCH = 5000;
  * restarts; SKIP LOCKED makes two instances share the work without doubling it.
  */
 @Injectable()
-export class SupervisionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SupervisionService {
   private readonly logger = new Logger(SupervisionService.name);
   private checking: Promise<number> | null = null;
 
@@ -45,20 +45,13 @@ export class SupervisionService implements OnApplicationBootstrap, OnApplication
     private readonly alarms: AlarmsRepository,
     private readonly log: HandlingLogRepository,
     private readonly escalation: EscalationPolicy,
-    private readonly scheduler: SchedulerRegistry,
     private readonly clock: Clock,
     @Inject(SUPERVISION_SETTINGS) private readonly settings: SupervisionSettings,
     @InjectMetric('devices_silent_total') private readonly silent: Counter<'outcome'>,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.scheduler.addInterval('supervision-sweep', setInterval(() => void this.check(), 5000));
-  }
-
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', 'supervision-sweep')) this.scheduler.deleteInterval('supervision-sweep');
-  }
-
+  /** Every 5 s, one check at a time per instance; a failed check is logged and the next one tries again. */
+  @Interval('supervision-sweep', 5000)
   check(): Promise<number> {
     this.checking ??= this.raiseSilent(this.clock.now())
       .catch((error: unknown) => {
@@ -86,22 +79,20 @@ export class SupervisionService implements OnApplicationBootstrap, OnApplication
 
   private async deviceSilent(manager: EntityManager, device: SilentDevice, now: Date): Promise<void> {
     const owner = await this.registry.ownership(manager, device.deviceId);
-    const key = correlationKey('technical', 'device.silent', device.deviceId, null);
     const alarm = newAlarm({
       deviceId: device.deviceId,
       triggerEventId: `silent-since:${device.lastHeardAt.toISOString()}`,
       triggerType: 'device.silent',
       priority: 3,
       kind: 'technical',
-      correlationKey: key,
+      correlationKey: correlationKey('technical', 'device.silent', device.deviceId, null),
       triggeredAt: now,
       openedAt: now,
       escalateAt: this.escalation.firstDueAt(3, now),
       owner,
     });
-    const alarmId = (await this.alarms.insertUnlessCorrelated(manager, alarm)) ? alarm.id : (await this.alarms.findUnresolvedByKey(manager, key))?.id;
-    if (!alarmId) throw new Error(`silence alarm for ${device.deviceId} neither opened nor found`);
-    if (alarmId === alarm.id) {
+    const { alarm: { id: alarmId }, opened } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    if (opened) {
       await this.log.append(manager, { alarmId, step: 'received', at: now, actorKind: 'system', actorId: 'supervision', details: { lastHeardAt: device.lastHeardAt.toISOString() } });
     }
     await this.supervision.linkAlarm(manager, [device.deviceId], alarmId);
@@ -122,8 +113,7 @@ export class SupervisionService implements OnApplicationBootstrap, OnApplication
       escalateAt: this.escalation.firstDueAt(1, now),
       owner: null,
     });
-    const opened = await this.alarms.insertUnlessCorrelated(manager, alarm);
-    const alarmId = opened ? alarm.id : (await this.alarms.findUnresolvedByKey(manager, FLEET_SILENT_KEY))!.id;
+    const { alarm: { id: alarmId }, opened } = await this.alarms.openUnlessCorrelated(manager, alarm);
     const details = { silentDevices: silent.length, supervisedDevices: supervised, examples: silent.slice(0, 10).map((device) => device.deviceId) };
     await this.log.append(manager, { alarmId, step: opened ? 'received' : 'repeated', at: now, actorKind: 'system', actorId: 'supervision', details });
     await this.supervision.linkAlarm(manager, silent.map((device) => device.deviceId), alarmId);

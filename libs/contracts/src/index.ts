@@ -7,3 +7,4 @@ export * from './kafka-records';
 export * from './device-time';
 export * from './registry-records';
 export * from './alarm-records';
+export * from './dispatch-records';

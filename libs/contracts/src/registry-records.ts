@@ -77,3 +77,50 @@ function registryRecordProblem(record: Partial<RegistryDeviceRecord> | null): st
   if (!timeOrNull(record.credentialsIssuedAt) || !timeOrNull(record.updatedAt) || record.updatedAt === null) return 'credentialsIssuedAt or updatedAt is not a time';
   return null;
 }
+
+/**
+ * Value of a record on KafkaTopics.registryHomeCareTeams (key: team id; compacted). A deleted
+ * team stays on the topic with `deleted: true` (no tombstone), like a retired device.
+ */
+export interface RegistryHomeCareTeamRecord {
+  v: 1;
+  teamId: string;
+  revision: number;
+  municipalityId: string;
+  name: string;
+  deleted: boolean;
+  updatedAt: string;
+}
+
+export function encodeRegistryRecord(record: object): Buffer {
+  return Buffer.from(JSON.stringify(record), 'utf8');
+}
+
+/** A registry record's JSON object, or why it is not one. */
+export function parseRegistryRecord<T>(value: Buffer | null): { record: Partial<T> } | { rejection: Rejection } {
+  if (!value) return { rejection: { reason: 'invalid_json', detail: 'record has no value (the registry writes no tombstones)' } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { rejection: { reason: 'invalid_json', detail: `record is not JSON: ${(error as Error).message}` } };
+  }
+  if (!parsed || typeof parsed !== 'object' || (parsed as { v?: unknown }).v !== 1) return { rejection: { reason: 'invalid_field', detail: 'record is not a v1 registry record' } };
+  return { record: parsed as Partial<T> };
+}
+
+export const isUuid = (value: unknown) => typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value);
+export const isRevision = (value: unknown) => Number.isInteger(value) && (value as number) >= 1;
+
+/** Decodes a registry home-care team record; a consumer dead-letters what this refuses. */
+export function decodeRegistryHomeCareTeamRecord(value: Buffer | null): RegistryHomeCareTeamRecord | Rejection {
+  const parsed = parseRegistryRecord<RegistryHomeCareTeamRecord>(value);
+  if ('rejection' in parsed) return parsed.rejection;
+  const r = parsed.record;
+  if (!isUuid(r.teamId) || !isUuid(r.municipalityId)) return { reason: 'invalid_field', detail: 'teamId and municipalityId must be uuids' };
+  if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
+  if (typeof r.name !== 'string' || typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) {
+    return { reason: 'invalid_field', detail: 'name, deleted or updatedAt is missing or of the wrong type' };
+  }
+  return r as RegistryHomeCareTeamRecord;
+}

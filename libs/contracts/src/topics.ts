@@ -15,8 +15,21 @@ export const KafkaTopics = {
    * kept for ever, so a consumer reading from the beginning rebuilds its local view.
    */
   registryDevices: 'registry.devices.v1',
+  /** Home-care teams (name, municipality), keyed by team id and compacted. */
+  registryHomeCareTeams: 'registry.home-care-teams.v1',
+  /**
+   * Residents as the response centre needs them (details for the operator and the nurse, alarm
+   * rules), keyed by resident id and compacted.
+   */
+  registryResidents: 'registry.residents.v1',
+  /** Municipalities (centre, default alarm rules), keyed by municipality id and compacted. */
+  registryMunicipalities: 'registry.municipalities.v1',
   /** What happens to alarms that others must hear of (escalations), keyed by alarm id. */
   alarmEvents: 'alarm-events.v1',
+  /** Response centre to home care: dispatch requested / withdrawn, keyed by alarm id. */
+  dispatches: 'dispatches.v1',
+  /** Home care to response centre: accepted, declined, en route, arrived, completed, expired; keyed by alarm id. */
+  dispatchUpdates: 'dispatch-updates.v1',
 } as const;
 
 export type KafkaTopic = (typeof KafkaTopics)[keyof typeof KafkaTopics];
@@ -27,7 +40,12 @@ export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
   [KafkaTopics.deviceEventsDeadLetter]: 1,
   [KafkaTopics.deviceCommands]: 3,
   [KafkaTopics.registryDevices]: 3,
+  [KafkaTopics.registryHomeCareTeams]: 1,
+  [KafkaTopics.registryResidents]: 3,
+  [KafkaTopics.registryMunicipalities]: 1,
   [KafkaTopics.alarmEvents]: 3,
+  [KafkaTopics.dispatches]: 3,
+  [KafkaTopics.dispatchUpdates]: 3,
 };
 
 /**
@@ -36,6 +54,9 @@ export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
  */
 export const KafkaTopicConfigs: Partial<Record<KafkaTopic, Record<string, string>>> = {
   [KafkaTopics.registryDevices]: { 'cleanup.policy': 'compact' },
+  [KafkaTopics.registryHomeCareTeams]: { 'cleanup.policy': 'compact' },
+  [KafkaTopics.registryResidents]: { 'cleanup.policy': 'compact' },
+  [KafkaTopics.registryMunicipalities]: { 'cleanup.policy': 'compact' },
 };
 
 /** MQTT subscription for every device's events (contract section 2). */

@@ -150,6 +150,10 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     { service: 'registry', method: 'GET', path: '/api/residents', url: () => '/api/residents', allowed: (t) => homeCareToken(t.teamId) },
     { service: 'registry', method: 'GET', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
     { service: 'registry', method: 'GET', path: '/api/residents/{id}/access-log', url: (t) => `/api/residents/${t.residentId}/access-log`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
+    { service: 'registry', method: 'GET', path: '/api/residents/{id}/alarm-rules', url: (t) => `/api/residents/${t.residentId}/alarm-rules`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
+    { service: 'registry', method: 'PUT', path: '/api/residents/{id}/alarm-rules', url: (t) => `/api/residents/${t.residentId}/alarm-rules`, body: () => ({ doorOpenLimitMinutes: 1 }) },
+    { service: 'registry', method: 'GET', path: '/api/municipalities/{id}/alarm-rule-defaults', url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
+    { service: 'registry', method: 'PUT', path: '/api/municipalities/{id}/alarm-rule-defaults', url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`, body: () => ({ doorOpenLimitMinutes: 1 }) },
     { service: 'registry', method: 'POST', path: '/api/residents', url: () => '/api/residents', body: (t) => ({ name: 'Intruder', address: 'Nowhere 1', municipalityId: t.municipalityId }) },
     { service: 'registry', method: 'PATCH', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}`, body: () => ({ careNote: 'changed by an intruder' }) },
     { service: 'registry', method: 'DELETE', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}` },
@@ -182,6 +186,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
 
   function allowedRoles(route: Route): string[] {
     if (route.service === 'centre' && route.path.startsWith('/api/devices')) return ['operator', 'supervisor'];
+    if (route.path.includes('/alarm-rule')) return ['municipality admin'];
     const base = Object.keys(ALLOWED_ROLES).find((prefix) => route.path.startsWith(prefix))!;
     const readOnly = route.method === 'GET';
     if (readOnly && !route.path.endsWith('/access-log')) return ALLOWED_ROLES[base];

@@ -12,6 +12,7 @@ import { HomeCareTeamsModule } from './home-care-teams/home-care-teams.module';
 import { MunicipalitiesModule } from './municipalities/municipalities.module';
 import { RegistryConfig } from './registry.config';
 import { ResidentsModule } from './residents/residents.module';
+import { AlarmRulesModule } from './alarm-rules/alarm-rules.module';
 import { ResponseCentresModule } from './response-centres/response-centres.module';
 
 /** The registry consumes nothing yet, so nothing is dead-lettered under its name. */
@@ -40,6 +41,7 @@ export class RegistryModule {
         MunicipalitiesModule,
         HomeCareTeamsModule,
         ResidentsModule,
+        AlarmRulesModule,
         DevicesModule,
         BrokerAccessModule,
         BulkImportModule,

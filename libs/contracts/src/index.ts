@@ -8,3 +8,4 @@ export * from './device-time';
 export * from './registry-records';
 export * from './alarm-records';
 export * from './dispatch-records';
+export * from './alarm-rule-config';

@@ -1,4 +1,6 @@
 import { IDENTIFIER_PATTERN } from './device-event.types';
+import { municipalityAlarmRuleDefaultsProblem, residentAlarmRulesProblem } from './alarm-rule-config';
+import type { MunicipalityAlarmRuleDefaults, ResidentAlarmRules } from './alarm-rule-config';
 import type { Rejection } from './device-message.validator';
 
 export const DEVICE_KINDS = ['safety_alarm', 'door_sensor', 'gps_tracker', 'fall_detector'] as const;
@@ -123,4 +125,71 @@ export function decodeRegistryHomeCareTeamRecord(value: Buffer | null): Registry
     return { reason: 'invalid_field', detail: 'name, deleted or updatedAt is missing or of the wrong type' };
   }
   return r as RegistryHomeCareTeamRecord;
+}
+
+/**
+ * Value of a record on KafkaTopics.registryResidents (key: resident id; compacted): what the
+ * response centre needs of a resident, for the operator (who, where, how to get in, whom to
+ * call) and for the rules. A deleted resident stays on the topic with `deleted: true` and its
+ * personal fields emptied.
+ */
+export interface RegistryResidentRecord {
+  v: 1;
+  residentId: string;
+  revision: number;
+  municipalityId: string;
+  homeCareTeamId: string | null;
+  name: string;
+  address: string;
+  keyBox: string | null;
+  doorCodeHint: string | null;
+  accessNote: string | null;
+  contacts: { name: string; phone: string; relation?: string }[];
+  careNote: string | null;
+  alarmRules: ResidentAlarmRules;
+  deleted: boolean;
+  updatedAt: string;
+}
+
+/** Value of a record on KafkaTopics.registryMunicipalities (key: municipality id; compacted). */
+export interface RegistryMunicipalityRecord {
+  v: 1;
+  municipalityId: string;
+  revision: number;
+  name: string;
+  responseCentreId: string;
+  alarmRuleDefaults: MunicipalityAlarmRuleDefaults;
+  deleted: boolean;
+  updatedAt: string;
+}
+
+const nullableStrings = (...values: unknown[]) => values.every((value) => value === null || typeof value === 'string');
+
+export function decodeRegistryResidentRecord(value: Buffer | null): RegistryResidentRecord | Rejection {
+  const parsed = parseRegistryRecord<RegistryResidentRecord>(value);
+  if ('rejection' in parsed) return parsed.rejection;
+  const r = parsed.record;
+  if (!isUuid(r.residentId) || !isUuid(r.municipalityId) || !uuidOrNull(r.homeCareTeamId)) return { reason: 'invalid_field', detail: 'residentId, municipalityId or homeCareTeamId is not a uuid' };
+  if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
+  if (typeof r.name !== 'string' || typeof r.address !== 'string' || !nullableStrings(r.keyBox, r.doorCodeHint, r.accessNote, r.careNote)) {
+    return { reason: 'invalid_field', detail: 'name, address, keyBox, doorCodeHint, accessNote or careNote is of the wrong type' };
+  }
+  if (!Array.isArray(r.contacts) || !r.contacts.every((c) => c && typeof c.name === 'string' && typeof c.phone === 'string')) return { reason: 'invalid_field', detail: 'contacts must be a list of { name, phone }' };
+  const rules = residentAlarmRulesProblem(r.alarmRules);
+  if (rules) return { reason: 'invalid_field', detail: rules };
+  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
+  return r as RegistryResidentRecord;
+}
+
+export function decodeRegistryMunicipalityRecord(value: Buffer | null): RegistryMunicipalityRecord | Rejection {
+  const parsed = parseRegistryRecord<RegistryMunicipalityRecord>(value);
+  if ('rejection' in parsed) return parsed.rejection;
+  const r = parsed.record;
+  if (!isUuid(r.municipalityId) || !isUuid(r.responseCentreId)) return { reason: 'invalid_field', detail: 'municipalityId or responseCentreId is not a uuid' };
+  if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
+  if (typeof r.name !== 'string') return { reason: 'invalid_field', detail: 'name must be a string' };
+  const rules = municipalityAlarmRuleDefaultsProblem(r.alarmRuleDefaults);
+  if (rules) return { reason: 'invalid_field', detail: rules };
+  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
+  return r as RegistryMunicipalityRecord;
 }

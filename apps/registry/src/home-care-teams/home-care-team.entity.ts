@@ -12,6 +12,10 @@ export class HomeCareTeam {
   @Column({ type: 'varchar' })
   name: string;
 
+  /** Raised with every published record, so consumers keep the newest. */
+  @Column({ type: 'integer', default: 1 })
+  revision: number;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -5,12 +5,16 @@ import { administeredMunicipality, idWithin, teamsWhere, Tenancy, within } from 
 import { notFound } from '../common/registry-errors';
 import { requireMunicipality } from '../municipalities/municipalities.service';
 import { RegistryChanges } from '../outbox/registry-changes';
+import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
 import { CreateHomeCareTeamDto, UpdateHomeCareTeamDto } from './dto/home-care-team.dto';
 import { HomeCareTeam } from './home-care-team.entity';
 
 @Injectable()
 export class HomeCareTeamsService {
-  constructor(private readonly changes: RegistryChanges) {}
+  constructor(
+    private readonly changes: RegistryChanges,
+    private readonly records: RegistryRecordOutbox,
+  ) {}
 
   /** The filter narrows the caller's tenancy, never widens it. */
   list(tenancy: Tenancy, municipalityId?: string): Promise<HomeCareTeam[]> {
@@ -27,7 +31,8 @@ export class HomeCareTeamsService {
       await requireMunicipality(manager, input.municipalityId, { id: administeredMunicipality(tenancy) });
       const team = manager.create(HomeCareTeam, { id: randomUUID(), ...input, createdAt: at, updatedAt: at });
       await manager.insert(HomeCareTeam, team);
-      return team;
+      await this.records.publishTeam(manager, team.id, at);
+      return requireHomeCareTeam(manager, team.id);
     });
   }
 
@@ -35,14 +40,16 @@ export class HomeCareTeamsService {
     return this.changes.run(async (manager, at) => {
       await requireHomeCareTeam(manager, id, teamsWhere(tenancy));
       await manager.update(HomeCareTeam, { id }, { ...input, updatedAt: at });
+      await this.records.publishTeam(manager, id, at);
       return requireHomeCareTeam(manager, id);
     });
   }
 
   /** Refused with 409 while a resident belongs to the team. */
   remove(tenancy: Tenancy, id: string): Promise<void> {
-    return this.changes.run(async (manager) => {
+    return this.changes.run(async (manager, at) => {
       await requireHomeCareTeam(manager, id, teamsWhere(tenancy));
+      await this.records.publishTeam(manager, id, at, true);
       await manager.delete(HomeCareTeam, { id });
     });
   }

@@ -30,7 +30,8 @@ export class MunicipalitiesService {
       await requireResponseCentre(manager, input.responseCentreId);
       const municipality = manager.create(Municipality, { id: randomUUID(), ...input, createdAt: at, updatedAt: at });
       await manager.insert(Municipality, municipality);
-      return municipality;
+      await this.records.publishMunicipality(manager, municipality.id, at);
+      return requireMunicipality(manager, municipality.id);
     });
   }
 
@@ -43,14 +44,16 @@ export class MunicipalitiesService {
       if (input.responseCentreId && input.responseCentreId !== before.responseCentreId) {
         await this.records.publishDevicesOfMunicipality(manager, id, at);
       }
+      await this.records.publishMunicipality(manager, id, at);
       return requireMunicipality(manager, id);
     });
   }
 
   /** Refused with 409 while teams or residents belong to it. */
   remove(tenancy: Tenancy, id: string): Promise<void> {
-    return this.changes.run(async (manager) => {
+    return this.changes.run(async (manager, at) => {
       await requireMunicipality(manager, id, municipalitiesWhere(tenancy));
+      await this.records.publishMunicipality(manager, id, at, true);
       await manager.delete(Municipality, { id });
     });
   }

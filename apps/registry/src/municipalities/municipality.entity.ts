@@ -1,3 +1,4 @@
+import type { MunicipalityAlarmRuleDefaults } from '@welfare/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A municipality (kommune), served by exactly one response centre. */
@@ -15,6 +16,14 @@ export class Municipality {
 
   @Column({ name: 'response_centre_id', type: 'uuid' })
   responseCentreId: string;
+
+  /** Raised with every published record, so consumers keep the newest. */
+  @Column({ type: 'integer', default: 1 })
+  revision: number;
+
+  /** Alarm rules for its residents unless a resident has their own. */
+  @Column({ name: 'alarm_rule_defaults', type: 'jsonb', default: {} })
+  alarmRuleDefaults: MunicipalityAlarmRuleDefaults;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, encodeRegistryRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import type { MunicipalityAlarmRuleDefaults, RegistryHomeCareTeamRecord, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
 import { OutboxMessage } from '@welfare/persistence';
 
 interface DeviceRecordRow {
@@ -18,8 +19,24 @@ interface DeviceRecordRow {
   updated_at: Date;
 }
 
+interface ResidentRow {
+  id: string;
+  revision: number;
+  municipality_id: string;
+  home_care_team_id: string | null;
+  name: string;
+  address: string;
+  key_box: string | null;
+  door_code_hint: string | null;
+  access_note: string | null;
+  contacts: RegistryResidentRecord['contacts'];
+  care_note: string | null;
+  alarm_rules: ResidentAlarmRules;
+  updated_at: Date;
+}
+
 /**
- * Queues the current registry record of devices inside the caller's transaction, after its
+ * Queues the current registry records inside the caller's transaction, after its
  * change: every change that alters what a device's record says (the device itself, its
  * resident's municipality or team, the municipality's centre) calls this for the devices
  * concerned. The relay sends the rows after commit, in order.
@@ -56,6 +73,67 @@ export class RegistryRecordOutbox {
     );
     return this.publishDevices(manager, rows.map((row) => row.id), at);
   }
+
+  // Residents, municipalities and home-care teams have a record each on a topic of their own,
+  // queued the same way, with the revision raised (which also orders concurrent changes of one
+  // row). `deleted`: the row is about to be deleted; its last record says so (and carries no
+  // personal data), so consumers drop what they kept.
+
+  async publishResident(manager: EntityManager, id: string, at: Date, deleted = false): Promise<void> {
+    const [row] = await bumped<ResidentRow>(manager, 'residents', id);
+    const record: RegistryResidentRecord = {
+      v: 1,
+      residentId: row.id,
+      revision: row.revision,
+      municipalityId: row.municipality_id,
+      homeCareTeamId: deleted ? null : row.home_care_team_id,
+      name: deleted ? '' : row.name,
+      address: deleted ? '' : row.address,
+      keyBox: deleted ? null : row.key_box,
+      doorCodeHint: deleted ? null : row.door_code_hint,
+      accessNote: deleted ? null : row.access_note,
+      contacts: deleted ? [] : row.contacts,
+      careNote: deleted ? null : row.care_note,
+      alarmRules: deleted ? {} : row.alarm_rules,
+      deleted,
+      updatedAt: at.toISOString(),
+    };
+    await queue(manager, KafkaTopics.registryResidents, row.id, record, at);
+  }
+
+  async publishMunicipality(manager: EntityManager, id: string, at: Date, deleted = false): Promise<void> {
+    const [row] = await bumped<{ id: string; revision: number; name: string; response_centre_id: string; alarm_rule_defaults: MunicipalityAlarmRuleDefaults }>(manager, 'municipalities', id);
+    const record: RegistryMunicipalityRecord = {
+      v: 1,
+      municipalityId: row.id,
+      revision: row.revision,
+      name: row.name,
+      responseCentreId: row.response_centre_id,
+      alarmRuleDefaults: row.alarm_rule_defaults,
+      deleted,
+      updatedAt: at.toISOString(),
+    };
+    await queue(manager, KafkaTopics.registryMunicipalities, row.id, record, at);
+  }
+
+  async publishTeam(manager: EntityManager, id: string, at: Date, deleted = false): Promise<void> {
+    const [row] = await bumped<{ id: string; revision: number; municipality_id: string; name: string }>(manager, 'home_care_teams', id);
+    const record: RegistryHomeCareTeamRecord = { v: 1, teamId: row.id, revision: row.revision, municipalityId: row.municipality_id, name: row.name, deleted, updatedAt: at.toISOString() };
+    await queue(manager, KafkaTopics.registryHomeCareTeams, row.id, record, at);
+  }
+
+}
+
+/** Raises the row's revision (locking it to the end of the transaction) and reads it back. */
+async function bumped<T>(manager: EntityManager, table: 'residents' | 'municipalities' | 'home_care_teams', id: string): Promise<T[]> {
+  await manager.query(`UPDATE ${table} SET revision = revision + 1 WHERE id = $1`, [id]);
+  const rows: T[] = await manager.query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
+  if (rows.length !== 1) throw new Error(`${table} ${id} vanished inside its own transaction`);
+  return rows;
+}
+
+async function queue(manager: EntityManager, topic: string, key: string, record: object, at: Date): Promise<void> {
+  await manager.insert(OutboxMessage, { topic, messageKey: key, payload: encodeRegistryRecord(record).toString('utf8'), createdAt: at });
 }
 
 function toOutboxRow(row: DeviceRecordRow, at: Date): Partial<OutboxMessage> {

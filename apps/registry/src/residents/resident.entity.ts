@@ -1,3 +1,4 @@
+import type { ResidentAlarmRules } from '@welfare/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Someone to call, in this order, when the resident needs help. */
@@ -43,6 +44,14 @@ export class Resident {
 
   @Column({ name: 'care_note', type: 'varchar', nullable: true })
   careNote: string | null;
+
+  /** Raised with every published record, so consumers keep the newest. */
+  @Column({ type: 'integer', default: 1 })
+  revision: number;
+
+  /** The resident's own alarm rules; what is left out comes from the municipality's defaults. */
+  @Column({ name: 'alarm_rules', type: 'jsonb', default: {} })
+  alarmRules: ResidentAlarmRules;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

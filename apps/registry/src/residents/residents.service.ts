@@ -59,7 +59,8 @@ export class ResidentsService {
       updatedAt: at,
     });
     await manager.insert(Resident, resident);
-    return resident;
+    await this.records.publishResident(manager, resident.id, at);
+    return requireResident(manager, resident.id);
   }
 
   /** A new municipality or team is published in the record of each of the resident's devices. */
@@ -74,14 +75,16 @@ export class ResidentsService {
       if (municipalityId !== before.municipalityId || homeCareTeamId !== before.homeCareTeamId) {
         await this.records.publishDevicesOfResident(manager, id, at);
       }
+      await this.records.publishResident(manager, id, at);
       return requireResident(manager, id);
     });
   }
 
   /** Refused with 409 while a device (also a retired one, for its history) belongs to the resident. */
   remove(tenancy: Tenancy, id: string): Promise<void> {
-    return this.changes.run(async (manager) => {
+    return this.changes.run(async (manager, at) => {
       await requireResident(manager, id, residentsWhere(tenancy));
+      await this.records.publishResident(manager, id, at, true);
       await manager.delete(Resident, { id });
     });
   }

@@ -5,8 +5,11 @@ export type AlarmPriority = 1 | 2 | 3;
 /** care: about the person (help them); technical: about the device (fix it); system: about the service itself. */
 export type AlarmKind = 'care' | 'technical' | 'system';
 
-/** What opened an alarm: a device event, or the response centre noticing silence. */
-export type AlarmTrigger = DeviceEventType | 'device.silent' | 'system.fleet_silent';
+/**
+ * What opened an alarm: a device event, or the response centre noticing something over time:
+ * silence, a door open too long, a tracker outside every safe zone.
+ */
+export type AlarmTrigger = DeviceEventType | 'device.silent' | 'system.fleet_silent' | 'door.left_open' | 'gps.left_safe_zone';
 
 /**
  * What a device event does (device contract, section 2). A repeat of an alarm's kind while one
@@ -17,6 +20,10 @@ export type EventRule =
   | { action: 'open'; priority: AlarmPriority; kind: AlarmKind }
   | { action: 'cancel' }
   | { action: 'clear'; clears: DeviceEventType }
+  /** Depends on the resident's rules (night window, open-door limit, safe zones): resident-rules/. */
+  | { action: 'door_opened' }
+  | { action: 'door_closed' }
+  | { action: 'position' }
   | { action: 'keep' };
 
 const RULES: Record<DeviceEventType, EventRule> = {
@@ -26,11 +33,10 @@ const RULES: Record<DeviceEventType, EventRule> = {
   'battery.low': { action: 'open', priority: 3, kind: 'technical' },
   'power.lost': { action: 'open', priority: 3, kind: 'technical' },
   'power.restored': { action: 'clear', clears: 'power.lost' },
-  // Door, GPS and heartbeat rules depend on per-resident configuration (issue 4, to come):
-  // until then they are kept on the device's history.
-  'door.opened': { action: 'keep' },
-  'door.closed': { action: 'keep' },
-  'gps.position': { action: 'keep' },
+  'door.opened': { action: 'door_opened' },
+  'door.closed': { action: 'door_closed' },
+  'gps.position': { action: 'position' },
+  // Any event moves the device's silence deadline on (supervision/); a heartbeat does nothing else.
   heartbeat: { action: 'keep' },
 };
 
@@ -38,6 +44,16 @@ export function ruleFor(type: DeviceEventType): EventRule {
   return RULES[type];
 }
 
+/** Alarms opened by the resident's rules: priority 2, about the person. */
+export const RULE_ALARM = { priority: 2, kind: 'care' } as const;
+
+/** Whether an event of this type may open an alarm or attach to one, so a resend re-sends `alarm.received`. */
+export function mayOpenAlarm(type: DeviceEventType): boolean {
+  const action = RULES[type].action;
+  return action === 'open' || action === 'door_opened' || action === 'position';
+}
+
+/** The fixed priority of the type's alarm; null for types that open none, or only by the resident's rules. */
 export function alarmPriorityFor(type: DeviceEventType): AlarmPriority | null {
   const rule = RULES[type];
   return rule.action === 'open' ? rule.priority : null;

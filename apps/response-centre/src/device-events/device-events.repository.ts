@@ -35,6 +35,11 @@ export class DeviceEventsRepository {
     return manager.findOneBy(DeviceEventRow, { deviceId, eventId });
   }
 
+  /** The device's newest events, newest first (for an alarm already in the caller's scope). */
+  newest(deviceId: string, limit: number): Promise<DeviceEventRow[]> {
+    return this.dataSource.manager.find(DeviceEventRow, { where: { deviceId }, order: { id: 'DESC' }, take: limit });
+  }
+
   /**
    * The newest events of a device first, with the resident they concern; null when the registry
    * places the device in another centre (the caller sees "not found", as for a device never heard of).
@@ -46,7 +51,7 @@ export class DeviceEventsRepository {
     );
     const centre = placed[0]?.response_centre_id ?? null;
     if (centre !== null && centre !== scope.responseCentreId) return null;
-    const events = await this.dataSource.manager.find(DeviceEventRow, { where: { deviceId }, order: { id: 'DESC' }, take: limit });
+    const events = await this.newest(deviceId, limit);
     return { residentId: placed[0]?.resident_id ?? null, events };
   }
 }

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const HANDLING_STEPS = ['received', 'repeated', 'cancelled_at_device', 'escalated', 'acknowledged', 'note', 'cleared_by_device', 'resolved'] as const;
+export const HANDLING_STEPS = ['received', 'repeated', 'cancelled_at_device', 'escalated', 'acknowledged', 'note', 'cleared_by_device', 'door_closed', 'returned_to_safe_zone', 'resolved'] as const;
 export type HandlingStep = (typeof HANDLING_STEPS)[number];
 
 export const ACTOR_KINDS = ['device', 'operator', 'system', 'home_care'] as const;

@@ -5,10 +5,11 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
 import type { DeviceEventRecord, DeviceEventType } from '@welfare/contracts';
-import { Alarm } from '../alarms/alarm.entity';
-import { AlarmKind, AlarmPriority, correlationKey, EventRule, ruleFor } from '../alarms/alarm-rules';
-import { newAlarm } from '../alarms/new-alarm';
-import { EscalationPolicy } from '../escalation/escalation-policy';
+import { AlarmKind, AlarmPriority, correlationKey, EventRule, mayOpenAlarm, ruleFor } from '../alarms/alarm-rules';
+import { AlarmOpeningService } from '../alarms/alarm-opening.service';
+import { DoorRulesService } from '../resident-rules/door-rules.service';
+import { PositionRulesService } from '../resident-rules/position-rules.service';
+import { IntakeResult, openedOrRepeated } from './intake-result';
 import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
 import { SUPERVISION_SETTINGS } from '../supervision/supervision.service';
 import type { SupervisionSettings } from '../supervision/supervision.service';
@@ -19,18 +20,12 @@ import { OutboxRelayService } from '@welfare/persistence';
 import { DeviceEventsRepository } from '../device-events/device-events.repository';
 import { RegistryDevicesRepository } from '../registry-view/registry-devices.repository';
 
-export type IntakeResult =
-  | { outcome: 'alarm_opened'; alarmId: string }
-  | { outcome: 'alarm_repeated'; alarmId: string }
-  | { outcome: 'logged_on_alarm'; alarmId: string }
-  | { outcome: 'stored' }
-  | { outcome: 'duplicate'; alarmId: string | null };
-
 /**
  * Turns one device event into stored facts, in one transaction: the event on the device's
  * history and what its rule says (alarm-rules.ts): a new alarm, or a repeat attached to the
  * unresolved alarm of the same kind, with its handling step and the `alarm.received` command
- * for the device; a cancellation or a clearance logged on the alarm it concerns. A second
+ * for the device; a cancellation or a clearance logged on the alarm it concerns; door and GPS
+ * events by the resident's rules (resident-rules/). A second
  * delivery of the same event changes nothing but re-sends `alarm.received`, since a device
  * that resends may not have heard the first one.
  */
@@ -46,7 +41,9 @@ export class DeviceEventIntakeService {
     private readonly outbox: DeviceCommandOutbox,
     private readonly relay: OutboxRelayService,
     private readonly registry: RegistryDevicesRepository,
-    private readonly escalation: EscalationPolicy,
+    private readonly opening: AlarmOpeningService,
+    private readonly doors: DoorRulesService,
+    private readonly positions: PositionRulesService,
     private readonly supervision: DeviceSupervisionRepository,
     @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
     private readonly clock: Clock,
@@ -85,7 +82,7 @@ export class DeviceEventIntakeService {
     await this.closeByDevice(manager, alarm.id, record, now, { reason: 'heard again' });
   }
 
-  private apply(manager: EntityManager, rule: EventRule, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
+  private async apply(manager: EntityManager, rule: EventRule, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
     switch (rule.action) {
       case 'open':
         return this.openOrAttach(manager, record, rule.priority, rule.kind, now);
@@ -93,64 +90,29 @@ export class DeviceEventIntakeService {
         return this.cancelAtDevice(manager, record, now);
       case 'clear':
         return this.clearByDevice(manager, record, rule.clears, now);
+      case 'door_opened':
+        return this.doors.opened(manager, record, await this.registry.ownership(manager, record.deviceId), now);
+      case 'door_closed':
+        return this.doors.closed(manager, record, await this.registry.ownership(manager, record.deviceId), now);
+      case 'position':
+        return this.positions.position(manager, record, await this.registry.ownership(manager, record.deviceId), now);
       case 'keep':
-        return Promise.resolve({ outcome: 'stored' });
+        return { outcome: 'stored' };
     }
   }
 
   /**
    * A new alarm, unless the resident (or, for a technical alarm, the device) already has an
-   * unresolved one of this kind: then the event is attached to it as a repeat. The unique index
-   * on the correlation key decides between concurrent events; the loser attaches.
+   * unresolved one of this kind: then the event is attached to it as a repeat.
    */
   private async openOrAttach(manager: EntityManager, record: DeviceEventRecord, priority: AlarmPriority, kind: AlarmKind, now: Date): Promise<IntakeResult> {
     const { deviceId, event } = record;
     // An alarm from a device the registry has not (yet) told us about still opens: it is stamped later or by hand, never dropped.
     const owner = await this.registry.ownership(manager, deviceId);
     if (!owner) this.logger.warn({ deviceId, eventId: event.id }, 'alarm from a device the registry does not know');
-    const key = correlationKey(kind, event.type, deviceId, owner?.residentId ?? null);
-    const existing = await this.alarms.findUnresolvedByKey(manager, key);
-    if (existing) return this.attach(manager, existing, record, now);
-    const alarm = newAlarm({
-      deviceId,
-      triggerEventId: event.id,
-      triggerType: event.type,
-      priority,
-      kind,
-      correlationKey: key,
-      triggeredAt: deviceTimeInstant(event.time),
-      openedAt: now,
-      escalateAt: this.escalation.firstDueAt(priority, now),
-      owner,
-    });
-    const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
-    if (!isNew) return this.attach(manager, opened, record, now);
-    await this.log.append(manager, {
-      alarmId: alarm.id,
-      step: 'received',
-      at: now,
-      actorKind: 'device',
-      actorId: deviceId,
-      details: { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt, priority },
-    });
-    await this.outbox.enqueue(manager, deviceId, { type: 'alarm.received', ref: event.id, alarmId: alarm.id }, now);
-    return { outcome: 'alarm_opened', alarmId: alarm.id };
-  }
-
-  /** A repeat (the button pressed again, a second fall): logged on the alarm and bumping it; the device hears it was received. */
-  private async attach(manager: EntityManager, alarm: Alarm, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
-    const { deviceId, event } = record;
-    await this.alarms.attachRepeat(manager, alarm.id, deviceTimeInstant(event.time), now);
-    await this.log.append(manager, {
-      alarmId: alarm.id,
-      step: 'repeated',
-      at: now,
-      actorKind: 'device',
-      actorId: deviceId,
-      details: { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt, repeat: alarm.repeatCount + 1 },
-    });
-    await this.outbox.enqueue(manager, deviceId, { type: 'alarm.received', ref: event.id, alarmId: alarm.id }, now);
-    return { outcome: 'alarm_repeated', alarmId: alarm.id };
+    const details = { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt };
+    const cause = { deviceId, triggerEventId: event.id, triggerType: event.type, priority, kind, triggeredAt: deviceTimeInstant(event.time), owner, details, fromDeviceEvent: true };
+    return openedOrRepeated(await this.opening.openOrAttach(manager, cause, now));
   }
 
   /** `alarm.cancelled`: logged on the alarm of the event it names, which is marked; an operator still closes it. */
@@ -197,7 +159,7 @@ export class DeviceEventIntakeService {
   private async redelivered(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
     const existing = await this.events.findOne(record.deviceId, record.event.id, manager);
     const alarmId = existing?.alarmId ?? null;
-    if (alarmId && ruleFor(record.event.type).action === 'open') {
+    if (alarmId && mayOpenAlarm(record.event.type)) {
       await this.outbox.enqueue(manager, record.deviceId, { type: 'alarm.received', ref: record.event.id, alarmId }, now);
     }
     return { outcome: 'duplicate', alarmId };

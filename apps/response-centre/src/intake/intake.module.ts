@@ -5,12 +5,13 @@ import { DeviceEventsModule } from '../device-events/device-events.module';
 import { HandlingLogModule } from '../handling-log/handling-log.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { RegistryViewModule } from '../registry-view/registry-view.module';
+import { ResidentRulesModule } from '../resident-rules/resident-rules.module';
 import { DeviceEventIntakeService } from './device-event-intake.service';
 import { DeviceEventsConsumer } from './device-events.consumer';
 
 /** Device events from Kafka into the history and, by rule, into alarms. */
 @Module({
-  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule, RegistryViewModule],
+  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule, RegistryViewModule, ResidentRulesModule],
   providers: [
     DeviceEventIntakeService,
     DeviceEventsConsumer,

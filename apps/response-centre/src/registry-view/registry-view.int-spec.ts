@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { DeviceEventRecord, encodeRecord, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import { DeviceEventRecord, encodeRecord, encodeRegistryDeviceRecord, encodeRegistryRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import type { RegistryResidentRecord } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
 import { RunningService, startResponseCentre } from '../../../../test/support/running-services';
@@ -107,5 +108,47 @@ describe('response centre: alarms stamped from the registry view', () => {
     await eventually(async () => expect(await pressButton(deviceId, owner.responseCentreId)).toMatchObject(owner), 30_000);
     const dead = await deadLetters.waitFor((record) => record.key === 'unreadable' && record.value.source === 'response-centre');
     expect(dead.value).toMatchObject({ reason: 'invalid_json', payload: { encoding: 'utf8', data: '{"v":1,"deviceId":' } });
+  });
+
+  it("shows the operator the resident's details from the newest revision of registry.residents.v1, and dead-letters an unreadable one", async () => {
+    const deviceId = uniqueName('resident-device');
+    const owner = { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() };
+    const resident = (revision: number, name: string): RegistryResidentRecord => ({
+      v: 1,
+      residentId: owner.residentId,
+      revision,
+      municipalityId: owner.municipalityId,
+      homeCareTeamId: null,
+      name,
+      address: 'Storgata 1, 3015 Drammen',
+      keyBox: 'Behind the blue door',
+      doorCodeHint: null,
+      accessNote: 'Dog in the hall',
+      contacts: [
+        { name: 'Ola', phone: '+47 900 00 001', relation: 'son' },
+        { name: 'Eva', phone: '+47 900 00 002' },
+      ],
+      careNote: null,
+      alarmRules: {},
+      deleted: false,
+      updatedAt: new Date().toISOString(),
+    });
+    await producer.send({
+      topic: KafkaTopics.registryResidents,
+      messages: [
+        { key: owner.residentId, value: '{"v":1,"residentId":', partition: 0 },
+        { key: owner.residentId, value: encodeRegistryRecord(resident(3, 'Kari Nordmann')), partition: 0 },
+        { key: owner.residentId, value: encodeRegistryRecord(resident(2, 'Old Name')), partition: 0 },
+      ],
+    });
+    await publishRegistry(registryRecord(deviceId, 1, owner));
+    const alarm = await eventually(async () => {
+      const current = (await pressButton(deviceId, owner.responseCentreId)) as AlarmJson & { resident: Record<string, unknown> | null };
+      expect(current.resident).not.toBeNull();
+      return current;
+    }, 30_000);
+    expect(alarm.resident).toMatchObject({ name: 'Kari Nordmann', keyBox: 'Behind the blue door', accessNote: 'Dog in the hall', contacts: [{ name: 'Ola' }, { name: 'Eva' }] });
+    const dead = await deadLetters.waitFor((record) => record.value.source === 'response-centre' && (record.value.origin as { topic?: string }).topic === KafkaTopics.registryResidents);
+    expect(dead.value).toMatchObject({ reason: 'invalid_json' });
   });
 });

@@ -1,12 +1,55 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DEVICE_EVENT_TYPES } from '@welfare/contracts';
+import type { EffectiveAlarmRules } from '@welfare/contracts';
 import { ACTOR_KINDS, HANDLING_STEPS } from '../../handling-log/handling-log-entry.entity';
 import { ALARM_OUTCOMES, ALARM_STATES } from '../alarm-state';
+
+export class PositionDto {
+  @ApiProperty() deviceId: string;
+  @ApiProperty() lat: number;
+  @ApiProperty() lon: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'metres, as the tracker reported' }) accuracyMeters: number | null;
+  @ApiProperty({ format: 'date-time', description: 'When the tracker took it (device time)' }) at: string;
+  @ApiProperty({ description: 'Seconds since it was taken, at the time of the answer' }) ageSeconds: number;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'null: the resident had no safe zones then' }) insideSafeZone: boolean | null;
+}
+
+export class ContactDto {
+  @ApiProperty() name: string;
+  @ApiProperty() phone: string;
+  @ApiPropertyOptional() relation?: string;
+}
+
+/** What the registry says of the resident, for the operator: who, where, how to get in, whom to call. */
+export class ResidentDetailsDto {
+  @ApiProperty({ format: 'uuid' }) residentId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() address: string;
+  @ApiProperty({ nullable: true, type: String }) keyBox: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'A hint, never the code' }) doorCodeHint: string | null;
+  @ApiProperty({ nullable: true, type: String }) accessNote: string | null;
+  @ApiProperty({ type: [ContactDto], description: 'In call order' }) contacts: ContactDto[];
+  @ApiProperty({ nullable: true, type: String }) careNote: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) homeCareTeamId: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The alarm rules that apply to them now: doorNightWindow, doorOpenLimitMinutes, safeZones' })
+  alarmRules: EffectiveAlarmRules;
+}
+
+export class RecentEventDto {
+  @ApiProperty() eventId: string;
+  @ApiProperty({ enum: DEVICE_EVENT_TYPES }) type: string;
+  @ApiProperty({ format: 'date-time', description: 'Device time' }) occurredAt: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event as the device sent it' }) payload: Record<string, unknown>;
+}
 
 export class AlarmSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() deviceId: string;
-  @ApiProperty({ enum: DEVICE_EVENT_TYPES, description: 'The device event type that opened the alarm' }) triggerType: string;
+  @ApiProperty({
+    enum: [...DEVICE_EVENT_TYPES, 'device.silent', 'system.fleet_silent', 'door.left_open', 'gps.left_safe_zone'],
+    description: 'The device event type that opened the alarm, or what the centre noticed over time',
+  })
+  triggerType: string;
   @ApiProperty({ description: 'The device event id that opened the alarm' }) triggerEventId: string;
   @ApiProperty({ enum: [1, 2, 3], description: '1 is most urgent' }) priority: number;
   @ApiProperty({ enum: ALARM_STATES }) state: string;
@@ -19,12 +62,14 @@ export class AlarmSummaryDto {
   residentId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) municipalityId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) responseCentreId: string | null;
-  @ApiProperty({ enum: ['care', 'technical'], description: 'care: help the person; technical: fix the device' }) kind: string;
+  @ApiProperty({ enum: ['care', 'technical', 'system'], description: 'care: help the person; technical: fix the device; system: the service itself' }) kind: string;
   @ApiProperty({ description: 'Repeats attached (the button pressed again, a second fall)' }) repeatCount: number;
   @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' }) lastTriggeredAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the resident cancelled it at the device (an operator still closes it)' })
   cancelledAtDeviceAt: string | null;
   @ApiProperty({ description: '0, or how many times it escalated while waiting unacknowledged' }) escalationLevel: number;
+  @ApiProperty({ type: PositionDto, nullable: true, description: "The resident's last known GPS position (any of their trackers) and its age" })
+  lastPosition: PositionDto | null;
 }
 
 export class HandlingLogEntryDto {
@@ -43,4 +88,8 @@ export class AlarmDetailDto extends AlarmSummaryDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The device event that opened the alarm, as sent' })
   triggerEvent: Record<string, unknown> | null;
   @ApiProperty({ type: [HandlingLogEntryDto], description: 'Every handling step, oldest first' }) log: HandlingLogEntryDto[];
+  @ApiProperty({ type: ResidentDetailsDto, nullable: true, description: 'Null when the registry has not told the centre about the resident' })
+  resident: ResidentDetailsDto | null;
+  @ApiProperty({ type: [RecentEventDto], description: "The device's newest events, newest first" }) recentEvents: RecentEventDto[];
+  @ApiProperty({ type: [PositionDto], description: "The resident's newest positions, newest first" }) trail: PositionDto[];
 }

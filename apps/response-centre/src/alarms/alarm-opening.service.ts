@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EscalationPolicy } from '../escalation/escalation-policy';
+import { HandlingLogRepository } from '../handling-log/handling-log.repository';
+import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
+import type { DeviceOwnership } from '../registry-view/registry-devices.repository';
+import { AlarmKind, AlarmPriority, AlarmTrigger, correlationKey } from './alarm-rules';
+import { AlarmsRepository } from './alarms.repository';
+import { newAlarm } from './new-alarm';
+
+/** Why an alarm opens: a device event by rule, or a watch that ran out (door left open). */
+export interface AlarmCause {
+  deviceId: string;
+  /** The device event (or, for a watch, a key naming what ran out); unique per device. */
+  triggerEventId: string;
+  triggerType: AlarmTrigger;
+  priority: AlarmPriority;
+  kind: AlarmKind;
+  triggeredAt: Date;
+  owner: DeviceOwnership | null;
+  /** Logged on the "received" (or "repeated") step. */
+  details: Record<string, unknown>;
+  /** A device event caused it: the device is told `alarm.received` (also for a repeat). */
+  fromDeviceEvent: boolean;
+}
+
+/**
+ * Opens an alarm, or attaches the cause to the unresolved alarm with the same correlation key
+ * (a repeat: logged on it and bumping it). The partial unique index on the correlation key
+ * decides between concurrent causes; the loser attaches. Runs inside the caller's transaction.
+ */
+@Injectable()
+export class AlarmOpeningService {
+  constructor(
+    private readonly alarms: AlarmsRepository,
+    private readonly log: HandlingLogRepository,
+    private readonly outbox: DeviceCommandOutbox,
+    private readonly escalation: EscalationPolicy,
+  ) {}
+
+  async openOrAttach(manager: EntityManager, cause: AlarmCause, now: Date): Promise<{ alarmId: string; opened: boolean }> {
+    const key = correlationKey(cause.kind, cause.triggerType, cause.deviceId, cause.owner?.residentId ?? null);
+    const existing = await this.alarms.findUnresolvedByKey(manager, key);
+    if (existing) return this.attach(manager, existing.id, existing.repeatCount, cause, now);
+    const alarm = newAlarm({ ...cause, correlationKey: key, openedAt: now, escalateAt: this.escalation.firstDueAt(cause.priority, now) });
+    const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    if (!isNew) return this.attach(manager, opened.id, opened.repeatCount, cause, now);
+    await this.log.append(manager, { alarmId: alarm.id, step: 'received', at: now, ...actorOf(cause), details: { ...cause.details, priority: cause.priority } });
+    await this.tellDevice(manager, cause, alarm.id, now);
+    return { alarmId: alarm.id, opened: true };
+  }
+
+  private async attach(manager: EntityManager, alarmId: string, repeatCount: number, cause: AlarmCause, now: Date): Promise<{ alarmId: string; opened: boolean }> {
+    await this.alarms.attachRepeat(manager, alarmId, cause.triggeredAt, now);
+    await this.log.append(manager, { alarmId, step: 'repeated', at: now, ...actorOf(cause), details: { ...cause.details, repeat: repeatCount + 1 } });
+    await this.tellDevice(manager, cause, alarmId, now);
+    return { alarmId, opened: false };
+  }
+
+  private async tellDevice(manager: EntityManager, cause: AlarmCause, alarmId: string, now: Date): Promise<void> {
+    if (!cause.fromDeviceEvent) return;
+    await this.outbox.enqueue(manager, cause.deviceId, { type: 'alarm.received', ref: cause.triggerEventId, alarmId }, now);
+  }
+}
+
+function actorOf(cause: AlarmCause): { actorKind: 'device' | 'system'; actorId: string } {
+  return cause.fromDeviceEvent ? { actorKind: 'device', actorId: cause.deviceId } : { actorKind: 'system', actorId: 'rules' };
+}

@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Rejection } from './device-message.validator';
+import type { ResidentContact } from './registry-records';
 
 /**
  * Dispatches between the response centre and home care (KafkaTopics.dispatches and
@@ -28,7 +29,7 @@ export interface DispatchResident {
   keyBox: string | null;
   doorCodeHint: string | null;
   accessNote: string | null;
-  contacts: { name: string; phone: string; relation?: string }[];
+  contacts: ResidentContact[];
 }
 
 /** The response centre asks a home-care team to visit (key: alarm id). */

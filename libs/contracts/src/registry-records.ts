@@ -127,6 +127,13 @@ export function decodeRegistryHomeCareTeamRecord(value: Buffer | null): Registry
   return r as RegistryHomeCareTeamRecord;
 }
 
+/** Someone to call when the resident needs help; residents keep them in call order. */
+export interface ResidentContact {
+  name: string;
+  phone: string;
+  relation?: string;
+}
+
 /**
  * Value of a record on KafkaTopics.registryResidents (key: resident id; compacted): what the
  * response centre needs of a resident, for the operator (who, where, how to get in, whom to
@@ -144,7 +151,7 @@ export interface RegistryResidentRecord {
   keyBox: string | null;
   doorCodeHint: string | null;
   accessNote: string | null;
-  contacts: { name: string; phone: string; relation?: string }[];
+  contacts: ResidentContact[];
   careNote: string | null;
   alarmRules: ResidentAlarmRules;
   deleted: boolean;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, encodeRegistryRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
-import type { MunicipalityAlarmRuleDefaults, RegistryHomeCareTeamRecord, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
+import type { ResidentContact, MunicipalityAlarmRuleDefaults, RegistryHomeCareTeamRecord, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
 import { OutboxMessage } from '@welfare/persistence';
 
 interface DeviceRecordRow {
@@ -29,7 +29,7 @@ interface ResidentRow {
   key_box: string | null;
   door_code_hint: string | null;
   access_note: string | null;
-  contacts: RegistryResidentRecord['contacts'];
+  contacts: ResidentContact[];
   care_note: string | null;
   alarm_rules: ResidentAlarmRules;
   updated_at: Date;

@@ -1,12 +1,5 @@
-import type { ResidentAlarmRules } from '@welfare/contracts';
+import type { ResidentAlarmRules, ResidentContact } from '@welfare/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-/** Someone to call, in this order, when the resident needs help. */
-export interface ResidentContact {
-  name: string;
-  phone: string;
-  relation?: string;
-}
 
 /** A person living at home with welfare technology. */
 @Entity({ name: 'residents' })

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { effectiveAlarmRules } from '@welfare/contracts';
-import type { EffectiveAlarmRules, MunicipalityAlarmRuleDefaults, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
+import type { ResidentContact, EffectiveAlarmRules, MunicipalityAlarmRuleDefaults, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
 
 /** What the operator sees of a resident: who, where, how to get in, whom to call. */
 export interface ResidentDetails {
@@ -12,7 +12,7 @@ export interface ResidentDetails {
   keyBox: string | null;
   doorCodeHint: string | null;
   accessNote: string | null;
-  contacts: RegistryResidentRecord['contacts'];
+  contacts: ResidentContact[];
   careNote: string | null;
   homeCareTeamId: string | null;
   /** The rules that apply to them now (their own over the municipality's defaults). */

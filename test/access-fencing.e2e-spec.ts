@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { base64url, exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
 import { mintDevToken } from '../infra/src/dev-token-issuer';
 import { readFileSync } from 'node:fs';
-import { DeviceEventRecord, encodeRecord, KafkaTopics } from '@welfare/contracts';
+import { DeviceEventRecord, encodeRecord, encodeRegistryRecord, KafkaTopics, RegistryHomeCareTeamRecord } from '@welfare/contracts';
 import { eventually } from './support/eventually';
 import { RegistryApi } from './support/registry-api';
 import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
@@ -23,6 +23,8 @@ interface Tenant {
   address: string;
   deviceId: string;
   alarmId: string;
+  /** A dispatch of the alarm to the tenant's team (taken by the tenant's operator first). */
+  dispatchId: string;
 }
 
 type Service = 'registry' | 'centre';
@@ -43,6 +45,8 @@ interface Route {
   body?: (a: Tenant) => unknown;
   /** Callers of the right role and tenant: the answer is 2xx (checked on the non-destructive routes). */
   allowed?: (a: Tenant) => Promise<string>;
+  /** What `allowed` gets when not 200 (201 for a route that creates). */
+  allowedStatus?: number;
 }
 
 const NAME = `Fenced Resident ${randomUUID().slice(0, 8)}`;
@@ -89,7 +93,26 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     await api.expect(201, 'POST', '/api/devices', { id: deviceId, serialNumber: `SN-${deviceId}`, kind: 'safety_alarm' });
     await api.expect(200, 'POST', `/api/devices/${deviceId}/onboard`, { residentId: resident.id });
     const alarmId = await raiseAlarm(deviceId, place.centreId);
-    return { ...place, residentId: resident.id, residentName: NAME, address, deviceId, alarmId };
+    const dispatchId = await dispatchHomeCare(place, alarmId);
+    return { ...place, residentId: resident.id, residentName: NAME, address, deviceId, alarmId, dispatchId };
+  }
+
+  /**
+   * The tenant's operator takes the alarm and dispatches the tenant's team. The team is published
+   * on the registry's teams topic here, as the registry will publish it (it does not yet).
+   */
+  async function dispatchHomeCare(place: { centreId: string; municipalityId: string; teamId: string }, alarmId: string): Promise<string> {
+    const team: RegistryHomeCareTeamRecord = { v: 1, teamId: place.teamId, revision: 1, municipalityId: place.municipalityId, name: `Team ${place.teamId.slice(0, 8)}`, deleted: false, updatedAt: new Date().toISOString() };
+    await producer.send({ topic: KafkaTopics.registryHomeCareTeams, messages: [{ key: team.teamId, value: encodeRegistryRecord(team) }] });
+    const token = await operatorToken(place.centreId);
+    const post = (path: string, body?: unknown) =>
+      fetch(`${centre.url}/api/alarms/${alarmId}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect((await post('/acknowledge')).status).toBe(200);
+    return eventually(async () => {
+      const answer = await post('/dispatches', { homeCareTeamId: place.teamId, instructions: 'Visit the resident' });
+      if (answer.status !== 201) throw new Error(`dispatch answered ${answer.status} (the team may not be in the centre's view yet)`);
+      return ((await answer.json()) as { dispatches: { id: string }[] }).dispatches[0].id;
+    });
   }
 
   /** A button press as the ingestor puts it on Kafka; waits until the alarm is placed in the device's centre. */
@@ -166,6 +189,24 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/acknowledge', url: (t) => `/api/alarms/${t.alarmId}/acknowledge` },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/notes', url: (t) => `/api/alarms/${t.alarmId}/notes`, body: () => ({ text: 'intruder' }) },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/resolve', url: (t) => `/api/alarms/${t.alarmId}/resolve`, body: () => ({ outcome: 'other' }) },
+    // In this order: the allowed withdrawal ends the dispatch made at setup, so the allowed dispatch may follow.
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/dispatches/{dispatchId}/withdraw',
+      url: (t) => `/api/alarms/${t.alarmId}/dispatches/${t.dispatchId}/withdraw`,
+      body: () => ({ reason: 'fencing test' }),
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/dispatches',
+      url: (t) => `/api/alarms/${t.alarmId}/dispatches`,
+      body: (t) => ({ homeCareTeamId: t.teamId, instructions: 'fencing test' }),
+      allowed: (t) => supervisorToken(t.centreId),
+      allowedStatus: 201,
+    },
     { service: 'centre', method: 'GET', path: '/api/devices/{deviceId}/events', url: (t) => `/api/devices/${t.deviceId}/events`, allowed: (t) => operatorToken(t.centreId) },
   ];
 
@@ -250,8 +291,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
 
   it('answers the right role of the right tenant (so the refusals above are not everything refusing)', async () => {
     for (const route of ROUTES.filter((candidate) => candidate.allowed)) {
-      const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a));
-      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: 200 });
+      const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a), route.body?.(a));
+      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: route.allowedStatus ?? 200 });
     }
     const queue = await call('centre', 'GET', '/api/alarms?limit=500', await operatorToken(a.centreId));
     expect(queue.text).toContain(a.alarmId);

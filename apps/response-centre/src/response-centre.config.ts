@@ -44,4 +44,20 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   @IsInt()
   @Min(2)
   FLEET_SILENCE_MIN_DEVICES: number = 5;
+
+  /** Seconds a home-care team has to accept a dispatch when the operator does not say (30 to 3600). */
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  DISPATCH_ACCEPT_SECONDS: number = 300;
+
+  /**
+   * Seconds past a dispatch's acceptBy the centre waits for home care to say anything (accepted,
+   * declined, expired) before it marks the dispatch unanswered and escalates the alarm itself:
+   * the backstop for a home-care service that is down.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  DISPATCH_UNANSWERED_GRACE_SECONDS: number = 60;
 }

@@ -8,13 +8,14 @@ import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/pl
 import { AlarmsModule } from './alarms/alarms.module';
 import { DatabaseModule } from './database/database.module';
 import { DeviceEventsModule } from './device-events/device-events.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { parseEscalationLimits } from './escalation/escalation-policy';
 import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
-/** The inter-municipal response centre: device events become alarms that operators handle. */
+/** The inter-municipal response centre: device events become alarms that operators handle and dispatch home care to. */
 @Module({})
 export class ResponseCentreModule {
   static forRoot(config: ResponseCentreConfig): DynamicModule {
@@ -44,6 +45,7 @@ export class ResponseCentreModule {
           fleetMinDevices: config.FLEET_SILENCE_MIN_DEVICES,
         }),
         IntakeModule,
+        DispatchModule,
         DatabaseServiceHealthModule,
       ],
     };

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AccessLogService, Actor } from '@welfare/access';
 import { Clock } from '@welfare/platform';
 import { centreScopeOf } from '../access/centre-scope';
 import { DeviceEventsRepository } from '../device-events/device-events.repository';
+import { DispatchesRepository } from '../dispatch/dispatches.repository';
+import { toDispatchDto } from '../dispatch/dispatch-views';
 import { HandlingLogEntry } from '../handling-log/handling-log-entry.entity';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
-import { Alarm } from './alarm.entity';
+import { RegistryHomeCareTeamsRepository } from '../registry-view/registry-home-care-teams.repository';
+import { ResidentDirectory } from '../registry-view/resident-directory';
+import { toAlarmSummary } from './alarm-summary';
 import { alarmNotFound } from './alarm-state';
 import { AlarmsRepository } from './alarms.repository';
 import { AlarmDetailDto, AlarmSummaryDto, HandlingLogEntryDto } from './dto/alarm.dto';
@@ -14,17 +20,22 @@ import { AlarmDetailDto, AlarmSummaryDto, HandlingLogEntryDto } from './dto/alar
 @Injectable()
 export class AlarmQueriesService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly alarms: AlarmsRepository,
     private readonly log: HandlingLogRepository,
     private readonly events: DeviceEventsRepository,
+    private readonly dispatches: DispatchesRepository,
+    private readonly teams: RegistryHomeCareTeamsRepository,
+    private readonly residents: ResidentDirectory,
     private readonly clock: Clock,
     private readonly accessLog: AccessLogService,
   ) {}
 
   async queue(actor: Actor, limit: number, state?: 'open' | 'acknowledged'): Promise<AlarmSummaryDto[]> {
     const alarms = await this.alarms.findUnresolved(centreScopeOf(actor), limit, state ? [state] : undefined);
+    const dispatches = await this.dispatches.latestFor(alarms.map((alarm) => alarm.id));
     const now = this.clock.now();
-    return alarms.map((alarm) => this.summary(alarm, now));
+    return alarms.map((alarm) => toAlarmSummary(alarm, dispatches.get(alarm.id) ?? null, now));
   }
 
   /** The detail is personal data (what happened to whom): the read is logged before it is answered. */
@@ -32,38 +43,23 @@ export class AlarmQueriesService {
     const alarm = await this.alarms.findInScope(centreScopeOf(actor), alarmId);
     if (!alarm) throw alarmNotFound(alarmId);
     await this.accessLog.record(actor, [{ action: 'alarm.read', resourceId: alarm.id, residentId: alarm.residentId }]);
-    const [log, trigger] = await Promise.all([this.log.forAlarm(alarmId), this.events.findOne(alarm.deviceId, alarm.triggerEventId)]);
+    const [log, trigger, dispatches, teams, resident] = await Promise.all([
+      this.log.forAlarm(alarmId),
+      this.events.findOne(alarm.deviceId, alarm.triggerEventId),
+      this.dispatches.forAlarm(alarmId),
+      alarm.municipalityId ? this.teams.ofMunicipality(alarm.municipalityId) : [],
+      this.residents.find(this.dataSource.manager, alarm.residentId),
+    ]);
     return {
-      ...this.summary(alarm, this.clock.now()),
+      ...toAlarmSummary(alarm, dispatches.at(-1) ?? null, this.clock.now()),
       resolvedBy: alarm.resolvedBy,
       resolvedAt: alarm.resolvedAt?.toISOString() ?? null,
       outcome: alarm.outcome,
       triggerEvent: (trigger?.payload as Record<string, unknown> | undefined) ?? null,
       log: log.map(toLogDto),
-    };
-  }
-
-  summary(alarm: Alarm, now: Date): AlarmSummaryDto {
-    return {
-      id: alarm.id,
-      deviceId: alarm.deviceId,
-      triggerType: alarm.triggerType,
-      triggerEventId: alarm.triggerEventId,
-      priority: alarm.priority,
-      state: alarm.state,
-      triggeredAt: alarm.triggeredAt.toISOString(),
-      openedAt: alarm.openedAt.toISOString(),
-      ageSeconds: Math.max(0, Math.floor((now.getTime() - alarm.openedAt.getTime()) / 1000)),
-      acknowledgedBy: alarm.acknowledgedBy,
-      acknowledgedAt: alarm.acknowledgedAt?.toISOString() ?? null,
-      residentId: alarm.residentId,
-      municipalityId: alarm.municipalityId,
-      responseCentreId: alarm.responseCentreId,
-      kind: alarm.kind,
-      repeatCount: alarm.repeatCount,
-      lastTriggeredAt: alarm.lastTriggeredAt.toISOString(),
-      cancelledAtDeviceAt: alarm.cancelledAtDeviceAt?.toISOString() ?? null,
-      escalationLevel: alarm.escalationLevel,
+      resident,
+      dispatches: dispatches.map(toDispatchDto),
+      homeCareTeams: teams.map((team) => ({ id: team.id, name: team.name })),
     };
   }
 }

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { DeviceEventsModule } from '../device-events/device-events.module';
+import { DispatchStoreModule } from '../dispatch/dispatch-store.module';
 import { HandlingLogModule } from '../handling-log/handling-log.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { AlarmHandlingService } from './alarm-handling.service';
 import { AlarmQueriesService } from './alarm-queries.service';
 import { AlarmsController } from './alarms.controller';
 import { AlarmsRepository } from './alarms.repository';
 
 @Module({
-  imports: [DeviceEventsModule, HandlingLogModule, OutboxModule],
+  imports: [DeviceEventsModule, HandlingLogModule, OutboxModule, DispatchStoreModule, RegistryViewModule],
   controllers: [AlarmsController],
   providers: [AlarmsRepository, AlarmHandlingService, AlarmQueriesService],
-  exports: [AlarmsRepository],
+  exports: [AlarmsRepository, AlarmQueriesService],
 })
 export class AlarmsModule {}

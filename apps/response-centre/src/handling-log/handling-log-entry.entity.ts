@@ -1,6 +1,26 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const HANDLING_STEPS = ['received', 'repeated', 'cancelled_at_device', 'escalated', 'acknowledged', 'note', 'cleared_by_device', 'resolved'] as const;
+export const HANDLING_STEPS = [
+  'received',
+  'repeated',
+  'cancelled_at_device',
+  'escalated',
+  'acknowledged',
+  'note',
+  'cleared_by_device',
+  'resolved',
+  // Dispatch to a home-care team: the operator's request and withdrawal, what home care told
+  // the centre (actor kind home_care), and the centre's backstop when home care said nothing.
+  'dispatched',
+  'dispatch_withdrawn',
+  'dispatch_accepted',
+  'dispatch_declined',
+  'dispatch_en_route',
+  'dispatch_arrived',
+  'dispatch_completed',
+  'dispatch_expired',
+  'dispatch_unanswered',
+] as const;
 export type HandlingStep = (typeof HANDLING_STEPS)[number];
 
 export const ACTOR_KINDS = ['device', 'operator', 'system', 'home_care'] as const;

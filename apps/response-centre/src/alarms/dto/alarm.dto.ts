@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DEVICE_EVENT_TYPES } from '@welfare/contracts';
+import { DispatchDto, DispatchSummaryDto, HomeCareTeamDto } from '../../dispatch/dto/dispatch.dto';
 import { ACTOR_KINDS, HANDLING_STEPS } from '../../handling-log/handling-log-entry.entity';
 import { ALARM_OUTCOMES, ALARM_STATES } from '../alarm-state';
 
@@ -24,7 +25,11 @@ export class AlarmSummaryDto {
   @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' }) lastTriggeredAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the resident cancelled it at the device (an operator still closes it)' })
   cancelledAtDeviceAt: string | null;
-  @ApiProperty({ description: '0, or how many times it escalated while waiting unacknowledged' }) escalationLevel: number;
+  @ApiProperty({ description: '0, or how many times it escalated: waiting unacknowledged, or its dispatch declined, expired or unanswered' })
+  escalationLevel: number;
+  @ApiProperty({ format: 'date-time', description: 'When the alarm or its dispatch last changed (a newer summary replaces an older one)' }) updatedAt: string;
+  @ApiProperty({ type: DispatchSummaryDto, nullable: true, description: 'The newest dispatch to home care, whatever its status; null if none' })
+  dispatch: DispatchSummaryDto | null;
 }
 
 export class HandlingLogEntryDto {
@@ -36,6 +41,23 @@ export class HandlingLogEntryDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
 }
 
+class ResidentContactDto {
+  @ApiProperty() name: string;
+  @ApiProperty() phone: string;
+  @ApiPropertyOptional() relation?: string;
+}
+
+/** What the registry says of the resident: who, where, how to get in, whom to call. */
+export class ResidentDto {
+  @ApiProperty({ format: 'uuid' }) residentId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() address: string;
+  @ApiProperty({ nullable: true, type: String }) keyBox: string | null;
+  @ApiProperty({ nullable: true, type: String }) doorCodeHint: string | null;
+  @ApiProperty({ nullable: true, type: String }) accessNote: string | null;
+  @ApiProperty({ type: [ResidentContactDto] }) contacts: ResidentContactDto[];
+}
+
 export class AlarmDetailDto extends AlarmSummaryDto {
   @ApiProperty({ nullable: true, type: String }) resolvedBy: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) resolvedAt: string | null;
@@ -43,4 +65,9 @@ export class AlarmDetailDto extends AlarmSummaryDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The device event that opened the alarm, as sent' })
   triggerEvent: Record<string, unknown> | null;
   @ApiProperty({ type: [HandlingLogEntryDto], description: 'Every handling step, oldest first' }) log: HandlingLogEntryDto[];
+  @ApiProperty({ type: ResidentDto, nullable: true, description: 'Null while the response centre has no registry data on the resident' })
+  resident: ResidentDto | null;
+  @ApiProperty({ type: [DispatchDto], description: 'Every dispatch to home care, oldest first' }) dispatches: DispatchDto[];
+  @ApiProperty({ type: [HomeCareTeamDto], description: "The teams of the alarm's municipality a dispatch may go to (empty when the alarm has no municipality or the registry has published no teams)" })
+  homeCareTeams: HomeCareTeamDto[];
 }

@@ -138,8 +138,29 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const base = service === 'registry' ? registry.url : centre.url;
     const csv = typeof body === 'string';
     const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }) };
-    const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body) });
-    return { status: response.status, text: await response.text() };
+    const abort = new AbortController();
+    const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body), signal: abort.signal });
+    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
+    return { status: response.status, text: await replayOf(response, abort) };
+  }
+
+  /** A live stream never ends by itself: read it until its replay is over (event "ready"), then hang up. */
+  async function replayOf(response: Response, abort: AbortController): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = '';
+    const deadline = setTimeout(() => abort.abort(), 15_000);
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes('event: ready')) break;
+      }
+    } catch {
+      // Aborted at the deadline: what was read is the answer (and lacks "ready", so a check fails).
+    } finally {
+      clearTimeout(deadline);
+      abort.abort();
+    }
+    return text;
   }
 
   const ROLES_OF_A = (t: Tenant): Record<string, () => Promise<string>> => ({
@@ -185,6 +206,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     { service: 'registry', method: 'POST', path: '/api/devices/{id}/retire', url: (t) => `/api/devices/${t.deviceId}/retire` },
     { service: 'registry', method: 'POST', path: '/api/imports', url: () => '/api/imports?mode=all-or-nothing', body: (t) => csvFor(t) },
     { service: 'centre', method: 'GET', path: '/api/alarms', url: () => '/api/alarms?limit=500', allowed: (t) => operatorToken(t.centreId) },
+    // Replays every step since the start: another centre's people must find none of tenant A's in it.
+    { service: 'centre', method: 'GET', path: '/api/alarms/stream', url: () => '/api/alarms/stream?since=0.0', allowed: (t) => operatorToken(t.centreId) },
     { service: 'centre', method: 'GET', path: '/api/alarms/{id}', url: (t) => `/api/alarms/${t.alarmId}`, allowed: (t) => supervisorToken(t.centreId) },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/acknowledge', url: (t) => `/api/alarms/${t.alarmId}/acknowledge` },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/notes', url: (t) => `/api/alarms/${t.alarmId}/notes`, body: () => ({ text: 'intruder' }) },
@@ -281,7 +304,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         const answer = await call(route.service, route.method, route.url(a), await intruder.token(), route.body?.(a));
         const what = `${route.method} ${route.path} as ${intruder.who}`;
         const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
-        if (![403, 404].includes(answer.status) && !listAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+        const streamAnswer = route.path === '/api/alarms/stream' && answer.status === 200 && answer.text.includes('event: ready');
+        if (![403, 404].includes(answer.status) && !listAnswer && !streamAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
         const leaked = leaks(answer.text, route);
         if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
       }
@@ -294,6 +318,11 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a), route.body?.(a));
       expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: route.allowedStatus ?? 200 });
     }
+    // The stream replays tenant A's own steps to A's operator, the dispatch among them.
+    const ownStream = await call('centre', 'GET', '/api/alarms/stream?since=0.0', await operatorToken(a.centreId));
+    expect(ownStream.text).toContain(a.alarmId);
+    expect(ownStream.text).toContain(a.dispatchId);
+    expect(ownStream.text).not.toContain(b.alarmId);
     const queue = await call('centre', 'GET', '/api/alarms?limit=500', await operatorToken(a.centreId));
     expect(queue.text).toContain(a.alarmId);
     expect(queue.text).not.toContain(b.alarmId);

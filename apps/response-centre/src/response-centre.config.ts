@@ -60,4 +60,19 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   @Min(0)
   @Max(3600)
   DISPATCH_UNANSWERED_GRACE_SECONDS: number = 60;
+
+  /**
+   * How often each operator's live stream looks for new handling-log steps even without a
+   * database notification (a lost LISTEN connection, PGlite whose NOTIFY stays on its session).
+   */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  STREAM_POLL_INTERVAL_MS: number = 2000;
+
+  /** Seconds between keep-alive comments on an idle live stream (proxies close silent connections). */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  STREAM_HEARTBEAT_SECONDS: number = 15;
 }

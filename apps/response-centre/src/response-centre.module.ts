@@ -15,7 +15,7 @@ import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
-/** The inter-municipal response centre: device events become alarms that operators handle and dispatch home care to. */
+/** The inter-municipal response centre: device events become alarms that operators handle, live, and dispatch home care to. */
 @Module({})
 export class ResponseCentreModule {
   static forRoot(config: ResponseCentreConfig): DynamicModule {

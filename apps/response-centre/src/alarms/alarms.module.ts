@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DeviceEventsModule } from '../device-events/device-events.module';
 import { DispatchStoreModule } from '../dispatch/dispatch-store.module';
 import { HandlingLogModule } from '../handling-log/handling-log.module';
+import { LiveModule } from '../live/live.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { AlarmHandlingService } from './alarm-handling.service';
@@ -10,7 +11,7 @@ import { AlarmsController } from './alarms.controller';
 import { AlarmsRepository } from './alarms.repository';
 
 @Module({
-  imports: [DeviceEventsModule, HandlingLogModule, OutboxModule, DispatchStoreModule, RegistryViewModule],
+  imports: [DeviceEventsModule, HandlingLogModule, OutboxModule, DispatchStoreModule, RegistryViewModule, LiveModule],
   controllers: [AlarmsController],
   providers: [AlarmsRepository, AlarmHandlingService, AlarmQueriesService],
   exports: [AlarmsRepository, AlarmQueriesService],

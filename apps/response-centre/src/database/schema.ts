@@ -9,6 +9,7 @@ import { AccessLog1764200000000 } from './migrations/1764200000000-access-log';
 import { AlarmRules1764300000000 } from './migrations/1764300000000-alarm-rules';
 import { Supervision1764400000000 } from './migrations/1764400000000-supervision';
 import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
+import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -20,4 +21,5 @@ export const responseCentreMigrations = [
   AlarmRules1764300000000,
   Supervision1764400000000,
   Dispatch1764600000000,
+  HandlingLogFeed1764600000001,
 ];

@@ -29,6 +29,9 @@ export type ActorKind = (typeof ACTOR_KINDS)[number];
 /**
  * One step of an alarm's handling. Rows are only ever inserted, in the same transaction as
  * the state change they record; the database refuses updates and deletes.
+ *
+ * The table also has a column `tx` (xid8, the writing transaction, set by the database) that is
+ * deliberately not mapped here: only the live feed reads it, in SQL (live/handling-log-feed.ts).
  */
 @Entity({ name: 'alarm_handling_log' })
 export class HandlingLogEntry {

@@ -6,6 +6,7 @@ import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { DeviceEventsModule } from './device-events/device-events.module';
 import { DispatchModule } from './dispatch/dispatch.module';
@@ -46,6 +47,7 @@ export class ResponseCentreModule {
         }),
         IntakeModule,
         DispatchModule,
+        ConsoleModule,
         DatabaseServiceHealthModule,
       ],
     };

@@ -246,6 +246,23 @@ describe('response centre: the operators\' live stream', () => {
     }
   });
 
+  it('serves the console page and its two files without a token, and nothing else under /console', async () => {
+    const page = await fetch(`${centre.url}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/console/console.js">');
+    for (const [file, type] of [
+      ['console.js', 'text/javascript'],
+      ['console.css', 'text/css'],
+    ]) {
+      const asset = await fetch(`${centre.url}/console/${file}`);
+      expect({ file, status: asset.status, type: asset.headers.get('content-type')?.split(';')[0] }).toEqual({ file, status: 200, type });
+    }
+    for (const path of ['/console/index.html', '/console/..%2Fconsole.controller.ts', '/console/secret.json']) expect((await fetch(`${centre.url}${path}`)).status).toBe(404);
+  });
+
   it('ends its streams when the instance shuts down, so the server can close', async () => {
     const client = await stream(other, await operatorToken(a.centreId));
     await client.waitForReady();

@@ -189,6 +189,7 @@ async function main(): Promise<void> {
 function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
+  log(`  Operator console      http://127.0.0.1:${centre.port}/console  (paste a token: npm run token -- --role operator --centre CENTRE_ID)`);
   log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
   log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
   log(`  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`);

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { base64url, exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
 import { mintDevToken } from '../infra/src/dev-token-issuer';
 import { readFileSync } from 'node:fs';
-import { DeviceEventRecord, encodeRecord, KafkaTopics } from '@welfare/contracts';
+import { DeviceEventRecord, encodeRecord, encodeRegistryRecord, KafkaTopics, RegistryHomeCareTeamRecord } from '@welfare/contracts';
 import { eventually } from './support/eventually';
 import { RegistryApi } from './support/registry-api';
 import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
@@ -23,6 +23,8 @@ interface Tenant {
   address: string;
   deviceId: string;
   alarmId: string;
+  /** A dispatch of the alarm to the tenant's team (taken by the tenant's operator first). */
+  dispatchId: string;
 }
 
 type Service = 'registry' | 'centre';
@@ -43,6 +45,8 @@ interface Route {
   body?: (a: Tenant) => unknown;
   /** Callers of the right role and tenant: the answer is 2xx (checked on the non-destructive routes). */
   allowed?: (a: Tenant) => Promise<string>;
+  /** What `allowed` gets when not 200 (201 for a route that creates). */
+  allowedStatus?: number;
 }
 
 const NAME = `Fenced Resident ${randomUUID().slice(0, 8)}`;
@@ -89,7 +93,26 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     await api.expect(201, 'POST', '/api/devices', { id: deviceId, serialNumber: `SN-${deviceId}`, kind: 'safety_alarm' });
     await api.expect(200, 'POST', `/api/devices/${deviceId}/onboard`, { residentId: resident.id });
     const alarmId = await raiseAlarm(deviceId, place.centreId);
-    return { ...place, residentId: resident.id, residentName: NAME, address, deviceId, alarmId };
+    const dispatchId = await dispatchHomeCare(place, alarmId);
+    return { ...place, residentId: resident.id, residentName: NAME, address, deviceId, alarmId, dispatchId };
+  }
+
+  /**
+   * The tenant's operator takes the alarm and dispatches the tenant's team. The team is published
+   * on the registry's teams topic here, as the registry will publish it (it does not yet).
+   */
+  async function dispatchHomeCare(place: { centreId: string; municipalityId: string; teamId: string }, alarmId: string): Promise<string> {
+    const team: RegistryHomeCareTeamRecord = { v: 1, teamId: place.teamId, revision: 1, municipalityId: place.municipalityId, name: `Team ${place.teamId.slice(0, 8)}`, deleted: false, updatedAt: new Date().toISOString() };
+    await producer.send({ topic: KafkaTopics.registryHomeCareTeams, messages: [{ key: team.teamId, value: encodeRegistryRecord(team) }] });
+    const token = await operatorToken(place.centreId);
+    const post = (path: string, body?: unknown) =>
+      fetch(`${centre.url}/api/alarms/${alarmId}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect((await post('/acknowledge')).status).toBe(200);
+    return eventually(async () => {
+      const answer = await post('/dispatches', { homeCareTeamId: place.teamId, instructions: 'Visit the resident' });
+      if (answer.status !== 201) throw new Error(`dispatch answered ${answer.status} (the team may not be in the centre's view yet)`);
+      return ((await answer.json()) as { dispatches: { id: string }[] }).dispatches[0].id;
+    });
   }
 
   /** A button press as the ingestor puts it on Kafka; waits until the alarm is placed in the device's centre. */
@@ -115,8 +138,29 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const base = service === 'registry' ? registry.url : centre.url;
     const csv = typeof body === 'string';
     const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }) };
-    const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body) });
-    return { status: response.status, text: await response.text() };
+    const abort = new AbortController();
+    const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body), signal: abort.signal });
+    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
+    return { status: response.status, text: await replayOf(response, abort) };
+  }
+
+  /** A live stream never ends by itself: read it until its replay is over (event "ready"), then hang up. */
+  async function replayOf(response: Response, abort: AbortController): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = '';
+    const deadline = setTimeout(() => abort.abort(), 15_000);
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes('event: ready')) break;
+      }
+    } catch {
+      // Aborted at the deadline: what was read is the answer (and lacks "ready", so a check fails).
+    } finally {
+      clearTimeout(deadline);
+      abort.abort();
+    }
+    return text;
   }
 
   const ROLES_OF_A = (t: Tenant): Record<string, () => Promise<string>> => ({
@@ -166,10 +210,30 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     { service: 'registry', method: 'POST', path: '/api/devices/{id}/retire', url: (t) => `/api/devices/${t.deviceId}/retire` },
     { service: 'registry', method: 'POST', path: '/api/imports', url: () => '/api/imports?mode=all-or-nothing', body: (t) => csvFor(t) },
     { service: 'centre', method: 'GET', path: '/api/alarms', url: () => '/api/alarms?limit=500', allowed: (t) => operatorToken(t.centreId) },
+    // Replays every step since the start: another centre's people must find none of tenant A's in it.
+    { service: 'centre', method: 'GET', path: '/api/alarms/stream', url: () => '/api/alarms/stream?since=0.0', allowed: (t) => operatorToken(t.centreId) },
     { service: 'centre', method: 'GET', path: '/api/alarms/{id}', url: (t) => `/api/alarms/${t.alarmId}`, allowed: (t) => supervisorToken(t.centreId) },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/acknowledge', url: (t) => `/api/alarms/${t.alarmId}/acknowledge` },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/notes', url: (t) => `/api/alarms/${t.alarmId}/notes`, body: () => ({ text: 'intruder' }) },
     { service: 'centre', method: 'POST', path: '/api/alarms/{id}/resolve', url: (t) => `/api/alarms/${t.alarmId}/resolve`, body: () => ({ outcome: 'other' }) },
+    // In this order: the allowed withdrawal ends the dispatch made at setup, so the allowed dispatch may follow.
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/dispatches/{dispatchId}/withdraw',
+      url: (t) => `/api/alarms/${t.alarmId}/dispatches/${t.dispatchId}/withdraw`,
+      body: () => ({ reason: 'fencing test' }),
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/dispatches',
+      url: (t) => `/api/alarms/${t.alarmId}/dispatches`,
+      body: (t) => ({ homeCareTeamId: t.teamId, instructions: 'fencing test' }),
+      allowed: (t) => supervisorToken(t.centreId),
+      allowedStatus: 201,
+    },
     { service: 'centre', method: 'GET', path: '/api/devices/{deviceId}/events', url: (t) => `/api/devices/${t.deviceId}/events`, allowed: (t) => operatorToken(t.centreId) },
   ];
 
@@ -245,7 +309,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         const answer = await call(route.service, route.method, route.url(a), await intruder.token(), route.body?.(a));
         const what = `${route.method} ${route.path} as ${intruder.who}`;
         const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
-        if (![403, 404].includes(answer.status) && !listAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+        const streamAnswer = route.path === '/api/alarms/stream' && answer.status === 200 && answer.text.includes('event: ready');
+        if (![403, 404].includes(answer.status) && !listAnswer && !streamAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
         const leaked = leaks(answer.text, route);
         if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
       }
@@ -255,9 +320,14 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
 
   it('answers the right role of the right tenant (so the refusals above are not everything refusing)', async () => {
     for (const route of ROUTES.filter((candidate) => candidate.allowed)) {
-      const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a));
-      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: 200 });
+      const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a), route.body?.(a));
+      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: route.allowedStatus ?? 200 });
     }
+    // The stream replays tenant A's own steps to A's operator, the dispatch among them.
+    const ownStream = await call('centre', 'GET', '/api/alarms/stream?since=0.0', await operatorToken(a.centreId));
+    expect(ownStream.text).toContain(a.alarmId);
+    expect(ownStream.text).toContain(a.dispatchId);
+    expect(ownStream.text).not.toContain(b.alarmId);
     const queue = await call('centre', 'GET', '/api/alarms?limit=500', await operatorToken(a.centreId));
     expect(queue.text).toContain(a.alarmId);
     expect(queue.text).not.toContain(b.alarmId);

@@ -44,4 +44,35 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   @IsInt()
   @Min(2)
   FLEET_SILENCE_MIN_DEVICES: number = 5;
+
+  /** Seconds a home-care team has to accept a dispatch when the operator does not say (30 to 3600). */
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  DISPATCH_ACCEPT_SECONDS: number = 300;
+
+  /**
+   * Seconds past a dispatch's acceptBy the centre waits for home care to say anything (accepted,
+   * declined, expired) before it marks the dispatch unanswered and escalates the alarm itself:
+   * the backstop for a home-care service that is down.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  DISPATCH_UNANSWERED_GRACE_SECONDS: number = 60;
+
+  /**
+   * How often each operator's live stream looks for new handling-log steps even without a
+   * database notification (a lost LISTEN connection, PGlite whose NOTIFY stays on its session).
+   */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  STREAM_POLL_INTERVAL_MS: number = 2000;
+
+  /** Seconds between keep-alive comments on an idle live stream (proxies close silent connections). */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  STREAM_HEARTBEAT_SECONDS: number = 15;
 }

@@ -6,15 +6,17 @@ import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { DeviceEventsModule } from './device-events/device-events.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { EscalationModule } from './escalation/escalation.module';
 import { parseEscalationLimits } from './escalation/escalation-policy';
 import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
-/** The inter-municipal response centre: device events become alarms that operators handle. */
+/** The inter-municipal response centre: device events become alarms that operators handle, live, and dispatch home care to. */
 @Module({})
 export class ResponseCentreModule {
   static forRoot(config: ResponseCentreConfig): DynamicModule {
@@ -44,6 +46,8 @@ export class ResponseCentreModule {
           fleetMinDevices: config.FLEET_SILENCE_MIN_DEVICES,
         }),
         IntakeModule,
+        DispatchModule,
+        ConsoleModule,
         DatabaseServiceHealthModule,
       ],
     };

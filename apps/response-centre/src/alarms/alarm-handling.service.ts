@@ -2,8 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '@welfare/access';
-import { Clock } from '@welfare/platform';
+import { Clock, DomainError } from '@welfare/platform';
 import { CentreScope, centreScopeOf } from '../access/centre-scope';
+import { Dispatch } from '../dispatch/dispatch.entity';
+import { DispatchesRepository } from '../dispatch/dispatches.repository';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
 import { OutboxRelayService } from '@welfare/persistence';
@@ -27,6 +29,7 @@ export class AlarmHandlingService {
     private readonly log: HandlingLogRepository,
     private readonly outbox: DeviceCommandOutbox,
     private readonly relay: OutboxRelayService,
+    private readonly dispatches: DispatchesRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -65,11 +68,21 @@ export class AlarmHandlingService {
     });
   }
 
+  /**
+   * Refused while a home-care team may still be acting on a dispatch (requested, accepted, en
+   * route, arrived): calling a nurse back is a care decision of its own, taken with the withdraw
+   * action and its reason, never a side effect of closing the record. The alarm row is locked
+   * first, so a dispatch made at the same moment is either seen here or made after resolution
+   * (and then refused for the resolved alarm).
+   */
   async resolve(actor: Actor, alarmId: string, outcome: AlarmOutcome, note?: string): Promise<Alarm> {
     const scope = centreScopeOf(actor);
     const operatorId = actor.subject;
     const alarm = await this.dataSource.transaction(async (manager) => {
       const at = this.clock.now();
+      await this.requireAlarm(manager, scope, alarmId, true);
+      const active = await this.dispatches.findActive(manager, alarmId);
+      if (active) throw dispatchStillActive(active);
       if (!(await this.alarms.resolveIfAcknowledged(manager, scope, alarmId, operatorId, outcome, at))) {
         throw this.refused('resolve', await this.requireAlarm(manager, scope, alarmId));
       }
@@ -90,4 +103,13 @@ export class AlarmHandlingService {
   private refused(action: AlarmAction, alarm: Alarm): Error {
     return refusal(action, alarm) ?? new Error(`alarm ${alarm.id}: ${action} refused in state ${alarm.state}`);
   }
+}
+
+function dispatchStillActive(dispatch: Dispatch): DomainError {
+  return new DomainError(
+    'conflict',
+    'dispatch_active',
+    `home care may still be acting on this alarm (dispatch to ${dispatch.homeCareTeamName} is ${dispatch.status}): withdraw the dispatch first if the visit is no longer needed, or wait for it to complete`,
+    { alarmId: dispatch.alarmId, dispatchId: dispatch.id, dispatchStatus: dispatch.status, homeCareTeamId: dispatch.homeCareTeamId },
+  );
 }

@@ -34,6 +34,14 @@ describe('alarm state transitions', () => {
     expect(refusal('resolve', alarm('resolved'))).toMatchObject({ kind: 'conflict', code: 'alarm_resolved', details: { resolvedBy: 'op-anna' } });
   });
 
+  it('allows a dispatch only on a taken alarm, and says so', () => {
+    expect(refusal('dispatch', alarm('acknowledged'))).toBeNull();
+    const early = refusal('dispatch', alarm('open'));
+    expect(early).toMatchObject({ kind: 'conflict', code: 'alarm_not_acknowledged' });
+    expect(early?.message).toContain('before dispatching');
+    expect(refusal('dispatch', alarm('resolved'))).toMatchObject({ kind: 'conflict', code: 'alarm_resolved' });
+  });
+
   it('allows notes in every state, also after resolution', () => {
     for (const state of ['open', 'acknowledged', 'resolved'] as const) expect(refusal('note', alarm(state))).toBeNull();
   });

@@ -17,14 +17,20 @@ export const ALARM_OUTCOMES = [
 ] as const;
 export type AlarmOutcome = (typeof ALARM_OUTCOMES)[number];
 
-export type AlarmAction = 'acknowledge' | 'resolve' | 'note';
+export type AlarmAction = 'acknowledge' | 'resolve' | 'note' | 'dispatch';
 
-/** The state each action may start from. Notes may be added at any time, also after resolution. */
+/**
+ * The state each action may start from. Notes may be added at any time, also after resolution.
+ * A dispatch needs an operator who has taken the alarm: someone answers for it until it is resolved.
+ */
 const ALLOWED_FROM: Record<AlarmAction, readonly AlarmState[]> = {
   acknowledge: ['open'],
   resolve: ['acknowledged'],
   note: ['open', 'acknowledged', 'resolved'],
+  dispatch: ['acknowledged'],
 };
+
+const DOING: Record<AlarmAction, string> = { acknowledge: 'acknowledging', resolve: 'resolving', note: 'noting', dispatch: 'dispatching home care to' };
 
 export interface AlarmStatus {
   id: string;
@@ -53,7 +59,7 @@ export function refusal(action: AlarmAction, alarm: AlarmStatus): DomainError | 
       resolvedBy: alarm.resolvedBy,
     });
   }
-  return new DomainError('conflict', 'alarm_not_acknowledged', 'an operator must take (acknowledge) the alarm before resolving it', {
+  return new DomainError('conflict', 'alarm_not_acknowledged', `an operator must take (acknowledge) the alarm before ${DOING[action]} it`, {
     alarmId: alarm.id,
     state: alarm.state,
   });

@@ -1,10 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
+import { AlarmStreams } from '../live/alarm-streams.service';
 import { AlarmHandlingService } from './alarm-handling.service';
 import { AlarmQueriesService } from './alarm-queries.service';
-import { AddNoteDto, ListAlarmsQueryDto, ResolveAlarmDto } from './dto/alarm-requests.dto';
+import { AddNoteDto, ListAlarmsQueryDto, ResolveAlarmDto, StreamQueryDto } from './dto/alarm-requests.dto';
 import { AlarmDetailDto, AlarmSummaryDto } from './dto/alarm.dto';
 
 const alarmId = new ParseUUIDPipe({ version: '4' });
@@ -19,12 +32,27 @@ export class AlarmsController {
   constructor(
     private readonly queries: AlarmQueriesService,
     private readonly handling: AlarmHandlingService,
+    private readonly streams: AlarmStreams,
   ) {}
 
   @Get()
   @ApiOkResponse({ type: [AlarmSummaryDto], description: 'Unresolved alarms, most urgent first, then oldest first' })
   list(@CurrentActor() actor: Actor, @Query() query: ListAlarmsQueryDto): Promise<AlarmSummaryDto[]> {
     return this.queries.queue(actor, query.limit, query.state);
+  }
+
+  // Declared before ':id', so "stream" is not taken for an alarm id.
+  @Get('stream')
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id (a reconnecting client); wins over ?since=' })
+  @ApiOkResponse({
+    description:
+      'Server-Sent Events: every handling-log step of your centre\'s alarms (event "step": alarmId, step, at, actor, details, and the alarm\'s current summary), ' +
+      'each with id = its cursor; after the replay of everything after the cursor, one event "ready"; comment lines as heartbeats. Without a cursor it starts at now.',
+  })
+  @ApiBadRequestResponse({ description: 'The cursor is not one this stream hands out' })
+  async stream(@CurrentActor() actor: Actor, @Query() query: StreamQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.streams.open(actor, request, response, query.since);
   }
 
   @Get(':id')

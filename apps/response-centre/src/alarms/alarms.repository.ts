@@ -68,8 +68,13 @@ export class AlarmsRepository {
       .getMany();
   }
 
-  async escalate(manager: EntityManager, id: string, level: number, nextAt: Date, at: Date): Promise<void> {
+  async escalate(manager: EntityManager, id: string, level: number, nextAt: Date | null, at: Date): Promise<void> {
     await manager.update(Alarm, { id }, { escalationLevel: level, escalateAt: nextAt, updatedAt: at });
+  }
+
+  /** A dispatch of the alarm changed: a newer summary replaces an older one by this time. */
+  async touch(manager: EntityManager, id: string, at: Date): Promise<void> {
+    await manager.update(Alarm, { id }, { updatedAt: at });
   }
 
   async findByTrigger(manager: EntityManager, deviceId: string, triggerEventId: string): Promise<Alarm | null> {

@@ -9,7 +9,19 @@ import { AccessLog1764200000000 } from './migrations/1764200000000-access-log';
 import { AlarmRules1764300000000 } from './migrations/1764300000000-alarm-rules';
 import { Supervision1764400000000 } from './migrations/1764400000000-supervision';
 import { ResidentRules1764500000000 } from './migrations/1764500000000-resident-rules';
+import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
+import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
+import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
-export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage, AccessLogEntry];
-export const responseCentreMigrations = [Backbone1763900000000, RegistryView1764100000000, AccessLog1764200000000, AlarmRules1764300000000, Supervision1764400000000, ResidentRules1764500000000];
+export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage, AccessLogEntry, Dispatch];
+export const responseCentreMigrations = [
+  Backbone1763900000000,
+  RegistryView1764100000000,
+  AccessLog1764200000000,
+  AlarmRules1764300000000,
+  Supervision1764400000000,
+  ResidentRules1764500000000,
+  Dispatch1764600000000,
+  HandlingLogFeed1764600000001,
+];

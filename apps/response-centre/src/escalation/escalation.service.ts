@@ -14,6 +14,12 @@ import { EscalationPolicy } from './escalation-policy';
 export const ESCALATION_SWEEP = Symbol('ESCALATION_SWEEP');
 const BATCH = 100;
 
+/** Why an alarm escalated when it was not simply left unacknowledged (logged in the step's details). */
+export interface EscalationCause {
+  cause: 'dispatch_declined' | 'dispatch_expired' | 'dispatch_unanswered';
+  dispatchId: string;
+}
+
 /**
  * Escalates open alarms left unacknowledged past their priority's limit: the level rises, the
  * step is logged, and an `alarm.escalated` record goes to supervisors (alarm-events topic, via
@@ -64,11 +70,18 @@ export class EscalationService {
     return total;
   }
 
-  private async escalate(manager: EntityManager, alarm: Alarm, now: Date): Promise<void> {
+  /**
+   * One escalation, inside the caller's transaction (which holds the alarm's row): the level
+   * rises, the step is logged and supervisors are told on alarm-events.v1. An open alarm's next
+   * escalation is due a limit later; an acknowledged one (its dispatch failed) has no timer, an
+   * operator has it and must act again.
+   */
+  async escalate(manager: EntityManager, alarm: Alarm, now: Date, cause?: EscalationCause): Promise<void> {
     const level = alarm.escalationLevel + 1;
-    await this.alarms.escalate(manager, alarm.id, level, this.policy.nextDueAt(alarm.priority, now), now);
+    const nextAt = alarm.state === 'open' ? this.policy.nextDueAt(alarm.priority, now) : null;
+    await this.alarms.escalate(manager, alarm.id, level, nextAt, now);
     const waitedSeconds = Math.round((now.getTime() - alarm.openedAt.getTime()) / 1000);
-    await this.log.append(manager, { alarmId: alarm.id, step: 'escalated', at: now, actorKind: 'system', actorId: 'escalation', details: { level, waitedSeconds } });
+    await this.log.append(manager, { alarmId: alarm.id, step: 'escalated', at: now, actorKind: 'system', actorId: 'escalation', details: { level, waitedSeconds, ...cause } });
     const record: AlarmEscalatedRecord = {
       v: 1,
       type: 'alarm.escalated',
@@ -85,6 +98,6 @@ export class EscalationService {
     };
     await manager.insert(OutboxMessage, { topic: KafkaTopics.alarmEvents, messageKey: alarm.id, payload: encodeAlarmEventRecord(record).toString('utf8'), createdAt: now });
     this.escalated.inc({ priority: String(alarm.priority) });
-    this.logger.warn({ alarmId: alarm.id, level, priority: alarm.priority, waitedSeconds }, 'alarm escalated: still unacknowledged');
+    this.logger.warn({ alarmId: alarm.id, level, priority: alarm.priority, waitedSeconds, ...cause }, cause ? `alarm escalated: ${cause.cause}` : 'alarm escalated: still unacknowledged');
   }
 }

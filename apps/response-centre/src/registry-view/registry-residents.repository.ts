@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { effectiveAlarmRules } from '@welfare/contracts';
-import type { ResidentContact, EffectiveAlarmRules, MunicipalityAlarmRuleDefaults, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
+import type { DispatchResident, ResidentContact, EffectiveAlarmRules, MunicipalityAlarmRuleDefaults, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
 
 /** What the operator sees of a resident: who, where, how to get in, whom to call. */
 export interface ResidentDetails {
@@ -65,8 +65,16 @@ export class RegistryResidentsRepository {
     return rows.length === 0 ? null : effectiveAlarmRules(rows[0].alarm_rules, rows[0].alarm_rule_defaults);
   }
 
-  async details(residentId: string): Promise<ResidentDetails | null> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
+  /** What a nurse needs to get in and help, copied into a dispatch (inside the dispatch's transaction). */
+  async forDispatch(manager: EntityManager, residentId: string | null): Promise<DispatchResident | null> {
+    const details = residentId ? await this.details(residentId, manager) : null;
+    if (!details) return null;
+    const { residentId: id, name, address, keyBox, doorCodeHint, accessNote, contacts } = details;
+    return { residentId: id, name, address, keyBox, doorCodeHint, accessNote, contacts };
+  }
+
+  async details(residentId: string, manager: EntityManager = this.dataSource.manager): Promise<ResidentDetails | null> {
+    const rows: Record<string, unknown>[] = await manager.query(
       `SELECT r.*, m.alarm_rule_defaults FROM registry_residents r
          LEFT JOIN registry_municipalities m ON m.municipality_id = r.municipality_id AND NOT m.deleted
         WHERE r.resident_id = $1 AND NOT r.deleted`,

@@ -1,11 +1,20 @@
 import { Module } from '@nestjs/common';
 import { RegistryDevicesConsumer } from './registry-devices.consumer';
 import { RegistryDevicesRepository } from './registry-devices.repository';
+import { RegistryHomeCareTeamsConsumer } from './registry-home-care-teams.consumer';
+import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repository';
 import { RegistryResidentsConsumer } from './registry-residents.consumer';
 import { RegistryResidentsRepository } from './registry-residents.repository';
 
 @Module({
-  providers: [RegistryDevicesRepository, RegistryDevicesConsumer, RegistryResidentsRepository, RegistryResidentsConsumer],
-  exports: [RegistryDevicesRepository, RegistryResidentsRepository],
+  providers: [
+    RegistryDevicesRepository,
+    RegistryDevicesConsumer,
+    RegistryResidentsRepository,
+    RegistryResidentsConsumer,
+    RegistryHomeCareTeamsRepository,
+    RegistryHomeCareTeamsConsumer,
+  ],
+  exports: [RegistryDevicesRepository, RegistryResidentsRepository, RegistryHomeCareTeamsRepository],
 })
 export class RegistryViewModule {}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { ALARM_OUTCOMES } from '../alarm-state';
 import type { AlarmOutcome } from '../alarm-state';
 
@@ -36,4 +36,12 @@ export class ResolveAlarmDto {
   @IsString()
   @Length(1, 4000)
   note?: string;
+}
+
+export class StreamQueryDto {
+  @ApiPropertyOptional({ description: 'Replay every step after this cursor (an event id the stream sent, "tx.id"), then go live; "0.0" replays from the start' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,20}\.\d{1,19}$/, { message: 'since must be a cursor like "734.12": the id of an event the stream sent' })
+  since?: string;
 }

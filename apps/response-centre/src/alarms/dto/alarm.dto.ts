@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DEVICE_EVENT_TYPES } from '@welfare/contracts';
 import type { EffectiveAlarmRules } from '@welfare/contracts';
+import { DispatchDto, DispatchSummaryDto, HomeCareTeamDto } from '../../dispatch/dto/dispatch.dto';
 import { ACTOR_KINDS, HANDLING_STEPS } from '../../handling-log/handling-log-entry.entity';
 import { ALARM_OUTCOMES, ALARM_STATES } from '../alarm-state';
 
@@ -67,7 +68,11 @@ export class AlarmSummaryDto {
   @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' }) lastTriggeredAt: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the resident cancelled it at the device (an operator still closes it)' })
   cancelledAtDeviceAt: string | null;
-  @ApiProperty({ description: '0, or how many times it escalated while waiting unacknowledged' }) escalationLevel: number;
+  @ApiProperty({ description: '0, or how many times it escalated: waiting unacknowledged, or its dispatch declined, expired or unanswered' })
+  escalationLevel: number;
+  @ApiProperty({ format: 'date-time', description: 'When the alarm or its dispatch last changed (a newer summary replaces an older one)' }) updatedAt: string;
+  @ApiProperty({ type: DispatchSummaryDto, nullable: true, description: 'The newest dispatch to home care, whatever its status; null if none' })
+  dispatch: DispatchSummaryDto | null;
   @ApiProperty({ type: PositionDto, nullable: true, description: "The resident's last known GPS position (any of their trackers) and its age" })
   lastPosition: PositionDto | null;
 }
@@ -92,4 +97,7 @@ export class AlarmDetailDto extends AlarmSummaryDto {
   resident: ResidentDetailsDto | null;
   @ApiProperty({ type: [RecentEventDto], description: "The device's newest events, newest first" }) recentEvents: RecentEventDto[];
   @ApiProperty({ type: [PositionDto], description: "The resident's newest positions, newest first" }) trail: PositionDto[];
+  @ApiProperty({ type: [DispatchDto], description: 'Every dispatch to home care, oldest first' }) dispatches: DispatchDto[];
+  @ApiProperty({ type: [HomeCareTeamDto], description: "The teams of the alarm's municipality a dispatch may go to (empty when the alarm has no municipality or the registry has published no teams)" })
+  homeCareTeams: HomeCareTeamDto[];
 }

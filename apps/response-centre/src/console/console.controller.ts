@@ -1,0 +1,57 @@
+import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { Public } from '@welfare/access';
+
+/**
+ * The operator console's three static files, read once at start-up. They live beside this file
+ * in `public/`; `npm run build` copies that folder next to the compiled controller, so the
+ * same lookup works from the sources (tests) and from dist (npm start, the Docker image).
+ */
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+const FILES: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
+  [
+    ['index.html', 'text/html; charset=utf-8'],
+    ['console.js', 'text/javascript; charset=utf-8'],
+    ['console.css', 'text/css; charset=utf-8'],
+  ].map(([name, type]) => [name, { type, body: readFileSync(new URL(name, PUBLIC_DIR)) }]),
+);
+
+/**
+ * The page holds a bearer token: it may run only our own script, talk only to this origin, and
+ * never be framed by another site.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * Serves the operator console at /console. Public because a browser fetches a page and its
+ * script before anyone can sign in; the files hold no data, and every call the page makes to
+ * the API carries the operator's token and is checked like any other.
+ */
+@ApiExcludeController()
+@Public()
+@Controller('console')
+export class ConsoleController {
+  @Get()
+  @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+  page(@Res() response: Response): void {
+    send(response, 'index.html');
+  }
+
+  @Get(':file')
+  @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+  asset(@Param('file') file: string, @Res() response: Response): void {
+    if (file === 'index.html' || !Object.hasOwn(FILES, file)) throw new NotFoundException(`no console file ${file}`);
+    send(response, file);
+  }
+}
+
+function send(response: Response, name: string): void {
+  const file = FILES[name];
+  response.setHeader('Content-Type', file.type);
+  response.setHeader('Cache-Control', 'no-cache');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Referrer-Policy', 'no-referrer');
+  response.send(file.body);
+}

@@ -26,7 +26,7 @@ const TRIGGER_TEXT = {
 const SILENCE_LIMIT_MS = 45_000;
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, me: null, cursor: null, dispatches: new Map(), stream: null, retryMs: 1000, busy: new Set(), notes: new Map() };
+const state = { token: null, me: null, cursor: null, dispatches: new Map(), stream: null, retryMs: 1000, busy: new Set(), notes: new Map(), openDeclines: new Set() };
 
 // ---------------------------------------------------------------------------------------------
 // Sign-in
@@ -360,7 +360,7 @@ function actions(d, drafts) {
     case 'requested':
       return el('div', { class: 'actions' },
         button('Accept', () => act(d.id, 'accept', undefined, 'Accepted'), 'primary', `accept-${d.id}`),
-        reasonForm(d, 'decline', 'Decline', 'Why can the team not go?', 'reason', drafts, 'Declined', 'secondary'));
+        declineDisclosure(d, drafts));
     case 'accepted':
       // Anyone of the team may go: the one who accepted, or a colleague who takes over.
       return el('div', { class: 'actions' }, button('On my way', () => act(d.id, 'en-route', undefined, 'En route'), 'primary', `en-route-${d.id}`));
@@ -371,6 +371,17 @@ function actions(d, drafts) {
     default:
       return null;
   }
+}
+
+/** Declining is the rarer answer and needs a reason: behind a disclosure, so Accept stays alone and easy to hit. */
+function declineDisclosure(d, drafts) {
+  const id = `decline-${d.id}`;
+  const open = state.openDeclines.has(d.id) || !!drafts.get(id);
+  const details = el('details', { class: 'decline', open },
+    el('summary', {}, 'Decline…'),
+    reasonForm(d, 'decline', 'Decline dispatch', 'Why can the team not go?', 'reason', drafts, 'Declined', 'secondary'));
+  details.addEventListener('toggle', () => (details.open ? state.openDeclines.add(d.id) : state.openDeclines.delete(d.id)));
+  return details;
 }
 
 /** Decline and complete need words: a labelled text field, sent with the button. */

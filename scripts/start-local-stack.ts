@@ -2,7 +2,7 @@
  * `npm start`: the whole system on one machine. Uses KAFKA_BROKERS, DATABASE_URL and MQTT_URL
  * when they are set; otherwise starts a single-node Kafka (jars from Maven Central), uses the
  * local PostgreSQL (or embedded PGlite) and the local MQTT broker (or embedded aedes). Then runs
- * both services as child processes, restarts one that dies, and stops everything on Ctrl-C.
+ * the services (response centre, ingestor, registry, home care) as child processes, restarts one that dies, and stops everything on Ctrl-C.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,8 @@ interface Infra {
   databaseUrl: string;
   /** The registry's own database (its own PGlite when embedded: one PGlite serves one session). */
   registryDatabaseUrl: string;
+  /** The home-care service's own database (likewise). */
+  homeCareDatabaseUrl: string;
   embeddedDatabase: boolean;
   mqttUrl: string;
   /** The settings that let the ingestor in and make the registry keep the broker's device accounts. */
@@ -36,6 +38,7 @@ interface Service {
 
 const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
 const REGISTRY_PORT = Number(process.env.REGISTRY_PORT ?? 3002);
+const HOME_CARE_PORT = Number(process.env.HOME_CARE_PORT ?? 3003);
 let stopping = false;
 
 async function startInfra(dataDir: string): Promise<Infra> {
@@ -44,14 +47,15 @@ async function startInfra(dataDir: string): Promise<Infra> {
   const postgres = process.env.DATABASE_URL ? null : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
   if (postgres) stops.push(postgres.stop);
   const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
-  const registryDatabaseUrl = await registryDatabase(postgres, dataDir, stops);
+  const registryDatabaseUrl = await ownDatabase(postgres, dataDir, stops, { env: 'REGISTRY_DATABASE_URL', name: 'welfare_registry', pglite: 'pglite-registry' });
+  const homeCareDatabaseUrl = await ownDatabase(postgres, dataDir, stops, { env: 'HOME_CARE_DATABASE_URL', name: 'welfare_home_care', pglite: 'pglite-home-care' });
   // Only the embedded aedes asks the registry (hooks); the secret proves the asker is our broker.
   const hookSecret = randomBytes(24).toString('base64url');
   const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log, registry: { url: `http://127.0.0.1:${REGISTRY_PORT}`, hookSecret } });
   if (mqtt) stops.push(mqtt.stop);
   const auth = await tokenIssuer(dataDir, stops);
   const mqttUrl = process.env.MQTT_URL ?? mqtt!.url;
-  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl, brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret), auth, stops };
+  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, homeCareDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl, brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret), auth, stops };
 }
 
 /**
@@ -77,11 +81,12 @@ async function tokenIssuer(dataDir: string, stops: Infra['stops']): Promise<Infr
   return issuer;
 }
 
-async function registryDatabase(postgres: RunningPostgres | null, dataDir: string, stops: Infra['stops']): Promise<string> {
-  if (process.env.REGISTRY_DATABASE_URL) return process.env.REGISTRY_DATABASE_URL;
-  if (!postgres) throw new Error('DATABASE_URL is set: set REGISTRY_DATABASE_URL (the registry\'s own database) too');
-  if (postgres.kind !== 'embedded-pglite') return ensureDatabase(postgres.url, 'welfare_registry');
-  const pglite = await startPgliteServer(join(dataDir, 'pglite-registry'));
+/** A service's own database: from `env` if set, else `name` on the same server, else a PGlite of its own. */
+async function ownDatabase(postgres: RunningPostgres | null, dataDir: string, stops: Infra['stops'], own: { env: string; name: string; pglite: string }): Promise<string> {
+  if (process.env[own.env]) return process.env[own.env]!;
+  if (!postgres) throw new Error(`DATABASE_URL is set: set ${own.env} (the service's own database) too`);
+  if (postgres.kind !== 'embedded-pglite') return ensureDatabase(postgres.url, own.name);
+  const pglite = await startPgliteServer(join(dataDir, own.pglite));
   stops.push(pglite.stop);
   return pglite.url;
 }
@@ -177,6 +182,14 @@ async function main(): Promise<void> {
       restarts: 0,
       databaseUrl: infra.registryDatabaseUrl,
     },
+    {
+      name: 'home-care',
+      entry: join(root, 'dist/apps/home-care/src/main.js'),
+      port: HOME_CARE_PORT,
+      child: null,
+      restarts: 0,
+      databaseUrl: infra.homeCareDatabaseUrl,
+    },
   ];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll(services, infra).then(() => process.exit(0)));
@@ -186,14 +199,15 @@ async function main(): Promise<void> {
   printWelcome(infra, services);
 }
 
-function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): void {
+function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
   log(`  Operator console      http://127.0.0.1:${centre.port}/console  (paste a token: npm run token -- --role operator --centre CENTRE_ID)`);
   log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
   log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
   log(`  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`);
-  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port})`);
+  log(`  Home-care phone page  http://127.0.0.1:${homeCare.port}/  (API: http://127.0.0.1:${homeCare.port}/api/docs)`);
+  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port}, home care on :${homeCare.port})`);
   log(`  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`);
   log('');
   log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');
@@ -201,6 +215,8 @@ function printWelcome(infra: Infra, [centre, ingestor, registry]: Service[]): vo
   log(`  npm run simulate -- --device DEVICE_ID --password SECRET --type alarm.button --mqtt-url ${infra.mqttUrl}`);
   log('Every API call but health and metrics needs a bearer token; a dev token of an operator of centre CENTRE_ID:');
   log(`  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`);
+  log('A nurse of home-care team TEAM_ID signs in on the phone page with the token of:');
+  log('  npm run -s token -- --role home-care --team TEAM_ID --name "Kari Nordmann"');
   log('Ctrl-C stops everything.');
 }
 

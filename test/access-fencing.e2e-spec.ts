@@ -4,15 +4,15 @@ import { Client } from 'pg';
 import { base64url, exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
 import { mintDevToken } from '../infra/src/dev-token-issuer';
 import { readFileSync } from 'node:fs';
-import { DeviceEventRecord, encodeRecord, encodeRegistryRecord, KafkaTopics, RegistryHomeCareTeamRecord } from '@welfare/contracts';
+import { DeviceEventRecord, encodeRecord, KafkaTopics } from '@welfare/contracts';
 import { eventually } from './support/eventually';
 import { RegistryApi } from './support/registry-api';
-import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
+import { RunningService, startHomeCare, startRegistry, startResponseCentre } from './support/running-services';
 import { createTestDatabase } from './support/test-database';
 import { testInfra, uniqueName } from './support/test-infra';
 import { homeCareToken, municipalityAdminToken, operatorToken, supervisorToken, systemAdminToken, tokenFor } from './support/tokens';
 
-/** One tenant: a centre, a municipality it serves, a team, a resident with an onboarded device, an alarm. */
+/** One tenant: a centre, a municipality it serves, a team, a resident with an onboarded device, an alarm, and a dispatch of it to the team. */
 interface Tenant {
   centreId: string;
   municipalityId: string;
@@ -23,11 +23,11 @@ interface Tenant {
   address: string;
   deviceId: string;
   alarmId: string;
-  /** A dispatch of the alarm to the tenant's team (taken by the tenant's operator first). */
+  /** A dispatch of the alarm to the tenant's team (taken by the tenant's operator first), as home care has it. */
   dispatchId: string;
 }
 
-type Service = 'registry' | 'centre';
+type Service = 'registry' | 'centre' | 'home-care';
 
 /** A caller who must not get the target's data: the answer is 401, 403 or 404, or a list without it. */
 interface Intruder {
@@ -53,8 +53,9 @@ const NAME = `Fenced Resident ${randomUUID().slice(0, 8)}`;
 
 /**
  * Tenancy, end to end: two response centres, each serving one municipality with its team,
- * resident, device and alarm, on the real registry and response centre over Kafka and
- * PostgreSQL. Every endpoint of both services (taken from their OpenAPI documents, so a new
+ * resident, device and alarm, on the real registry, response centre and home-care service over
+ * Kafka and PostgreSQL (each alarm dispatched to its resident's team: the test plays the centre's
+ * side of dispatches.v1). Every endpoint of the three services (taken from their OpenAPI documents, so a new
  * endpoint without a case here fails) is called with no token, with tokens of every role that
  * may not call it, and with the right role of the other tenant: the answer is 401, 403 or 404
  * (or a list without tenant A's rows) and tenant A's data appears nowhere in it. Then: tokens
@@ -65,13 +66,19 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   let centreDb: { url: string; drop(): Promise<void> };
   let registry: RunningService;
   let centre: RunningService;
+  let homeCareDb: { url: string; drop(): Promise<void> };
+  let homeCare: RunningService;
   let producer: Producer;
   let a: Tenant;
   let b: Tenant;
 
   beforeAll(async () => {
-    [registryDb, centreDb] = await Promise.all([createTestDatabase('fence_registry'), createTestDatabase('fence_centre')]);
-    [registry, centre] = await Promise.all([startRegistry(registryDb.url), startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence') })]);
+    [registryDb, centreDb, homeCareDb] = await Promise.all([createTestDatabase('fence_registry'), createTestDatabase('fence_centre'), createTestDatabase('fence_home_care')]);
+    [registry, centre, homeCare] = await Promise.all([
+      startRegistry(registryDb.url),
+      startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence') }),
+      startHomeCare(homeCareDb.url),
+    ]);
     const kafka = new Kafka({ clientId: uniqueName('fence'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
@@ -80,8 +87,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
 
   afterAll(async () => {
     await Promise.allSettled([producer?.disconnect()]);
-    await Promise.allSettled([registry?.close(), centre?.close()]);
-    await Promise.allSettled([registryDb?.drop(), centreDb?.drop()]);
+    await Promise.allSettled([registry?.close(), centre?.close(), homeCare?.close()]);
+    await Promise.allSettled([registryDb?.drop(), centreDb?.drop(), homeCareDb?.drop()]);
   });
 
   async function tenant(): Promise<Tenant> {
@@ -98,21 +105,30 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   }
 
   /**
-   * The tenant's operator takes the alarm and dispatches the tenant's team. The team is published
-   * on the registry's teams topic here, as the registry will publish it (it does not yet).
+   * The tenant's operator takes the alarm and dispatches the tenant's team (the registry has
+   * published the team to the centre); home care takes it from dispatches.v1.
    */
-  async function dispatchHomeCare(place: { centreId: string; municipalityId: string; teamId: string }, alarmId: string): Promise<string> {
-    const team: RegistryHomeCareTeamRecord = { v: 1, teamId: place.teamId, revision: 1, municipalityId: place.municipalityId, name: `Team ${place.teamId.slice(0, 8)}`, deleted: false, updatedAt: new Date().toISOString() };
-    await producer.send({ topic: KafkaTopics.registryHomeCareTeams, messages: [{ key: team.teamId, value: encodeRegistryRecord(team) }] });
+  async function dispatchHomeCare(place: { centreId: string; teamId: string }, alarmId: string): Promise<string> {
     const token = await operatorToken(place.centreId);
     const post = (path: string, body?: unknown) =>
       fetch(`${centre.url}/api/alarms/${alarmId}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     expect((await post('/acknowledge')).status).toBe(200);
-    return eventually(async () => {
+    // The dispatch carries the resident as the centre knows them (registry.residents.v1): wait for that.
+    await eventually(async () => {
+      const detail = await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(((await detail.json()) as { resident: unknown }).resident).not.toBeNull();
+    }, 30_000);
+    const dispatchId = await eventually(async () => {
       const answer = await post('/dispatches', { homeCareTeamId: place.teamId, instructions: 'Visit the resident' });
       if (answer.status !== 201) throw new Error(`dispatch answered ${answer.status} (the team may not be in the centre's view yet)`);
       return ((await answer.json()) as { dispatches: { id: string }[] }).dispatches[0].id;
     });
+    const nurse = await homeCareToken(place.teamId);
+    await eventually(async () => {
+      const answer = await fetch(`${homeCare.url}/api/dispatches/${dispatchId}`, { headers: { authorization: `Bearer ${nurse}` } });
+      if (answer.status !== 200) throw new Error(`dispatch not at home care yet (${answer.status})`);
+    }, 30_000);
+    return dispatchId;
   }
 
   /** A button press as the ingestor puts it on Kafka; waits until the alarm is placed in the device's centre. */
@@ -135,24 +151,27 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   }
 
   async function call(service: Service, method: string, url: string, token: string | null, body?: unknown): Promise<{ status: number; text: string }> {
-    const base = service === 'registry' ? registry.url : centre.url;
+    const base = { registry: registry.url, centre: centre.url, 'home-care': homeCare.url }[service];
     const csv = typeof body === 'string';
     const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }) };
     const abort = new AbortController();
     const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body), signal: abort.signal });
     if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
-    return { status: response.status, text: await replayOf(response, abort) };
+    return { status: response.status, text: await replayOf(response, abort, service === 'centre') };
   }
 
-  /** A live stream never ends by itself: read it until its replay is over (event "ready"), then hang up. */
-  async function replayOf(response: Response, abort: AbortController): Promise<string> {
+  /**
+   * A live stream never ends by itself. The centre's says "ready" once its replay is over: read
+   * up to that. Home care's says "ready" on connecting and then replays: read it for 1.5 s.
+   */
+  async function replayOf(response: Response, abort: AbortController, untilReady: boolean): Promise<string> {
     const decoder = new TextDecoder();
     let text = '';
-    const deadline = setTimeout(() => abort.abort(), 15_000);
+    const deadline = setTimeout(() => abort.abort(), untilReady ? 15_000 : 1500);
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         text += decoder.decode(chunk, { stream: true });
-        if (text.includes('event: ready')) break;
+        if (untilReady && text.includes('event: ready')) break;
       }
     } catch {
       // Aborted at the deadline: what was read is the answer (and lacks "ready", so a check fails).
@@ -235,6 +254,15 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       allowedStatus: 201,
     },
     { service: 'centre', method: 'GET', path: '/api/devices/{deviceId}/events', url: (t) => `/api/devices/${t.deviceId}/events`, allowed: (t) => operatorToken(t.centreId) },
+    { service: 'home-care', method: 'GET', path: '/api/dispatches', url: () => '/api/dispatches?limit=500', allowed: (t) => homeCareToken(t.teamId) },
+    // From the very start of the team's log: a stream that leaked another team's rows would show them.
+    { service: 'home-care', method: 'GET', path: '/api/dispatches/stream', url: () => '/api/dispatches/stream?since=0.0', allowed: (t) => homeCareToken(t.teamId) },
+    { service: 'home-care', method: 'GET', path: '/api/dispatches/{id}', url: (t) => `/api/dispatches/${t.dispatchId}`, allowed: (t) => homeCareToken(t.teamId) },
+    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/accept', url: (t) => `/api/dispatches/${t.dispatchId}/accept` },
+    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/decline', url: (t) => `/api/dispatches/${t.dispatchId}/decline`, body: () => ({ reason: 'intruder' }) },
+    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/en-route', url: (t) => `/api/dispatches/${t.dispatchId}/en-route` },
+    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/arrived', url: (t) => `/api/dispatches/${t.dispatchId}/arrived` },
+    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/complete', url: (t) => `/api/dispatches/${t.dispatchId}/complete`, body: () => ({ report: 'intruder' }) },
   ];
 
   /** Who may call the route for tenant A, by the route's roles; everyone else is an intruder. */
@@ -249,6 +277,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   };
 
   function allowedRoles(route: Route): string[] {
+    if (route.service === 'home-care') return ['home-care nurse'];
     if (route.service === 'centre' && route.path.startsWith('/api/devices')) return ['operator', 'supervisor'];
     if (route.path.includes('/alarm-rule')) return ['municipality admin'];
     const base = Object.keys(ALLOWED_ROLES).find((prefix) => route.path.startsWith(prefix))!;
@@ -274,13 +303,13 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   /** What of tenant A must never appear in an intruder's answer (ids sent in the request are echoed in 404 messages). */
   function leaks(text: string, route: Route): string[] {
     const sent = route.url(a) + JSON.stringify(route.body?.(a) ?? '');
-    const secrets = [a.residentId, a.deviceId, a.alarmId, a.teamId, a.municipalityId, a.centreId].filter((id) => !sent.includes(id));
+    const secrets = [a.residentId, a.deviceId, a.alarmId, a.dispatchId, a.teamId, a.municipalityId, a.centreId].filter((id) => !sent.includes(id));
     return [...secrets.filter((id) => text.includes(id)), ...(text.includes(a.address) ? ['address'] : [])];
   }
 
-  it('has a case for every endpoint of both services (a new endpoint must be added here)', async () => {
+  it('has a case for every endpoint of the three services (a new endpoint must be added here)', async () => {
     const documented = new Set<string>();
-    for (const [service, base] of [['registry', registry.url], ['centre', centre.url]] as const) {
+    for (const [service, base] of [['registry', registry.url], ['centre', centre.url], ['home-care', homeCare.url]] as const) {
       const openApi = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       for (const [path, operations] of Object.entries(openApi.paths)) {
         if (path.startsWith('/health') || path === '/metrics') continue;
@@ -296,7 +325,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
       expect(leaks(answer.text, route)).toEqual([]);
     }
-    for (const base of [registry.url, centre.url]) {
+    for (const base of [registry.url, centre.url, homeCare.url]) {
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       expect((await fetch(`${base}/metrics`)).status).toBe(200);
     }
@@ -308,8 +337,9 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       for (const intruder of intruders(route)) {
         const answer = await call(route.service, route.method, route.url(a), await intruder.token(), route.body?.(a));
         const what = `${route.method} ${route.path} as ${intruder.who}`;
+        // A list, or a live stream of the caller's own tenant: allowed, as long as nothing of A is in it.
         const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
-        const streamAnswer = route.path === '/api/alarms/stream' && answer.status === 200 && answer.text.includes('event: ready');
+        const streamAnswer = route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
         if (![403, 404].includes(answer.status) && !listAnswer && !streamAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
         const leaked = leaks(answer.text, route);
         if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
@@ -331,6 +361,24 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const queue = await call('centre', 'GET', '/api/alarms?limit=500', await operatorToken(a.centreId));
     expect(queue.text).toContain(a.alarmId);
     expect(queue.text).not.toContain(b.alarmId);
+  });
+
+  it("a home-care nurse sees the own team's dispatch and resident in the list, the detail and the live stream, and never the other team's", async () => {
+    for (const [own, other] of [[a, b], [b, a]]) {
+      const nurse = await homeCareToken(own.teamId);
+      for (const url of ['/api/dispatches?limit=500', '/api/dispatches/stream?since=0.0', `/api/dispatches/${own.dispatchId}`]) {
+        const answer = await call('home-care', 'GET', url, nurse);
+        expect({ url, status: answer.status }).toEqual({ url, status: 200 });
+        expect(answer.text).toContain(own.dispatchId);
+        expect(answer.text).toContain(own.address);
+        expect(answer.text).not.toContain(other.dispatchId);
+        expect(answer.text).not.toContain(other.address);
+        expect(answer.text).not.toContain(other.residentId);
+      }
+      const stolen = await call('home-care', 'POST', `/api/dispatches/${other.dispatchId}/accept`, nurse);
+      expect(stolen.status).toBe(404);
+      expect(stolen.text).not.toContain(other.address);
+    }
   });
 
   it('an operator acts on the own centre\'s alarm and is named in the handling log by the token\'s subject', async () => {
@@ -376,8 +424,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   });
 
   it('writes every read of personal data to the access log: who, what, when; refused reads are not logged as reads', async () => {
-    const sql = { registry: new Client({ connectionString: registryDb.url }), centre: new Client({ connectionString: centreDb.url }) };
-    await Promise.all([sql.registry.connect(), sql.centre.connect()]);
+    const sql = { registry: new Client({ connectionString: registryDb.url }), centre: new Client({ connectionString: centreDb.url }), homeCare: new Client({ connectionString: homeCareDb.url }) };
+    await Promise.all([sql.registry.connect(), sql.centre.connect(), sql.homeCare.connect()]);
     try {
       const nurse = uniqueName('nurse');
       const operator = uniqueName('operator');
@@ -386,6 +434,8 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       expect((await call('registry', 'GET', `/api/residents/${a.residentId}`, await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }))).status).toBe(404);
       expect((await call('centre', 'GET', `/api/alarms/${a.alarmId}`, await operatorToken(a.centreId, operator))).status).toBe(200);
       expect((await call('centre', 'GET', `/api/devices/${a.deviceId}/events`, await operatorToken(a.centreId, operator))).status).toBe(200);
+      expect((await call('home-care', 'GET', `/api/dispatches/${a.dispatchId}`, await tokenFor({ role: 'home-care', homeCareTeamId: a.teamId, sub: nurse }))).status).toBe(200);
+      expect((await call('home-care', 'GET', `/api/dispatches/${a.dispatchId}`, await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }))).status).toBe(404);
 
       const registryLog = await sql.registry.query(`SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id, at FROM access_log WHERE actor_subject = $1`, [nurse]);
       expect(registryLog.rows).toEqual([{ actor_subject: nurse, actor_roles: 'home-care', actor_tenant: a.teamId, action: 'resident.read', resource_id: a.residentId, resident_id: a.residentId, at: expect.any(Date) }]);
@@ -395,13 +445,16 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         { actor_subject: operator, actor_tenant: a.centreId, action: 'alarm.read', resource_id: a.alarmId, resident_id: a.residentId },
         { actor_subject: operator, actor_tenant: a.centreId, action: 'device-events.read', resource_id: a.deviceId, resident_id: a.residentId },
       ]);
+      const homeCareLog = await sql.homeCare.query(`SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id FROM access_log WHERE actor_subject = $1 ORDER BY id`, [nurse]);
+      expect(homeCareLog.rows).toEqual([{ actor_subject: nurse, actor_roles: 'home-care', actor_tenant: a.teamId, action: 'dispatch.read', resource_id: a.dispatchId, resident_id: a.residentId }]);
       // The municipality's administrators can see who read their resident; the log cannot be changed.
       const seen = await call('registry', 'GET', `/api/residents/${a.residentId}/access-log`, await municipalityAdminToken(a.municipalityId));
       expect(JSON.parse(seen.text)).toEqual(expect.arrayContaining([expect.objectContaining({ actorSubject: nurse, action: 'resident.read' })]));
       await expect(sql.centre.query(`DELETE FROM access_log WHERE actor_subject = $1`, [operator])).rejects.toThrow(/append-only/);
       await expect(sql.registry.query(`UPDATE access_log SET actor_subject = 'someone-else' WHERE actor_subject = $1`, [nurse])).rejects.toThrow(/append-only/);
+      await expect(sql.homeCare.query(`DELETE FROM access_log WHERE actor_subject = $1`, [nurse])).rejects.toThrow(/append-only/);
     } finally {
-      await Promise.allSettled([sql.registry.end(), sql.centre.end()]);
+      await Promise.allSettled([sql.registry.end(), sql.centre.end(), sql.homeCare.end()]);
     }
   });
 });

@@ -5,6 +5,8 @@ import { ResponseCentreConfig } from '../../apps/response-centre/src/response-ce
 import { ResponseCentreModule } from '../../apps/response-centre/src/response-centre.module';
 import { RegistryConfig } from '../../apps/registry/src/registry.config';
 import { RegistryModule } from '../../apps/registry/src/registry.module';
+import { HomeCareConfig } from '../../apps/home-care/src/home-care.config';
+import { HomeCareModule } from '../../apps/home-care/src/home-care.module';
 import { createHttpApp, loadConfig } from '@welfare/platform';
 import { testInfra, uniqueName } from './test-infra';
 import { authEnv } from './tokens';
@@ -28,6 +30,16 @@ export async function startResponseCentre(databaseUrl: string, env: Env = {}): P
 export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
   const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(), ...env }));
   return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
+}
+
+/**
+ * The home-care service as it runs in production (HTTP API and page, Kafka consumer, outbox,
+ * expiry sweep, live stream), with a consumer group of its own. The background expiry sweep
+ * runs once a minute unless `env` says otherwise: tests expire with expireDue(now).
+ */
+export async function startHomeCare(databaseUrl: string, env: Env = {}): Promise<RunningService> {
+  const config = loadConfig(HomeCareConfig, databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('home-care'), DISPATCH_EXPIRY_SWEEP_MS: '60000', ...env }));
+  return started(await createHttpApp({ module: HomeCareModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
 }
 
 const TEST_OPENAPI = { title: 'test', description: 'test', version: '1' };

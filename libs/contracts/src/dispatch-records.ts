@@ -180,6 +180,14 @@ const validateUpdate = ajv.compile({
   ],
 });
 
+/**
+ * Whether a decoder refused the record. Dispatch records may carry a `reason` of their own (a
+ * decline, a withdrawal), so `'reason' in decoded` would take a valid record for a refusal.
+ */
+export function isRejection<T extends { v: 1 }>(decoded: T | Rejection): decoded is Rejection {
+  return !('v' in decoded);
+}
+
 export function encodeDispatchRecord(record: DispatchRecord | DispatchUpdateRecord): Buffer {
   return Buffer.from(JSON.stringify(record), 'utf8');
 }

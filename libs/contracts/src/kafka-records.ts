@@ -28,7 +28,7 @@ export type DeadLetterOrigin =
 /** Value of a record on KafkaTopics.deviceEventsDeadLetter: the reason and the raw bytes. */
 export interface DeadLetterRecord {
   v: 1;
-  source: 'ingestor' | 'response-centre' | 'registry';
+  source: 'ingestor' | 'response-centre' | 'registry' | 'home-care';
   reason: string;
   detail: string;
   deviceId: string | null;

@@ -5,3 +5,4 @@ export * from './outbox/outbox-relay.service';
 export * from './database/postgres.module';
 export * from './database/database-settings';
 export * from './health/database-service-health.module';
+export * from './feed/commit-horizon';

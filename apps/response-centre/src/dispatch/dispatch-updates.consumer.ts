@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { decodeDispatchUpdateRecord, KafkaTopics } from '@welfare/contracts';
+import { decodeDispatchUpdateRecord, isRejection, KafkaTopics } from '@welfare/contracts';
 import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
 import { isTransientDatabaseError } from '@welfare/persistence';
 import { InjectMetric } from '@welfare/platform';
@@ -42,8 +42,7 @@ export class DispatchUpdatesConsumer implements OnApplicationBootstrap, BeforeAp
 
   private async handle(record: ConsumedRecord): Promise<void> {
     const decoded = decodeDispatchUpdateRecord(record.message.value);
-    // Not `'reason' in decoded`: a declined update has a reason of its own. Only a rejection has a detail.
-    if ('detail' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
+    if (isRejection(decoded)) throw new PoisonRecordError(decoded.reason, decoded.detail);
     const outcome = await this.updates.apply(decoded);
     this.taken.inc({ type: decoded.type, outcome });
   }

@@ -246,6 +246,27 @@ describe('response centre: the operators\' live stream', () => {
     }
   });
 
+  it('is not held back by a long transaction in another database of the same server', async () => {
+    const alarmId = await world.raiseAlarm(b, 'fall.detected');
+    const feed = centre.app.get(HandlingLogFeed);
+    const start = await feed.now();
+    const elsewhere = await createTestDatabase('live_stream_elsewhere');
+    const [longRunning, writer] = [new Client({ connectionString: elsewhere.url }), new Client({ connectionString: database.url })];
+    await Promise.all([longRunning.connect(), writer.connect()]);
+    try {
+      // Transaction ids are cluster-wide: this one, open in another database, is older than the note below.
+      await longRunning.query('BEGIN');
+      await longRunning.query('SELECT pg_current_xact_id()');
+      await writer.query(`INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-elsewhere')`, [alarmId]);
+      const steps = (await feed.after({ responseCentreId: b.centreId }, start, 100)).filter((step) => step.actorId === 'op-elsewhere');
+      expect(steps).toHaveLength(1);
+    } finally {
+      await longRunning.query('ROLLBACK').catch(() => undefined);
+      await Promise.allSettled([longRunning.end(), writer.end()]);
+      await elsewhere.drop();
+    }
+  });
+
   it('serves the console page and its two files without a token, and nothing else under /console', async () => {
     const page = await fetch(`${centre.url}/console`);
     expect(page.status).toBe(200);

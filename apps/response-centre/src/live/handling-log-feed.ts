@@ -1,3 +1,4 @@
+import { COMMIT_HORIZON_SQL } from '@welfare/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -50,7 +51,7 @@ export class HandlingLogFeed {
    * idempotently, by the alarm summary's updatedAt).
    */
   async now(): Promise<FeedCursor> {
-    const [{ xmin }]: { xmin: string }[] = await this.dataSource.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    const [{ xmin }]: { xmin: string }[] = await this.dataSource.query(`SELECT ${COMMIT_HORIZON_SQL}::text AS xmin`);
     return { tx: xmin, id: '0' };
   }
 
@@ -61,7 +62,7 @@ export class HandlingLogFeed {
       `SELECT log.id, log.tx::text AS tx, log.alarm_id, log.step, log.at, log.actor_kind, log.actor_id, log.details
        FROM alarm_handling_log log JOIN alarms alarm ON alarm.id = log.alarm_id
        WHERE (log.tx, log.id) > ($1::xid8, $2::bigint)
-         AND log.tx < pg_snapshot_xmin(pg_current_snapshot())
+         AND log.tx < ${COMMIT_HORIZON_SQL}
          AND (alarm.response_centre_id = $3 OR alarm.response_centre_id IS NULL)
        ORDER BY log.tx, log.id
        LIMIT $4`,

@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { onboardFleet } from '../support/device-fleet';
+import { RunningService, startHomeCare, startIngestor, startRegistry, startResponseCentre } from '../support/running-services';
+import { contractEvent, SimulatedDevice } from '../support/simulated-device';
+import { createTestDatabase } from '../support/test-database';
+import { testInfra, uniqueName } from '../support/test-infra';
+import { homeCareToken, operatorToken } from '../support/tokens';
+
+const WAIT = { timeout: 30_000 };
+
+/**
+ * The two web pages in a real headless Chromium (Debian's, driven by playwright-core) against the
+ * whole stack: a device presses its button over MQTT, the alarm appears in the operator's console
+ * without a reload, the operator takes it and dispatches home care, a nurse accepts, goes, arrives
+ * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
+ * Screenshots of every page are left in test-results/screenshots.
+ */
+describe('web pages: the operator console and the home-care phone page, end to end in Chromium', () => {
+  const databases: { drop(): Promise<void> }[] = [];
+  let services: RunningService[] = [];
+  let centre: RunningService;
+  let homeCare: RunningService;
+  let browser: Browser;
+  let device: SimulatedDevice;
+  let centreId: string;
+  let teamId: string;
+
+  beforeAll(async () => {
+    const [centreDb, registryDb, homeCareDb] = await Promise.all([createTestDatabase('web_centre'), createTestDatabase('web_registry'), createTestDatabase('web_home_care')]);
+    databases.push(centreDb, registryDb, homeCareDb);
+    const registry = await startRegistry(registryDb.url);
+    services.push(registry);
+    const fleet = await onboardFleet(registry.url, [uniqueName('web')]);
+    centreId = fleet.centreId;
+    const teams = await fleet.api.expect<{ id: string; name: string }[]>(200, 'GET', `/api/home-care-teams?municipalityId=${fleet.municipalityId}`);
+    [{ id: teamId }] = teams;
+    let ingestor: RunningService;
+    [centre, homeCare, ingestor] = await Promise.all([startResponseCentre(centreDb.url), startHomeCare(homeCareDb.url), startIngestor()]);
+    services = [...services, centre, homeCare, ingestor];
+    device = await SimulatedDevice.connect(testInfra().mqttUrl, fleet.devices[0].deviceId, fleet.devices[0].secret);
+    // Installs Debian's chromium with apt-get when it is missing (a fresh machine).
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([browser?.close(), device?.close()]);
+    await Promise.allSettled(services.map((service) => service.close()));
+    await Promise.allSettled(databases.map((database) => database.drop()));
+  });
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  }
+
+  /** Fails the test on any script error of the page and any request of it that fails (the browser's own favicon probe aside). */
+  function watchErrors(page: Page, errors: string[]): void {
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    });
+  }
+
+  it('a device alarm appears live; the operator dispatches; the nurse accepts and completes on the phone; the operator sees it live and resolves', async () => {
+    const errors: string[] = [];
+    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watchErrors(operator, errors);
+    await operator.goto(`${centre.url}/console`);
+    await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
+    await operator.click('#sign-in button[type=submit]');
+    await operator.locator('#connection').filter({ hasText: /^Live\.$/ }).waitFor(WAIT);
+    await operator.locator('#queue-empty').waitFor({ state: 'visible', ...WAIT });
+
+    // The alarm arrives without a reload.
+    await device.publish(contractEvent('alarm.button', 'web-press'));
+    const queued = operator.locator('#queue button').first();
+    await queued.waitFor(WAIT);
+    await expectText(queued, /P1/);
+    const alarmId = (await queued.getAttribute('data-id')) as string;
+    await shot(operator, 'console-1-new-alarm');
+
+    await queued.click();
+    await operator.locator('#acknowledge').click();
+    await operator.locator('#dispatch-form').waitFor({ state: 'visible', ...WAIT });
+    await operator.locator(`#dispatch-team option[value="${teamId}"]`).waitFor({ state: 'attached', ...WAIT });
+    await operator.selectOption('#dispatch-team', teamId);
+    await operator.fill('#dispatch-instructions', 'Button pressed, no answer on the phone. Key box by the door.');
+    await operator.click('#dispatch-form button[type=submit]');
+    await operator.locator('#withdraw-form').waitFor({ state: 'visible', ...WAIT });
+    await shot(operator, 'console-2-dispatched');
+
+    const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    watchErrors(nurse, errors);
+    await nurse.goto(`${homeCare.url}/`);
+    await nurse.fill('#token', await homeCareToken(teamId));
+    await nurse.click('#sign-in-form button[type=submit]');
+    const accept = nurse.locator('button[id^="accept-"]').first();
+    await accept.waitFor(WAIT);
+    await expectText(nurse.locator('#active'), /Key box by the door/);
+    await shot(nurse, 'home-care-1-new-dispatch');
+    await accept.click();
+    await nurse.locator('button[id^="en-route-"]').first().click(WAIT);
+    await nurse.locator('button[id^="arrived-"]').first().click(WAIT);
+    const report = nurse.locator('textarea[id^="complete-"]').first();
+    await report.waitFor(WAIT);
+    await shot(nurse, 'home-care-2-arrived');
+    await report.fill('Found on the floor by the bed, not hurt. Helped up, tea made, daughter called.');
+    await nurse.locator('button[id^="complete-"][id$="-send"]').first().click();
+    await nurse.locator('#finished li').first().waitFor(WAIT);
+    await shot(nurse, 'home-care-3-completed');
+
+    // Every step of the nurse reaches the open console without a reload.
+    for (const step of ['Dispatch accepted', 'Nurse on the way', 'Nurse arrived', 'Visit completed']) await expectText(operator.locator('#log'), new RegExp(step));
+    await expectText(operator.locator('#log'), /helped up/i);
+    await shot(operator, 'console-3-visit-completed');
+
+    await operator.selectOption('#resolve-outcome', 'home_care_visit');
+    await operator.click('#resolve-form button[type=submit]');
+    await operator.locator('#queue-empty').waitFor({ state: 'visible', ...WAIT });
+    await shot(operator, 'console-4-resolved');
+
+    const detail = (await (await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers: { authorization: `Bearer ${await operatorToken(centreId)}` } })).json()) as {
+      state: string;
+      outcome: string;
+      log: { step: string; actorId: string }[];
+    };
+    expect(detail).toMatchObject({ state: 'resolved', outcome: 'home_care_visit' });
+    expect(detail.log.map((entry) => entry.step)).toEqual(['received', 'acknowledged', 'dispatched', 'dispatch_accepted', 'dispatch_en_route', 'dispatch_arrived', 'dispatch_completed', 'resolved']);
+    expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
+    expect(errors).toEqual([]);
+  });
+});
+
+/** Waits until the element's text matches (the pages update asynchronously). */
+async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp): Promise<void> {
+  await locator.filter({ hasText: pattern }).first().waitFor(WAIT);
+}

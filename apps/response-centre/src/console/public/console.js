@@ -9,7 +9,8 @@ const TRIGGERS = {
   'alarm.button': 'Safety alarm button',
   'fall.detected': 'Fall detected',
   'door.opened': 'Door opened at night',
-  'gps.position': 'Left the safe zone',
+  'door.left_open': 'Door left open',
+  'gps.left_safe_zone': 'Left the safe zones',
   'battery.low': 'Battery low',
   'power.lost': 'Power lost',
   'device.silent': 'Device silent',
@@ -24,6 +25,8 @@ const STEPS = {
   acknowledged: 'Taken',
   note: 'Note',
   cleared_by_device: 'Cleared by the device',
+  door_closed: 'Door closed',
+  returned_to_safe_zone: 'Back in a safe zone',
   resolved: 'Resolved',
   dispatched: 'Home care dispatched',
   dispatch_withdrawn: 'Dispatch withdrawn',
@@ -368,6 +371,7 @@ function renderFacts(detail) {
     ['Repeats', String(detail.repeatCount)],
     ['Cancelled at the device', detail.cancelledAtDeviceAt ? formatTime(detail.cancelledAtDeviceAt) : 'no'],
   ];
+  if (detail.lastPosition) facts.push(['Last position', positionText(detail.lastPosition)]);
   if (detail.outcome) facts.push(['Outcome', detail.outcome]);
   $('facts').replaceChildren(...facts.flatMap(([term, value, key]) => [element('dt', term), element('dd', value, key)]));
 }
@@ -406,6 +410,7 @@ function renderResident(resident, residentId) {
     ['Key box', resident.keyBox],
     ['Door code hint', resident.doorCodeHint],
     ['Access note', resident.accessNote],
+    ['Care note', resident.careNote],
   ]) {
     if (value) facts.append(element('dt', term), element('dd', value));
   }
@@ -419,6 +424,13 @@ function renderResident(resident, residentId) {
     contacts.append(item);
   }
   box.replaceChildren(facts, element('h4', 'Contacts'), resident.contacts.length ? contacts : element('p', 'None.'));
+}
+
+/** Where the resident's tracker last was, how exact, and how old that is. */
+function positionText(position) {
+  const accuracy = position.accuracyMeters === null ? '' : ` ±${Math.round(position.accuracyMeters)} m`;
+  const zone = position.insideSafeZone === false ? ', outside the safe zones' : position.insideSafeZone ? ', in a safe zone' : '';
+  return `${position.lat.toFixed(5)}, ${position.lon.toFixed(5)}${accuracy}, ${formatAge(position.ageSeconds)} ago${zone}`;
 }
 
 function dispatchItem(dispatch) {

@@ -6,3 +6,4 @@ export * from './database/postgres.module';
 export * from './database/database-settings';
 export * from './health/database-service-health.module';
 export * from './feed/commit-horizon';
+export * from './database/append-only';

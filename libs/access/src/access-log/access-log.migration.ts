@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { dropAppendOnly, makeAppendOnly } from '@welfare/persistence';
 
 /** The access_log table and its append-only triggers; each service's own migration calls this. */
 export async function createAccessLogTable(queryRunner: QueryRunner): Promise<void> {
@@ -17,16 +18,10 @@ export async function createAccessLogTable(queryRunner: QueryRunner): Promise<vo
   await queryRunner.query(`CREATE INDEX access_log_by_resident ON access_log (resident_id, id)`);
   await queryRunner.query(`CREATE INDEX access_log_by_actor ON access_log (actor_subject, id)`);
   // Who read what must hold up afterwards: the database refuses to change or delete it.
-  await queryRunner.query(`
-    CREATE FUNCTION access_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      RAISE EXCEPTION 'access_log is append-only (% refused)', TG_OP;
-    END $$`);
-  await queryRunner.query(`CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log FOR EACH ROW EXECUTE FUNCTION access_log_refuse_change()`);
-  await queryRunner.query(`CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log FOR EACH STATEMENT EXECUTE FUNCTION access_log_refuse_change()`);
+  await makeAppendOnly(queryRunner, 'access_log');
 }
 
 export async function dropAccessLogTable(queryRunner: QueryRunner): Promise<void> {
   await queryRunner.query(`DROP TABLE access_log`);
-  await queryRunner.query(`DROP FUNCTION access_log_refuse_change()`);
+  await dropAppendOnly(queryRunner, 'access_log');
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createOutboxTable, dropAppendOnly, makeAppendOnly } from '@welfare/persistence';
 import { createAccessLogTable, dropAccessLogTable } from '@welfare/access';
 
 /**
@@ -73,26 +74,8 @@ export class HomeCare1765000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX dispatch_log_by_dispatch ON dispatch_log (dispatch_id, id)`);
     await queryRunner.query(`CREATE INDEX dispatch_log_stream ON dispatch_log (home_care_team_id, tx, id)`);
     // A record of care given: the database itself refuses to change or delete it.
-    await queryRunner.query(`
-      CREATE FUNCTION dispatch_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'dispatch_log is append-only (% refused)', TG_OP;
-      END $$`);
-    await queryRunner.query(`
-      CREATE TRIGGER dispatch_log_append_only BEFORE UPDATE OR DELETE ON dispatch_log
-      FOR EACH ROW EXECUTE FUNCTION dispatch_log_refuse_change()`);
-    await queryRunner.query(`
-      CREATE TRIGGER dispatch_log_no_truncate BEFORE TRUNCATE ON dispatch_log
-      FOR EACH STATEMENT EXECUTE FUNCTION dispatch_log_refuse_change()`);
-
-    await queryRunner.query(`
-      CREATE TABLE outbox_messages (
-        id bigserial PRIMARY KEY,
-        topic varchar(128) NOT NULL,
-        message_key varchar(128) NOT NULL,
-        payload text NOT NULL,
-        created_at timestamptz NOT NULL
-      )`);
+    await makeAppendOnly(queryRunner, 'dispatch_log');
+    await createOutboxTable(queryRunner);
     await createAccessLogTable(queryRunner);
   }
 
@@ -100,7 +83,7 @@ export class HomeCare1765000000000 implements MigrationInterface {
     await dropAccessLogTable(queryRunner);
     await queryRunner.query(`DROP TABLE outbox_messages`);
     await queryRunner.query(`DROP TABLE dispatch_log`);
-    await queryRunner.query(`DROP FUNCTION dispatch_log_refuse_change()`);
+    await dropAppendOnly(queryRunner, 'dispatch_log');
     await queryRunner.query(`DROP TABLE dispatches`);
   }
 }

@@ -1,7 +1,8 @@
 import { connectAsync, IClientOptions, MqttClient } from 'mqtt';
 import { KafkaTopics } from '@welfare/contracts';
 import { DynsecControl } from '../apps/registry/src/broker-access/dynsec-control';
-import { connectAnyDevicePublisher } from './support/broker-access';
+import { connectAnyDevicePublisher, deviceRolePrefix } from './support/broker-access';
+import { BrokerAccessService } from '../apps/registry/src/broker-access/broker-access.service';
 import { onboard, onboardFleet, OnboardedDevice, OnboardedFleet, registerInStock } from './support/device-fleet';
 import { eventually } from './support/eventually';
 import { KafkaTap } from './support/kafka-tap';
@@ -122,8 +123,8 @@ describe('device trust: registry, broker and ingestor', () => {
     try {
       await control.ready(5000);
       const answers = await control.run([
-        { command: 'createRole', rolename: `device:${stray.deviceId}`, acls: [{ acltype: 'publishClientSend', topic: `devices/${stray.deviceId}/events`, allow: true }] },
-        { command: 'createClient', username: stray.deviceId, password: stray.secret, roles: [{ rolename: `device:${stray.deviceId}` }] },
+        { command: 'createRole', rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}`, acls: [{ acltype: 'publishClientSend', topic: `devices/${stray.deviceId}/events`, allow: true }] },
+        { command: 'createClient', username: stray.deviceId, password: stray.secret, roles: [{ rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}` }] },
       ]);
       expect(answers.map((answer) => answer.error)).toEqual([undefined, undefined]);
     } finally {
@@ -138,6 +139,19 @@ describe('device trust: registry, broker and ingestor', () => {
       await expect(signIn(fleet.devices[0].deviceId, fleet.devices[0].secret)).resolves.toBeDefined();
     } finally {
       await second.close();
+    }
+  });
+
+  it("a registry of another environment on the same broker leaves this registry's devices alone", async () => {
+    const elsewhere = await createTestDatabase('trust_elsewhere');
+    const other = await startRegistry(elsewhere.url);
+    try {
+      const { removed } = await other.app.get(BrokerAccessService).reconcile();
+      expect(removed).not.toContain(fleet.devices[0].deviceId);
+      await (await signIn(fleet.devices[0].deviceId, fleet.devices[0].secret)).endAsync();
+    } finally {
+      await other.close();
+      await elsewhere.drop();
     }
   });
 });

@@ -62,7 +62,7 @@ describe('no alarm lost, none duplicated, under faults', () => {
     // The devices are onboarded at a registry on this file's Kafka and Mosquitto: on its
     // registry.devices.v1 for the ingestor, and with accounts at its broker.
     registryDatabase = await createTestDatabase('faults-registry');
-    registry = await startRegistry(registryDatabase.url, { KAFKA_BROKERS: kafka.brokers, ...registryBrokerEnv(mosquitto.url, mosquitto.accounts) });
+    registry = await startRegistry(registryDatabase.url, { KAFKA_BROKERS: kafka.brokers, ...registryBrokerEnv(mosquitto.url, mosquitto.accounts, registryDatabase.url) });
     const deviceIds = Array.from({ length: DEVICES }, (_, i) => `fault-alarm-${i}`);
     const onboarded = (await onboardFleet(registry.url, deviceIds)).devices;
     const common = { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };

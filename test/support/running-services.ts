@@ -28,7 +28,7 @@ export async function startResponseCentre(databaseUrl: string, env: Env = {}): P
 
 /** The registry as it runs in production (HTTP API, outbox relay to Kafka), on the test infrastructure. */
 export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(), ...env }));
+  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(undefined, undefined, databaseUrl), ...env }));
   return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
 }
 

@@ -52,6 +52,14 @@ export class RegistryConfig extends PeopleApiSettings {
   @Max(24 * 3600 * 1000)
   BROKER_RECONCILE_INTERVAL_MS: number = 10 * 60 * 1000;
 
+  /**
+   * Prefix of the broker role each device gets (mosquitto-dynsec). The reconciliation only
+   * touches clients holding a role with this prefix, so registries of several environments (or
+   * test runs) can share one broker without removing each other's devices.
+   */
+  @Matches(/^[A-Za-z0-9:._-]{1,100}$/, { message: 'BROKER_DEVICE_ROLE_PREFIX must be 1-100 characters of A-Z a-z 0-9 : . _ -' })
+  BROKER_DEVICE_ROLE_PREFIX: string = 'device:';
+
   /** The shared secret the broker sends in x-broker-secret to the hooks (http-hooks). */
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'http-hooks')
   @IsString()

@@ -15,7 +15,6 @@ type Change = { kind: 'grant'; deviceId: string; secret: string } | { kind: 'rev
  */
 const CREDENTIALS_LOCK = 7_364_002;
 
-const deviceRole = (deviceId: string) => `device:${deviceId}`;
 
 /**
  * Keeps the broker's device accounts in step with the registry (BROKER_ACCESS=mosquitto-dynsec):
@@ -53,6 +52,14 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
     @InjectMetric('broker_clients_removed_total') private readonly removed: Counter,
     @InjectMetric('broker_active_devices_without_credentials') private readonly missing: Gauge,
   ) {}
+
+  /**
+   * The device's own role at the broker. Its prefix marks the clients this registry keeps: the
+   * reconciliation touches no others (another registry's on a shared broker, an operator's own).
+   */
+  private roleOf(deviceId: string): string {
+    return `${this.config.BROKER_DEVICE_ROLE_PREFIX}${deviceId}`;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const mode = this.config.BROKER_ACCESS;
@@ -108,7 +115,7 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
     this.staged.delete(manager);
     if (!changes?.length || !this.control) return;
     await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [CREDENTIALS_LOCK]);
-    const commands = changes.flatMap((change) => commandsFor(change).map((command) => ({ change, command })));
+    const commands = changes.flatMap((change) => commandsFor(change, this.roleOf(change.deviceId)).map((command) => ({ change, command })));
     const answers = await this.control.run(commands.map(({ command }) => command));
     expectOnly(answers, ['Role already exists', 'Client already exists', 'Client not found', 'Role not found']);
     // A client that exists gets the new password: a rotation, or an onboarding retried after a crash.
@@ -125,13 +132,13 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
       const [listing] = await this.control!.run([{ command: 'listClients', verbose: true }]);
       if (listing.error) throw brokerUnavailable(`listClients: ${listing.error}`);
       const clients = ((listing.data?.clients ?? []) as { username: string; roles?: { rolename: string }[] }[])
-        .filter((client) => client.roles?.some((role) => role.rolename === deviceRole(client.username)))
+        .filter((client) => client.roles?.some((role) => role.rolename === this.roleOf(client.username)))
         .map((client) => client.username);
       const active: { id: string }[] = await manager.query(`SELECT id FROM devices WHERE state = 'active'`);
       const activeIds = new Set(active.map((row) => row.id));
       const onBroker = new Set(clients);
       const removed = clients.filter((id) => !activeIds.has(id));
-      if (removed.length > 0) expectOnly(await this.control!.run(removed.flatMap((deviceId) => commandsFor({ kind: 'revoke', deviceId }))), ['Client not found', 'Role not found']);
+      if (removed.length > 0) expectOnly(await this.control!.run(removed.flatMap((deviceId) => commandsFor({ kind: 'revoke', deviceId }, this.roleOf(deviceId)))), ['Client not found', 'Role not found']);
       const missing = [...activeIds].filter((id) => !onBroker.has(id));
       this.removed.inc(removed.length);
       this.missing.set(missing.length);
@@ -150,8 +157,7 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
-function commandsFor(change: Change): DynsecCommand[] {
-  const rolename = deviceRole(change.deviceId);
+function commandsFor(change: Change, rolename: string): DynsecCommand[] {
   if (change.kind === 'revoke') return [{ command: 'deleteClient', username: change.deviceId }, { command: 'deleteRole', rolename }];
   return [
     {

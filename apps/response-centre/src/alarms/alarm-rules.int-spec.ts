@@ -342,8 +342,10 @@ describe('response centre: alarm rules (correlation, technical alarms, cancellat
         const watched = async () => (await fleetSql.query('SELECT device_id, silent_alarm_id FROM device_supervision WHERE device_id = ANY($1::varchar[])', [devices])).rows as { device_id: string; silent_alarm_id: string | null }[];
         await eventually(async () => expect(await watched()).toHaveLength(devices.length), 30_000);
 
-        // Kafka or the broker was down for an hour: every device looks silent at once.
-        const silentCount = await fleetCentre.app.get(SupervisionService).raiseSilent(new Date(Date.now() + 3_600_000));
+        // Kafka or the broker was down for two days: every device looks silent at once. (Longer
+        // than the longest heartbeat interval, a day: this instance also watches every device the
+        // run's other tests registered, whatever their intervals.)
+        const silentCount = await fleetCentre.app.get(SupervisionService).raiseSilent(new Date(Date.now() + 2 * 86_400_000));
         expect(silentCount).toBeGreaterThanOrEqual(devices.length);
         // (This instance read every device event of the run too: only silence alarms count here.)
         const alarms = (await fleetSql.query("SELECT id, trigger_type, kind, priority, device_id FROM alarms WHERE state <> 'resolved' AND trigger_type IN ('device.silent', 'system.fleet_silent')")).rows as { id: string; trigger_type: string; kind: string; priority: number }[];

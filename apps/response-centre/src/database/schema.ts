@@ -10,6 +10,7 @@ import { AlarmRules1764300000000 } from './migrations/1764300000000-alarm-rules'
 import { Supervision1764400000000 } from './migrations/1764400000000-supervision';
 import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
 import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
+import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-care-actor-ids';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -22,4 +23,5 @@ export const responseCentreMigrations = [
   Supervision1764400000000,
   Dispatch1764600000000,
   HandlingLogFeed1764600000001,
+  HomeCareActorIds1764600000002,
 ];

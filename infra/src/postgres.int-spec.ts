@@ -120,6 +120,25 @@ describe('embedded PGlite over pglite-socket, through pg', () => {
     await expect(pool.query('TRUNCATE log')).rejects.toThrow(/append-only \(TRUNCATE refused\)/);
   });
 
+  // The response centre's live feed (migration HandlingLogFeed1764600000001, live/handling-log-feed.ts).
+  it('runs the live feed\'s DDL and query: xid8 from pg_current_xact_id(), (tx, id) order under the snapshot\'s xmin, a NOTIFY trigger', async () => {
+    await pool.query('CREATE TABLE feed (id bigserial PRIMARY KEY, v text)');
+    await pool.query(`ALTER TABLE feed ADD COLUMN tx xid8 NOT NULL DEFAULT '0'`);
+    await pool.query('ALTER TABLE feed ALTER COLUMN tx SET DEFAULT pg_current_xact_id()');
+    await pool.query('CREATE INDEX feed_order ON feed (tx, id)');
+    await pool.query(`CREATE FUNCTION feed_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('feed', ''); RETURN NULL; END $$`);
+    await pool.query('CREATE TRIGGER feed_notify AFTER INSERT ON feed FOR EACH STATEMENT EXECUTE FUNCTION feed_notify()');
+    await pool.query(`INSERT INTO feed (v) VALUES ('a'), ('b')`);
+    await pool.query(`INSERT INTO feed (v) VALUES ('c')`);
+    const { rows } = await pool.query<{ v: string; tx: string }>(
+      `SELECT v, tx::text AS tx FROM feed WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id`,
+      ['0', '0'],
+    );
+    expect(rows.map((row) => row.v)).toEqual(['a', 'b', 'c']);
+    expect(rows[0].tx).toBe(rows[1].tx);
+    expect(BigInt(rows[2].tx)).toBeGreaterThan(BigInt(rows[1].tx));
+  });
+
   it('supports INSERT ... ON CONFLICT DO NOTHING / DO UPDATE', async () => {
     await pool.query('CREATE TABLE events (device text, event_id text, n int NOT NULL DEFAULT 1, UNIQUE (device, event_id))');
     const insert = `INSERT INTO events (device, event_id) VALUES ($1, $2) ON CONFLICT (device, event_id) DO NOTHING RETURNING event_id`;

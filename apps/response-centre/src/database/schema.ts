@@ -11,6 +11,7 @@ import { Supervision1764400000000 } from './migrations/1764400000000-supervision
 import { ResidentRules1764500000000 } from './migrations/1764500000000-resident-rules';
 import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
 import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
+import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-care-actor-ids';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -24,4 +25,5 @@ export const responseCentreMigrations = [
   ResidentRules1764500000000,
   Dispatch1764600000000,
   HandlingLogFeed1764600000001,
+  HomeCareActorIds1764600000002,
 ];

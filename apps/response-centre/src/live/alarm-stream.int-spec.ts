@@ -8,6 +8,7 @@ import { SseClient } from '../../../../test/support/sse-client';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { uniqueName } from '../../../../test/support/test-infra';
 import { homeCareToken, municipalityAdminToken, operatorToken, supervisorToken, systemAdminToken } from '../../../../test/support/tokens';
+import { laterCursor, parseCursor } from './feed-cursor';
 import { HandlingLogFeed } from './handling-log-feed';
 
 interface StepJson {
@@ -119,9 +120,10 @@ describe('response centre: the operators\' live stream', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(resumed.steps<StepJson>().filter((step) => mine.includes(step.alarmId)).map((step) => step.step)).toEqual(['received', 'note', 'dispatched', 'note', 'note']);
     expect(resumed.steps<StepJson>().find((step) => step.step === 'dispatched')!.alarm?.dispatch).toMatchObject({ status: 'requested' });
-    // `ready` carries the cursor reached, so a client that saw no step yet can resume from it too.
+    // `ready` carries the position reached (at or past the last step sent), so a client that saw no step yet can resume from it too.
     const readyIndex = resumed.events.findIndex((event) => event.type === 'ready');
-    expect(resumed.events[readyIndex].id).toBe(resumed.events[readyIndex - 1].id);
+    const [readyAt, lastStep] = [parseCursor(resumed.events[readyIndex].id!)!, parseCursor(resumed.events[readyIndex - 1].id!)!];
+    expect(laterCursor(readyAt, lastStep)).toBe(readyAt);
 
     // ?since= replays the same, for a client that kept the cursor itself.
     const replay = await stream(centre, await supervisorToken(a.centreId), { since: ready.id! });
@@ -219,6 +221,30 @@ describe('response centre: the operators\' live stream', () => {
     }
   });
 
+  /**
+   * A step waits behind any older transaction that is still running, also one that writes no
+   * step and so sends no notification when it ends. The stream looks again by itself (this
+   * instance polls only once a minute, so the poll cannot be what delivers it).
+   */
+  it('delivers a step held back behind a transaction that writes no step, soon after that transaction ends', async () => {
+    const alarmId = await world.raiseAlarm(a, 'fall.detected');
+    const client = await stream(centre, await operatorToken(a.centreId));
+    await client.waitForReady();
+    const blocker = new Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      await note(centre, a, alarmId, 'behind the blocker');
+      const ended = Date.now();
+      await blocker.query('COMMIT');
+      await client.waitFor('the held-back note', (event) => event.data.includes('behind the blocker'), 10_000);
+      expect(Date.now() - ended).toBeLessThan(10_000);
+    } finally {
+      await blocker.end();
+    }
+  });
+
   it('reads in an order no later commit can enter: the feed itself, with two transactions open', async () => {
     const alarmId = await world.raiseAlarm(b, 'fall.detected');
     const feed = centre.app.get(HandlingLogFeed);
@@ -233,7 +259,7 @@ describe('response centre: the operators\' live stream', () => {
       await late.query('BEGIN');
       await insert(late);
       await late.query('COMMIT');
-      const bySql = async (after = start) => (await feed.after(scope, after, 100)).filter((step) => step.alarmId === alarmId && step.actorId === 'op-sql');
+      const bySql = async (after = start) => (await feed.after(scope, after, 100)).steps.filter((step) => step.alarmId === alarmId && step.actorId === 'op-sql');
       expect(await bySql()).toEqual([]);
       await early.query('COMMIT');
       const steps = await bySql();
@@ -258,7 +284,7 @@ describe('response centre: the operators\' live stream', () => {
       await longRunning.query('BEGIN');
       await longRunning.query('SELECT pg_current_xact_id()');
       await writer.query(`INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-elsewhere')`, [alarmId]);
-      const steps = (await feed.after({ responseCentreId: b.centreId }, start, 100)).filter((step) => step.actorId === 'op-elsewhere');
+      const steps = (await feed.after({ responseCentreId: b.centreId }, start, 100)).steps.filter((step) => step.actorId === 'op-elsewhere');
       expect(steps).toHaveLength(1);
     } finally {
       await longRunning.query('ROLLBACK').catch(() => undefined);

@@ -11,11 +11,13 @@ import { PositionsRepository } from '../resident-rules/positions.repository';
 import type { AlarmSummaryDto } from '../alarms/dto/alarm.dto';
 import { DispatchesRepository } from '../dispatch/dispatches.repository';
 import { ResponseCentreConfig } from '../response-centre.config';
-import { FeedCursor, formatCursor, parseCursor } from './feed-cursor';
+import { FeedCursor, formatCursor, laterCursor, parseCursor } from './feed-cursor';
 import { FeedWakeups } from './feed-wakeups';
 import { FeedStep, HandlingLogFeed } from './handling-log-feed';
 
 const PAGE = 200;
+/** First wait before looking again for steps held back behind a running transaction; doubles up to the poll interval. */
+const HELD_BACK_RETRY_MS = 100;
 
 /** One operator's open stream and how far it has been sent. */
 interface OpenStream {
@@ -28,6 +30,9 @@ interface OpenStream {
   /** `ready` goes out once, after the first catch-up. */
   ready: boolean;
   closed: boolean;
+  /** A look again at held-back steps, when one is due, and the wait before the next one. */
+  retry: NodeJS.Timeout | null;
+  retryDelayMs: number;
   unsubscribe: () => void;
 }
 
@@ -98,7 +103,18 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
     await this.accessLog.record(actor, [{ action: 'alarm-stream.open', resourceId: scope.responseCentreId, residentId: null }]);
     const cursor = requested ?? (await this.feed.now());
     startEventStream(response);
-    const stream: OpenStream = { scope, cursor, response, sending: null, again: false, ready: false, closed: false, unsubscribe: () => undefined };
+    const stream: OpenStream = {
+      scope,
+      cursor,
+      response,
+      sending: null,
+      again: false,
+      ready: false,
+      closed: false,
+      retry: null,
+      retryDelayMs: HELD_BACK_RETRY_MS,
+      unsubscribe: () => undefined,
+    };
     this.streams.add(stream);
     stream.unsubscribe = this.wakeups.subscribe(() => void this.send(stream));
     // The response closes when the client goes away (or the stream is ended here).
@@ -121,18 +137,47 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async sendLoop(stream: OpenStream): Promise<void> {
+    let heldBack = false;
     do {
       stream.again = false;
-      let page: FeedStep[];
-      do {
-        page = await this.feed.after(stream.scope, stream.cursor, PAGE);
-        if (page.length > 0) await this.sendSteps(stream, page);
-      } while (page.length === PAGE && !stream.closed);
+      heldBack = await this.sendCaughtUp(stream);
       if (!stream.ready && !stream.closed) {
         stream.ready = true;
         await write(stream, `id: ${formatCursor(stream.cursor)}\nevent: ready\ndata: ${JSON.stringify({ cursor: formatCursor(stream.cursor) })}\n\n`);
       }
     } while (stream.again && !stream.closed);
+    this.lookAgainIf(stream, heldBack);
+  }
+
+  /** Sends page after page up to the feed's horizon; true when steps wait behind a running transaction. */
+  private async sendCaughtUp(stream: OpenStream): Promise<boolean> {
+    for (;;) {
+      const page = await this.feed.after(stream.scope, stream.cursor, PAGE);
+      if (page.steps.length > 0) await this.sendSteps(stream, page.steps);
+      if (stream.closed) return false;
+      if (page.steps.length < PAGE) {
+        // Everything before the horizon is read: other centres' steps there need no second look.
+        stream.cursor = laterCursor(stream.cursor, page.horizon);
+        return page.heldBack;
+      }
+    }
+  }
+
+  /**
+   * Steps held back behind a transaction that writes no step of its own would wait for the next
+   * notification or poll: look again soon, backing off while that transaction runs on.
+   */
+  private lookAgainIf(stream: OpenStream, heldBack: boolean): void {
+    if (!heldBack || stream.closed) {
+      stream.retryDelayMs = HELD_BACK_RETRY_MS;
+      return;
+    }
+    if (stream.retry) return;
+    stream.retry = setTimeout(() => {
+      stream.retry = null;
+      void this.send(stream);
+    }, stream.retryDelayMs);
+    stream.retryDelayMs = Math.min(stream.retryDelayMs * 2, this.config.STREAM_POLL_INTERVAL_MS);
   }
 
   /** One write per page; the cursor moves only once the page is handed to the socket. */
@@ -165,6 +210,7 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
   private close(stream: OpenStream): void {
     if (stream.closed) return;
     stream.closed = true;
+    if (stream.retry) clearTimeout(stream.retry);
     stream.unsubscribe();
     this.streams.delete(stream);
     if (!stream.response.writableEnded) stream.response.end();

@@ -22,3 +22,10 @@ export function parseCursor(text: string): FeedCursor | null {
 export function formatCursor(cursor: FeedCursor): string {
   return `${cursor.tx}.${cursor.id}`;
 }
+
+/** The later of two positions. */
+export function laterCursor(a: FeedCursor, b: FeedCursor): FeedCursor {
+  const [ta, tb] = [BigInt(a.tx), BigInt(b.tx)];
+  if (ta !== tb) return ta > tb ? a : b;
+  return BigInt(a.id) >= BigInt(b.id) ? a : b;
+}

@@ -17,9 +17,28 @@ export interface FeedStep {
   details: Record<string, unknown>;
 }
 
+/** One read of the feed. */
+export interface FeedPage {
+  steps: FeedStep[];
+  /**
+   * Everything before this position has been read (the snapshot's xmin): a reader whose page
+   * was not full may move its cursor here, past other centres' steps it will never send, so
+   * the next read does not scan them again.
+   */
+  horizon: FeedCursor;
+  /**
+   * Steps after the cursor have committed but wait behind an older transaction that is still
+   * running. That transaction may write no step of its own (so no notification comes when it
+   * ends): the reader must look again soon by itself.
+   */
+  heldBack: boolean;
+}
+
 interface FeedRow {
-  id: string;
-  tx: string;
+  horizon: string;
+  held_back: boolean;
+  id: string | null;
+  tx: string | null;
   alarm_id: string;
   step: HandlingStep;
   at: Date;
@@ -56,25 +75,37 @@ export class HandlingLogFeed {
   }
 
   /** Up to `limit` steps after the cursor, of alarms the scope may see, in feed order. */
-  async after(scope: CentreScope, cursor: FeedCursor, limit: number): Promise<FeedStep[]> {
-    // One statement: its rows and pg_current_snapshot() come from the same snapshot.
+  async after(scope: CentreScope, cursor: FeedCursor, limit: number): Promise<FeedPage> {
+    // One statement, so the steps, the horizon and the held-back check share one snapshot
+    // (tx comes back as text: node-pg has no parser for xid8).
     const rows: FeedRow[] = await this.dataSource.query(
-      `SELECT log.id, log.tx::text AS tx, log.alarm_id, log.step, log.at, log.actor_kind, log.actor_id, log.details
-       FROM alarm_handling_log log JOIN alarms alarm ON alarm.id = log.alarm_id
-       WHERE (log.tx, log.id) > ($1::xid8, $2::bigint)
-         AND log.tx < ${COMMIT_HORIZON_SQL}
-         AND (alarm.response_centre_id = $3 OR alarm.response_centre_id IS NULL)
-       ORDER BY log.tx, log.id
-       LIMIT $4`,
+      `WITH horizon AS (SELECT ${COMMIT_HORIZON_SQL} AS xmin)
+       SELECT horizon.xmin::text AS horizon,
+              EXISTS (SELECT 1 FROM alarm_handling_log later WHERE later.tx >= horizon.xmin AND (later.tx, later.id) > ($1::xid8, $2::bigint)) AS held_back,
+              page.*
+       FROM horizon LEFT JOIN LATERAL (
+         SELECT log.id, log.tx, log.alarm_id, log.step, log.at, log.actor_kind, log.actor_id, log.details
+         FROM alarm_handling_log log JOIN alarms alarm ON alarm.id = log.alarm_id
+         WHERE (log.tx, log.id) > ($1::xid8, $2::bigint)
+           AND log.tx < horizon.xmin
+           AND (alarm.response_centre_id = $3 OR alarm.response_centre_id IS NULL)
+         ORDER BY log.tx, log.id
+         LIMIT $4
+       ) page ON true
+       ORDER BY page.tx, page.id`,
       [cursor.tx, cursor.id, scope.responseCentreId, limit],
     );
-    return rows.map(toStep);
+    return {
+      steps: rows.filter((row) => row.id !== null).map(toStep),
+      horizon: { tx: rows[0].horizon, id: '0' },
+      heldBack: rows[0].held_back,
+    };
   }
 }
 
 function toStep(row: FeedRow): FeedStep {
   return {
-    cursor: { tx: row.tx, id: String(row.id) },
+    cursor: { tx: row.tx!, id: String(row.id) },
     alarmId: row.alarm_id,
     step: row.step,
     at: row.at,

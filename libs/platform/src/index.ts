@@ -11,3 +11,4 @@ export * from './metrics/metrics';
 export * from './time/with-timeout';
 export * from './faults/crash-point';
 export * from './access/public-route';
+export * from './time/periodic-sweep';

@@ -5,7 +5,7 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DispatchActor } from '@welfare/contracts';
 import { OutboxRelayService } from '@welfare/persistence';
-import { Clock, InjectMetric } from '@welfare/platform';
+import { Clock, InjectMetric, PeriodicSweep } from '@welfare/platform';
 import { HomeCareConfig } from '../home-care.config';
 import { DispatchUpdateOutbox } from '../outbox/dispatch-update-outbox';
 import { Dispatch } from './dispatch.entity';
@@ -28,7 +28,7 @@ const BATCH = 100;
 @Injectable()
 export class DispatchExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DispatchExpiryService.name);
-  private sweeping: Promise<number> | null = null;
+  private readonly periodicSweep = new PeriodicSweep(this.logger, 'dispatch expiry sweep');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -48,18 +48,12 @@ export class DispatchExpiryService implements OnApplicationBootstrap, BeforeAppl
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.sweeping;
+    await this.periodicSweep.current;
   }
 
   /** One sweep at a time per instance; a failed sweep is logged and the next one tries again. */
   sweep(): Promise<number> {
-    this.sweeping ??= this.expireDue(this.clock.now())
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'dispatch expiry sweep failed; retrying on the next tick');
-        return 0;
-      })
-      .finally(() => (this.sweeping = null));
-    return this.sweeping;
+    return this.periodicSweep.run(() => this.expireDue(this.clock.now()));
   }
 
   /** Expires every dispatch due at `now` (tests pass a time of their choosing); returns how many. */

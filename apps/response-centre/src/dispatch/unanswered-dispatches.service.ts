@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Interval } from '@nestjs/schedule';
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboxRelayService } from '@welfare/persistence';
-import { Clock } from '@welfare/platform';
+import { Clock, PeriodicSweep } from '@welfare/platform';
 import { Alarm } from '../alarms/alarm.entity';
 import { AlarmsRepository } from '../alarms/alarms.repository';
 import { EscalationService } from '../escalation/escalation.service';
@@ -25,7 +25,7 @@ const BATCH = 100;
 @Injectable()
 export class UnansweredDispatchesService {
   private readonly logger = new Logger(UnansweredDispatchesService.name);
-  private sweeping: Promise<number> | null = null;
+  private readonly periodicSweep = new PeriodicSweep(this.logger, 'unanswered-dispatch sweep');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -41,13 +41,7 @@ export class UnansweredDispatchesService {
   /** Every 5 s, one sweep at a time per instance; a failed sweep is logged and the next one tries again. */
   @Interval('unanswered-dispatch-sweep', 5000)
   tick(): Promise<number> {
-    this.sweeping ??= this.sweep(this.clock.now())
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'unanswered-dispatch sweep failed; retrying on the next tick');
-        return 0;
-      })
-      .finally(() => (this.sweeping = null));
-    return this.sweeping;
+    return this.periodicSweep.run(() => this.sweep(this.clock.now()));
   }
 
   /** Marks every dispatch unanswered at `now` (tests pass a time of their choosing); returns how many. */

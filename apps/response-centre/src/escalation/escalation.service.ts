@@ -5,7 +5,7 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { AlarmEscalatedRecord, encodeAlarmEventRecord, KafkaTopics } from '@welfare/contracts';
 import { OutboxMessage, OutboxRelayService } from '@welfare/persistence';
-import { Clock, InjectMetric } from '@welfare/platform';
+import { Clock, InjectMetric, PeriodicSweep } from '@welfare/platform';
 import { Alarm } from '../alarms/alarm.entity';
 import { AlarmsRepository } from '../alarms/alarms.repository';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
@@ -30,7 +30,7 @@ export interface EscalationCause {
 @Injectable()
 export class EscalationService {
   private readonly logger = new Logger(EscalationService.name);
-  private sweeping: Promise<number> | null = null;
+  private readonly periodicSweep = new PeriodicSweep(this.logger, 'escalation sweep');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -45,13 +45,7 @@ export class EscalationService {
   /** Every second, one sweep at a time per instance; a failed sweep is logged and the next one tries again. */
   @Interval('escalation-sweep', 1000)
   sweep(): Promise<number> {
-    this.sweeping ??= this.escalateDue(this.clock.now())
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'escalation sweep failed; retrying on the next tick');
-        return 0;
-      })
-      .finally(() => (this.sweeping = null));
-    return this.sweeping;
+    return this.periodicSweep.run(() => this.escalateDue(this.clock.now()));
   }
 
   /** Escalates every alarm due at `now` (tests pass a time of their choosing); returns how many. */

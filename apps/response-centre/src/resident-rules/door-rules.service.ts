@@ -4,7 +4,7 @@ import { Interval } from '@nestjs/schedule';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
 import type { DeviceEventRecord } from '@welfare/contracts';
-import { Clock } from '@welfare/platform';
+import { Clock, PeriodicSweep } from '@welfare/platform';
 import { AlarmOpeningService } from '../alarms/alarm-opening.service';
 import { AlarmTrigger, correlationKey, RULE_ALARM } from '../alarms/alarm-rules';
 import { AlarmsRepository } from '../alarms/alarms.repository';
@@ -37,7 +37,7 @@ interface DueWatch {
 @Injectable()
 export class DoorRulesService {
   private readonly logger = new Logger(DoorRulesService.name);
-  private sweeping: Promise<number> | null = null;
+  private readonly periodicSweep = new PeriodicSweep(this.logger, 'door watch sweep');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -82,13 +82,7 @@ export class DoorRulesService {
   /** Every 5 s, one sweep at a time per instance; a failed sweep is logged and the next one tries again. */
   @Interval('door-watch-sweep', 5000)
   sweep(): Promise<number> {
-    this.sweeping ??= this.raiseDue(this.clock.now())
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'door watch sweep failed; retrying on the next tick');
-        return 0;
-      })
-      .finally(() => (this.sweeping = null));
-    return this.sweeping;
+    return this.periodicSweep.run(() => this.raiseDue(this.clock.now()));
   }
 
   /** "Door left open" alarms for every watch due at `now` (tests pass a time of their choosing); returns how many. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Interval } from '@nestjs/schedule';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { Clock, InjectMetric } from '@welfare/platform';
+import { Clock, InjectMetric, PeriodicSweep } from '@welfare/platform';
 import { correlationKey, FLEET_SILENT_KEY } from '../alarms/alarm-rules';
 import { AlarmsRepository } from '../alarms/alarms.repository';
 import { newAlarm } from '../alarms/new-alarm';
@@ -36,7 +36,7 @@ const BATCH = 5000;
 @Injectable()
 export class SupervisionService {
   private readonly logger = new Logger(SupervisionService.name);
-  private checking: Promise<number> | null = null;
+  private readonly periodicSweep = new PeriodicSweep(this.logger, 'supervision sweep');
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -53,13 +53,7 @@ export class SupervisionService {
   /** Every 5 s, one check at a time per instance; a failed check is logged and the next one tries again. */
   @Interval('supervision-sweep', 5000)
   check(): Promise<number> {
-    this.checking ??= this.raiseSilent(this.clock.now())
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'supervision sweep failed; retrying on the next tick');
-        return 0;
-      })
-      .finally(() => (this.checking = null));
-    return this.checking;
+    return this.periodicSweep.run(() => this.raiseSilent(this.clock.now()));
   }
 
   /** Alarms for every device silent at `now` (tests pass a time of their choosing); returns how many devices. */

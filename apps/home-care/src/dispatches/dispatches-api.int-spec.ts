@@ -381,7 +381,8 @@ describe('home care: dispatches from the centre, the nurses\' API, expiry', () =
           outcomes.expired++;
         }
       }
-      expect(expiredCount).toBe(accepts.filter((answer) => answer.status === 409).length);
+      // The sweep also expires earlier tests' unanswered dispatches that are due by then; of this round's, exactly the refused ones.
+      expect(expiredCount).toBeGreaterThanOrEqual(accepts.filter((answer) => answer.status === 409).length);
       await eventually(() => {
         for (const [index, record] of records.entries()) {
           expect(updatesOf(record.dispatchId).map((update) => update.type)).toEqual([accepts[index].status === 200 ? 'dispatch.accepted' : 'dispatch.expired']);

@@ -68,8 +68,8 @@ function latencies(result: BenchResult): string {
     '  ingest           = device publish -> record visible on Kafka device-events.v1 (read by the benchmark)',
     '  alarm stored     = device publish -> alarm row written in PostgreSQL (alarms.opened_at, ms resolution)',
     '  alarm end-to-end = device publish -> alarm.received back at that device: the alarm is stored in PostgreSQL',
-    '                     and pushed (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). There is no operator',
-    '                     live stream yet; this command is the push a connected party receives today.',
+    '                     and pushed (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). The operators\' live',
+    '                     stream is woken in the same commit; the benchmark does not measure it.',
     `  lost: ${fixedRate.missingOnKafka} of ${fixedRate.sent} events never reached Kafka; ` +
       `${fixedRate.alarmsUnconfirmed} of ${fixedRate.alarmsSent} alarms never confirmed; ${result.publishErrors} publish errors`,
   ].join('\n');

@@ -1,8 +1,9 @@
+import { jest } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
 import { PeriodicSweep } from './periodic-sweep';
 
 describe('PeriodicSweep', () => {
-  const logger = () => ({ error: jest.fn() }) as unknown as Logger & { error: jest.Mock };
+  const logger = () => ({ error: jest.fn() }) as unknown as Logger & { error: ReturnType<typeof jest.fn> };
 
   it('runs one sweep at a time: a tick during a sweep joins it', async () => {
     const sweep = new PeriodicSweep(logger(), 'test sweep');

@@ -20,7 +20,7 @@ interface TeamRow {
 
 /**
  * The local copy of registry.home-care-teams.v1: one row per team, the highest revision wins.
- * Until the registry publishes the topic the view is simply empty, and no dispatch can name a team.
+ * A team not (yet) here cannot be named in a dispatch.
  */
 @Injectable()
 export class RegistryHomeCareTeamsRepository {

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryDevicesConsumer } from './registry-devices.consumer';
 import { RegistryDevicesRepository } from './registry-devices.repository';
-import { RegistryHomeCareTeamsConsumer } from './registry-home-care-teams.consumer';
 import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repository';
 import { RegistryResidentsConsumer } from './registry-residents.consumer';
 import { RegistryResidentsRepository } from './registry-residents.repository';
@@ -13,7 +12,6 @@ import { RegistryResidentsRepository } from './registry-residents.repository';
     RegistryResidentsRepository,
     RegistryResidentsConsumer,
     RegistryHomeCareTeamsRepository,
-    RegistryHomeCareTeamsConsumer,
   ],
   exports: [RegistryDevicesRepository, RegistryResidentsRepository, RegistryHomeCareTeamsRepository],
 })

@@ -33,14 +33,23 @@ async function main(): Promise<number> {
   const draw = (done: number, total: number) => {
     // On a terminal the bar redraws in place; in a log, one line per tenth.
     if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(done, total)}`);
-    else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0) process.stderr.write(`${progressBar(done, total)}\n`);
+    else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
+      process.stderr.write(`${progressBar(done, total)}\n`);
   };
-  const report = await importCsvFile({ file: positionals[0], mode, registryUrl: values['registry-url'] as string, token: values.token as string, onProgress: draw });
+  const report = await importCsvFile({
+    file: positionals[0],
+    mode,
+    registryUrl: values['registry-url'] as string,
+    token: values.token as string,
+    onProgress: draw,
+  });
   if (process.stderr.isTTY) process.stderr.write('\n');
   for (const error of report.errors) process.stdout.write(`line ${error.line}: ${error.reason}\n`);
   if (report.created.length > 0) await writeCredentials(credentialsOut, report);
   const outcome = report.rolledBack ? 'nothing applied (all-or-nothing)' : `${report.applied} applied`;
-  process.stdout.write(`${report.rows} rows: ${outcome}, ${report.errors.length} bad${report.created.length ? `; secrets in ${credentialsOut}` : ''}\n`);
+  process.stdout.write(
+    `${report.rows} rows: ${outcome}, ${report.errors.length} bad${report.created.length ? `; secrets in ${credentialsOut}` : ''}\n`,
+  );
   return report.errors.length === 0 ? 0 : 1;
 }
 

@@ -11,7 +11,11 @@ import { ROLE_SCOPE, ROLES, Role, TENANCY_CLAIMS } from '@welfare/access';
 const USAGE = `usage: npm run token -- --role <${ROLES.join('|')}> [--centre ID] [--municipality ID] [--team ID] [--sub ID] [--name NAME] [--hours N]
   operator, supervisor: --centre       home-care: --team       municipality-admin: --municipality`;
 
-const OPTION_OF: Record<keyof typeof TENANCY_CLAIMS, string> = { responseCentreId: 'centre', municipalityId: 'municipality', homeCareTeamId: 'team' };
+const OPTION_OF: Record<keyof typeof TENANCY_CLAIMS, string> = {
+  responseCentreId: 'centre',
+  municipalityId: 'municipality',
+  homeCareTeamId: 'team',
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,7 +38,12 @@ async function main(): Promise<void> {
   if (!(hours > 0 && hours <= 24)) fail('--hours must be between 0 and 24');
   const issuer = readDevIssuerFile(join(process.env.WELFARE_DATA_DIR ?? join(repoRoot(), '.data'), 'dev-issuer'));
   const sub = values.sub ?? `dev-${role}`;
-  const claims = { sub, name: values.name ?? sub, roles: [role], ...(scope ? { [TENANCY_CLAIMS[scope]]: scopeId } : {}) };
+  const claims = {
+    sub,
+    name: values.name ?? sub,
+    roles: [role],
+    ...(scope ? { [TENANCY_CLAIMS[scope]]: scopeId } : {}),
+  };
   process.stdout.write(`${await mintDevToken(issuer, claims, Math.round(hours * 3600))}\n`);
 }
 

@@ -44,7 +44,8 @@ const { values } = parseArgs({
 });
 
 function usage(): never {
-  process.stdout.write(`usage: npm run simulate -- [--device ID] [--type TYPE] [--id EVENT_ID] [--ref EVENT_ID] [--mqtt-url URL] [--wait SECONDS]
+  process.stdout
+    .write(`usage: npm run simulate -- [--device ID] [--type TYPE] [--id EVENT_ID] [--ref EVENT_ID] [--mqtt-url URL] [--wait SECONDS]
   TYPE is one of: ${DEVICE_EVENT_TYPES.join(', ')}
   --id reuses an event id (a resend); --ref names the event an alarm.cancelled cancels.
 `);
@@ -72,7 +73,9 @@ async function main(): Promise<void> {
   }).catch((error: Error) => {
     // The broker lets in only devices onboarded at the registry, with the secret it issued.
     if (/Not authorized|Bad username or password/.test(error.message)) {
-      process.stderr.write(`the broker refused ${deviceId}: ${error.message}. Onboard the device at the registry and pass the secret it answered: --password SECRET\n`);
+      process.stderr.write(
+        `the broker refused ${deviceId}: ${error.message}. Onboard the device at the registry and pass the secret it answered: --password SECRET\n`,
+      );
       process.exit(2);
     }
     throw error;
@@ -80,7 +83,9 @@ async function main(): Promise<void> {
   client.on('message', (_topic, payload) => process.stdout.write(`<- ${payload.toString('utf8')}\n`));
   await client.subscribeAsync(deviceCommandsTopic(deviceId), { qos: 1 });
   await client.publishAsync(deviceEventsTopic(deviceId), JSON.stringify(event), { qos: 1 });
-  process.stdout.write(`-> ${JSON.stringify(event)} (broker acknowledged)\nwaiting ${values.wait} s for commands; Ctrl-C to stop\n`);
+  process.stdout.write(
+    `-> ${JSON.stringify(event)} (broker acknowledged)\nwaiting ${values.wait} s for commands; Ctrl-C to stop\n`,
+  );
   const stop = () => void client.endAsync().then(() => process.exit(0));
   process.once('SIGINT', stop);
   setTimeout(stop, Number(values.wait) * 1000);

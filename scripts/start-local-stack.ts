@@ -8,7 +8,19 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DevIssuerFile, ensureDatabase, ensurePostgres, isPortFree, repoRoot, RunningMqtt, RunningPostgres, startDevTokenIssuer, startKafka, startOwnMqttBroker, startPgliteServer } from '@welfare/infra';
+import {
+  DevIssuerFile,
+  ensureDatabase,
+  ensurePostgres,
+  isPortFree,
+  repoRoot,
+  RunningMqtt,
+  RunningPostgres,
+  startDevTokenIssuer,
+  startKafka,
+  startOwnMqttBroker,
+  startPgliteServer,
+} from '@welfare/infra';
 
 interface Infra {
   kafkaBrokers: string;
@@ -44,18 +56,45 @@ let stopping = false;
 async function startInfra(dataDir: string): Promise<Infra> {
   const stops: Infra['stops'] = [];
   const kafkaBrokers = process.env.KAFKA_BROKERS ?? (await startLocalKafka(dataDir, stops));
-  const postgres = process.env.DATABASE_URL ? null : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
+  const postgres = process.env.DATABASE_URL
+    ? null
+    : await ensurePostgres({ embeddedDataDir: join(dataDir, 'pglite'), log });
   if (postgres) stops.push(postgres.stop);
   const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres!.url, 'welfare_alarms'));
-  const registryDatabaseUrl = await ownDatabase(postgres, dataDir, stops, { env: 'REGISTRY_DATABASE_URL', name: 'welfare_registry', pglite: 'pglite-registry' });
-  const homeCareDatabaseUrl = await ownDatabase(postgres, dataDir, stops, { env: 'HOME_CARE_DATABASE_URL', name: 'welfare_home_care', pglite: 'pglite-home-care' });
+  const registryDatabaseUrl = await ownDatabase(postgres, dataDir, stops, {
+    env: 'REGISTRY_DATABASE_URL',
+    name: 'welfare_registry',
+    pglite: 'pglite-registry',
+  });
+  const homeCareDatabaseUrl = await ownDatabase(postgres, dataDir, stops, {
+    env: 'HOME_CARE_DATABASE_URL',
+    name: 'welfare_home_care',
+    pglite: 'pglite-home-care',
+  });
   // Only the embedded aedes asks the registry (hooks); the secret proves the asker is our broker.
   const hookSecret = randomBytes(24).toString('base64url');
-  const mqtt = process.env.MQTT_URL ? null : await startOwnMqttBroker({ dataDir: join(dataDir, 'mosquitto'), port: 1883, log, registry: { url: `http://127.0.0.1:${REGISTRY_PORT}`, hookSecret } });
+  const mqtt = process.env.MQTT_URL
+    ? null
+    : await startOwnMqttBroker({
+        dataDir: join(dataDir, 'mosquitto'),
+        port: 1883,
+        log,
+        registry: { url: `http://127.0.0.1:${REGISTRY_PORT}`, hookSecret },
+      });
   if (mqtt) stops.push(mqtt.stop);
   const auth = await tokenIssuer(dataDir, stops);
   const mqttUrl = process.env.MQTT_URL ?? mqtt!.url;
-  return { kafkaBrokers, databaseUrl, registryDatabaseUrl, homeCareDatabaseUrl, embeddedDatabase: postgres?.kind === 'embedded-pglite', mqttUrl, brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret), auth, stops };
+  return {
+    kafkaBrokers,
+    databaseUrl,
+    registryDatabaseUrl,
+    homeCareDatabaseUrl,
+    embeddedDatabase: postgres?.kind === 'embedded-pglite',
+    mqttUrl,
+    brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret),
+    auth,
+    stops,
+  };
 }
 
 /**
@@ -65,24 +104,42 @@ async function startInfra(dataDir: string): Promise<Infra> {
 function brokerEnv(mqtt: RunningMqtt | null, mqttUrl: string, hookSecret: string): Infra['brokerEnv'] {
   if (!mqtt?.accounts) return { ingestor: {}, registry: { BROKER_ACCESS: process.env.BROKER_ACCESS ?? 'none' } };
   const ingestor = { MQTT_USERNAME: mqtt.accounts.ingestor.username, MQTT_PASSWORD: mqtt.accounts.ingestor.password };
-  if (mqtt.access === 'http-hooks') return { ingestor, registry: { BROKER_ACCESS: 'http-hooks', BROKER_HOOK_SECRET: hookSecret } };
+  if (mqtt.access === 'http-hooks')
+    return { ingestor, registry: { BROKER_ACCESS: 'http-hooks', BROKER_HOOK_SECRET: hookSecret } };
   const { username, password } = mqtt.accounts.admin;
-  return { ingestor, registry: { BROKER_ACCESS: 'mosquitto-dynsec', BROKER_ADMIN_URL: mqttUrl, BROKER_ADMIN_USERNAME: username, BROKER_ADMIN_PASSWORD: password } };
+  return {
+    ingestor,
+    registry: {
+      BROKER_ACCESS: 'mosquitto-dynsec',
+      BROKER_ADMIN_URL: mqttUrl,
+      BROKER_ADMIN_USERNAME: username,
+      BROKER_ADMIN_PASSWORD: password,
+    },
+  };
 }
 
 /** A real issuer when AUTH_ISSUER and AUTH_JWKS_URL are set; else the dev issuer, whose tokens `npm run token` mints. */
 async function tokenIssuer(dataDir: string, stops: Infra['stops']): Promise<Infra['auth']> {
   const { AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL } = process.env;
-  if (AUTH_ISSUER && AUTH_JWKS_URL) return { issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE ?? 'welfare-alarm-backbone', jwksUrl: AUTH_JWKS_URL };
+  if (AUTH_ISSUER && AUTH_JWKS_URL)
+    return { issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE ?? 'welfare-alarm-backbone', jwksUrl: AUTH_JWKS_URL };
   const port = Number(process.env.DEV_ISSUER_PORT ?? 3009);
-  const issuer: DevIssuerFile & { stop(): Promise<void> } = await startDevTokenIssuer({ keyDir: join(dataDir, 'dev-issuer'), port: (await isPortFree(port)) ? port : 0 });
+  const issuer: DevIssuerFile & { stop(): Promise<void> } = await startDevTokenIssuer({
+    keyDir: join(dataDir, 'dev-issuer'),
+    port: (await isPortFree(port)) ? port : 0,
+  });
   stops.push(issuer.stop);
   log(`dev token issuer: ${issuer.issuer} (npm run token -- --role operator --centre <id>)`);
   return issuer;
 }
 
 /** A service's own database: from `env` if set, else `name` on the same server, else a PGlite of its own. */
-async function ownDatabase(postgres: RunningPostgres | null, dataDir: string, stops: Infra['stops'], own: { env: string; name: string; pglite: string }): Promise<string> {
+async function ownDatabase(
+  postgres: RunningPostgres | null,
+  dataDir: string,
+  stops: Infra['stops'],
+  own: { env: string; name: string; pglite: string },
+): Promise<string> {
   if (process.env[own.env]) return process.env[own.env]!;
   if (!postgres) throw new Error(`DATABASE_URL is set: set ${own.env} (the service's own database) too`);
   if (postgres.kind !== 'embedded-pglite') return ensureDatabase(postgres.url, own.name);
@@ -152,7 +209,8 @@ async function stopAll(services: Service[], infra: Infra): Promise<void> {
   stopping = true;
   log('stopping services (they finish in-flight work and commit first)');
   await Promise.all(services.map((service) => stopChild(service.child)));
-  for (const stop of infra.stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  for (const stop of infra.stops.reverse())
+    await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
   log('stopped');
 }
 
@@ -172,8 +230,20 @@ async function main(): Promise<void> {
   // `npm run simulate` finds the broker here when the stack had to take another port.
   writeFileSync(join(dataDir, 'mqtt-url'), infra.mqttUrl);
   const services: Service[] = [
-    { name: 'response-centre', entry: join(root, 'dist/apps/response-centre/src/main.js'), port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000), child: null, restarts: 0 },
-    { name: 'ingestor', entry: join(root, 'dist/apps/ingestor/src/main.js'), port: Number(process.env.INGESTOR_PORT ?? 3001), child: null, restarts: 0 },
+    {
+      name: 'response-centre',
+      entry: join(root, 'dist/apps/response-centre/src/main.js'),
+      port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000),
+      child: null,
+      restarts: 0,
+    },
+    {
+      name: 'ingestor',
+      entry: join(root, 'dist/apps/ingestor/src/main.js'),
+      port: Number(process.env.INGESTOR_PORT ?? 3001),
+      child: null,
+      restarts: 0,
+    },
     {
       name: 'registry',
       entry: join(root, 'dist/apps/registry/src/main.js'),
@@ -202,19 +272,29 @@ async function main(): Promise<void> {
 function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
-  log(`  Operator console      http://127.0.0.1:${centre.port}/console  (paste a token: npm run token -- --role operator --centre CENTRE_ID)`);
+  log(
+    `  Operator console      http://127.0.0.1:${centre.port}/console  (paste a token: npm run token -- --role operator --centre CENTRE_ID)`,
+  );
   log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
   log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
-  log(`  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`);
+  log(
+    `  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`,
+  );
   log(`  Home-care phone page  http://127.0.0.1:${homeCare.port}/  (API: http://127.0.0.1:${homeCare.port}/api/docs)`);
-  log(`  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port}, home care on :${homeCare.port})`);
-  log(`  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`);
+  log(
+    `  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port}, home care on :${homeCare.port})`,
+  );
+  log(
+    `  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`,
+  );
   log('');
   log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');
   log('Then press the alarm button of a simulated device, in another terminal:');
   log(`  npm run simulate -- --device DEVICE_ID --password SECRET --type alarm.button --mqtt-url ${infra.mqttUrl}`);
   log('Every API call but health and metrics needs a bearer token; a dev token of an operator of centre CENTRE_ID:');
-  log(`  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`);
+  log(
+    `  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`,
+  );
   log('A nurse of home-care team TEAM_ID signs in on the phone page with the token of:');
   log('  npm run -s token -- --role home-care --team TEAM_ID --name "Kari Nordmann"');
   log('Ctrl-C stops everything.');

@@ -10,7 +10,14 @@ import { RegistryApi } from './support/registry-api';
 import { RunningService, startHomeCare, startRegistry, startResponseCentre } from './support/running-services';
 import { createTestDatabase } from './support/test-database';
 import { testInfra, uniqueName } from './support/test-infra';
-import { homeCareToken, municipalityAdminToken, operatorToken, supervisorToken, systemAdminToken, tokenFor } from './support/tokens';
+import {
+  homeCareToken,
+  municipalityAdminToken,
+  operatorToken,
+  supervisorToken,
+  systemAdminToken,
+  tokenFor,
+} from './support/tokens';
 
 /** One tenant: a centre, a municipality it serves, a team, a resident with an onboarded device, an alarm, and a dispatch of it to the team. */
 interface Tenant {
@@ -73,13 +80,21 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   let b: Tenant;
 
   beforeAll(async () => {
-    [registryDb, centreDb, homeCareDb] = await Promise.all([createTestDatabase('fence_registry'), createTestDatabase('fence_centre'), createTestDatabase('fence_home_care')]);
+    [registryDb, centreDb, homeCareDb] = await Promise.all([
+      createTestDatabase('fence_registry'),
+      createTestDatabase('fence_centre'),
+      createTestDatabase('fence_home_care'),
+    ]);
     [registry, centre, homeCare] = await Promise.all([
       startRegistry(registryDb.url),
       startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence') }),
       startHomeCare(homeCareDb.url),
     ]);
-    const kafka = new Kafka({ clientId: uniqueName('fence'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: uniqueName('fence'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
     [a, b] = await Promise.all([tenant(), tenant()]);
@@ -95,9 +110,18 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const api = new RegistryApi(registry.url);
     const place = await api.setup();
     const address = `Fenceveien ${uniqueName('no')}`;
-    const resident = await api.expect(201, 'POST', '/api/residents', { name: NAME, address, municipalityId: place.municipalityId, homeCareTeamId: place.teamId });
+    const resident = await api.expect(201, 'POST', '/api/residents', {
+      name: NAME,
+      address,
+      municipalityId: place.municipalityId,
+      homeCareTeamId: place.teamId,
+    });
     const deviceId = uniqueName('fenced');
-    await api.expect(201, 'POST', '/api/devices', { id: deviceId, serialNumber: `SN-${deviceId}`, kind: 'safety_alarm' });
+    await api.expect(201, 'POST', '/api/devices', {
+      id: deviceId,
+      serialNumber: `SN-${deviceId}`,
+      kind: 'safety_alarm',
+    });
     await api.expect(200, 'POST', `/api/devices/${deviceId}/onboard`, { residentId: resident.id });
     const alarmId = await raiseAlarm(deviceId, place.centreId);
     const dispatchId = await dispatchHomeCare(place, alarmId);
@@ -111,21 +135,30 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   async function dispatchHomeCare(place: { centreId: string; teamId: string }, alarmId: string): Promise<string> {
     const token = await operatorToken(place.centreId);
     const post = (path: string, body?: unknown) =>
-      fetch(`${centre.url}/api/alarms/${alarmId}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${centre.url}/api/alarms/${alarmId}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     expect((await post('/acknowledge')).status).toBe(200);
     // The dispatch carries the resident as the centre knows them (registry.residents.v1): wait for that.
     await eventually(async () => {
-      const detail = await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers: { authorization: `Bearer ${token}` } });
+      const detail = await fetch(`${centre.url}/api/alarms/${alarmId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(((await detail.json()) as { resident: unknown }).resident).not.toBeNull();
     }, 30_000);
     const dispatchId = await eventually(async () => {
       const answer = await post('/dispatches', { homeCareTeamId: place.teamId, instructions: 'Visit the resident' });
-      if (answer.status !== 201) throw new Error(`dispatch answered ${answer.status} (the team may not be in the centre's view yet)`);
+      if (answer.status !== 201)
+        throw new Error(`dispatch answered ${answer.status} (the team may not be in the centre's view yet)`);
       return ((await answer.json()) as { dispatches: { id: string }[] }).dispatches[0].id;
     });
     const nurse = await homeCareToken(place.teamId);
     await eventually(async () => {
-      const answer = await fetch(`${homeCare.url}/api/dispatches/${dispatchId}`, { headers: { authorization: `Bearer ${nurse}` } });
+      const answer = await fetch(`${homeCare.url}/api/dispatches/${dispatchId}`, {
+        headers: { authorization: `Bearer ${nurse}` },
+      });
       if (answer.status !== 200) throw new Error(`dispatch not at home care yet (${answer.status})`);
     }, 30_000);
     return dispatchId;
@@ -136,10 +169,20 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const token = await operatorToken(centreId);
     return eventually(async () => {
       const eventId = uniqueName('press');
-      const record: DeviceEventRecord = { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type, time: new Date().toISOString() } as DeviceEventRecord['event'] };
-      await producer.send({ topic: KafkaTopics.deviceEvents, messages: [{ key: deviceId, value: encodeRecord(record) }] });
+      const record: DeviceEventRecord = {
+        v: 1,
+        deviceId,
+        receivedAt: new Date().toISOString(),
+        event: { id: eventId, type, time: new Date().toISOString() } as DeviceEventRecord['event'],
+      };
+      await producer.send({
+        topic: KafkaTopics.deviceEvents,
+        messages: [{ key: deviceId, value: encodeRecord(record) }],
+      });
       const alarm = await eventually(async () => {
-        const queue = (await (await fetch(`${centre.url}/api/alarms?limit=500`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string; triggerEventId: string; responseCentreId: string | null }[];
+        const queue = (await (
+          await fetch(`${centre.url}/api/alarms?limit=500`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as { id: string; triggerEventId: string; responseCentreId: string | null }[];
         const found = queue.find((candidate) => candidate.triggerEventId === eventId);
         if (!found) throw new Error('alarm not opened yet');
         return found;
@@ -150,13 +193,28 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     }, 60_000);
   }
 
-  async function call(service: Service, method: string, url: string, token: string | null, body?: unknown): Promise<{ status: number; text: string }> {
+  async function call(
+    service: Service,
+    method: string,
+    url: string,
+    token: string | null,
+    body?: unknown,
+  ): Promise<{ status: number; text: string }> {
     const base = { registry: registry.url, centre: centre.url, 'home-care': homeCare.url }[service];
     const csv = typeof body === 'string';
-    const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }) };
+    const headers: Record<string, string> = {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }),
+    };
     const abort = new AbortController();
-    const response = await fetch(`${base}${url}`, { method, headers, body: body === undefined ? undefined : csv ? body : JSON.stringify(body), signal: abort.signal });
-    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : csv ? body : JSON.stringify(body),
+      signal: abort.signal,
+    });
+    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      return { status: response.status, text: await response.text() };
     return { status: response.status, text: await replayOf(response, abort, service === 'centre') };
   }
 
@@ -195,46 +253,278 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
 
   /** Every endpoint, and who may call it for tenant A. Destructive routes have no `allowed` check. */
   const ROUTES: Route[] = [
-    { service: 'registry', method: 'GET', path: '/api/response-centres', url: () => '/api/response-centres', allowed: (t) => operatorToken(t.centreId) },
-    { service: 'registry', method: 'GET', path: '/api/response-centres/{id}', url: (t) => `/api/response-centres/${t.centreId}`, allowed: (t) => supervisorToken(t.centreId) },
-    { service: 'registry', method: 'POST', path: '/api/response-centres', url: () => '/api/response-centres', body: () => ({ name: uniqueName('intruder') }) },
-    { service: 'registry', method: 'PATCH', path: '/api/response-centres/{id}', url: (t) => `/api/response-centres/${t.centreId}`, body: () => ({ name: uniqueName('renamed') }) },
-    { service: 'registry', method: 'DELETE', path: '/api/response-centres/{id}', url: (t) => `/api/response-centres/${t.centreId}` },
-    { service: 'registry', method: 'GET', path: '/api/municipalities', url: () => '/api/municipalities', allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'GET', path: '/api/municipalities/{id}', url: (t) => `/api/municipalities/${t.municipalityId}`, allowed: (t) => operatorToken(t.centreId) },
-    { service: 'registry', method: 'POST', path: '/api/municipalities', url: () => '/api/municipalities', body: (t) => ({ number: '0001', name: 'Intruder', responseCentreId: t.centreId }) },
-    { service: 'registry', method: 'PATCH', path: '/api/municipalities/{id}', url: (t) => `/api/municipalities/${t.municipalityId}`, body: () => ({ name: 'Renamed' }) },
-    { service: 'registry', method: 'DELETE', path: '/api/municipalities/{id}', url: (t) => `/api/municipalities/${t.municipalityId}` },
-    { service: 'registry', method: 'GET', path: '/api/home-care-teams', url: () => '/api/home-care-teams', allowed: (t) => homeCareToken(t.teamId) },
-    { service: 'registry', method: 'GET', path: '/api/home-care-teams/{id}', url: (t) => `/api/home-care-teams/${t.teamId}`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'POST', path: '/api/home-care-teams', url: () => '/api/home-care-teams', body: (t) => ({ municipalityId: t.municipalityId, name: uniqueName('intruder') }) },
-    { service: 'registry', method: 'PATCH', path: '/api/home-care-teams/{id}', url: (t) => `/api/home-care-teams/${t.teamId}`, body: () => ({ name: uniqueName('renamed') }) },
-    { service: 'registry', method: 'DELETE', path: '/api/home-care-teams/{id}', url: (t) => `/api/home-care-teams/${t.teamId}` },
-    { service: 'registry', method: 'GET', path: '/api/residents', url: () => '/api/residents', allowed: (t) => homeCareToken(t.teamId) },
-    { service: 'registry', method: 'GET', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'GET', path: '/api/residents/{id}/access-log', url: (t) => `/api/residents/${t.residentId}/access-log`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'GET', path: '/api/residents/{id}/alarm-rules', url: (t) => `/api/residents/${t.residentId}/alarm-rules`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'PUT', path: '/api/residents/{id}/alarm-rules', url: (t) => `/api/residents/${t.residentId}/alarm-rules`, body: () => ({ doorOpenLimitMinutes: 1 }) },
-    { service: 'registry', method: 'GET', path: '/api/municipalities/{id}/alarm-rule-defaults', url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'PUT', path: '/api/municipalities/{id}/alarm-rule-defaults', url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`, body: () => ({ doorOpenLimitMinutes: 1 }) },
-    { service: 'registry', method: 'POST', path: '/api/residents', url: () => '/api/residents', body: (t) => ({ name: 'Intruder', address: 'Nowhere 1', municipalityId: t.municipalityId }) },
-    { service: 'registry', method: 'PATCH', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}`, body: () => ({ careNote: 'changed by an intruder' }) },
-    { service: 'registry', method: 'DELETE', path: '/api/residents/{id}', url: (t) => `/api/residents/${t.residentId}` },
-    { service: 'registry', method: 'GET', path: '/api/devices', url: () => '/api/devices', allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'GET', path: '/api/devices/{id}', url: (t) => `/api/devices/${t.deviceId}`, allowed: (t) => municipalityAdminToken(t.municipalityId) },
-    { service: 'registry', method: 'POST', path: '/api/devices', url: () => '/api/devices', body: (t) => ({ id: uniqueName('intruder'), serialNumber: uniqueName('sn'), kind: 'safety_alarm', municipalityId: t.municipalityId }) },
-    { service: 'registry', method: 'PATCH', path: '/api/devices/{id}', url: (t) => `/api/devices/${t.deviceId}`, body: () => ({ heartbeatIntervalSeconds: 60 }) },
-    { service: 'registry', method: 'POST', path: '/api/devices/{id}/onboard', url: (t) => `/api/devices/${t.deviceId}/onboard`, body: (t) => ({ residentId: t.residentId }) },
-    { service: 'registry', method: 'POST', path: '/api/devices/{id}/rotate-secret', url: (t) => `/api/devices/${t.deviceId}/rotate-secret` },
-    { service: 'registry', method: 'POST', path: '/api/devices/{id}/retire', url: (t) => `/api/devices/${t.deviceId}/retire` },
-    { service: 'registry', method: 'POST', path: '/api/imports', url: () => '/api/imports?mode=all-or-nothing', body: (t) => csvFor(t) },
-    { service: 'centre', method: 'GET', path: '/api/alarms', url: () => '/api/alarms?limit=500', allowed: (t) => operatorToken(t.centreId) },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/response-centres',
+      url: () => '/api/response-centres',
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/response-centres/{id}',
+      url: (t) => `/api/response-centres/${t.centreId}`,
+      allowed: (t) => supervisorToken(t.centreId),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/response-centres',
+      url: () => '/api/response-centres',
+      body: () => ({ name: uniqueName('intruder') }),
+    },
+    {
+      service: 'registry',
+      method: 'PATCH',
+      path: '/api/response-centres/{id}',
+      url: (t) => `/api/response-centres/${t.centreId}`,
+      body: () => ({ name: uniqueName('renamed') }),
+    },
+    {
+      service: 'registry',
+      method: 'DELETE',
+      path: '/api/response-centres/{id}',
+      url: (t) => `/api/response-centres/${t.centreId}`,
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/municipalities',
+      url: () => '/api/municipalities',
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/municipalities/{id}',
+      url: (t) => `/api/municipalities/${t.municipalityId}`,
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/municipalities',
+      url: () => '/api/municipalities',
+      body: (t) => ({ number: '0001', name: 'Intruder', responseCentreId: t.centreId }),
+    },
+    {
+      service: 'registry',
+      method: 'PATCH',
+      path: '/api/municipalities/{id}',
+      url: (t) => `/api/municipalities/${t.municipalityId}`,
+      body: () => ({ name: 'Renamed' }),
+    },
+    {
+      service: 'registry',
+      method: 'DELETE',
+      path: '/api/municipalities/{id}',
+      url: (t) => `/api/municipalities/${t.municipalityId}`,
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/home-care-teams',
+      url: () => '/api/home-care-teams',
+      allowed: (t) => homeCareToken(t.teamId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/home-care-teams/{id}',
+      url: (t) => `/api/home-care-teams/${t.teamId}`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/home-care-teams',
+      url: () => '/api/home-care-teams',
+      body: (t) => ({ municipalityId: t.municipalityId, name: uniqueName('intruder') }),
+    },
+    {
+      service: 'registry',
+      method: 'PATCH',
+      path: '/api/home-care-teams/{id}',
+      url: (t) => `/api/home-care-teams/${t.teamId}`,
+      body: () => ({ name: uniqueName('renamed') }),
+    },
+    {
+      service: 'registry',
+      method: 'DELETE',
+      path: '/api/home-care-teams/{id}',
+      url: (t) => `/api/home-care-teams/${t.teamId}`,
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/residents',
+      url: () => '/api/residents',
+      allowed: (t) => homeCareToken(t.teamId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/residents/{id}',
+      url: (t) => `/api/residents/${t.residentId}`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/residents/{id}/access-log',
+      url: (t) => `/api/residents/${t.residentId}/access-log`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/residents/{id}/alarm-rules',
+      url: (t) => `/api/residents/${t.residentId}/alarm-rules`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'PUT',
+      path: '/api/residents/{id}/alarm-rules',
+      url: (t) => `/api/residents/${t.residentId}/alarm-rules`,
+      body: () => ({ doorOpenLimitMinutes: 1 }),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/municipalities/{id}/alarm-rule-defaults',
+      url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'PUT',
+      path: '/api/municipalities/{id}/alarm-rule-defaults',
+      url: (t) => `/api/municipalities/${t.municipalityId}/alarm-rule-defaults`,
+      body: () => ({ doorOpenLimitMinutes: 1 }),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/residents',
+      url: () => '/api/residents',
+      body: (t) => ({ name: 'Intruder', address: 'Nowhere 1', municipalityId: t.municipalityId }),
+    },
+    {
+      service: 'registry',
+      method: 'PATCH',
+      path: '/api/residents/{id}',
+      url: (t) => `/api/residents/${t.residentId}`,
+      body: () => ({ careNote: 'changed by an intruder' }),
+    },
+    {
+      service: 'registry',
+      method: 'DELETE',
+      path: '/api/residents/{id}',
+      url: (t) => `/api/residents/${t.residentId}`,
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/devices',
+      url: () => '/api/devices',
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'GET',
+      path: '/api/devices/{id}',
+      url: (t) => `/api/devices/${t.deviceId}`,
+      allowed: (t) => municipalityAdminToken(t.municipalityId),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/devices',
+      url: () => '/api/devices',
+      body: (t) => ({
+        id: uniqueName('intruder'),
+        serialNumber: uniqueName('sn'),
+        kind: 'safety_alarm',
+        municipalityId: t.municipalityId,
+      }),
+    },
+    {
+      service: 'registry',
+      method: 'PATCH',
+      path: '/api/devices/{id}',
+      url: (t) => `/api/devices/${t.deviceId}`,
+      body: () => ({ heartbeatIntervalSeconds: 60 }),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/devices/{id}/onboard',
+      url: (t) => `/api/devices/${t.deviceId}/onboard`,
+      body: (t) => ({ residentId: t.residentId }),
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/devices/{id}/rotate-secret',
+      url: (t) => `/api/devices/${t.deviceId}/rotate-secret`,
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/devices/{id}/retire',
+      url: (t) => `/api/devices/${t.deviceId}/retire`,
+    },
+    {
+      service: 'registry',
+      method: 'POST',
+      path: '/api/imports',
+      url: () => '/api/imports?mode=all-or-nothing',
+      body: (t) => csvFor(t),
+    },
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/alarms',
+      url: () => '/api/alarms?limit=500',
+      allowed: (t) => operatorToken(t.centreId),
+    },
     // Replays every step since the start: another centre's people must find none of tenant A's in it.
-    { service: 'centre', method: 'GET', path: '/api/alarms/stream', url: () => '/api/alarms/stream?since=0.0', allowed: (t) => operatorToken(t.centreId) },
-    { service: 'centre', method: 'GET', path: '/api/alarms/{id}', url: (t) => `/api/alarms/${t.alarmId}`, allowed: (t) => supervisorToken(t.centreId) },
-    { service: 'centre', method: 'POST', path: '/api/alarms/{id}/acknowledge', url: (t) => `/api/alarms/${t.alarmId}/acknowledge` },
-    { service: 'centre', method: 'POST', path: '/api/alarms/{id}/notes', url: (t) => `/api/alarms/${t.alarmId}/notes`, body: () => ({ text: 'intruder' }) },
-    { service: 'centre', method: 'POST', path: '/api/alarms/{id}/resolve', url: (t) => `/api/alarms/${t.alarmId}/resolve`, body: () => ({ outcome: 'other' }) },
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/alarms/stream',
+      url: () => '/api/alarms/stream?since=0.0',
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/alarms/{id}',
+      url: (t) => `/api/alarms/${t.alarmId}`,
+      allowed: (t) => supervisorToken(t.centreId),
+    },
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/acknowledge',
+      url: (t) => `/api/alarms/${t.alarmId}/acknowledge`,
+    },
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/notes',
+      url: (t) => `/api/alarms/${t.alarmId}/notes`,
+      body: () => ({ text: 'intruder' }),
+    },
+    {
+      service: 'centre',
+      method: 'POST',
+      path: '/api/alarms/{id}/resolve',
+      url: (t) => `/api/alarms/${t.alarmId}/resolve`,
+      body: () => ({ outcome: 'other' }),
+    },
     // In this order: the allowed withdrawal ends the dispatch made at setup, so the allowed dispatch may follow.
     {
       service: 'centre',
@@ -253,16 +543,67 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       allowed: (t) => supervisorToken(t.centreId),
       allowedStatus: 201,
     },
-    { service: 'centre', method: 'GET', path: '/api/devices/{deviceId}/events', url: (t) => `/api/devices/${t.deviceId}/events`, allowed: (t) => operatorToken(t.centreId) },
-    { service: 'home-care', method: 'GET', path: '/api/dispatches', url: () => '/api/dispatches?limit=500', allowed: (t) => homeCareToken(t.teamId) },
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/devices/{deviceId}/events',
+      url: (t) => `/api/devices/${t.deviceId}/events`,
+      allowed: (t) => operatorToken(t.centreId),
+    },
+    {
+      service: 'home-care',
+      method: 'GET',
+      path: '/api/dispatches',
+      url: () => '/api/dispatches?limit=500',
+      allowed: (t) => homeCareToken(t.teamId),
+    },
     // From the very start of the team's log: a stream that leaked another team's rows would show them.
-    { service: 'home-care', method: 'GET', path: '/api/dispatches/stream', url: () => '/api/dispatches/stream?since=0.0', allowed: (t) => homeCareToken(t.teamId) },
-    { service: 'home-care', method: 'GET', path: '/api/dispatches/{id}', url: (t) => `/api/dispatches/${t.dispatchId}`, allowed: (t) => homeCareToken(t.teamId) },
-    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/accept', url: (t) => `/api/dispatches/${t.dispatchId}/accept` },
-    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/decline', url: (t) => `/api/dispatches/${t.dispatchId}/decline`, body: () => ({ reason: 'intruder' }) },
-    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/en-route', url: (t) => `/api/dispatches/${t.dispatchId}/en-route` },
-    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/arrived', url: (t) => `/api/dispatches/${t.dispatchId}/arrived` },
-    { service: 'home-care', method: 'POST', path: '/api/dispatches/{id}/complete', url: (t) => `/api/dispatches/${t.dispatchId}/complete`, body: () => ({ report: 'intruder' }) },
+    {
+      service: 'home-care',
+      method: 'GET',
+      path: '/api/dispatches/stream',
+      url: () => '/api/dispatches/stream?since=0.0',
+      allowed: (t) => homeCareToken(t.teamId),
+    },
+    {
+      service: 'home-care',
+      method: 'GET',
+      path: '/api/dispatches/{id}',
+      url: (t) => `/api/dispatches/${t.dispatchId}`,
+      allowed: (t) => homeCareToken(t.teamId),
+    },
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/dispatches/{id}/accept',
+      url: (t) => `/api/dispatches/${t.dispatchId}/accept`,
+    },
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/dispatches/{id}/decline',
+      url: (t) => `/api/dispatches/${t.dispatchId}/decline`,
+      body: () => ({ reason: 'intruder' }),
+    },
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/dispatches/{id}/en-route',
+      url: (t) => `/api/dispatches/${t.dispatchId}/en-route`,
+    },
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/dispatches/{id}/arrived',
+      url: (t) => `/api/dispatches/${t.dispatchId}/arrived`,
+    },
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/dispatches/{id}/complete',
+      url: (t) => `/api/dispatches/${t.dispatchId}/complete`,
+      body: () => ({ report: 'intruder' }),
+    },
   ];
 
   /** Who may call the route for tenant A, by the route's roles; everyone else is an intruder. */
@@ -303,26 +644,39 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   /** What of tenant A must never appear in an intruder's answer (ids sent in the request are echoed in 404 messages). */
   function leaks(text: string, route: Route): string[] {
     const sent = route.url(a) + JSON.stringify(route.body?.(a) ?? '');
-    const secrets = [a.residentId, a.deviceId, a.alarmId, a.dispatchId, a.teamId, a.municipalityId, a.centreId].filter((id) => !sent.includes(id));
+    const secrets = [a.residentId, a.deviceId, a.alarmId, a.dispatchId, a.teamId, a.municipalityId, a.centreId].filter(
+      (id) => !sent.includes(id),
+    );
     return [...secrets.filter((id) => text.includes(id)), ...(text.includes(a.address) ? ['address'] : [])];
   }
 
   it('has a case for every endpoint of the three services (a new endpoint must be added here)', async () => {
     const documented = new Set<string>();
-    for (const [service, base] of [['registry', registry.url], ['centre', centre.url], ['home-care', homeCare.url]] as const) {
-      const openApi = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const [service, base] of [
+      ['registry', registry.url],
+      ['centre', centre.url],
+      ['home-care', homeCare.url],
+    ] as const) {
+      const openApi = (await (await fetch(`${base}/api/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
       for (const [path, operations] of Object.entries(openApi.paths)) {
         if (path.startsWith('/health') || path === '/metrics') continue;
         for (const method of Object.keys(operations)) documented.add(`${service} ${method.toUpperCase()} ${path}`);
       }
     }
-    expect([...documented].sort()).toEqual(ROUTES.map((route) => `${route.service} ${route.method} ${route.path}`).sort());
+    expect([...documented].sort()).toEqual(
+      ROUTES.map((route) => `${route.service} ${route.method} ${route.path}`).sort(),
+    );
   });
 
   it('answers 401 without a token on every endpoint, and health and metrics stay open', async () => {
     for (const route of ROUTES) {
       const answer = await call(route.service, route.method, route.url(a), null, route.body?.(a));
-      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
+      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
       expect(leaks(answer.text, route)).toEqual([]);
     }
     for (const base of [registry.url, centre.url, homeCare.url]) {
@@ -339,8 +693,15 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         const what = `${route.method} ${route.path} as ${intruder.who}`;
         // A list, or a live stream of the caller's own tenant: allowed, as long as nothing of A is in it.
         const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
-        const streamAnswer = route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
-        if (![403, 404].includes(answer.status) && !listAnswer && !streamAnswer && !(route.path === '/api/imports' && answer.status === 422)) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+        const streamAnswer =
+          route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
+        if (
+          ![403, 404].includes(answer.status) &&
+          !listAnswer &&
+          !streamAnswer &&
+          !(route.path === '/api/imports' && answer.status === 422)
+        )
+          problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
         const leaked = leaks(answer.text, route);
         if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
       }
@@ -351,7 +712,10 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   it('answers the right role of the right tenant (so the refusals above are not everything refusing)', async () => {
     for (const route of ROUTES.filter((candidate) => candidate.allowed)) {
       const answer = await call(route.service, route.method, route.url(a), await route.allowed!(a), route.body?.(a));
-      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({ route: `${route.method} ${route.path}`, status: route.allowedStatus ?? 200 });
+      expect({ route: `${route.method} ${route.path}`, status: answer.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: route.allowedStatus ?? 200,
+      });
     }
     // The stream replays tenant A's own steps to A's operator, the dispatch among them.
     const ownStream = await call('centre', 'GET', '/api/alarms/stream?since=0.0', await operatorToken(a.centreId));
@@ -364,9 +728,16 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   });
 
   it("a home-care nurse sees the own team's dispatch and resident in the list, the detail and the live stream, and never the other team's", async () => {
-    for (const [own, other] of [[a, b], [b, a]]) {
+    for (const [own, other] of [
+      [a, b],
+      [b, a],
+    ]) {
       const nurse = await homeCareToken(own.teamId);
-      for (const url of ['/api/dispatches?limit=500', '/api/dispatches/stream?since=0.0', `/api/dispatches/${own.dispatchId}`]) {
+      for (const url of [
+        '/api/dispatches?limit=500',
+        '/api/dispatches/stream?since=0.0',
+        `/api/dispatches/${own.dispatchId}`,
+      ]) {
         const answer = await call('home-care', 'GET', url, nurse);
         expect({ url, status: answer.status }).toEqual({ url, status: 200 });
         expect(answer.text).toContain(own.dispatchId);
@@ -381,14 +752,29 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     }
   });
 
-  it('an operator acts on the own centre\'s alarm and is named in the handling log by the token\'s subject', async () => {
+  it("an operator acts on the own centre's alarm and is named in the handling log by the token's subject", async () => {
     // A fall: another button press would be attached to the open button alarm as a repeat.
     const alarmId = await raiseAlarm(a.deviceId, a.centreId, 'fall.detected');
     const subject = uniqueName('anna');
-    const taken = await call('centre', 'POST', `/api/alarms/${alarmId}/acknowledge`, await operatorToken(a.centreId, subject));
+    const taken = await call(
+      'centre',
+      'POST',
+      `/api/alarms/${alarmId}/acknowledge`,
+      await operatorToken(a.centreId, subject),
+    );
     expect(taken.status).toBe(200);
-    expect(JSON.parse(taken.text)).toMatchObject({ state: 'acknowledged', acknowledgedBy: subject, log: expect.arrayContaining([expect.objectContaining({ step: 'acknowledged', actorId: subject })]) });
-    const stolen = await call('centre', 'POST', `/api/alarms/${alarmId}/resolve`, await operatorToken(b.centreId, subject), { outcome: 'other' });
+    expect(JSON.parse(taken.text)).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: subject,
+      log: expect.arrayContaining([expect.objectContaining({ step: 'acknowledged', actorId: subject })]),
+    });
+    const stolen = await call(
+      'centre',
+      'POST',
+      `/api/alarms/${alarmId}/resolve`,
+      await operatorToken(b.centreId, subject),
+      { outcome: 'other' },
+    );
     expect(stolen.status).toBe(404);
   });
 
@@ -399,24 +785,44 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     const claims = { roles: ['operator'], response_centre_id: a.centreId };
     const { privateKey: strangerKey } = await generateKeyPair('ES256');
     const signed = (key: Parameters<SignJWT['sign']>[0], alg: string, edit: (jwt: SignJWT) => SignJWT = (jwt) => jwt) =>
-      edit(new SignJWT(claims).setProtectedHeader({ alg, kid: own.kid as string }).setSubject('op-x').setIssuer(issuer.issuer).setAudience(issuer.audience).setIssuedAt().setExpirationTime('5m')).sign(key);
+      edit(
+        new SignJWT(claims)
+          .setProtectedHeader({ alg, kid: own.kid as string })
+          .setSubject('op-x')
+          .setIssuer(issuer.issuer)
+          .setAudience(issuer.audience)
+          .setIssuedAt()
+          .setExpirationTime('5m'),
+      ).sign(key);
     const { d: _private, ...publicPart } = await exportJWK(ownKey);
     const publicJwk = JSON.stringify(publicPart);
     const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none' }))}.${base64url.encode(JSON.stringify({ ...claims, sub: 'op-x', iss: issuer.issuer, aud: issuer.audience, exp: Math.floor(Date.now() / 1000) + 300 }))}.`;
     const refused: [string, string][] = [
-      ['expired', await signed(ownKey, 'ES256', (jwt) => jwt.setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600))],
+      [
+        'expired',
+        await signed(ownKey, 'ES256', (jwt) =>
+          jwt.setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600),
+        ),
+      ],
       ['another key', await signed(strangerKey, 'ES256')],
       ['another issuer', await signed(ownKey, 'ES256', (jwt) => jwt.setIssuer('https://idp.example.org'))],
       ['another audience', await signed(ownKey, 'ES256', (jwt) => jwt.setAudience('some-other-app'))],
       ['HS256 with the public key as secret', await signed(new TextEncoder().encode(publicJwk), 'HS256')],
       ['unsigned (alg none)', unsigned],
       ['operator without a centre', await tokenFor({ role: 'operator' })],
-      ['operator with a centre that is not a UUID', await mintDevToken(issuer, { sub: 'op-x', roles: ['operator'], response_centre_id: 'centre-1' })],
+      [
+        'operator with a centre that is not a UUID',
+        await mintDevToken(issuer, { sub: 'op-x', roles: ['operator'], response_centre_id: 'centre-1' }),
+      ],
       ['no known role', await mintDevToken(issuer, { sub: 'op-x', roles: ['admin'], response_centre_id: a.centreId })],
     ];
     for (const [what, token] of refused) {
       const answer = await call('centre', 'GET', `/api/alarms/${a.alarmId}`, token);
-      expect({ what, status: answer.status, leaked: leaks(answer.text, ROUTES[0]) }).toEqual({ what, status: 401, leaked: [] });
+      expect({ what, status: answer.status, leaked: leaks(answer.text, ROUTES[0]) }).toEqual({
+        what,
+        status: 401,
+        leaked: [],
+      });
       expect(JSON.parse(answer.text).message).toEqual(expect.any(String));
     }
     // The same token, correctly signed, passes: the refusals are about the token.
@@ -424,35 +830,133 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   });
 
   it('writes every read of personal data to the access log: who, what, when; refused reads are not logged as reads', async () => {
-    const sql = { registry: new Client({ connectionString: registryDb.url }), centre: new Client({ connectionString: centreDb.url }), homeCare: new Client({ connectionString: homeCareDb.url }) };
+    const sql = {
+      registry: new Client({ connectionString: registryDb.url }),
+      centre: new Client({ connectionString: centreDb.url }),
+      homeCare: new Client({ connectionString: homeCareDb.url }),
+    };
     await Promise.all([sql.registry.connect(), sql.centre.connect(), sql.homeCare.connect()]);
     try {
       const nurse = uniqueName('nurse');
       const operator = uniqueName('operator');
       const since = new Date();
-      expect((await call('registry', 'GET', `/api/residents/${a.residentId}`, await tokenFor({ role: 'home-care', homeCareTeamId: a.teamId, sub: nurse }))).status).toBe(200);
-      expect((await call('registry', 'GET', `/api/residents/${a.residentId}`, await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }))).status).toBe(404);
-      expect((await call('centre', 'GET', `/api/alarms/${a.alarmId}`, await operatorToken(a.centreId, operator))).status).toBe(200);
-      expect((await call('centre', 'GET', `/api/devices/${a.deviceId}/events`, await operatorToken(a.centreId, operator))).status).toBe(200);
-      expect((await call('home-care', 'GET', `/api/dispatches/${a.dispatchId}`, await tokenFor({ role: 'home-care', homeCareTeamId: a.teamId, sub: nurse }))).status).toBe(200);
-      expect((await call('home-care', 'GET', `/api/dispatches/${a.dispatchId}`, await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }))).status).toBe(404);
+      expect(
+        (
+          await call(
+            'registry',
+            'GET',
+            `/api/residents/${a.residentId}`,
+            await tokenFor({ role: 'home-care', homeCareTeamId: a.teamId, sub: nurse }),
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await call(
+            'registry',
+            'GET',
+            `/api/residents/${a.residentId}`,
+            await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }),
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (await call('centre', 'GET', `/api/alarms/${a.alarmId}`, await operatorToken(a.centreId, operator))).status,
+      ).toBe(200);
+      expect(
+        (await call('centre', 'GET', `/api/devices/${a.deviceId}/events`, await operatorToken(a.centreId, operator)))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await call(
+            'home-care',
+            'GET',
+            `/api/dispatches/${a.dispatchId}`,
+            await tokenFor({ role: 'home-care', homeCareTeamId: a.teamId, sub: nurse }),
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await call(
+            'home-care',
+            'GET',
+            `/api/dispatches/${a.dispatchId}`,
+            await tokenFor({ role: 'home-care', homeCareTeamId: b.teamId, sub: nurse }),
+          )
+        ).status,
+      ).toBe(404);
 
-      const registryLog = await sql.registry.query(`SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id, at FROM access_log WHERE actor_subject = $1`, [nurse]);
-      expect(registryLog.rows).toEqual([{ actor_subject: nurse, actor_roles: 'home-care', actor_tenant: a.teamId, action: 'resident.read', resource_id: a.residentId, resident_id: a.residentId, at: expect.any(Date) }]);
-      expect(registryLog.rows[0].at.getTime()).toBeGreaterThanOrEqual(since.getTime() - 1000);
-      const centreLog = await sql.centre.query(`SELECT actor_subject, actor_tenant, action, resource_id, resident_id FROM access_log WHERE actor_subject = $1 ORDER BY id`, [operator]);
-      expect(centreLog.rows).toEqual([
-        { actor_subject: operator, actor_tenant: a.centreId, action: 'alarm.read', resource_id: a.alarmId, resident_id: a.residentId },
-        { actor_subject: operator, actor_tenant: a.centreId, action: 'device-events.read', resource_id: a.deviceId, resident_id: a.residentId },
+      const registryLog = await sql.registry.query(
+        `SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id, at FROM access_log WHERE actor_subject = $1`,
+        [nurse],
+      );
+      expect(registryLog.rows).toEqual([
+        {
+          actor_subject: nurse,
+          actor_roles: 'home-care',
+          actor_tenant: a.teamId,
+          action: 'resident.read',
+          resource_id: a.residentId,
+          resident_id: a.residentId,
+          at: expect.any(Date),
+        },
       ]);
-      const homeCareLog = await sql.homeCare.query(`SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id FROM access_log WHERE actor_subject = $1 ORDER BY id`, [nurse]);
-      expect(homeCareLog.rows).toEqual([{ actor_subject: nurse, actor_roles: 'home-care', actor_tenant: a.teamId, action: 'dispatch.read', resource_id: a.dispatchId, resident_id: a.residentId }]);
+      expect(registryLog.rows[0].at.getTime()).toBeGreaterThanOrEqual(since.getTime() - 1000);
+      const centreLog = await sql.centre.query(
+        `SELECT actor_subject, actor_tenant, action, resource_id, resident_id FROM access_log WHERE actor_subject = $1 ORDER BY id`,
+        [operator],
+      );
+      expect(centreLog.rows).toEqual([
+        {
+          actor_subject: operator,
+          actor_tenant: a.centreId,
+          action: 'alarm.read',
+          resource_id: a.alarmId,
+          resident_id: a.residentId,
+        },
+        {
+          actor_subject: operator,
+          actor_tenant: a.centreId,
+          action: 'device-events.read',
+          resource_id: a.deviceId,
+          resident_id: a.residentId,
+        },
+      ]);
+      const homeCareLog = await sql.homeCare.query(
+        `SELECT actor_subject, actor_roles, actor_tenant, action, resource_id, resident_id FROM access_log WHERE actor_subject = $1 ORDER BY id`,
+        [nurse],
+      );
+      expect(homeCareLog.rows).toEqual([
+        {
+          actor_subject: nurse,
+          actor_roles: 'home-care',
+          actor_tenant: a.teamId,
+          action: 'dispatch.read',
+          resource_id: a.dispatchId,
+          resident_id: a.residentId,
+        },
+      ]);
       // The municipality's administrators can see who read their resident; the log cannot be changed.
-      const seen = await call('registry', 'GET', `/api/residents/${a.residentId}/access-log`, await municipalityAdminToken(a.municipalityId));
-      expect(JSON.parse(seen.text)).toEqual(expect.arrayContaining([expect.objectContaining({ actorSubject: nurse, action: 'resident.read' })]));
-      await expect(sql.centre.query(`DELETE FROM access_log WHERE actor_subject = $1`, [operator])).rejects.toThrow(/append-only/);
-      await expect(sql.registry.query(`UPDATE access_log SET actor_subject = 'someone-else' WHERE actor_subject = $1`, [nurse])).rejects.toThrow(/append-only/);
-      await expect(sql.homeCare.query(`DELETE FROM access_log WHERE actor_subject = $1`, [nurse])).rejects.toThrow(/append-only/);
+      const seen = await call(
+        'registry',
+        'GET',
+        `/api/residents/${a.residentId}/access-log`,
+        await municipalityAdminToken(a.municipalityId),
+      );
+      expect(JSON.parse(seen.text)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ actorSubject: nurse, action: 'resident.read' })]),
+      );
+      await expect(sql.centre.query(`DELETE FROM access_log WHERE actor_subject = $1`, [operator])).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(
+        sql.registry.query(`UPDATE access_log SET actor_subject = 'someone-else' WHERE actor_subject = $1`, [nurse]),
+      ).rejects.toThrow(/append-only/);
+      await expect(sql.homeCare.query(`DELETE FROM access_log WHERE actor_subject = $1`, [nurse])).rejects.toThrow(
+        /append-only/,
+      );
     } finally {
       await Promise.allSettled([sql.registry.end(), sql.centre.end(), sql.homeCare.end()]);
     }

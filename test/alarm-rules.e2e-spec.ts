@@ -74,7 +74,10 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
   const devices: SimulatedDevice[] = [];
 
   beforeAll(async () => {
-    [database, registryDatabase] = await Promise.all([createTestDatabase('rules-e2e'), createTestDatabase('rules-e2e-registry')]);
+    [database, registryDatabase] = await Promise.all([
+      createTestDatabase('rules-e2e'),
+      createTestDatabase('rules-e2e-registry'),
+    ]);
     registry = await startRegistry(registryDatabase.url);
     const fleet = await onboardFleet(registry.url, []);
     municipalityId = fleet.municipalityId;
@@ -93,7 +96,11 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
   });
 
   /** A resident of the municipality with their own rules (if any) and one onboarded device, connected over MQTT. */
-  async function residentWith(kind: string, rules?: ResidentAlarmRules, heartbeatIntervalSeconds?: number): Promise<{ residentId: string; device: SimulatedDevice }> {
+  async function residentWith(
+    kind: string,
+    rules?: ResidentAlarmRules,
+    heartbeatIntervalSeconds?: number,
+  ): Promise<{ residentId: string; device: SimulatedDevice }> {
     const resident = await admin.expect(201, 'POST', '/api/residents', {
       name: uniqueName('resident'),
       address: 'Bragernes torg 1, 3017 Drammen',
@@ -102,7 +109,8 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
     });
     if (rules) await admin.expect(200, 'PUT', `/api/residents/${resident.id}/alarm-rules`, rules);
     const deviceId = await registerInStock(admin, uniqueName(kind), kind, municipalityId);
-    if (heartbeatIntervalSeconds) await admin.expect(200, 'PATCH', `/api/devices/${deviceId}`, { heartbeatIntervalSeconds });
+    if (heartbeatIntervalSeconds)
+      await admin.expect(200, 'PATCH', `/api/devices/${deviceId}`, { heartbeatIntervalSeconds });
     const { secret } = await onboard(admin, deviceId, resident.id);
     const device = await SimulatedDevice.connect(testInfra().mqttUrl, deviceId, secret);
     devices.push(device);
@@ -113,13 +121,19 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
   /** The centre reads rules from its view of registry.residents.v1: wait until the registry's change has arrived. */
   async function rulesReachedCentre(residentId: string, rules: ResidentAlarmRules): Promise<void> {
     await eventually(async () => {
-      const { rows } = await centreDb.query<{ alarm_rules: unknown }>(`SELECT alarm_rules FROM registry_residents WHERE resident_id = $1`, [residentId]);
+      const { rows } = await centreDb.query<{ alarm_rules: unknown }>(
+        `SELECT alarm_rules FROM registry_residents WHERE resident_id = $1`,
+        [residentId],
+      );
       expect(rows[0]?.alarm_rules).toEqual(rules);
     });
   }
 
   async function operator(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${centre.url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(centreId)}` } });
+    return fetch(`${centre.url}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(centreId)}` },
+    });
   }
 
   async function unresolvedOf(deviceId: string): Promise<AlarmJson[]> {
@@ -139,7 +153,9 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
     return eventually(async () => {
       const response = await operator(`/api/devices/${deviceId}/events`);
       expect(response.status).toBe(200);
-      const event = ((await response.json()) as { eventId: string; alarmId: string | null }[]).find((row) => row.eventId === eventId);
+      const event = ((await response.json()) as { eventId: string; alarmId: string | null }[]).find(
+        (row) => row.eventId === eventId,
+      );
       expect(event).toBeDefined();
       return event as { eventId: string; alarmId: string | null };
     });
@@ -155,7 +171,7 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
   }
 
   describe('door sensors', () => {
-    it('door.opened inside the resident\'s night window (local time, across midnight) opens a priority-2 alarm; outside it is only logged; door.closed is logged on it', async () => {
+    it("door.opened inside the resident's night window (local time, across midnight) opens a priority-2 alarm; outside it is only logged; door.closed is logged on it", async () => {
       const { device } = await residentWith('door_sensor', { doorNightWindow: { start: '23:00', end: '06:00' } });
       // 12:00 UTC on 20 November is 13:00 in Oslo: outside the window.
       await device.publish(contractEvent('door.opened', 'day-open', { time: '2026-11-20T12:00:00Z', door: 'front' }));
@@ -164,10 +180,16 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       await device.publish(contractEvent('door.opened', 'night-open', { time: '2026-11-20T22:30:00Z', door: 'front' }));
       const alarm = await oneAlarm(device.deviceId);
       expect(alarm).toMatchObject({ triggerType: 'door.opened', priority: 2, kind: 'care', state: 'open' });
-      expect(await device.waitForCommand((command) => command.type === 'alarm.received' && command.ref === 'night-open')).toMatchObject({ alarmId: alarm.id });
+      expect(
+        await device.waitForCommand((command) => command.type === 'alarm.received' && command.ref === 'night-open'),
+      ).toMatchObject({ alarmId: alarm.id });
 
-      await device.publish(contractEvent('door.closed', 'night-close', { time: '2026-11-20T22:32:00Z', door: 'front' }));
-      await eventually(async () => expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual(['received', 'door_closed']));
+      await device.publish(
+        contractEvent('door.closed', 'night-close', { time: '2026-11-20T22:32:00Z', door: 'front' }),
+      );
+      await eventually(async () =>
+        expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual(['received', 'door_closed']),
+      );
       expect((await detail(alarm.id)).state).toBe('open'); // the operator closes it
     });
 
@@ -186,13 +208,18 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       await admin.expect(200, 'PUT', `/api/municipalities/${municipalityId}/alarm-rule-defaults`, defaults);
       const { residentId, device } = await residentWith('door_sensor');
       await eventually(async () => {
-        const { rows } = await centreDb.query(`SELECT alarm_rule_defaults FROM registry_municipalities WHERE municipality_id = $1`, [municipalityId]);
+        const { rows } = await centreDb.query(
+          `SELECT alarm_rule_defaults FROM registry_municipalities WHERE municipality_id = $1`,
+          [municipalityId],
+        );
         expect(rows[0]?.alarm_rule_defaults).toEqual(defaults);
       });
       // 21:30 UTC in November is 22:30 in Oslo: inside the default 22:00-07:00.
       await device.publish(contractEvent('door.opened', 'default-window', { time: '2026-11-20T21:30:00Z' }));
       const alarm = await oneAlarm(device.deviceId);
-      expect((await detail(alarm.id)).resident?.alarmRules).toMatchObject({ doorNightWindow: defaults.doorNightWindow });
+      expect((await detail(alarm.id)).resident?.alarmRules).toMatchObject({
+        doorNightWindow: defaults.doorNightWindow,
+      });
 
       // The resident's own rule switches the night window off.
       const own = { doorNightWindow: null };
@@ -210,7 +237,12 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       const openedAt = new Date();
 
       await device.publish(contractEvent('door.opened', 'brief-open', { time: openedAt.toISOString(), door: 'back' }));
-      await device.publish(contractEvent('door.closed', 'brief-close', { time: new Date(openedAt.getTime() + 60_000).toISOString(), door: 'back' }));
+      await device.publish(
+        contractEvent('door.closed', 'brief-close', {
+          time: new Date(openedAt.getTime() + 60_000).toISOString(),
+          door: 'back',
+        }),
+      );
       await storedEvent(device.deviceId, 'brief-close');
       await doors.raiseDue(new Date(openedAt.getTime() + 10 * 60_000));
       expect(await unresolvedOf(device.deviceId)).toEqual([]);
@@ -224,7 +256,9 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       expect(await doors.raiseDue(new Date(openedAt.getTime() + 60 * 60_000))).toBe(0); // fired once
 
       await device.publish(contractEvent('door.closed', 'finally-closed', { door: 'front' }));
-      await eventually(async () => expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual(['received', 'door_closed']));
+      await eventually(async () =>
+        expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual(['received', 'door_closed']),
+      );
     });
   });
 
@@ -242,10 +276,15 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       expect(alarm.lastPosition).toMatchObject({ lat: 59.76, lon: 10.25, accuracyMeters: 15 });
       expect(alarm.lastPosition?.ageSeconds).toBeGreaterThanOrEqual(0);
       const received = (await detail(alarm.id)).log[0];
-      expect(received).toMatchObject({ step: 'received', details: { lat: 59.76, lon: 10.25, zones: ['home', 'day centre'] } });
+      expect(received).toMatchObject({
+        step: 'received',
+        details: { lat: 59.76, lon: 10.25, zones: ['home', 'day centre'] },
+      });
 
       await device.publish(contractEvent('gps.position', 'further', { lat: 59.77, lon: 10.26 }));
-      await oneAlarm(device.deviceId, (current) => expect(current.lastPosition).toMatchObject({ lat: 59.77, lon: 10.26, accuracyMeters: null }));
+      await oneAlarm(device.deviceId, (current) =>
+        expect(current.lastPosition).toMatchObject({ lat: 59.77, lon: 10.26, accuracyMeters: null }),
+      );
       await device.publish(contractEvent('gps.position', 'back-home', { lat: HOME.lat + 0.001, lon: HOME.lon }));
       const back = await eventually(async () => {
         const current = await detail(alarm.id);
@@ -262,7 +301,9 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       const { device } = await residentWith('gps_tracker');
       await device.publish(contractEvent('gps.position', 'anywhere', { lat: 60.5, lon: 11.5 }));
       expect((await storedEvent(device.deviceId, 'anywhere')).alarmId).toBeNull();
-      const { rows } = await centreDb.query(`SELECT lat, inside_safe_zone FROM device_positions WHERE device_id = $1`, [device.deviceId]);
+      const { rows } = await centreDb.query(`SELECT lat, inside_safe_zone FROM device_positions WHERE device_id = $1`, [
+        device.deviceId,
+      ]);
       expect(rows).toEqual([{ lat: 60.5, inside_safe_zone: null }]);
     });
   });
@@ -274,12 +315,19 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       const alarm = await oneAlarm(device.deviceId, (current) => expect(current.repeatCount).toBe(2));
       expect(alarm).toMatchObject({ triggerType: 'alarm.button', priority: 1 });
       for (const ref of ['press-1', 'press-2', 'press-3']) {
-        expect(await device.waitForCommand((command) => command.type === 'alarm.received' && command.ref === ref)).toMatchObject({ alarmId: alarm.id });
+        expect(
+          await device.waitForCommand((command) => command.type === 'alarm.received' && command.ref === ref),
+        ).toMatchObject({ alarmId: alarm.id });
       }
 
       await device.publish(contractEvent('alarm.cancelled', 'cancel-1', { ref: 'press-1' }));
       await oneAlarm(device.deviceId, (current) => expect(current.cancelledAtDeviceAt).not.toBeNull());
-      expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual(['received', 'repeated', 'repeated', 'cancelled_at_device']);
+      expect((await detail(alarm.id)).log.map((entry) => entry.step)).toEqual([
+        'received',
+        'repeated',
+        'repeated',
+        'cancelled_at_device',
+      ]);
     });
 
     it('battery.low and power.lost open technical alarms; power.restored closes the power alarm', async () => {
@@ -319,7 +367,9 @@ describe('alarm rules end to end (MQTT -> ingestor -> Kafka -> response centre, 
       expect(silent).toMatchObject({ priority: 3, kind: 'technical' });
 
       await device.publish(contractEvent('heartbeat', 'beat-2', { battery: 79 }));
-      await eventually(async () => expect(await detail(silent.id)).toMatchObject({ state: 'resolved', outcome: 'cleared_by_device' }));
+      await eventually(async () =>
+        expect(await detail(silent.id)).toMatchObject({ state: 'resolved', outcome: 'cleared_by_device' }),
+      );
     });
   });
 });

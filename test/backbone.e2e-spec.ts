@@ -57,7 +57,10 @@ describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> Po
   const api = async (path: string, init: RequestInit & { operator?: string } = {}) =>
     fetch(`${centre.url}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(centreId, init.operator)}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await operatorToken(centreId, init.operator)}`,
+      },
     });
 
   async function alarmsOf(deviceId: string): Promise<AlarmJson[]> {
@@ -93,7 +96,11 @@ describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> Po
 
     await device.waitForCommand((command) => command.type === 'alarm.acknowledged' && command.alarmId === alarm.id);
 
-    const note = await api(`/api/alarms/${alarm.id}/notes`, { method: 'POST', operator: 'op-anna', body: JSON.stringify({ text: 'Resident answers, hip pain' }) });
+    const note = await api(`/api/alarms/${alarm.id}/notes`, {
+      method: 'POST',
+      operator: 'op-anna',
+      body: JSON.stringify({ text: 'Resident answers, hip pain' }),
+    });
     expect(note.status).toBe(201);
     const resolved = await api(`/api/alarms/${alarm.id}/resolve`, {
       method: 'POST',
@@ -118,7 +125,9 @@ describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> Po
     const before = device.commands.filter((command) => command.type === 'alarm.received').length;
     await device.publish(contractEvent('fall.detected', 'fall-1', { confidence: 0.97 }));
 
-    await eventually(() => expect(device.commands.filter((command) => command.type === 'alarm.received').length).toBe(before + 1));
+    await eventually(() =>
+      expect(device.commands.filter((command) => command.type === 'alarm.received').length).toBe(before + 1),
+    );
     const history = await historyOf(device.deviceId);
     expect(history.filter((event) => event.eventId === 'fall-1')).toHaveLength(1);
     const detail = (await (await api(`/api/alarms/${history[0].alarmId}`)).json()) as AlarmJson;
@@ -140,7 +149,9 @@ describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> Po
     expect(deadLetter.headers.reason).toBe('invalid_json');
 
     const alarm = await eventually(async () => {
-      const found = (await alarmsOf(device.deviceId)).find((candidate) => candidate.triggerEventId === 'button-after-garbage');
+      const found = (await alarmsOf(device.deviceId)).find(
+        (candidate) => candidate.triggerEventId === 'button-after-garbage',
+      );
       expect(found).toBeDefined();
       return found!;
     });

@@ -27,7 +27,10 @@ describe('device trust: registry, broker and ingestor', () => {
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    if (testInfra().mqttAccess !== 'mosquitto-dynsec') throw new Error(`these tests need the project's Mosquitto with its dynamic-security plugin; the run has ${testInfra().mqttAccess}`);
+    if (testInfra().mqttAccess !== 'mosquitto-dynsec')
+      throw new Error(
+        `these tests need the project's Mosquitto with its dynamic-security plugin; the run has ${testInfra().mqttAccess}`,
+      );
     database = await createTestDatabase('trust');
     registry = await startRegistry(database.url);
     fleet = await onboardFleet(registry.url, [uniqueName('trust-a'), uniqueName('trust-b')]);
@@ -36,7 +39,11 @@ describe('device trust: registry, broker and ingestor', () => {
     // broker, which shuts the device out at once, is the gate that does not lag.)
     retiredEarlier = await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId);
     await fleet.api.expect(200, 'POST', `/api/devices/${retiredEarlier.deviceId}/retire`);
-    [ingestor, events, deadLetters] = await Promise.all([startIngestor(), KafkaTap.open(KafkaTopics.deviceEvents), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter)]);
+    [ingestor, events, deadLetters] = await Promise.all([
+      startIngestor(),
+      KafkaTap.open(KafkaTopics.deviceEvents),
+      KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
+    ]);
   });
 
   afterAll(async () => {
@@ -47,24 +54,37 @@ describe('device trust: registry, broker and ingestor', () => {
 
   /** Signs in as a device would; rejects with the broker's refusal. */
   async function signIn(deviceId: string, secret: string, options: IClientOptions = {}): Promise<MqttClient> {
-    const client = await connectAsync(testInfra().mqttUrl, { clientId: deviceId, username: deviceId, password: secret, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = await connectAsync(testInfra().mqttUrl, {
+      clientId: deviceId,
+      username: deviceId,
+      password: secret,
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     clients.push(client);
     return client;
   }
 
-  const closed = (client: MqttClient) => new Promise<void>((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
+  const closed = (client: MqttClient) =>
+    new Promise<void>((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
   const onKafka = (tap: KafkaTap, eventId: string) => tap.records.filter((record) => record.raw.includes(eventId));
-  const publishEvent = (client: MqttClient, deviceId: string, id: string) => client.publishAsync(`devices/${deviceId}/events`, JSON.stringify(contractEvent('alarm.button', id)), { qos: 1 });
+  const publishEvent = (client: MqttClient, deviceId: string, id: string) =>
+    client.publishAsync(`devices/${deviceId}/events`, JSON.stringify(contractEvent('alarm.button', id)), { qos: 1 });
 
-  it('refuses a wrong secret, another device\'s secret, and a client id that is not the device id', async () => {
+  it("refuses a wrong secret, another device's secret, and a client id that is not the device id", async () => {
     const [a, b] = fleet.devices;
     await expect(signIn(a.deviceId, 'not-the-secret')).rejects.toThrow(/Not authorized/);
     await expect(signIn(a.deviceId, b.secret)).rejects.toThrow(/Not authorized/);
-    await expect(signIn(a.deviceId, a.secret, { clientId: uniqueName('other-client') })).rejects.toThrow(/Not authorized/);
+    await expect(signIn(a.deviceId, a.secret, { clientId: uniqueName('other-client') })).rejects.toThrow(
+      /Not authorized/,
+    );
     await expect(signIn(a.deviceId, a.secret)).resolves.toBeDefined();
   });
 
-  it('drops what a device publishes on another device\'s topic (nothing reaches Kafka) and refuses its subscription to another device\'s commands', async () => {
+  it("drops what a device publishes on another device's topic (nothing reaches Kafka) and refuses its subscription to another device's commands", async () => {
     const [a, b] = fleet.devices;
     const client = await signIn(a.deviceId, a.secret);
     const forged = uniqueName('forged');
@@ -78,13 +98,17 @@ describe('device trust: registry, broker and ingestor', () => {
     expect(onKafka(events, forged)).toEqual([]);
     expect(onKafka(deadLetters, forged)).toEqual([]);
 
-    await expect(client.subscribeAsync(`devices/${b.deviceId}/commands`, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await expect(client.subscribeAsync(`devices/${b.deviceId}/commands`, { qos: 1 })).rejects.toThrow(
+      /Subscribe error/,
+    );
     await expect(client.subscribeAsync('devices/+/commands', { qos: 1 })).rejects.toThrow(/Subscribe error/);
     await expect(client.subscribeAsync(`devices/${b.deviceId}/events`, { qos: 1 })).rejects.toThrow(/Subscribe error/);
-    expect(await client.subscribeAsync(`devices/${a.deviceId}/commands`, { qos: 1 })).toEqual([expect.objectContaining({ qos: 1 })]);
+    expect(await client.subscribeAsync(`devices/${a.deviceId}/commands`, { qos: 1 })).toEqual([
+      expect.objectContaining({ qos: 1 }),
+    ]);
   });
 
-  it('cuts a retired device\'s live session and refuses it from then on; its events that get through anyway are dead-lettered', async () => {
+  it("cuts a retired device's live session and refuses it from then on; its events that get through anyway are dead-lettered", async () => {
     const device = await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId);
     const client = await signIn(device.deviceId, device.secret);
     const cut = closed(client);
@@ -97,8 +121,14 @@ describe('device trust: registry, broker and ingestor', () => {
     clients.push(publisher);
     const late = uniqueName('late');
     await publishEvent(publisher, retiredEarlier.deviceId, late);
-    const letter = await deadLetters.waitFor((record) => record.key === retiredEarlier.deviceId && record.raw.includes(late));
-    expect(letter.value).toMatchObject({ source: 'ingestor', reason: 'device_retired', deviceId: retiredEarlier.deviceId });
+    const letter = await deadLetters.waitFor(
+      (record) => record.key === retiredEarlier.deviceId && record.raw.includes(late),
+    );
+    expect(letter.value).toMatchObject({
+      source: 'ingestor',
+      reason: 'device_retired',
+      deviceId: retiredEarlier.deviceId,
+    });
     expect(onKafka(events, late)).toEqual([]);
   });
 
@@ -106,7 +136,11 @@ describe('device trust: registry, broker and ingestor', () => {
     const device = await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId);
     const client = await signIn(device.deviceId, device.secret);
     const cut = closed(client);
-    const { secret } = await fleet.api.expect<{ secret: string }>(200, 'POST', `/api/devices/${device.deviceId}/rotate-secret`);
+    const { secret } = await fleet.api.expect<{ secret: string }>(
+      200,
+      'POST',
+      `/api/devices/${device.deviceId}/rotate-secret`,
+    );
     await cut;
     await expect(signIn(device.deviceId, device.secret)).rejects.toThrow(/Not authorized/);
     const renewed = await signIn(device.deviceId, secret);
@@ -117,14 +151,26 @@ describe('device trust: registry, broker and ingestor', () => {
 
   it('a registry starting up removes broker clients of devices that are not active', async () => {
     const accounts = testInfra().mqttAccounts!;
-    const stray: OnboardedDevice = { deviceId: await registerInStock(fleet.api), secret: 'left-by-a-crash-before-commit' };
+    const stray: OnboardedDevice = {
+      deviceId: await registerInStock(fleet.api),
+      secret: 'left-by-a-crash-before-commit',
+    };
     // What an onboarding leaves when the registry dies between the broker's confirmation and COMMIT.
     const control = new DynsecControl(testInfra().mqttUrl, accounts.admin, 5000, () => undefined);
     try {
       await control.ready(5000);
       const answers = await control.run([
-        { command: 'createRole', rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}`, acls: [{ acltype: 'publishClientSend', topic: `devices/${stray.deviceId}/events`, allow: true }] },
-        { command: 'createClient', username: stray.deviceId, password: stray.secret, roles: [{ rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}` }] },
+        {
+          command: 'createRole',
+          rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}`,
+          acls: [{ acltype: 'publishClientSend', topic: `devices/${stray.deviceId}/events`, allow: true }],
+        },
+        {
+          command: 'createClient',
+          username: stray.deviceId,
+          password: stray.secret,
+          roles: [{ rolename: `${deviceRolePrefix(database.url)}${stray.deviceId}` }],
+        },
       ]);
       expect(answers.map((answer) => answer.error)).toEqual([undefined, undefined]);
     } finally {

@@ -26,7 +26,10 @@ export interface BrokerAccounts {
 
 /** Accounts with random passwords, made anew for every run of the broker. */
 export function newBrokerAccounts(options: { anyDevicePublisher?: boolean } = {}): BrokerAccounts {
-  const account = (username: string): BrokerCredentials => ({ username, password: randomBytes(24).toString('base64url') });
+  const account = (username: string): BrokerCredentials => ({
+    username,
+    password: randomBytes(24).toString('base64url'),
+  });
   return {
     admin: account('welfare-registry'),
     ingestor: account('welfare-ingestor'),
@@ -96,16 +99,25 @@ interface DynsecConfig {
  * existing file (the devices the registry created) is kept.
  */
 export async function writeDynsecConfig(file: string, accounts: BrokerAccounts): Promise<void> {
-  const existing: DynsecConfig | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DynsecConfig) : null;
+  const existing: DynsecConfig | null = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as DynsecConfig)
+    : null;
   const services = (Object.keys(accounts) as (keyof BrokerAccounts)[]).filter((name) => accounts[name]);
   const serviceNames = new Set(services.map((name) => accounts[name]!.username));
   const serviceRoles = new Set(Object.values(SERVICE_ROLES).map((role) => role.rolename));
   const config: DynsecConfig = {
     clients: [
       ...(existing?.clients ?? []).filter((client) => !serviceNames.has(client.username)),
-      ...services.map((name) => ({ ...hashedPassword(accounts[name]!), textName: `welfare service: ${name}`, roles: [{ rolename: SERVICE_ROLES[name].rolename }] })),
+      ...services.map((name) => ({
+        ...hashedPassword(accounts[name]!),
+        textName: `welfare service: ${name}`,
+        roles: [{ rolename: SERVICE_ROLES[name].rolename }],
+      })),
     ],
-    roles: [...(existing?.roles ?? []).filter((role) => !serviceRoles.has(role.rolename)), ...Object.values(SERVICE_ROLES)],
+    roles: [
+      ...(existing?.roles ?? []).filter((role) => !serviceRoles.has(role.rolename)),
+      ...Object.values(SERVICE_ROLES),
+    ],
     groups: existing?.groups ?? [],
     defaultACLAccess: { publishClientSend: false, publishClientReceive: true, subscribe: false, unsubscribe: true },
   };
@@ -115,5 +127,10 @@ export async function writeDynsecConfig(file: string, accounts: BrokerAccounts):
 function hashedPassword({ username, password }: BrokerCredentials): DynsecClient {
   const salt = randomBytes(12);
   const iterations = 101;
-  return { username, password: pbkdf2Sync(password, salt, iterations, 64, 'sha512').toString('base64'), salt: salt.toString('base64'), iterations };
+  return {
+    username,
+    password: pbkdf2Sync(password, salt, iterations, 64, 'sha512').toString('base64'),
+    salt: salt.toString('base64'),
+    iterations,
+  };
 }

@@ -18,7 +18,8 @@ export function commandPath(cmd: string): string | null {
 export function runCommand(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message.trim()} ${stdout.trim()} ${stderr.trim()}`.trim()));
+      if (err)
+        reject(new Error(`${cmd} ${args.join(' ')}: ${err.message.trim()} ${stdout.trim()} ${stderr.trim()}`.trim()));
       else resolve(stdout);
     });
   });

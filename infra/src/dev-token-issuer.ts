@@ -25,20 +25,33 @@ export interface RunningDevTokenIssuer extends DevIssuerFile {
 }
 
 /** Serves the JWKS of the key in `keyDir` (made on first use) and writes `issuer.json` there. */
-export async function startDevTokenIssuer(options: { keyDir: string; port?: number; host?: string }): Promise<RunningDevTokenIssuer> {
+export async function startDevTokenIssuer(options: {
+  keyDir: string;
+  port?: number;
+  host?: string;
+}): Promise<RunningDevTokenIssuer> {
   const keyFile = await ensureSigningKey(options.keyDir);
   const publicJwk = publicPart(JSON.parse(readFileSync(keyFile, 'utf8')) as JWK);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => serve(request.url ?? '', response, issuer, publicJwk));
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, host, resolve));
   const issuer = `http://${host}:${(server.address() as { port: number }).port}`;
-  const file: DevIssuerFile = { issuer, audience: DEV_TOKEN_AUDIENCE, jwksUrl: `${issuer}/.well-known/jwks.json`, keyFile };
+  const file: DevIssuerFile = {
+    issuer,
+    audience: DEV_TOKEN_AUDIENCE,
+    jwksUrl: `${issuer}/.well-known/jwks.json`,
+    keyFile,
+  };
   writeFileSync(join(options.keyDir, 'issuer.json'), JSON.stringify(file, null, 2));
   return { ...file, stop: () => close(server) };
 }
 
 /** Signs a token with the dev issuer's key; `claims` carry `sub`, `roles` and the tenancy ids. */
-export async function mintDevToken(file: DevIssuerFile, claims: Record<string, unknown> & { sub: string }, ttlSeconds = 8 * 3600): Promise<string> {
+export async function mintDevToken(
+  file: DevIssuerFile,
+  claims: Record<string, unknown> & { sub: string },
+  ttlSeconds = 8 * 3600,
+): Promise<string> {
   const jwk = JSON.parse(readFileSync(file.keyFile, 'utf8')) as JWK;
   const key = await importJWK(jwk, ALGORITHM);
   const { sub, ...rest } = claims;
@@ -54,7 +67,8 @@ export async function mintDevToken(file: DevIssuerFile, claims: Record<string, u
 
 export function readDevIssuerFile(keyDir: string): DevIssuerFile {
   const path = join(keyDir, 'issuer.json');
-  if (!existsSync(path)) throw new Error(`${path} not found: start the system (npm start) first; it runs the dev token issuer`);
+  if (!existsSync(path))
+    throw new Error(`${path} not found: start the system (npm start) first; it runs the dev token issuer`);
   return JSON.parse(readFileSync(path, 'utf8')) as DevIssuerFile;
 }
 

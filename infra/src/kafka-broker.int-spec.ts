@@ -13,7 +13,13 @@ const TOPIC = 'infra-roundtrip';
 // Silent: right after a restart kafkajs logs (and retries) "coordinator is loading" crashes at
 // ERROR level; real failures surface through the assertions.
 function client(brokers: string, requestTimeout = 30_000): Kafka {
-  return new Kafka({ clientId: 'infra-int-spec', brokers: [brokers], logLevel: logLevel.NOTHING, requestTimeout, retry: { retries: 2 } });
+  return new Kafka({
+    clientId: 'infra-int-spec',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    requestTimeout,
+    retry: { retries: 2 },
+  });
 }
 
 /** Reads topic from the beginning with a fresh group until `count` messages arrived. */
@@ -99,7 +105,11 @@ describe('startKafka', () => {
     expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
     await admin.disconnect();
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const [meta] = await producer.send({ topic: TOPIC, acks: -1, messages: [{ key: 'device-1', value: 'hello' }] });
     await producer.disconnect();
@@ -150,7 +160,9 @@ describe('startKafka', () => {
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     const dir = await mkdtemp(join(tmpdir(), 'infra-kafka-busy-'));
     try {
-      await expect(startKafka({ dataDir: dir, port, readyTimeoutMs: 60_000 })).rejects.toThrow(/did not start[\s\S]*last lines[\s\S]*Address already in use/);
+      await expect(startKafka({ dataDir: dir, port, readyTimeoutMs: 60_000 })).rejects.toThrow(
+        /did not start[\s\S]*last lines[\s\S]*Address already in use/,
+      );
     } finally {
       blocker.close();
       await rm(dir, { recursive: true, force: true });

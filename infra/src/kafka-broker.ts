@@ -79,7 +79,10 @@ export function kafkaClasspath(): Promise<string> {
 async function loadClasspath(): Promise<string> {
   const root = repoRoot();
   const pom = join(root, 'infra', 'kafka', 'pom.xml');
-  const sha = createHash('sha256').update(await readFile(pom)).digest('hex').slice(0, 16);
+  const sha = createHash('sha256')
+    .update(await readFile(pom))
+    .digest('hex')
+    .slice(0, 16);
   const cacheFile = join(root, '.cache', 'kafka', `classpath-${sha}.txt`);
   const cached = await readClasspathFile(cacheFile);
   if (cached !== undefined) return cached;
@@ -87,7 +90,15 @@ async function loadClasspath(): Promise<string> {
   await mkdir(join(root, '.cache', 'kafka'), { recursive: true });
   // Write to a private temp file and rename: parallel test workers may resolve at the same time.
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  await runMaven(['-q', '-B', '-Dstyle.color=never', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`]);
+  await runMaven([
+    '-q',
+    '-B',
+    '-Dstyle.color=never',
+    '-f',
+    pom,
+    'dependency:build-classpath',
+    `-Dmdep.outputFile=${tmp}`,
+  ]);
   const fresh = await readClasspathFile(tmp);
   if (fresh === undefined) throw new Error(`Maven wrote no usable classpath to ${tmp}`);
   await rename(tmp, cacheFile);
@@ -121,12 +132,19 @@ function log4jConfig(): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Runs a Kafka main class to completion with the broker's classpath and log4j2 config. */
-export async function runKafkaTool(mainClass: string, args: string[], opts: KafkaToolOptions = {}): Promise<KafkaToolResult> {
+export async function runKafkaTool(
+  mainClass: string,
+  args: string[],
+  opts: KafkaToolOptions = {},
+): Promise<KafkaToolResult> {
   const cp = await kafkaClasspath();
   const jvm = [`-Xmx${opts.heapMb ?? 256}m`, `-Dlog4j2.configurationFile=${log4jConfig()}`, ...(opts.jvmArgs ?? [])];
   const timeoutMs = opts.timeoutMs ?? 600_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('java', [...jvm, '-cp', cp, mainClass, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', [...jvm, '-cp', cp, mainClass, ...args], {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const unguard = child.pid === undefined ? () => undefined : guardAgainstOrphan(child.pid);
     child.once('exit', unguard);
     let stdout = '';
@@ -179,7 +197,9 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
     child.kill('SIGKILL');
     await exited;
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`Kafka on ${brokers} did not start: ${reason}\n--- last lines of ${logFile} ---\n${tail(logFile, 40)}`);
+    throw new Error(
+      `Kafka on ${brokers} did not start: ${reason}\n--- last lines of ${logFile} ---\n${tail(logFile, 40)}`,
+    );
   }
   return {
     brokers,
@@ -239,7 +259,11 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     'num.io.threads': 4,
     'num.recovery.threads.per.data.dir': 1,
   };
-  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return (
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** A Kafka Uuid in its string form (base64url, 16 bytes); Kafka rejects ids starting with '-'. */
@@ -253,7 +277,9 @@ function newClusterId(): string {
 async function formatStorage(propsFile: string): Promise<void> {
   // A short-lived tool: C1-only JIT and serial GC start ~0.5 s faster on 2 cores.
   const jvmArgs = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
-  const res = await runKafkaTool('kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', propsFile], { jvmArgs });
+  const res = await runKafkaTool('kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', propsFile], {
+    jvmArgs,
+  });
   if (res.code !== 0) throw new Error(`kafka-storage format failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
 }
 
@@ -320,7 +346,12 @@ async function describeCluster(brokers: string): Promise<void> {
   }
 }
 
-async function terminate(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+async function terminate(
+  child: ChildProcess,
+  exited: Promise<void>,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGCONT'); // a SIGSTOPped JVM (fault tests) can't act on SIGTERM
   child.kill(signal);
@@ -328,7 +359,6 @@ async function terminate(child: ChildProcess, exited: Promise<void>, signal: Nod
   await exited;
   clearTimeout(timer);
 }
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
@@ -343,7 +373,11 @@ function tail(file: string, lines: number): string {
     const length = Math.min(size, 64 * 1024);
     const buf = Buffer.alloc(length);
     readSync(fd, buf, 0, length, size - length);
-    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+    return buf
+      .toString('utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } finally {
     closeSync(fd);
   }

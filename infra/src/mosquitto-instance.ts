@@ -50,14 +50,20 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
   const port = opts.port ?? (await freePort());
   await mkdir(dataDir, { recursive: true });
   const plugin = dynsecPluginPath();
-  if (!plugin) throw new Error(`Mosquitto's dynamic-security plugin is not installed (looked in ${DYNSEC_PLUGIN_PATHS.join(', ')}; or set MOSQUITTO_DYNSEC_PLUGIN)`);
+  if (!plugin)
+    throw new Error(
+      `Mosquitto's dynamic-security plugin is not installed (looked in ${DYNSEC_PLUGIN_PATHS.join(', ')}; or set MOSQUITTO_DYNSEC_PLUGIN)`,
+    );
   const accounts = opts.accounts ?? newBrokerAccounts({ anyDevicePublisher: opts.anyDevicePublisher });
   const dynsecFile = join(dataDir, 'dynamic-security.json');
   await writeDynsecConfig(dynsecFile, accounts);
   const confFile = join(dataDir, 'mosquitto.conf');
   await writeFile(confFile, mosquittoConf(dataDir, port, plugin, dynsecFile));
   const logFd = openSync(join(dataDir, 'mosquitto.log'), 'a');
-  const child = spawn(mosquitto, ['-c', confFile], { stdio: ['ignore', logFd, logFd], detached: opts.detached ?? false });
+  const child = spawn(mosquitto, ['-c', confFile], {
+    stdio: ['ignore', logFd, logFd],
+    detached: opts.detached ?? false,
+  });
   closeSync(logFd);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   if (child.pid !== undefined) void exited.then(guardAgainstOrphan(child.pid));
@@ -67,10 +73,23 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
     await exited;
     throw new Error(`mosquitto did not answer on ${url}; see ${join(dataDir, 'mosquitto.log')}`);
   }
-  return { url, port, pid: child.pid!, dataDir, accounts, stop: () => signal(child, exited, 'SIGTERM'), kill: () => signal(child, exited, 'SIGKILL') };
+  return {
+    url,
+    port,
+    pid: child.pid!,
+    dataDir,
+    accounts,
+    stop: () => signal(child, exited, 'SIGTERM'),
+    kill: () => signal(child, exited, 'SIGKILL'),
+  };
 }
 
-const DYNSEC_PLUGIN_PATHS = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so'];
+const DYNSEC_PLUGIN_PATHS = [
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/mosquitto_dynamic_security.so',
+  '/usr/local/lib/mosquitto_dynamic_security.so',
+];
 
 /** Where Mosquitto's dynamic-security plugin is (Debian ships it in the mosquitto package), or null. */
 export function dynsecPluginPath(): string | null {

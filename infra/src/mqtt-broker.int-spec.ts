@@ -10,10 +10,15 @@ interface Received {
 }
 
 /** Connects with listeners attached before CONNECT, so queued messages can't slip past them. */
-function connectCollecting(url: string, opts: IClientOptions): Promise<{ client: MqttClient; received: Received[]; sessionPresent: boolean }> {
+function connectCollecting(
+  url: string,
+  opts: IClientOptions,
+): Promise<{ client: MqttClient; received: Received[]; sessionPresent: boolean }> {
   const received: Received[] = [];
   const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-  client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), qos: packet.qos }));
+  client.on('message', (topic, payload, packet) =>
+    received.push({ topic, payload: payload.toString(), qos: packet.qos }),
+  );
   return new Promise((resolve, reject) => {
     client.once('connect', (connack) => resolve({ client, received, sessionPresent: connack.sessionPresent }));
     client.once('error', reject);

@@ -96,12 +96,25 @@ export async function startOwnMqttBroker(opts: {
   const accounts = newBrokerAccounts({ anyDevicePublisher: opts.anyDevicePublisher });
   if (hasCommand('mosquitto') && dynsecPluginPath()) {
     const broker = await startMosquittoInstance({ dataDir: opts.dataDir, port, accounts });
-    log(`mqtt: the project's mosquitto on ${broker.url}, devices signed in by the dynamic-security plugin (data: ${broker.dataDir})`);
+    log(
+      `mqtt: the project's mosquitto on ${broker.url}, devices signed in by the dynamic-security plugin (data: ${broker.dataDir})`,
+    );
     return { url: broker.url, kind: 'own-mosquitto', access: 'mosquitto-dynsec', accounts, stop: broker.stop };
   }
-  const embedded = await startEmbeddedAedes(port, opts.registry ? { accounts, registryUrl: opts.registry.url, hookSecret: opts.registry.hookSecret } : undefined);
-  log(`mqtt: mosquitto (with its dynamic-security plugin) is not installed; embedded aedes broker on ${embedded.url}${opts.registry ? `, devices checked at ${opts.registry.url}` : ''}`);
-  return { url: embedded.url, kind: 'embedded-aedes', access: opts.registry ? 'http-hooks' : 'none', accounts: opts.registry ? accounts : null, stop: embedded.stop };
+  const embedded = await startEmbeddedAedes(
+    port,
+    opts.registry ? { accounts, registryUrl: opts.registry.url, hookSecret: opts.registry.hookSecret } : undefined,
+  );
+  log(
+    `mqtt: mosquitto (with its dynamic-security plugin) is not installed; embedded aedes broker on ${embedded.url}${opts.registry ? `, devices checked at ${opts.registry.url}` : ''}`,
+  );
+  return {
+    url: embedded.url,
+    kind: 'embedded-aedes',
+    access: opts.registry ? 'http-hooks' : 'none',
+    accounts: opts.registry ? accounts : null,
+    stop: embedded.stop,
+  };
 }
 
 /** `mosquitto -d` with the machine's config; false when it is not installed or does not start. */

@@ -17,7 +17,10 @@ export function guardAgainstOrphan(pid: number): () => void {
   }
   const watchdog = spawn(
     'sh',
-    ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -KILL ${pid} 2>/dev/null`],
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -KILL ${pid} 2>/dev/null`,
+    ],
     { detached: true, stdio: 'ignore' },
   );
   watchdog.unref();

@@ -3,9 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { freePort } from './free-port';
-import { createDatabase, databaseUrl, dropDatabase, ensurePostgres, PgliteServer, RunningPostgres, startPgliteServer } from './postgres';
+import {
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  ensurePostgres,
+  PgliteServer,
+  RunningPostgres,
+  startPgliteServer,
+} from './postgres';
 
-const uniqueName = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+const uniqueName = (prefix: string): string =>
+  `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 
 async function queryOnce<T extends object>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url });
@@ -105,8 +114,12 @@ describe('embedded PGlite over pglite-socket, through pg', () => {
       BEGIN
         RAISE EXCEPTION 'log is append-only (% refused)', TG_OP;
       END $$`);
-    await pool.query(`CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON log FOR EACH ROW EXECUTE FUNCTION log_refuse_change()`);
-    await pool.query(`CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON log FOR EACH STATEMENT EXECUTE FUNCTION log_refuse_change()`);
+    await pool.query(
+      `CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON log FOR EACH ROW EXECUTE FUNCTION log_refuse_change()`,
+    );
+    await pool.query(
+      `CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON log FOR EACH STATEMENT EXECUTE FUNCTION log_refuse_change()`,
+    );
 
     const { rows } = await pool.query<{ ref: string; ref2: string; details: Record<string, unknown> }>(
       `INSERT INTO log (payload, details) VALUES ($1, $2) RETURNING ref, ref2, details`,
@@ -121,13 +134,17 @@ describe('embedded PGlite over pglite-socket, through pg', () => {
   });
 
   // The response centre's live feed (migration HandlingLogFeed1764600000001, live/handling-log-feed.ts).
-  it('runs the live feed\'s DDL and query: xid8 from pg_current_xact_id(), (tx, id) order under the snapshot\'s xmin, a NOTIFY trigger', async () => {
+  it("runs the live feed's DDL and query: xid8 from pg_current_xact_id(), (tx, id) order under the snapshot's xmin, a NOTIFY trigger", async () => {
     await pool.query('CREATE TABLE feed (id bigserial PRIMARY KEY, v text)');
     await pool.query(`ALTER TABLE feed ADD COLUMN tx xid8 NOT NULL DEFAULT '0'`);
     await pool.query('ALTER TABLE feed ALTER COLUMN tx SET DEFAULT pg_current_xact_id()');
     await pool.query('CREATE INDEX feed_order ON feed (tx, id)');
-    await pool.query(`CREATE FUNCTION feed_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('feed', ''); RETURN NULL; END $$`);
-    await pool.query('CREATE TRIGGER feed_notify AFTER INSERT ON feed FOR EACH STATEMENT EXECUTE FUNCTION feed_notify()');
+    await pool.query(
+      `CREATE FUNCTION feed_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('feed', ''); RETURN NULL; END $$`,
+    );
+    await pool.query(
+      'CREATE TRIGGER feed_notify AFTER INSERT ON feed FOR EACH STATEMENT EXECUTE FUNCTION feed_notify()',
+    );
     await pool.query(`INSERT INTO feed (v) VALUES ('a'), ('b')`);
     await pool.query(`INSERT INTO feed (v) VALUES ('c')`);
     const { rows } = await pool.query<{ v: string; tx: string }>(
@@ -140,7 +157,9 @@ describe('embedded PGlite over pglite-socket, through pg', () => {
   });
 
   it('supports INSERT ... ON CONFLICT DO NOTHING / DO UPDATE', async () => {
-    await pool.query('CREATE TABLE events (device text, event_id text, n int NOT NULL DEFAULT 1, UNIQUE (device, event_id))');
+    await pool.query(
+      'CREATE TABLE events (device text, event_id text, n int NOT NULL DEFAULT 1, UNIQUE (device, event_id))',
+    );
     const insert = `INSERT INTO events (device, event_id) VALUES ($1, $2) ON CONFLICT (device, event_id) DO NOTHING RETURNING event_id`;
     expect((await pool.query(insert, ['d1', 'e1'])).rowCount).toBe(1);
     expect((await pool.query(insert, ['d1', 'e1'])).rowCount).toBe(0);
@@ -180,7 +199,10 @@ describe('embedded PGlite over pglite-socket, through pg', () => {
   it('keeps answers apart under many concurrent parameterised queries', async () => {
     const results = await Promise.all(
       Array.from({ length: 400 }, async (_, i) => {
-        const { rows } = await pool.query<{ v: number; s: string }>(`SELECT $1::int + ${i} AS v, $2::text AS s`, [i, `x${i}`]);
+        const { rows } = await pool.query<{ v: number; s: string }>(`SELECT $1::int + ${i} AS v, $2::text AS s`, [
+          i,
+          `x${i}`,
+        ]);
         return rows[0].v === 2 * i && rows[0].s === `x${i}`;
       }),
     );

@@ -150,7 +150,13 @@ export async function startPgliteServer(
     // initdb of a new data dir takes ~10 s on a 2-core box; closing flushes the data dir.
     { startTimeoutMs: 120_000, graceMs: 30_000 },
   );
-  return { url: `postgres://postgres@127.0.0.1:${child.port}/postgres`, port: child.port, pid: child.pid, maxConnections, stop: child.stop };
+  return {
+    url: `postgres://postgres@127.0.0.1:${child.port}/postgres`,
+    port: child.port,
+    pid: child.pid,
+    maxConnections,
+    stop: child.stop,
+  };
 }
 
 const PGLITE_CHILD = `${CHILD_PROLOGUE}
@@ -207,7 +213,10 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   await withClient(serverUrl, async (client) => {
     // WITH (FORCE) (PostgreSQL 13+) terminates the sessions; the explicit terminate covers
     // older servers and sessions that connect between the two statements.
-    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [name],
+    );
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 }
@@ -220,14 +229,17 @@ export function databaseUrl(serverUrl: string, name: string): string {
 }
 
 function assertDbName(name: string): void {
-  if (!DB_NAME.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}: use [a-z_][a-z0-9_]*, max 63 chars`);
+  if (!DB_NAME.test(name))
+    throw new Error(`invalid database name ${JSON.stringify(name)}: use [a-z_][a-z0-9_]*, max 63 chars`);
 }
 
 /** PGlite accepts CREATE DATABASE but every connection still lands in `postgres`: fail loudly. */
 async function refuseSingleDatabaseServer(client: Client): Promise<void> {
   const { rows } = await client.query<{ version: string }>('SELECT version() AS version');
   if (rows[0].version.includes('PGlite')) {
-    throw new Error('createDatabase: PGlite serves a single database (connections ignore the database name); use a separate PGlite data dir per run instead');
+    throw new Error(
+      'createDatabase: PGlite serves a single database (connections ignore the database name); use a separate PGlite data dir per run instead',
+    );
   }
 }
 

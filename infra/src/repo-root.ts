@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-
 /** Env override for the repo root, for layouts where walking up from this file can't find it. */
 export const REPO_ROOT_ENV = 'WELFARE_REPO_ROOT';
 

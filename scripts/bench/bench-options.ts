@@ -86,12 +86,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
 
 function positive(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got "${text}"\n${USAGE}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} must be a positive integer, got "${text}"\n${USAGE}`);
   return value;
 }
 
 function atLeastZero(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number >= 0, got "${text}"\n${USAGE}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number >= 0, got "${text}"\n${USAGE}`);
   return value;
 }

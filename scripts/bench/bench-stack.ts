@@ -8,7 +8,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { BrokerAccounts, createDatabase, DevIssuerFile, dropDatabase, ensureMqttBroker, ensurePostgres, freePorts, hasCommand, repoRoot, RunningKafka, startDevTokenIssuer, startKafka, startMosquittoInstance, startPgliteServer } from '@welfare/infra';
+import {
+  BrokerAccounts,
+  createDatabase,
+  DevIssuerFile,
+  dropDatabase,
+  ensureMqttBroker,
+  ensurePostgres,
+  freePorts,
+  hasCommand,
+  repoRoot,
+  RunningKafka,
+  startDevTokenIssuer,
+  startKafka,
+  startMosquittoInstance,
+  startPgliteServer,
+} from '@welfare/infra';
 import { Cleanup } from './cleanup';
 import { ServiceProcess, startService } from './service-process';
 
@@ -52,7 +67,13 @@ interface Broker {
   accounts: BrokerAccounts | null;
 }
 
-export async function startInfrastructure(tag: string, broker: BrokerChoice, keepWorkDir: () => boolean, cleanup: Cleanup, log: Log): Promise<Infrastructure> {
+export async function startInfrastructure(
+  tag: string,
+  broker: BrokerChoice,
+  keepWorkDir: () => boolean,
+  cleanup: Cleanup,
+  log: Log,
+): Promise<Infrastructure> {
   const workDir = await mkdtemp(join(tmpdir(), `welfare-bench-${tag}-`));
   cleanup.add('remove work dir', async () => {
     if (keepWorkDir()) log(`kept ${workDir} (Kafka data, service logs)`);
@@ -64,10 +85,24 @@ export async function startInfrastructure(tag: string, broker: BrokerChoice, kee
   const postgres = await ensurePostgres({ embeddedDataDir: join(workDir, 'pglite'), log });
   cleanup.add('stop PostgreSQL', postgres.stop);
   const embeddedDatabase = postgres.kind === 'embedded-pglite';
-  const databaseUrl = embeddedDatabase ? postgres.url : await freshDatabase(postgres.url, `welfare_bench_${tag}`, cleanup);
-  const registryDatabaseUrl = embeddedDatabase ? await registryPglite(workDir, cleanup) : await freshDatabase(postgres.url, `welfare_bench_registry_${tag}`, cleanup);
+  const databaseUrl = embeddedDatabase
+    ? postgres.url
+    : await freshDatabase(postgres.url, `welfare_bench_${tag}`, cleanup);
+  const registryDatabaseUrl = embeddedDatabase
+    ? await registryPglite(workDir, cleanup)
+    : await freshDatabase(postgres.url, `welfare_bench_registry_${tag}`, cleanup);
   const mqtt = await startBroker(broker, join(workDir, 'mosquitto'), cleanup, log);
-  return { workDir, kafka, mqttUrl: mqtt.url, mqttKind: mqtt.kind, mqttPid: mqtt.pid, mqttAccounts: mqtt.accounts, databaseUrl, registryDatabaseUrl, embeddedDatabase };
+  return {
+    workDir,
+    kafka,
+    mqttUrl: mqtt.url,
+    mqttKind: mqtt.kind,
+    mqttPid: mqtt.pid,
+    mqttAccounts: mqtt.accounts,
+    databaseUrl,
+    registryDatabaseUrl,
+    embeddedDatabase,
+  };
 }
 
 /** One PGlite serves one session: the registry gets its own. */
@@ -85,7 +120,12 @@ async function startBroker(choice: BrokerChoice, dataDir: string, cleanup: Clean
       const mosquitto = await startMosquittoInstance({ dataDir, detached: true, anyDevicePublisher: true });
       cleanup.add('stop private mosquitto', mosquitto.stop);
       log(`mqtt: private mosquitto on ${mosquitto.url} (the project's settings, as docker/mosquitto.conf)`);
-      return { url: mosquitto.url, kind: "private mosquitto, the project's settings", pid: mosquitto.pid, accounts: mosquitto.accounts };
+      return {
+        url: mosquitto.url,
+        kind: "private mosquitto, the project's settings",
+        pid: mosquitto.pid,
+        accounts: mosquitto.accounts,
+      };
     }
     log('mqtt: mosquitto is not installed; falling back to the machine broker');
   }
@@ -114,47 +154,71 @@ export async function startServices(infra: Infrastructure, tag: string, cleanup:
   const issuer = await startDevTokenIssuer({ keyDir: join(infra.workDir, 'dev-issuer') });
   cleanup.add('stop dev token issuer', issuer.stop);
   log('starting response-centre, registry and ingestor from dist/');
-  const responseCentre = await startService('response-centre', distEntry('response-centre'), {
-    ...common,
-    AUTH_ISSUER: issuer.issuer,
-    AUTH_AUDIENCE: issuer.audience,
-    AUTH_JWKS_URL: issuer.jwksUrl,
-    HTTP_PORT: String(centrePort),
-    DATABASE_URL: infra.databaseUrl,
-    DATABASE_RUN_MIGRATIONS: 'true',
-    DATABASE_POOL_SIZE: infra.embeddedDatabase ? '1' : '10',
-    KAFKA_CONSUMER_GROUP: `bench-response-centre-${tag}`,
-  }, join(infra.workDir, 'response-centre.log'));
+  const responseCentre = await startService(
+    'response-centre',
+    distEntry('response-centre'),
+    {
+      ...common,
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: issuer.audience,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      HTTP_PORT: String(centrePort),
+      DATABASE_URL: infra.databaseUrl,
+      DATABASE_RUN_MIGRATIONS: 'true',
+      DATABASE_POOL_SIZE: infra.embeddedDatabase ? '1' : '10',
+      KAFKA_CONSUMER_GROUP: `bench-response-centre-${tag}`,
+    },
+    join(infra.workDir, 'response-centre.log'),
+  );
   cleanup.add('stop response-centre', responseCentre.stop);
 
   const accounts = infra.mqttAccounts;
-  const registry = await startService('registry', distEntry('registry'), {
-    ...common,
-    AUTH_ISSUER: issuer.issuer,
-    AUTH_AUDIENCE: issuer.audience,
-    AUTH_JWKS_URL: issuer.jwksUrl,
-    HTTP_PORT: String(registryPort),
-    DATABASE_URL: infra.registryDatabaseUrl,
-    DATABASE_RUN_MIGRATIONS: 'true',
-    DATABASE_POOL_SIZE: infra.embeddedDatabase ? '1' : '5',
-    ...(accounts
-      ? { BROKER_ACCESS: 'mosquitto-dynsec', BROKER_ADMIN_URL: infra.mqttUrl, BROKER_ADMIN_USERNAME: accounts.admin.username, BROKER_ADMIN_PASSWORD: accounts.admin.password }
-      : { BROKER_ACCESS: 'none' }),
-  }, join(infra.workDir, 'registry.log'));
+  const registry = await startService(
+    'registry',
+    distEntry('registry'),
+    {
+      ...common,
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: issuer.audience,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      HTTP_PORT: String(registryPort),
+      DATABASE_URL: infra.registryDatabaseUrl,
+      DATABASE_RUN_MIGRATIONS: 'true',
+      DATABASE_POOL_SIZE: infra.embeddedDatabase ? '1' : '5',
+      ...(accounts
+        ? {
+            BROKER_ACCESS: 'mosquitto-dynsec',
+            BROKER_ADMIN_URL: infra.mqttUrl,
+            BROKER_ADMIN_USERNAME: accounts.admin.username,
+            BROKER_ADMIN_PASSWORD: accounts.admin.password,
+          }
+        : { BROKER_ACCESS: 'none' }),
+    },
+    join(infra.workDir, 'registry.log'),
+  );
   cleanup.add('stop registry', registry.stop);
 
   const mqttClientId = `bench-ingestor-${tag}`;
   // Runs after the ingestor stopped (cleanup goes newest first).
-  const login: Record<string, string> = accounts ? { MQTT_USERNAME: accounts.ingestor.username, MQTT_PASSWORD: accounts.ingestor.password } : {};
-  cleanup.add('forget the ingestor MQTT session', () => forgetMqttSession(infra.mqttUrl, mqttClientId, accounts?.ingestor));
-  const ingestor = await startService('ingestor', distEntry('ingestor'), {
-    ...common,
-    HTTP_PORT: String(ingestorPort),
-    MQTT_URL: infra.mqttUrl,
-    MQTT_CLIENT_ID: mqttClientId,
-    ...login,
-    KAFKA_CONSUMER_GROUP: `bench-ingestor-${tag}`,
-  }, join(infra.workDir, 'ingestor.log'));
+  const login: Record<string, string> = accounts
+    ? { MQTT_USERNAME: accounts.ingestor.username, MQTT_PASSWORD: accounts.ingestor.password }
+    : {};
+  cleanup.add('forget the ingestor MQTT session', () =>
+    forgetMqttSession(infra.mqttUrl, mqttClientId, accounts?.ingestor),
+  );
+  const ingestor = await startService(
+    'ingestor',
+    distEntry('ingestor'),
+    {
+      ...common,
+      HTTP_PORT: String(ingestorPort),
+      MQTT_URL: infra.mqttUrl,
+      MQTT_CLIENT_ID: mqttClientId,
+      ...login,
+      KAFKA_CONSUMER_GROUP: `bench-ingestor-${tag}`,
+    },
+    join(infra.workDir, 'ingestor.log'),
+  );
   cleanup.add('stop ingestor', ingestor.stop);
   return { ingestor, responseCentre, registry, registryUrl: `http://127.0.0.1:${registryPort}`, issuer };
 }
@@ -170,7 +234,18 @@ function distEntry(app: 'ingestor' | 'response-centre' | 'registry'): string {
  * events; left behind on a shared broker, it would queue messages for nobody. Connecting with
  * the same client id and clean=true discards it (MQTT 3.1.1).
  */
-async function forgetMqttSession(mqttUrl: string, clientId: string, login?: { username: string; password: string }): Promise<void> {
-  const client = await connectAsync(mqttUrl, { clientId, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...login });
+async function forgetMqttSession(
+  mqttUrl: string,
+  clientId: string,
+  login?: { username: string; password: string },
+): Promise<void> {
+  const client = await connectAsync(mqttUrl, {
+    clientId,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...login,
+  });
   await client.endAsync();
 }

@@ -100,22 +100,43 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
 }
 
 async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: Infrastructure, tag: string) {
-  log(`Kafka ProducerPerformance: ${options.kafkaRecords} records of ${sizes.kafkaRecordBytes} B, acks=all, unthrottled`);
+  log(
+    `Kafka ProducerPerformance: ${options.kafkaRecords} records of ${sizes.kafkaRecordBytes} B, acks=all, unthrottled`,
+  );
   const kafkaLimit = await measureKafkaProducerLimit(infra.kafka.brokers, sizes.kafkaRecordBytes, options.kafkaRecords);
   log(`  ${Math.round(kafkaLimit.recordsPerSec)} records/s`);
-  log(`kafkajs, one ${sizes.kafkaRecordBytes} B record per awaited send (the ingestor's hand-over), ${SEQUENTIAL_SENDS_SECONDS} s`);
-  const sequentialSends = await measureSequentialSends(infra.kafka.brokers, sizes.kafkaRecordBytes, SEQUENTIAL_SENDS_SECONDS);
+  log(
+    `kafkajs, one ${sizes.kafkaRecordBytes} B record per awaited send (the ingestor's hand-over), ${SEQUENTIAL_SENDS_SECONDS} s`,
+  );
+  const sequentialSends = await measureSequentialSends(
+    infra.kafka.brokers,
+    sizes.kafkaRecordBytes,
+    SEQUENTIAL_SENDS_SECONDS,
+  );
   log(`  ${Math.round(sequentialSends.sendsPerSec)} sends/s`);
   log(`bare MQTT loop: ${sizes.mqttPayloadBytes} B payloads, QoS 1, ${options.mqttLoopSeconds} s`);
   // On the private Mosquitto only the test account may use a topic outside the device contract.
   const loopLogin = infra.mqttAccounts?.anyDevicePublisher ?? {};
-  const mqttLimit = await measureMqttLoopLimit(infra.mqttUrl, `welfare-test/bench/${tag}/loop`, sizes.mqttPayloadBytes, options.mqttLoopSeconds, options.window, loopLogin);
+  const mqttLimit = await measureMqttLoopLimit(
+    infra.mqttUrl,
+    `welfare-test/bench/${tag}/loop`,
+    sizes.mqttPayloadBytes,
+    options.mqttLoopSeconds,
+    options.window,
+    loopLogin,
+  );
   log(`  ${Math.round(mqttLimit.messagesPerSec)} messages/s`);
   return { kafkaLimit, sequentialSends, mqttLimit };
 }
 
 /** Process monitor, Kafka tap and device fleet, each registered for cleanup. */
-async function prepareRun(options: BenchOptions, tag: string, infra: Infrastructure, services: Services, cleanup: Cleanup): Promise<Run> {
+async function prepareRun(
+  options: BenchOptions,
+  tag: string,
+  infra: Infrastructure,
+  services: Services,
+  cleanup: Cleanup,
+): Promise<Run> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
   const monitor = new ProcessMonitor([
@@ -138,15 +159,24 @@ async function prepareRun(options: BenchOptions, tag: string, infra: Infrastruct
   log(`onboarding ${options.devices} devices at the registry`);
   const secrets = await onboardBenchDevices(services.registryUrl, services.issuer, ids, tag);
   log(`connecting ${options.devices} devices`);
-  const fleet = await DeviceFleet.connect(infra.mqttUrl, ids, (command, at) => {
-    if (command.type === 'alarm.received' && typeof command.ref === 'string') ledger.alarmConfirmed(command.ref, at);
-  }, infra.mqttAccounts ? secrets : new Map());
+  const fleet = await DeviceFleet.connect(
+    infra.mqttUrl,
+    ids,
+    (command, at) => {
+      if (command.type === 'alarm.received' && typeof command.ref === 'string') ledger.alarmConfirmed(command.ref, at);
+    },
+    infra.mqttAccounts ? secrets : new Map(),
+  );
   cleanup.add('disconnect devices', () => fleet.close());
 
   const progress = new Progress();
   cleanup.add('stop progress display', async () => progress.stop());
   const stored = (): Promise<number | null> =>
-    scrapeCounter(services.responseCentre, 'device_events_stored_total', (labels) => !labels.includes('outcome="duplicate"')).catch(() => null);
+    scrapeCounter(
+      services.responseCentre,
+      'device_events_stored_total',
+      (labels) => !labels.includes('outcome="duplicate"'),
+    ).catch(() => null);
   const load = new LoadGenerator(fleet, ledger, options.mix, tag);
   return { options, ledger, load, monitor, backends, progress, stored, databaseUrl: infra.databaseUrl };
 }
@@ -164,7 +194,8 @@ function gitCommit(): string {
   try {
     const cwd = repoRoot();
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${commit}-dirty` : commit;
   } catch {
     return 'unknown';

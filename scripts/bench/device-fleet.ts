@@ -24,12 +24,19 @@ export class DeviceFleet {
   private constructor(private readonly devices: Device[]) {}
 
   /** `secrets`: each device's secret from the registry (none on a broker that lets anyone in). */
-  static async connect(mqttUrl: string, deviceIds: string[], onCommand: CommandListener, secrets: Map<string, string> = new Map()): Promise<DeviceFleet> {
+  static async connect(
+    mqttUrl: string,
+    deviceIds: string[],
+    onCommand: CommandListener,
+    secrets: Map<string, string> = new Map(),
+  ): Promise<DeviceFleet> {
     const fleet = new DeviceFleet([]);
     try {
       for (let i = 0; i < deviceIds.length; i += CONNECT_CONCURRENCY) {
         const batch = deviceIds.slice(i, i + CONNECT_CONCURRENCY);
-        const settled = await Promise.allSettled(batch.map((id) => connectDevice(mqttUrl, id, onCommand, secrets.get(id))));
+        const settled = await Promise.allSettled(
+          batch.map((id) => connectDevice(mqttUrl, id, onCommand, secrets.get(id))),
+        );
         for (const outcome of settled) if (outcome.status === 'fulfilled') fleet.devices.push(outcome.value);
         const failed = settled.find((outcome) => outcome.status === 'rejected');
         if (failed) throw failed.reason;
@@ -55,8 +62,21 @@ export class DeviceFleet {
   }
 }
 
-async function connectDevice(mqttUrl: string, deviceId: string, onCommand: CommandListener, secret: string | undefined): Promise<Device> {
-  const client = await connectAsync(mqttUrl, { clientId: deviceId, username: secret ? deviceId : undefined, password: secret, clean: true, protocolVersion: 4, reconnectPeriod: 1000, keepalive: 60 });
+async function connectDevice(
+  mqttUrl: string,
+  deviceId: string,
+  onCommand: CommandListener,
+  secret: string | undefined,
+): Promise<Device> {
+  const client = await connectAsync(mqttUrl, {
+    clientId: deviceId,
+    username: secret ? deviceId : undefined,
+    password: secret,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    keepalive: 60,
+  });
   client.on('message', (_topic, payload) => {
     const receivedAt = performance.now();
     try {

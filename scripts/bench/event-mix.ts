@@ -15,13 +15,18 @@ export const DEFAULT_MIX = 'heartbeat=50,gps.position=34,door.opened=6,door.clos
 
 /** `type=weight,...` into entries; throws on unknown types or bad weights. */
 export function parseMix(text: string): MixEntry[] {
-  const entries = text.split(',').filter(Boolean).map((part) => {
-    const [type, weight] = part.split('=');
-    if (!(DEVICE_EVENT_TYPES as readonly string[]).includes(type)) throw new Error(`--mix: unknown event type "${type}"`);
-    const value = Number(weight);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--mix: weight of ${type} must be a positive integer`);
-    return { type: type as DeviceEventType, weight: value };
-  });
+  const entries = text
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const [type, weight] = part.split('=');
+      if (!(DEVICE_EVENT_TYPES as readonly string[]).includes(type))
+        throw new Error(`--mix: unknown event type "${type}"`);
+      const value = Number(weight);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new Error(`--mix: weight of ${type} must be a positive integer`);
+      return { type: type as DeviceEventType, weight: value };
+    });
   if (entries.length === 0) throw new Error('--mix is empty');
   return entries;
 }

@@ -15,7 +15,12 @@ export class KafkaEventTap {
   private constructor(private readonly consumer: Consumer) {}
 
   /** Resolves once the consumer has joined its group, so no record published after it is missed. */
-  static async open(brokers: string, groupId: string, onArrival: ArrivalListener, onBatchDone: () => void): Promise<KafkaEventTap> {
+  static async open(
+    brokers: string,
+    groupId: string,
+    onArrival: ArrivalListener,
+    onBatchDone: () => void,
+  ): Promise<KafkaEventTap> {
     const kafka = new Kafka({ clientId: groupId, brokers: [brokers], logLevel: logLevel.NOTHING });
     // A short max wait: an idle fetch must not delay the first record after a pause.
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });

@@ -18,15 +18,25 @@ const TOOL = 'org.apache.kafka.tools.ProducerPerformance';
 // Final line: "N records sent, R records/sec (M MB/sec), ... ms avg latency, ... ms 50th, ..."; progress lines have no percentiles.
 const SUMMARY = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), .* ms 50th/;
 
-export async function measureKafkaProducerLimit(brokers: string, recordBytes: number, records: number): Promise<KafkaProducerLimit> {
+export async function measureKafkaProducerLimit(
+  brokers: string,
+  recordBytes: number,
+  records: number,
+): Promise<KafkaProducerLimit> {
   await createTopic(brokers, TOPIC, KafkaTopicPartitions[KafkaTopics.deviceEvents]);
   const args = [
-    '--bootstrap-server', brokers,
-    '--topic', TOPIC,
-    '--num-records', String(records),
-    '--record-size', String(recordBytes),
-    '--throughput', '-1',
-    '--command-property', 'acks=all',
+    '--bootstrap-server',
+    brokers,
+    '--topic',
+    TOPIC,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(recordBytes),
+    '--throughput',
+    '-1',
+    '--command-property',
+    'acks=all',
   ];
   const result = await runKafkaTool(TOOL, args, { heapMb: 256, timeoutMs: 300_000 });
   if (result.code !== 0) throw new Error(`${TOOL} exited with ${result.code}:\n${result.stdout}\n${result.stderr}`);
@@ -35,7 +45,10 @@ export async function measureKafkaProducerLimit(brokers: string, recordBytes: nu
 
 /** The tool's final summary line (the last one: progress lines come every 5 s before it). */
 function parseSummary(stdout: string, recordBytes: number): KafkaProducerLimit {
-  const line = stdout.split('\n').filter((candidate) => SUMMARY.test(candidate)).pop();
+  const line = stdout
+    .split('\n')
+    .filter((candidate) => SUMMARY.test(candidate))
+    .pop();
   const match = line ? SUMMARY.exec(line) : null;
   if (!match) throw new Error(`no summary line in ${TOOL} output:\n${stdout}`);
   return {

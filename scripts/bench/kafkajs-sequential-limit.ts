@@ -15,13 +15,24 @@ export interface SequentialSendLimit {
 
 const TOPIC = 'bench.sequential-sends';
 
-export async function measureSequentialSends(brokers: string, recordBytes: number, seconds: number): Promise<SequentialSendLimit> {
+export async function measureSequentialSends(
+  brokers: string,
+  recordBytes: number,
+  seconds: number,
+): Promise<SequentialSendLimit> {
   const kafka = new Kafka({ clientId: 'bench-sequential', brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: KafkaTopicPartitions[KafkaTopics.deviceEvents] }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic: TOPIC, numPartitions: KafkaTopicPartitions[KafkaTopics.deviceEvents] }],
+  });
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   try {
     const value = Buffer.alloc(recordBytes, 'x');

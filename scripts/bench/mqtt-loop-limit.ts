@@ -16,13 +16,22 @@ export interface MqttLoopLimit {
 const WARMUP_MS = 1000;
 
 /** `login`: an account that may publish and subscribe on `topic` (the broker's test account). */
-export async function measureMqttLoopLimit(mqttUrl: string, topic: string, payloadBytes: number, seconds: number, window: number, login: { username?: string; password?: string } = {}): Promise<MqttLoopLimit> {
+export async function measureMqttLoopLimit(
+  mqttUrl: string,
+  topic: string,
+  payloadBytes: number,
+  seconds: number,
+  window: number,
+  login: { username?: string; password?: string } = {},
+): Promise<MqttLoopLimit> {
   const options = { clean: true, protocolVersion: 4 as const, reconnectPeriod: 0, ...login };
   const subscriber = await connectAsync(mqttUrl, { ...options, clientId: `${topic.replace(/\W/g, '-')}-sub` });
-  const publisher = await connectAsync(mqttUrl, { ...options, clientId: `${topic.replace(/\W/g, '-')}-pub` }).catch(async (error: unknown) => {
-    await subscriber.endAsync(true);
-    throw error;
-  });
+  const publisher = await connectAsync(mqttUrl, { ...options, clientId: `${topic.replace(/\W/g, '-')}-pub` }).catch(
+    async (error: unknown) => {
+      await subscriber.endAsync(true);
+      throw error;
+    },
+  );
   try {
     await subscriber.subscribeAsync(topic, { qos: 1 });
     const messagesPerSec = await runLoop(publisher, subscriber, topic, payloadOf(payloadBytes), seconds, window);
@@ -33,7 +42,14 @@ export async function measureMqttLoopLimit(mqttUrl: string, topic: string, paylo
 }
 
 /** Messages/s received by the subscriber, after a warm-up, with `window` in flight. */
-async function runLoop(publisher: MqttClient, subscriber: MqttClient, topic: string, payload: Buffer, seconds: number, window: number): Promise<number> {
+async function runLoop(
+  publisher: MqttClient,
+  subscriber: MqttClient,
+  topic: string,
+  payload: Buffer,
+  seconds: number,
+  window: number,
+): Promise<number> {
   let published = 0;
   let received = 0;
   let running = true;

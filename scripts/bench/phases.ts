@@ -46,7 +46,9 @@ export async function checkRoundTrip(run: Run): Promise<void> {
   const phase = new PhaseStats('round trip');
   run.load.sendOne(phase, 'alarm.button');
   if (!(await waitUntil(() => phase.alarmsConfirmed === 1, ROUND_TRIP_TIMEOUT_MS))) {
-    throw new Error(`no alarm.received within ${ROUND_TRIP_TIMEOUT_MS / 1000} s of a first alarm (on Kafka: ${phase.onKafka}); see the service logs`);
+    throw new Error(
+      `no alarm.received within ${ROUND_TRIP_TIMEOUT_MS / 1000} s of a first alarm (on Kafka: ${phase.onKafka}); see the service logs`,
+    );
   }
   log(`round trip ok: alarm.received after ${phase.alarm.summary().maxMs.toFixed(0)} ms`);
 }
@@ -118,7 +120,12 @@ export async function runSaturationPhase(run: Run): Promise<SaturationResult> {
  */
 async function openWindow(run: Run): Promise<() => Promise<WindowFigures>> {
   await run.backends?.refresh();
-  const [arrivals, stored, snapshot, at] = [run.ledger.arrivals, await run.stored(), run.monitor.snapshot(), performance.now()];
+  const [arrivals, stored, snapshot, at] = [
+    run.ledger.arrivals,
+    await run.stored(),
+    run.monitor.snapshot(),
+    performance.now(),
+  ];
   return async () => {
     const [arrivalsAfter, seconds] = [run.ledger.arrivals, (performance.now() - at) / 1000];
     const storedAfter = await run.stored();
@@ -130,4 +137,3 @@ async function openWindow(run: Run): Promise<() => Promise<WindowFigures>> {
     };
   };
 }
-

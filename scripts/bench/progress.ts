@@ -32,21 +32,27 @@ export class Progress {
     const timer = setInterval(() => {
       if (drawing) return;
       drawing = true;
-      void source.stored().catch(() => null).then((stored) => {
-        drawing = false;
-        if (this.timer !== timer) return; // stopped while scraping
-        const now = performance.now();
-        const perSecond = (count: number, before: number): string => `${Math.round(((count - before) * 1000) / (now - last.at))}/s`;
-        const elapsed = `${Math.round((now - startedAt) / 1000)}s${seconds > 0 ? `/${seconds}s` : ''}`;
-        const storedText =
-          stored === null || storedAtStart === null ? 'n/a' : `${stored - storedAtStart} (${last.stored === null ? '-' : perSecond(stored, last.stored)})`;
-        this.draw(
-          `[${label}] ${elapsed}  sent ${phase.sent} (${perSecond(phase.sent, last.sent)})  ` +
-            `on Kafka ${phase.onKafka} (${perSecond(phase.onKafka, last.onKafka)})  stored ${storedText}  ` +
-            `alarms confirmed ${phase.alarmsConfirmed}/${phase.alarmsSent}`,
-        );
-        last = { at: now, sent: phase.sent, onKafka: phase.onKafka, stored };
-      });
+      void source
+        .stored()
+        .catch(() => null)
+        .then((stored) => {
+          drawing = false;
+          if (this.timer !== timer) return; // stopped while scraping
+          const now = performance.now();
+          const perSecond = (count: number, before: number): string =>
+            `${Math.round(((count - before) * 1000) / (now - last.at))}/s`;
+          const elapsed = `${Math.round((now - startedAt) / 1000)}s${seconds > 0 ? `/${seconds}s` : ''}`;
+          const storedText =
+            stored === null || storedAtStart === null
+              ? 'n/a'
+              : `${stored - storedAtStart} (${last.stored === null ? '-' : perSecond(stored, last.stored)})`;
+          this.draw(
+            `[${label}] ${elapsed}  sent ${phase.sent} (${perSecond(phase.sent, last.sent)})  ` +
+              `on Kafka ${phase.onKafka} (${perSecond(phase.onKafka, last.onKafka)})  stored ${storedText}  ` +
+              `alarms confirmed ${phase.alarmsConfirmed}/${phase.alarmsSent}`,
+          );
+          last = { at: now, sent: phase.sent, onKafka: phase.onKafka, stored };
+        });
     }, 1000);
     this.timer = timer;
   }

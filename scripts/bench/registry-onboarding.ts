@@ -6,25 +6,58 @@ import { DevIssuerFile, mintDevToken } from '@welfare/infra';
 
 const CONCURRENCY = 8;
 
-export async function onboardBenchDevices(registryUrl: string, issuer: DevIssuerFile, deviceIds: string[], tag: string): Promise<Map<string, string>> {
-  const systemAdmin = await mintDevToken(issuer, { sub: 'bench-system-admin', name: 'Benchmark', roles: ['system-admin'] });
+export async function onboardBenchDevices(
+  registryUrl: string,
+  issuer: DevIssuerFile,
+  deviceIds: string[],
+  tag: string,
+): Promise<Map<string, string>> {
+  const systemAdmin = await mintDevToken(issuer, {
+    sub: 'bench-system-admin',
+    name: 'Benchmark',
+    roles: ['system-admin'],
+  });
   const call = async <T>(token: string, path: string, body: unknown): Promise<T> => {
-    const response = await fetch(`${registryUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const response = await fetch(`${registryUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`registry: POST ${path} answered ${response.status} ${text}`);
     return JSON.parse(text) as T;
   };
   const centre = await call<{ id: string }>(systemAdmin, '/api/response-centres', { name: `Benchmark centre ${tag}` });
   const number = String(1000 + Math.floor(Math.random() * 9000));
-  const municipality = await call<{ id: string }>(systemAdmin, '/api/municipalities', { name: `Benchmark ${tag}`, number, responseCentreId: centre.id });
-  const admin = await mintDevToken(issuer, { sub: 'bench-municipality-admin', name: 'Benchmark', roles: ['municipality-admin'], municipality_id: municipality.id });
-  const resident = await call<{ id: string }>(admin, '/api/residents', { name: 'Benchmark resident', address: 'Storgata 1, 7011 Trondheim', municipalityId: municipality.id });
+  const municipality = await call<{ id: string }>(systemAdmin, '/api/municipalities', {
+    name: `Benchmark ${tag}`,
+    number,
+    responseCentreId: centre.id,
+  });
+  const admin = await mintDevToken(issuer, {
+    sub: 'bench-municipality-admin',
+    name: 'Benchmark',
+    roles: ['municipality-admin'],
+    municipality_id: municipality.id,
+  });
+  const resident = await call<{ id: string }>(admin, '/api/residents', {
+    name: 'Benchmark resident',
+    address: 'Storgata 1, 7011 Trondheim',
+    municipalityId: municipality.id,
+  });
   const secrets = new Map<string, string>();
   for (let start = 0; start < deviceIds.length; start += CONCURRENCY) {
     await Promise.all(
       deviceIds.slice(start, start + CONCURRENCY).map(async (id) => {
-        await call(admin, '/api/devices', { id, serialNumber: `SN-${id}`, kind: 'safety_alarm', municipalityId: municipality.id });
-        const { secret } = await call<{ secret: string }>(admin, `/api/devices/${id}/onboard`, { residentId: resident.id });
+        await call(admin, '/api/devices', {
+          id,
+          serialNumber: `SN-${id}`,
+          kind: 'safety_alarm',
+          municipalityId: municipality.id,
+        });
+        const { secret } = await call<{ secret: string }>(admin, `/api/devices/${id}/onboard`, {
+          residentId: resident.id,
+        });
         secrets.set(id, secret);
       }),
     );

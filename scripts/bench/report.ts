@@ -1,6 +1,12 @@
 /** The summary on stdout: figures, ratios to the physical limits, and the targets. */
 import { cpus } from 'node:os';
-import { ALARM_P99_TARGET_MS, BenchResult, INGEST_TARGET_RATIO, LATENCY_TARGET_RATE, sustainedIngestRate } from './bench-result';
+import {
+  ALARM_P99_TARGET_MS,
+  BenchResult,
+  INGEST_TARGET_RATIO,
+  LATENCY_TARGET_RATE,
+  sustainedIngestRate,
+} from './bench-result';
 import { describeMix } from './event-mix';
 import { LatencySummary } from './latency-histogram';
 import { ProcessUsage } from './process-monitor';
@@ -26,22 +32,33 @@ function rates(result: BenchResult): string {
   const ours = sustainedIngestRate(result);
   const rows = [
     ['Ingest rate (events/s, device -> Kafka device-events.v1)', ''],
-    [`  fixed-rate phase, offered ${fixedRate.targetRate}/s for ${result.options.seconds} s`, rate(fixedRate.ingestRate)],
     [
-      saturation ? `  saturation, ${saturation.window} in flight, ${result.options.saturationSeconds} s (sustained max)` : '  saturation phase skipped',
+      `  fixed-rate phase, offered ${fixedRate.targetRate}/s for ${result.options.seconds} s`,
+      rate(fixedRate.ingestRate),
+    ],
+    [
+      saturation
+        ? `  saturation, ${saturation.window} in flight, ${result.options.saturationSeconds} s (sustained max)`
+        : '  saturation phase skipped',
       saturation ? rate(saturation.ingestRate) : '-',
     ],
     ['Stored by the response centre (events/s, Kafka -> PostgreSQL)', ''],
     ['  fixed-rate phase', rate(fixedRate.storedRate)],
     ['  saturation phase', rate(saturation?.storedRate ?? null)],
     ['Physical limits on this machine', ''],
-    [`  Kafka ProducerPerformance, ${kafkaLimit.recordBytes} B records, acks=all, unthrottled (${kafkaLimit.mbPerSec.toFixed(1)} MB/s)`, rate(kafkaLimit.recordsPerSec)],
+    [
+      `  Kafka ProducerPerformance, ${kafkaLimit.recordBytes} B records, acks=all, unthrottled (${kafkaLimit.mbPerSec.toFixed(1)} MB/s)`,
+      rate(kafkaLimit.recordsPerSec),
+    ],
     [`  bare MQTT publish -> QoS 1 subscriber, ${mqttLimit.payloadBytes} B payloads`, rate(mqttLimit.messagesPerSec)],
     ['Ratios (our sustained ingest rate / limit)', ''],
     ['  ours / Kafka producer', percent(ours / kafkaLimit.recordsPerSec)],
     ['  ours / bare MQTT loop', percent(ours / mqttLimit.messagesPerSec)],
     ['Diagnostic: kafkajs, one record per awaited send, as the ingestor hands over', ''],
-    [`  sends/s (mean round trip ${ms(result.sequentialSends.meanRoundTripMs)} ms)`, rate(result.sequentialSends.sendsPerSec)],
+    [
+      `  sends/s (mean round trip ${ms(result.sequentialSends.meanRoundTripMs)} ms)`,
+      rate(result.sequentialSends.sendsPerSec),
+    ],
     ['  ours / sequential sends', percent(ours / result.sequentialSends.sendsPerSec)],
   ];
   return table(rows);
@@ -68,7 +85,7 @@ function latencies(result: BenchResult): string {
     '  ingest           = device publish -> record visible on Kafka device-events.v1 (read by the benchmark)',
     '  alarm stored     = device publish -> alarm row written in PostgreSQL (alarms.opened_at, ms resolution)',
     '  alarm end-to-end = device publish -> alarm.received back at that device: the alarm is stored in PostgreSQL',
-    '                     and pushed (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). The operators\' live',
+    "                     and pushed (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). The operators' live",
     '                     stream is woken in the same commit; the benchmark does not measure it.',
     `  lost: ${fixedRate.missingOnKafka} of ${fixedRate.sent} events never reached Kafka; ` +
       `${fixedRate.alarmsUnconfirmed} of ${fixedRate.alarmsSent} alarms never confirmed; ${result.publishErrors} publish errors`,
@@ -78,15 +95,29 @@ function latencies(result: BenchResult): string {
 function resources(result: BenchResult): string {
   const { fixedRate, saturation } = result;
   const saturationUsage = new Map((saturation?.usage ?? []).map((usage) => [usage.name, usage]));
-  const rows = [['Process', `RSS at ${fixedRate.targetRate}/s`, 'peak RSS', `CPU at ${fixedRate.targetRate}/s`, 'CPU saturated']];
+  const rows = [
+    ['Process', `RSS at ${fixedRate.targetRate}/s`, 'peak RSS', `CPU at ${fixedRate.targetRate}/s`, 'CPU saturated'],
+  ];
   for (const usage of fixedRate.usage) {
     const saturated: ProcessUsage | undefined = saturationUsage.get(usage.name);
     const peak = Math.max(usage.peakRssMb ?? 0, saturated?.peakRssMb ?? 0);
-    rows.push([`  ${usage.name}`, mb(usage.rssMb), usage.peakRssMb === null ? '-' : mb(peak), cpu(usage.cpuPercent), saturated ? cpu(saturated.cpuPercent) : '-']);
+    rows.push([
+      `  ${usage.name}`,
+      mb(usage.rssMb),
+      usage.peakRssMb === null ? '-' : mb(peak),
+      cpu(usage.cpuPercent),
+      saturated ? cpu(saturated.cpuPercent) : '-',
+    ]);
   }
   const cores = cpus().length;
   const machine = (busy: number): string => cpu(busy * cores);
-  rows.push([`  whole machine, all processes (of ${cores * 100} %)`, '', '', machine(fixedRate.machineBusyPercent), saturation ? machine(saturation.machineBusyPercent) : '-']);
+  rows.push([
+    `  whole machine, all processes (of ${cores * 100} %)`,
+    '',
+    '',
+    machine(fixedRate.machineBusyPercent),
+    saturation ? machine(saturation.machineBusyPercent) : '-',
+  ]);
   return `Memory and CPU (CPU in % of one core)\n${table(rows)}`;
 }
 
@@ -114,7 +145,12 @@ function verdict(pass: boolean): string {
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
-    .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

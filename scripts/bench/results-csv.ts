@@ -28,7 +28,8 @@ const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
 export function toRow(result: BenchResult): Row {
   const { fixedRate, saturation, kafkaLimit, mqttLimit } = result;
   const ours = sustainedIngestRate(result);
-  const peakRss = (name: string): string => fixed(findUsage([...fixedRate.usage, ...(saturation?.usage ?? [])], name), 0);
+  const peakRss = (name: string): string =>
+    fixed(findUsage([...fixedRate.usage, ...(saturation?.usage ?? [])], name), 0);
   return {
     timestamp: result.startedAt.toISOString(),
     commit: result.commit,
@@ -77,16 +78,22 @@ export async function appendResult(path: string, row: Row): Promise<string> {
     return `Results: new file ${path}`;
   }
   const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
-  if (lines[0] !== header) return `Results NOT appended: ${path} has other columns; move it aside. The row:\n${header}\n${line}`;
+  if (lines[0] !== header)
+    return `Results NOT appended: ${path} has other columns; move it aside. The row:\n${header}\n${line}`;
   await appendFile(path, `${line}\n`);
-  const sameSettings = lines.slice(1).map((earlier) => parseRow(lines[0], earlier)).filter((earlier) => SETTINGS.every((name) => earlier[name] === row[name]));
+  const sameSettings = lines
+    .slice(1)
+    .map((earlier) => parseRow(lines[0], earlier))
+    .filter((earlier) => SETTINGS.every((name) => earlier[name] === row[name]));
   const previous = sameSettings.pop();
   const settings = SETTINGS.map((name) => `${name}=${row[name]}`).join(', ');
   return `Results appended to ${path}\n${previous ? compare(previous, row) : `No earlier run with ${settings} to compare with.`}`;
 }
 
 function compare(previous: Row, current: Row): string {
-  const lines = [`Compared with the last run at the same settings (${previous.timestamp}, commit ${previous.commit}, load average ${previous.load_average}):`];
+  const lines = [
+    `Compared with the last run at the same settings (${previous.timestamp}, commit ${previous.commit}, load average ${previous.load_average}):`,
+  ];
   for (const { column, better } of COMPARED) {
     const [before, after] = [Number(previous[column]), Number(current[column])];
     if (!previous[column] || !current[column] || !Number.isFinite(before) || !Number.isFinite(after)) continue;
@@ -94,7 +101,9 @@ function compare(previous: Row, current: Row): string {
     const improved = better === 'higher' ? after > before : after < before;
     const verdict = Math.abs(change) < 0.0005 ? '' : improved ? ', better' : ', worse';
     const sign = change >= 0 ? '+' : '';
-    lines.push(`  ${column.padEnd(24)} ${previous[column]} -> ${current[column]}  (${sign}${(change * 100).toFixed(1)} %${verdict})`);
+    lines.push(
+      `  ${column.padEnd(24)} ${previous[column]} -> ${current[column]}  (${sign}${(change * 100).toFixed(1)} %${verdict})`,
+    );
   }
   return lines.join('\n');
 }

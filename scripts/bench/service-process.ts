@@ -19,7 +19,12 @@ export interface ServiceProcess {
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 25_000;
 
-export async function startService(name: string, entry: string, env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
+export async function startService(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  logFile: string,
+): Promise<ServiceProcess> {
   const port = env.HTTP_PORT;
   const child = spawnLogged(entry, env, logFile);
   if (child.pid === undefined) throw new Error(`${name} did not start`);
@@ -46,7 +51,11 @@ function spawnLogged(entry: string, env: Record<string, string>, logFile: string
   const fd = openSync(logFile, 'a');
   try {
     // Own process group: a Ctrl-C reaches only the benchmark, which then stops services in order.
-    return spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
+    return spawn(process.execPath, [entry], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
   } finally {
     closeSync(fd);
   }
@@ -78,14 +87,21 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 
 function tail(file: string, lines: number): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '(no log)';
   }
 }
 
 /** Sum of the Prometheus samples of `metric` whose labels pass `labelFilter`. */
-export async function scrapeCounter(service: ServiceProcess, metric: string, labelFilter: (labels: string) => boolean = () => true): Promise<number> {
+export async function scrapeCounter(
+  service: ServiceProcess,
+  metric: string,
+  labelFilter: (labels: string) => boolean = () => true,
+): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {

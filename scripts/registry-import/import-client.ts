@@ -26,17 +26,30 @@ export interface ImportOptions {
  */
 export async function importCsvFile(options: ImportOptions): Promise<ImportReport> {
   const csv = await readFile(options.file, 'utf8');
-  const response = await fetch(`${options.registryUrl.replace(/\/$/, '')}/api/imports?mode=${encodeURIComponent(options.mode)}`, {
-    method: 'POST',
-    body: csv,
-    headers: { 'content-type': 'text/csv; charset=utf-8', accept: 'application/x-ndjson', authorization: `Bearer ${options.token}` },
-  });
+  const response = await fetch(
+    `${options.registryUrl.replace(/\/$/, '')}/api/imports?mode=${encodeURIComponent(options.mode)}`,
+    {
+      method: 'POST',
+      body: csv,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        accept: 'application/x-ndjson',
+        authorization: `Bearer ${options.token}`,
+      },
+    },
+  );
   if (!response.ok || !response.body) {
     const body = (await response.json().catch(() => ({}))) as { message?: string | string[] };
-    throw new Error(`the registry refused the file (${response.status}): ${[body.message ?? response.statusText].flat().join('; ')}`);
+    throw new Error(
+      `the registry refused the file (${response.status}): ${[body.message ?? response.statusText].flat().join('; ')}`,
+    );
   }
   for await (const line of ndjsonLines(response.body)) {
-    const parsed = JSON.parse(line) as { progress?: { done: number; total: number }; report?: ImportReport; error?: string };
+    const parsed = JSON.parse(line) as {
+      progress?: { done: number; total: number };
+      report?: ImportReport;
+      error?: string;
+    };
     if (parsed.progress) options.onProgress?.(parsed.progress.done, parsed.progress.total);
     if (parsed.error) throw new Error(`the import failed on the registry: ${parsed.error}`);
     if (parsed.report) return parsed.report;
@@ -65,6 +78,9 @@ export function progressBar(done: number, total: number, width = 30): string {
 
 /** The new devices' secrets go to a file only its owner can read, never to the terminal. */
 export async function writeCredentials(path: string, report: ImportReport): Promise<void> {
-  const lines = ['line,device_id,resident_id,secret', ...report.created.map((row) => `${row.line},${row.deviceId},${row.residentId},${row.secret}`)];
+  const lines = [
+    'line,device_id,resident_id,secret',
+    ...report.created.map((row) => `${row.line},${row.deviceId},${row.residentId},${row.secret}`),
+  ];
   await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
 }

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { onboardFleet } from '../support/device-fleet';
-import { RunningService, startHomeCare, startIngestor, startRegistry, startResponseCentre } from '../support/running-services';
+import {
+  RunningService,
+  startHomeCare,
+  startIngestor,
+  startRegistry,
+  startResponseCentre,
+} from '../support/running-services';
 import { contractEvent, SimulatedDevice } from '../support/simulated-device';
 import { createTestDatabase } from '../support/test-database';
 import { testInfra, uniqueName } from '../support/test-infra';
@@ -28,16 +34,28 @@ describe('web pages: the operator console and the home-care phone page, end to e
   let teamId: string;
 
   beforeAll(async () => {
-    const [centreDb, registryDb, homeCareDb] = await Promise.all([createTestDatabase('web_centre'), createTestDatabase('web_registry'), createTestDatabase('web_home_care')]);
+    const [centreDb, registryDb, homeCareDb] = await Promise.all([
+      createTestDatabase('web_centre'),
+      createTestDatabase('web_registry'),
+      createTestDatabase('web_home_care'),
+    ]);
     databases.push(centreDb, registryDb, homeCareDb);
     const registry = await startRegistry(registryDb.url);
     services.push(registry);
     const fleet = await onboardFleet(registry.url, [uniqueName('web')]);
     centreId = fleet.centreId;
-    const teams = await fleet.api.expect<{ id: string; name: string }[]>(200, 'GET', `/api/home-care-teams?municipalityId=${fleet.municipalityId}`);
+    const teams = await fleet.api.expect<{ id: string; name: string }[]>(
+      200,
+      'GET',
+      `/api/home-care-teams?municipalityId=${fleet.municipalityId}`,
+    );
     [{ id: teamId }] = teams;
     let ingestor: RunningService;
-    [centre, homeCare, ingestor] = await Promise.all([startResponseCentre(centreDb.url), startHomeCare(homeCareDb.url), startIngestor()]);
+    [centre, homeCare, ingestor] = await Promise.all([
+      startResponseCentre(centreDb.url),
+      startHomeCare(homeCareDb.url),
+      startIngestor(),
+    ]);
     services = [...services, centre, homeCare, ingestor];
     device = await SimulatedDevice.connect(testInfra().mqttUrl, fleet.devices[0].deviceId, fleet.devices[0].secret);
     // Installs Debian's chromium with apt-get when it is missing (a fresh machine).
@@ -58,7 +76,8 @@ describe('web pages: the operator console and the home-care phone page, end to e
   function watchErrors(page: Page, errors: string[]): void {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+        errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
   }
 
@@ -69,7 +88,10 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.goto(`${centre.url}/console`);
     await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
     await operator.click('#sign-in button[type=submit]');
-    await operator.locator('#connection').filter({ hasText: /^Live\.$/ }).waitFor(WAIT);
+    await operator
+      .locator('#connection')
+      .filter({ hasText: /^Live\.$/ })
+      .waitFor(WAIT);
     // (The queue may hold other tests' unplaced alarms: those go to every centre.)
     const ours = operator.locator('#queue button').filter({ hasText: device.deviceId });
     expect(await ours.count()).toBe(0);
@@ -113,7 +135,8 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await shot(nurse, 'home-care-3-completed');
 
     // Every step of the nurse reaches the open console without a reload.
-    for (const step of ['Dispatch accepted', 'Nurse on the way', 'Nurse arrived', 'Visit completed']) await expectText(operator.locator('#log'), new RegExp(step));
+    for (const step of ['Dispatch accepted', 'Nurse on the way', 'Nurse arrived', 'Visit completed'])
+      await expectText(operator.locator('#log'), new RegExp(step));
     await expectText(operator.locator('#log'), /helped up/i);
     await shot(operator, 'console-3-visit-completed');
 
@@ -122,13 +145,26 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await queued.waitFor({ state: 'detached', ...WAIT });
     await shot(operator, 'console-4-resolved');
 
-    const detail = (await (await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers: { authorization: `Bearer ${await operatorToken(centreId)}` } })).json()) as {
+    const detail = (await (
+      await fetch(`${centre.url}/api/alarms/${alarmId}`, {
+        headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
+      })
+    ).json()) as {
       state: string;
       outcome: string;
       log: { step: string; actorId: string }[];
     };
     expect(detail).toMatchObject({ state: 'resolved', outcome: 'home_care_visit' });
-    expect(detail.log.map((entry) => entry.step)).toEqual(['received', 'acknowledged', 'dispatched', 'dispatch_accepted', 'dispatch_en_route', 'dispatch_arrived', 'dispatch_completed', 'resolved']);
+    expect(detail.log.map((entry) => entry.step)).toEqual([
+      'received',
+      'acknowledged',
+      'dispatched',
+      'dispatch_accepted',
+      'dispatch_en_route',
+      'dispatch_arrived',
+      'dispatch_completed',
+      'resolved',
+    ]);
     expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
     expect(errors).toEqual([]);
   });

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { KafkaTopics } from '@welfare/contracts';
-import { createDatabase, dropDatabase, repoRoot, RunningKafka, RunningMosquitto, startKafka, startMosquittoInstance } from '@welfare/infra';
+import {
+  createDatabase,
+  dropDatabase,
+  repoRoot,
+  RunningKafka,
+  RunningMosquitto,
+  startKafka,
+  startMosquittoInstance,
+} from '@welfare/infra';
 import { ingestorBrokerEnv, registryBrokerEnv } from '../support/broker-access';
 import { onboardFleet } from '../support/device-fleet';
 import { eventually } from '../support/eventually';
@@ -56,28 +64,53 @@ describe('no alarm lost, none duplicated, under faults', () => {
     logDir = join(repoRoot(), 'test-results', 'faults');
     await rm(logDir, { recursive: true, force: true });
     await mkdir(logDir, { recursive: true });
-    [kafka, mosquitto] = await Promise.all([startKafka({ dataDir: join(scratch, 'kafka') }), startMosquittoInstance({ dataDir: join(scratch, 'mosquitto') })]);
+    [kafka, mosquitto] = await Promise.all([
+      startKafka({ dataDir: join(scratch, 'kafka') }),
+      startMosquittoInstance({ dataDir: join(scratch, 'mosquitto') }),
+    ]);
     databaseName = uniqueName('faults').replace(/-/g, '_');
     databaseUrl = await createDatabase(testInfra().postgresServerUrl, databaseName);
     // The devices are onboarded at a registry on this file's Kafka and Mosquitto: on its
     // registry.devices.v1 for the ingestor, and with accounts at its broker.
     registryDatabase = await createTestDatabase('faults-registry');
-    registry = await startRegistry(registryDatabase.url, { KAFKA_BROKERS: kafka.brokers, ...registryBrokerEnv(mosquitto.url, mosquitto.accounts, registryDatabase.url) });
+    registry = await startRegistry(registryDatabase.url, {
+      KAFKA_BROKERS: kafka.brokers,
+      ...registryBrokerEnv(mosquitto.url, mosquitto.accounts, registryDatabase.url),
+    });
     const deviceIds = Array.from({ length: DEVICES }, (_, i) => `fault-alarm-${i}`);
     const onboarded = (await onboardFleet(registry.url, deviceIds)).devices;
     const common = { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
-    ingestor = new ServiceProcess('ingestor-a', 'ingestor', { ...common, ...ingestorBrokerEnv(mosquitto.accounts), MQTT_URL: mosquitto.url, MQTT_CLIENT_ID: 'fault-ingestor-a', KAFKA_CONSUMER_GROUP: 'fault-ingestor' }, logDir);
-    responseCentre = new ServiceProcess('response-centre-a', 'response-centre', {
-      ...common,
-      DATABASE_URL: databaseUrl,
-      DATABASE_RUN_MIGRATIONS: 'true',
-      DATABASE_POOL_SIZE: '5',
-      KAFKA_CONSUMER_GROUP: 'fault-response-centre',
-      ...authEnv(),
-    }, logDir);
+    ingestor = new ServiceProcess(
+      'ingestor-a',
+      'ingestor',
+      {
+        ...common,
+        ...ingestorBrokerEnv(mosquitto.accounts),
+        MQTT_URL: mosquitto.url,
+        MQTT_CLIENT_ID: 'fault-ingestor-a',
+        KAFKA_CONSUMER_GROUP: 'fault-ingestor',
+      },
+      logDir,
+    );
+    responseCentre = new ServiceProcess(
+      'response-centre-a',
+      'response-centre',
+      {
+        ...common,
+        DATABASE_URL: databaseUrl,
+        DATABASE_RUN_MIGRATIONS: 'true',
+        DATABASE_POOL_SIZE: '5',
+        KAFKA_CONSUMER_GROUP: 'fault-response-centre',
+        ...authEnv(),
+      },
+      logDir,
+    );
     await responseCentre.start();
     await ingestor.start();
-    [events, deadLetters] = await Promise.all([KafkaTap.open(KafkaTopics.deviceEvents, kafka.brokers), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter, kafka.brokers)]);
+    [events, deadLetters] = await Promise.all([
+      KafkaTap.open(KafkaTopics.deviceEvents, kafka.brokers),
+      KafkaTap.open(KafkaTopics.deviceEventsDeadLetter, kafka.brokers),
+    ]);
     fleet = await AlarmFleet.connect(mosquitto.url, onboarded);
     ledger = new AlarmLedger(databaseUrl);
   });
@@ -115,14 +148,18 @@ describe('no alarm lost, none duplicated, under faults', () => {
     expect(count.unexpected).toBe(0);
     expect(deadLettered).toBe(0);
     expect(fleet.failedPublishes).toEqual([]);
-    expect(count.sent).toBeGreaterThan(ALARMS_PER_SECOND * ((LOAD_BEFORE_FAULT_MS + LOAD_AFTER_RESTORE_MS) / 1000) * 0.8);
+    expect(count.sent).toBeGreaterThan(
+      ALARMS_PER_SECOND * ((LOAD_BEFORE_FAULT_MS + LOAD_AFTER_RESTORE_MS) / 1000) * 0.8,
+    );
     return count;
   }
 
   /** Events of `run` that are on Kafka more than once (the tap itself may read a record twice after a broker failure). */
   const redeliveries = (run: string) => {
     const records = new Map(events.records.map((record) => [`${record.partition}/${record.offset}`, record]));
-    const ids = [...records.values()].map((record) => (record.value.event as { id?: string } | undefined)?.id).filter((id) => id?.startsWith(`${run}-`));
+    const ids = [...records.values()]
+      .map((record) => (record.value.event as { id?: string } | undefined)?.id)
+      .filter((id) => id?.startsWith(`${run}-`));
     return ids.length - new Set(ids).size;
   };
 
@@ -139,7 +176,10 @@ describe('no alarm lost, none duplicated, under faults', () => {
    * Stops `service`; `run` then starts it with CRASH_POINT=`point`, waits for it to die there
    * and starts it plainly again; `exit` tells how the crashed process ended.
    */
-  async function crashPoint(service: ServiceProcess, point: string): Promise<{ run(): Promise<number>; exit(): ServiceProcess['lastExit'] }> {
+  async function crashPoint(
+    service: ServiceProcess,
+    point: string,
+  ): Promise<{ run(): Promise<number>; exit(): ServiceProcess['lastExit'] }> {
     await service.stop();
     let crashed: ServiceProcess['lastExit'] = null;
     return {
@@ -219,7 +259,11 @@ describe('no alarm lost, none duplicated, under faults', () => {
       await mosquitto.stop();
       await sleep(1500);
       const restoredAt = Date.now();
-      mosquitto = await startMosquittoInstance({ dataDir: mosquitto.dataDir, port: mosquitto.port, accounts: mosquitto.accounts });
+      mosquitto = await startMosquittoInstance({
+        dataDir: mosquitto.dataDir,
+        port: mosquitto.port,
+        accounts: mosquitto.accounts,
+      });
       return restoredAt;
     });
     await expectReady(ingestor);
@@ -238,13 +282,23 @@ describe('no alarm lost, none duplicated, under faults', () => {
 
   it('loses nothing with two instances of each service while one of each is killed', async () => {
     const shared = { MQTT_SHARED_GROUP: 'fault-ingestors' };
-    const ingestors = ['s1', 's2'].map((id) => new ServiceProcess(`ingestor-${id}`, 'ingestor', { ...ingestorEnv(), ...shared, MQTT_CLIENT_ID: `fault-ingestor-${id}` }, logDir));
+    const ingestors = ['s1', 's2'].map(
+      (id) =>
+        new ServiceProcess(
+          `ingestor-${id}`,
+          'ingestor',
+          { ...ingestorEnv(), ...shared, MQTT_CLIENT_ID: `fault-ingestor-${id}` },
+          logDir,
+        ),
+    );
     const secondCentre = new ServiceProcess('response-centre-b', 'response-centre', centreEnv(), logDir);
     await Promise.all([...ingestors.map((service) => service.start()), secondCentre.start()]);
     // The single ingestor hands over to the shared pair; its persistent session is cleared.
     await ingestor.stop();
     const { MQTT_USERNAME: username, MQTT_PASSWORD: password } = ingestorBrokerEnv(mosquitto.accounts);
-    await (await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true, username, password })).endAsync();
+    await (
+      await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true, username, password })
+    ).endAsync();
     try {
       await underLoad('two-instances', async () => {
         await Promise.all([ingestors[0].kill(), responseCentre.kill()]);
@@ -259,11 +313,24 @@ describe('no alarm lost, none duplicated, under faults', () => {
   });
 
   function ingestorEnv(): Record<string, string> {
-    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', MQTT_URL: mosquitto.url, KAFKA_CONSUMER_GROUP: 'fault-ingestor', ...ingestorBrokerEnv(mosquitto.accounts) };
+    return {
+      KAFKA_BROKERS: kafka.brokers,
+      LOG_LEVEL: 'info',
+      MQTT_URL: mosquitto.url,
+      KAFKA_CONSUMER_GROUP: 'fault-ingestor',
+      ...ingestorBrokerEnv(mosquitto.accounts),
+    };
   }
 
   function centreEnv(): Record<string, string> {
-    return { KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '5', KAFKA_CONSUMER_GROUP: 'fault-response-centre', ...authEnv() };
+    return {
+      KAFKA_BROKERS: kafka.brokers,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '5',
+      KAFKA_CONSUMER_GROUP: 'fault-response-centre',
+      ...authEnv(),
+    };
   }
 });
 

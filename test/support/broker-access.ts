@@ -5,9 +5,18 @@ import { testInfra } from './test-infra';
 type Env = Record<string, string>;
 
 /** Registry settings that make it keep the run's broker current (or, without one, say so). */
-export function registryBrokerEnv(mqttUrl = testInfra().mqttUrl, accounts: BrokerAccounts | null = testInfra().mqttAccounts, databaseUrl?: string): Env {
+export function registryBrokerEnv(
+  mqttUrl = testInfra().mqttUrl,
+  accounts: BrokerAccounts | null = testInfra().mqttAccounts,
+  databaseUrl?: string,
+): Env {
   if (!accounts) return { BROKER_ACCESS: 'none' };
-  const env = { BROKER_ACCESS: 'mosquitto-dynsec', BROKER_ADMIN_URL: mqttUrl, BROKER_ADMIN_USERNAME: accounts.admin.username, BROKER_ADMIN_PASSWORD: accounts.admin.password };
+  const env = {
+    BROKER_ACCESS: 'mosquitto-dynsec',
+    BROKER_ADMIN_URL: mqttUrl,
+    BROKER_ADMIN_USERNAME: accounts.admin.username,
+    BROKER_ADMIN_PASSWORD: accounts.admin.password,
+  };
   return databaseUrl ? { ...env, BROKER_DEVICE_ROLE_PREFIX: deviceRolePrefix(databaseUrl) } : env;
 }
 
@@ -25,7 +34,9 @@ export function ingestorBrokerEnv(accounts: BrokerAccounts | null = testInfra().
   return accounts ? { MQTT_USERNAME: accounts.ingestor.username, MQTT_PASSWORD: accounts.ingestor.password } : {};
 }
 
-export function anyDevicePublisherCredentials(accounts: BrokerAccounts | null = testInfra().mqttAccounts): BrokerCredentials | Record<string, never> {
+export function anyDevicePublisherCredentials(
+  accounts: BrokerAccounts | null = testInfra().mqttAccounts,
+): BrokerCredentials | Record<string, never> {
   return accounts?.anyDevicePublisher ?? {};
 }
 
@@ -33,6 +44,15 @@ export function anyDevicePublisherCredentials(accounts: BrokerAccounts | null = 
  * The test-only account that may publish on any devices/+/events: for messages no signed-in
  * device can send (malformed topics, another device's id, a device the registry does not know).
  */
-export function connectAnyDevicePublisher(options: IClientOptions = {}, mqttUrl = testInfra().mqttUrl): Promise<MqttClient> {
-  return connectAsync(mqttUrl, { clean: true, protocolVersion: 4, reconnectPeriod: 0, ...anyDevicePublisherCredentials(), ...options });
+export function connectAnyDevicePublisher(
+  options: IClientOptions = {},
+  mqttUrl = testInfra().mqttUrl,
+): Promise<MqttClient> {
+  return connectAsync(mqttUrl, {
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    ...anyDevicePublisherCredentials(),
+    ...options,
+  });
 }

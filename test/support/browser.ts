@@ -18,12 +18,18 @@ export const SCREENSHOT_DIR = join(repoRoot(), 'test-results', 'screenshots');
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
   const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) => execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : ['-n', ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (args: string[]) =>
+    execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : ['-n', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   try {
     run(['apt-get', 'update', '-qq']);
     run(['apt-get', 'install', '-y', '-qq', 'chromium']);
   } catch (error) {
-    throw new Error(`${CHROMIUM} is missing and could not be installed with apt-get (needs root or passwordless sudo): ${(error as Error).message}`);
+    throw new Error(
+      `${CHROMIUM} is missing and could not be installed with apt-get (needs root or passwordless sudo): ${(error as Error).message}`,
+    );
   }
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
 }
@@ -31,5 +37,9 @@ export function ensureChromium(): void {
 export async function launchChromium(): Promise<Browser> {
   ensureChromium();
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
 }

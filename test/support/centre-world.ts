@@ -46,8 +46,15 @@ export class CentreWorld {
   ) {}
 
   static async open(centre: RunningService, databaseUrl: string): Promise<CentreWorld> {
-    const kafka = new Kafka({ clientId: uniqueName('centre-world'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const kafka = new Kafka({
+      clientId: uniqueName('centre-world'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     return new CentreWorld(centre, producer, new Pool({ connectionString: databaseUrl, max: 3 }));
   }
@@ -63,9 +70,16 @@ export class CentreWorld {
   async call<T = any>(method: string, path: string, token: string | null, json?: unknown): Promise<Answer<T>> {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     if (json !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.centre.url}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+    const response = await fetch(`${this.centre.url}${path}`, {
+      method,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
     const text = await response.text();
-    return { status: response.status, body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      body: text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+    };
   }
 
   /** A new place: its team and device are in the centre's registry view when this returns. */
@@ -110,31 +124,65 @@ export class CentreWorld {
     return place;
   }
 
-  async publishTeam(team: Partial<RegistryHomeCareTeamRecord> & { teamId: string; municipalityId: string }): Promise<void> {
-    const record: RegistryHomeCareTeamRecord = { v: 1, revision: 1, name: 'Team', deleted: false, updatedAt: new Date().toISOString(), ...team };
-    await this.producer.send({ topic: KafkaTopics.registryHomeCareTeams, messages: [{ key: record.teamId, value: encodeRegistryRecord(record) }] });
+  async publishTeam(
+    team: Partial<RegistryHomeCareTeamRecord> & { teamId: string; municipalityId: string },
+  ): Promise<void> {
+    const record: RegistryHomeCareTeamRecord = {
+      v: 1,
+      revision: 1,
+      name: 'Team',
+      deleted: false,
+      updatedAt: new Date().toISOString(),
+      ...team,
+    };
+    await this.producer.send({
+      topic: KafkaTopics.registryHomeCareTeams,
+      messages: [{ key: record.teamId, value: encodeRegistryRecord(record) }],
+    });
   }
 
   /**
    * A button press (or another event) from the place's device; returns the alarm it opened, or
    * the unresolved alarm of the same kind it joined (correlation per resident and trigger type).
    */
-  async raiseAlarm(place: Place, type: 'alarm.button' | 'fall.detected' | 'battery.low' = 'alarm.button'): Promise<string> {
+  async raiseAlarm(
+    place: Place,
+    type: 'alarm.button' | 'fall.detected' | 'battery.low' = 'alarm.button',
+  ): Promise<string> {
     const eventId = uniqueName('evt');
     const extra = type === 'battery.low' ? { battery: 9 } : {};
-    const record = { v: 1, deviceId: place.deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type, time: new Date().toISOString(), ...extra } } as DeviceEventRecord;
-    await this.producer.send({ topic: KafkaTopics.deviceEvents, messages: [{ key: place.deviceId, value: encodeRecord(record) }] });
+    const record = {
+      v: 1,
+      deviceId: place.deviceId,
+      receivedAt: new Date().toISOString(),
+      event: { id: eventId, type, time: new Date().toISOString(), ...extra },
+    } as DeviceEventRecord;
+    await this.producer.send({
+      topic: KafkaTopics.deviceEvents,
+      messages: [{ key: place.deviceId, value: encodeRecord(record) }],
+    });
     return eventually(async () => {
-      const [row] = await this.sql<{ alarm_id: string | null }>('SELECT alarm_id FROM device_events WHERE device_id = $1 AND event_id = $2', [place.deviceId, eventId]);
+      const [row] = await this.sql<{ alarm_id: string | null }>(
+        'SELECT alarm_id FROM device_events WHERE device_id = $1 AND event_id = $2',
+        [place.deviceId, eventId],
+      );
       if (!row?.alarm_id) throw new Error(`event ${eventId} has not opened an alarm yet`);
       return row.alarm_id;
     });
   }
 
   /** An alarm of the place, taken by an operator of its centre. */
-  async takenAlarm(place: Place, operator = 'op-taker', type: 'alarm.button' | 'fall.detected' | 'battery.low' = 'alarm.button'): Promise<string> {
+  async takenAlarm(
+    place: Place,
+    operator = 'op-taker',
+    type: 'alarm.button' | 'fall.detected' | 'battery.low' = 'alarm.button',
+  ): Promise<string> {
     const alarmId = await this.raiseAlarm(place, type);
-    const taken = await this.call('POST', `/api/alarms/${alarmId}/acknowledge`, await operatorToken(place.centreId, operator));
+    const taken = await this.call(
+      'POST',
+      `/api/alarms/${alarmId}/acknowledge`,
+      await operatorToken(place.centreId, operator),
+    );
     if (taken.status !== 200) throw new Error(`acknowledge answered ${taken.status}: ${JSON.stringify(taken.body)}`);
     return alarmId;
   }
@@ -167,7 +215,12 @@ export class CentreWorld {
   }
 
   /** The alarm's handling-log steps, oldest first. */
-  async steps(alarmId: string): Promise<{ step: string; actor_kind: string; actor_id: string; details: Record<string, any> }[]> {
-    return this.sql('SELECT step, actor_kind, actor_id, details FROM alarm_handling_log WHERE alarm_id = $1 ORDER BY id', [alarmId]);
+  async steps(
+    alarmId: string,
+  ): Promise<{ step: string; actor_kind: string; actor_id: string; details: Record<string, any> }[]> {
+    return this.sql(
+      'SELECT step, actor_kind, actor_id, details FROM alarm_handling_log WHERE alarm_id = $1 ORDER BY id',
+      [alarmId],
+    );
   }
 }

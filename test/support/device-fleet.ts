@@ -21,30 +21,62 @@ export interface OnboardedFleet {
  * and a resident, then each device registered and onboarded. The registry puts each on
  * registry.devices.v1 (the ingestor's view) and gives it its broker account.
  */
-export async function onboardFleet(registryUrl: string, deviceIds: string[], kind = 'safety_alarm'): Promise<OnboardedFleet> {
+export async function onboardFleet(
+  registryUrl: string,
+  deviceIds: string[],
+  kind = 'safety_alarm',
+): Promise<OnboardedFleet> {
   const api = new RegistryApi(registryUrl);
   const { centreId, municipalityId } = await api.setup();
-  const resident = await api.expect(201, 'POST', '/api/residents', { name: 'Kari Nordmann', address: 'Storgata 1, 3015 Drammen', municipalityId });
+  const resident = await api.expect(201, 'POST', '/api/residents', {
+    name: 'Kari Nordmann',
+    address: 'Storgata 1, 3015 Drammen',
+    municipalityId,
+  });
   const devices: OnboardedDevice[] = [];
   // A few at a time: each onboarding is a scrypt hash and a broker round trip.
   for (let start = 0; start < deviceIds.length; start += 5) {
-    devices.push(...(await Promise.all(deviceIds.slice(start, start + 5).map((deviceId) => onboardOne(api, deviceId, kind, municipalityId, resident.id)))));
+    devices.push(
+      ...(await Promise.all(
+        deviceIds
+          .slice(start, start + 5)
+          .map((deviceId) => onboardOne(api, deviceId, kind, municipalityId, resident.id)),
+      )),
+    );
   }
   return { api, centreId, municipalityId, residentId: resident.id, devices };
 }
 
 /** Registers one more device in stock (not onboarded); `onboard` it later with the same api. */
-export async function registerInStock(api: RegistryApi, deviceId = uniqueName('stock'), kind = 'safety_alarm', municipalityId?: string): Promise<string> {
-  await api.expect(201, 'POST', '/api/devices', { id: deviceId, serialNumber: `SN-${deviceId}`, kind, ...(municipalityId ? { municipalityId } : {}) });
+export async function registerInStock(
+  api: RegistryApi,
+  deviceId = uniqueName('stock'),
+  kind = 'safety_alarm',
+  municipalityId?: string,
+): Promise<string> {
+  await api.expect(201, 'POST', '/api/devices', {
+    id: deviceId,
+    serialNumber: `SN-${deviceId}`,
+    kind,
+    ...(municipalityId ? { municipalityId } : {}),
+  });
   return deviceId;
 }
 
 export async function onboard(api: RegistryApi, deviceId: string, residentId: string): Promise<OnboardedDevice> {
-  const { secret } = await api.expect<{ secret: string }>(200, 'POST', `/api/devices/${deviceId}/onboard`, { residentId });
+  const { secret } = await api.expect<{ secret: string }>(200, 'POST', `/api/devices/${deviceId}/onboard`, {
+    residentId,
+  });
   return { deviceId, secret };
 }
 
-async function onboardOne(api: RegistryApi, deviceId: string, kind: string, municipalityId: string, residentId: string): Promise<OnboardedDevice> {
+async function onboardOne(
+  api: RegistryApi,
+  deviceId: string,
+  kind: string,
+  municipalityId: string,
+  residentId: string,
+): Promise<OnboardedDevice> {
   await registerInStock(api, deviceId, kind, municipalityId);
   return onboard(api, deviceId, residentId);
 }

@@ -30,12 +30,19 @@ export default async function globalSetup(): Promise<void> {
     mqttUrl: mqtt.url,
     mqttAccess: mqtt.access,
     mqttAccounts: mqtt.accounts,
-    devIssuer: { issuer: devIssuer.issuer, audience: devIssuer.audience, jwksUrl: devIssuer.jwksUrl, keyFile: devIssuer.keyFile },
+    devIssuer: {
+      issuer: devIssuer.issuer,
+      audience: devIssuer.audience,
+      jwksUrl: devIssuer.jwksUrl,
+      keyFile: devIssuer.keyFile,
+    },
   };
   await createContractTopics(kafka.brokers);
   process.env[TEST_INFRA_ENV] = JSON.stringify(infra);
   setRunningInfra({ kafka, mqtt, postgres, devIssuer, scratch });
-  log(`kafka ${kafka.brokers}, postgres ${postgres.kind}, mqtt ${mqtt.kind} ${mqtt.url}: ready in ${Date.now() - started} ms`);
+  log(
+    `kafka ${kafka.brokers}, postgres ${postgres.kind}, mqtt ${mqtt.kind} ${mqtt.url}: ready in ${Date.now() - started} ms`,
+  );
 }
 
 /** The topics exist before any test taps them, as they do on a deployed cluster. */

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { DispatchRecord, DispatchRequestedRecord, DispatchWithdrawnRecord, encodeDispatchRecord, KafkaTopics } from '@welfare/contracts';
+import {
+  DispatchRecord,
+  DispatchRequestedRecord,
+  DispatchWithdrawnRecord,
+  encodeDispatchRecord,
+  KafkaTopics,
+} from '@welfare/contracts';
 import { eventually } from './eventually';
 import { testInfra, uniqueName } from './test-infra';
 import { tokenFor } from './tokens';
@@ -10,7 +16,10 @@ import { tokenFor } from './tokens';
  * centre's side is built elsewhere): a dispatch for a team, with a resident and a deadline an
  * hour away unless told otherwise.
  */
-export function dispatchRequested(homeCareTeamId: string, overrides: Partial<DispatchRequestedRecord> = {}): DispatchRequestedRecord {
+export function dispatchRequested(
+  homeCareTeamId: string,
+  overrides: Partial<DispatchRequestedRecord> = {},
+): DispatchRequestedRecord {
   const residentId = randomUUID();
   return {
     v: 1,
@@ -39,7 +48,10 @@ export function dispatchRequested(homeCareTeamId: string, overrides: Partial<Dis
   };
 }
 
-export function dispatchWithdrawn(requested: DispatchRequestedRecord, overrides: Partial<DispatchWithdrawnRecord> = {}): DispatchWithdrawnRecord {
+export function dispatchWithdrawn(
+  requested: DispatchRequestedRecord,
+  overrides: Partial<DispatchWithdrawnRecord> = {},
+): DispatchWithdrawnRecord {
   return {
     v: 1,
     type: 'dispatch.withdrawn',
@@ -58,14 +70,25 @@ export class DispatchProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async connect(): Promise<DispatchProducer> {
-    const kafka = new Kafka({ clientId: uniqueName('centre-side'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const kafka = new Kafka({
+      clientId: uniqueName('centre-side'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     return new DispatchProducer(producer);
   }
 
   async send(...records: DispatchRecord[]): Promise<void> {
-    await this.producer.send({ topic: KafkaTopics.dispatches, acks: -1, messages: records.map((record) => ({ key: record.alarmId, value: encodeDispatchRecord(record) })) });
+    await this.producer.send({
+      topic: KafkaTopics.dispatches,
+      acks: -1,
+      messages: records.map((record) => ({ key: record.alarmId, value: encodeDispatchRecord(record) })),
+    });
   }
 
   /** Anything at all, for poison records. */
@@ -78,7 +101,8 @@ export class DispatchProducer {
   }
 }
 
-export const nurseToken = (homeCareTeamId: string, sub = uniqueName('nurse'), name = `Nurse ${sub.slice(-5)}`) => tokenFor({ role: 'home-care', homeCareTeamId, sub, name });
+export const nurseToken = (homeCareTeamId: string, sub = uniqueName('nurse'), name = `Nurse ${sub.slice(-5)}`) =>
+  tokenFor({ role: 'home-care', homeCareTeamId, sub, name });
 
 export interface Answer<T = any> {
   status: number;
@@ -87,10 +111,20 @@ export interface Answer<T = any> {
 }
 
 /** One call to the home-care API; token null sends no Authorization header. */
-export async function callHomeCare<T = any>(baseUrl: string, method: string, path: string, token: string | null, json?: unknown): Promise<Answer<T>> {
+export async function callHomeCare<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string | null,
+  json?: unknown,
+): Promise<Answer<T>> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   if (json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').includes('application/json') && text !== '';
   return { status: response.status, headers: response.headers, body: (isJson ? JSON.parse(text) : text) as T };
@@ -134,7 +168,11 @@ export class EventStreamReader {
   }
 
   /** Opens the stream; a refusal (not 200) is kept in `refusal`, and nothing is read. */
-  static async open(url: string, token: string | null, headers: Record<string, string> = {}): Promise<EventStreamReader> {
+  static async open(
+    url: string,
+    token: string | null,
+    headers: Record<string, string> = {},
+  ): Promise<EventStreamReader> {
     const reader = new EventStreamReader();
     const response = await fetch(url, {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), accept: 'text/event-stream', ...headers },
@@ -205,7 +243,10 @@ export class EventStreamReader {
   async waitFor(matches: (event: ServerSentEvent) => boolean, timeoutMs = 20_000): Promise<ServerSentEvent> {
     return eventually(() => {
       const found = this.events.find(matches);
-      if (!found) throw new Error(`no matching event among ${this.events.length}: ${this.events.map((event) => `${event.event}:${event.json?.entry?.step ?? ''}`).join(', ')}`);
+      if (!found)
+        throw new Error(
+          `no matching event among ${this.events.length}: ${this.events.map((event) => `${event.event}:${event.json?.entry?.step ?? ''}`).join(', ')}`,
+        );
       return found;
     }, timeoutMs);
   }

@@ -30,7 +30,9 @@ export class KafkaTap {
           key: message.key?.toString('utf8') ?? null,
           value: parseObject(message.value?.toString('utf8') ?? ''),
           raw: message.value?.toString('utf8') ?? '',
-          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          ),
           partition,
           offset: message.offset,
         });

@@ -22,14 +22,24 @@ type Env = Record<string, string>;
 
 /** The response centre as it runs in production (HTTP, Kafka consumer, outbox), on the test infrastructure. */
 export async function startResponseCentre(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(ResponseCentreConfig, databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('response-centre'), ...env }));
-  return started(await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
+  const config = loadConfig(
+    ResponseCentreConfig,
+    databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('response-centre'), ...env }),
+  );
+  return started(
+    await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }),
+  );
 }
 
 /** The registry as it runs in production (HTTP API, outbox relay to Kafka), on the test infrastructure. */
 export async function startRegistry(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(RegistryConfig, databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(undefined, undefined, databaseUrl), ...env }));
-  return started(await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
+  const config = loadConfig(
+    RegistryConfig,
+    databaseServiceEnv(databaseUrl, { ...registryBrokerEnv(undefined, undefined, databaseUrl), ...env }),
+  );
+  return started(
+    await createHttpApp({ module: RegistryModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }),
+  );
 }
 
 /**
@@ -38,8 +48,17 @@ export async function startRegistry(databaseUrl: string, env: Env = {}): Promise
  * runs once a minute unless `env` says otherwise: tests expire with expireDue(now).
  */
 export async function startHomeCare(databaseUrl: string, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig(HomeCareConfig, databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('home-care'), DISPATCH_EXPIRY_SWEEP_MS: '60000', ...env }));
-  return started(await createHttpApp({ module: HomeCareModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }));
+  const config = loadConfig(
+    HomeCareConfig,
+    databaseServiceEnv(databaseUrl, {
+      KAFKA_CONSUMER_GROUP: uniqueName('home-care'),
+      DISPATCH_EXPIRY_SWEEP_MS: '60000',
+      ...env,
+    }),
+  );
+  return started(
+    await createHttpApp({ module: HomeCareModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }),
+  );
 }
 
 const TEST_OPENAPI = { title: 'test', description: 'test', version: '1' };

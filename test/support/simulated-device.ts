@@ -15,9 +15,18 @@ export class SimulatedDevice {
 
   /** Signs in as the contract says: username = client id = device id, password = the secret the registry issued. */
   static async connect(mqttUrl: string, deviceId: string, secret?: string): Promise<SimulatedDevice> {
-    const client = await connectAsync(mqttUrl, { clientId: deviceId, username: deviceId, password: secret, clean: true, protocolVersion: 4, reconnectPeriod: 500 });
+    const client = await connectAsync(mqttUrl, {
+      clientId: deviceId,
+      username: deviceId,
+      password: secret,
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: 500,
+    });
     const device = new SimulatedDevice(deviceId, client);
-    client.on('message', (_topic, payload) => device.commands.push(JSON.parse(payload.toString('utf8')) as ReceivedCommand));
+    client.on('message', (_topic, payload) =>
+      device.commands.push(JSON.parse(payload.toString('utf8')) as ReceivedCommand),
+    );
     await client.subscribeAsync(deviceCommandsTopic(deviceId), { qos: 1 });
     return device;
   }
@@ -34,7 +43,8 @@ export class SimulatedDevice {
   async waitForCommand(matches: (command: ReceivedCommand) => boolean, timeoutMs = 20_000): Promise<ReceivedCommand> {
     return eventually(() => {
       const found = this.commands.find(matches);
-      if (!found) throw new Error(`device ${this.deviceId} got no matching command; got ${JSON.stringify(this.commands)}`);
+      if (!found)
+        throw new Error(`device ${this.deviceId} got no matching command; got ${JSON.stringify(this.commands)}`);
       return found;
     }, timeoutMs);
   }

@@ -47,7 +47,9 @@ export class SseClient {
 
   /** Step events, parsed. */
   steps<T = Record<string, any>>(): (T & { id: string })[] {
-    return this.events.filter((event) => event.type === 'step').map((event) => ({ ...(JSON.parse(event.data) as T), id: event.id! }));
+    return this.events
+      .filter((event) => event.type === 'step')
+      .map((event) => ({ ...(JSON.parse(event.data) as T), id: event.id! }));
   }
 
   /** The id of the newest event of any kind (what a reconnecting client sends as Last-Event-ID). */
@@ -56,11 +58,15 @@ export class SseClient {
   }
 
   async waitFor(what: string, matches: (event: SseEvent) => boolean, timeoutMs = 20_000): Promise<SseEvent> {
-    return eventually(() => {
-      const found = this.events.find(matches);
-      if (!found) throw new Error(`no ${what} among ${this.events.length} events`);
-      return found;
-    }, timeoutMs, 50);
+    return eventually(
+      () => {
+        const found = this.events.find(matches);
+        if (!found) throw new Error(`no ${what} among ${this.events.length} events`);
+        return found;
+      },
+      timeoutMs,
+      50,
+    );
   }
 
   waitForReady(timeoutMs?: number): Promise<SseEvent> {

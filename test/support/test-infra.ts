@@ -19,7 +19,8 @@ export const TEST_INFRA_ENV = 'WELFARE_TEST_INFRA';
 
 export function testInfra(): TestInfra {
   const raw = process.env[TEST_INFRA_ENV];
-  if (!raw) throw new Error(`${TEST_INFRA_ENV} is not set: run the tests through jest.config (its global setup starts Kafka)`);
+  if (!raw)
+    throw new Error(`${TEST_INFRA_ENV} is not set: run the tests through jest.config (its global setup starts Kafka)`);
   return JSON.parse(raw) as TestInfra;
 }
 

@@ -25,8 +25,10 @@ export function tokenFor(actor: TestActor): Promise<string> {
 }
 
 export const systemAdminToken = () => tokenFor({ role: 'system-admin' });
-export const municipalityAdminToken = (municipalityId: string) => tokenFor({ role: 'municipality-admin', municipalityId });
-export const operatorToken = (responseCentreId: string, sub?: string) => tokenFor({ role: 'operator', responseCentreId, sub });
+export const municipalityAdminToken = (municipalityId: string) =>
+  tokenFor({ role: 'municipality-admin', municipalityId });
+export const operatorToken = (responseCentreId: string, sub?: string) =>
+  tokenFor({ role: 'operator', responseCentreId, sub });
 export const supervisorToken = (responseCentreId: string) => tokenFor({ role: 'supervisor', responseCentreId });
 export const homeCareToken = (homeCareTeamId: string) => tokenFor({ role: 'home-care', homeCareTeamId });
 

@@ -26,7 +26,17 @@ const TRIGGER_TEXT = {
 const SILENCE_LIMIT_MS = 45_000;
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, me: null, cursor: null, dispatches: new Map(), stream: null, retryMs: 1000, busy: new Set(), notes: new Map(), openDeclines: new Set() };
+const state = {
+  token: null,
+  me: null,
+  cursor: null,
+  dispatches: new Map(),
+  stream: null,
+  retryMs: 1000,
+  busy: new Set(),
+  notes: new Map(),
+  openDeclines: new Set(),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Sign-in
@@ -77,7 +87,12 @@ function signOut(message) {
 async function api(method, path, body) {
   const headers = { authorization: `Bearer ${state.token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+  });
   if (response.status === 401) {
     signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
     throw new Error('signed out');
@@ -133,7 +148,8 @@ function follow() {
       const headers = { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' };
       if (state.cursor) headers['Last-Event-ID'] = state.cursor;
       const response = await fetch('/api/dispatches/stream', { headers, signal: controller.signal, cache: 'no-store' });
-      if (response.status === 401) return signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
+      if (response.status === 401)
+        return signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
       if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
       connection('live', 'Live');
       state.retryMs = 1000;
@@ -193,12 +209,16 @@ function handleEvent(event) {
   state.dispatches.set(dispatch.id, dispatch);
   render();
   if (entry.step === 'requested' && dispatch.status === 'requested' && !known) {
-    announce(`New dispatch, priority ${dispatch.priority}: ${triggerText(dispatch)} at ${dispatch.resident ? dispatch.resident.address : 'an unknown address'}.`);
+    announce(
+      `New dispatch, priority ${dispatch.priority}: ${triggerText(dispatch)} at ${dispatch.resident ? dispatch.resident.address : 'an unknown address'}.`,
+    );
     if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
   } else if (entry.step === 'withdrawn') {
     announce(`Dispatch withdrawn by the response centre${dispatch.resident ? ` for ${dispatch.resident.name}` : ''}.`);
   } else if (entry.actorId !== state.me?.id && entry.step === 'accepted') {
-    announce(`${entry.actorName || entry.actorId} accepted the dispatch${dispatch.resident ? ` for ${dispatch.resident.name}` : ''}.`);
+    announce(
+      `${entry.actorName || entry.actorId} accepted the dispatch${dispatch.resident ? ` for ${dispatch.resident.name}` : ''}.`,
+    );
   }
 }
 
@@ -279,9 +299,14 @@ function render() {
   const active = all.filter((dispatch) => ACTIVE.has(dispatch.status));
   const finished = all.filter((dispatch) => !ACTIVE.has(dispatch.status));
   // Keep what the nurse is typing when the list redraws.
-  const drafts = new Map([...document.querySelectorAll('textarea[data-draft]')].map((field) => [field.dataset.draft, field.value]));
+  const drafts = new Map(
+    [...document.querySelectorAll('textarea[data-draft]')].map((field) => [field.dataset.draft, field.value]),
+  );
   const focused = document.activeElement?.id;
-  const caret = document.activeElement instanceof HTMLTextAreaElement ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null;
+  const caret =
+    document.activeElement instanceof HTMLTextAreaElement
+      ? [document.activeElement.selectionStart, document.activeElement.selectionEnd]
+      : null;
   $('active').replaceChildren(...active.map((dispatch) => el('li', {}, card(dispatch, drafts))));
   $('finished').replaceChildren(...finished.map((dispatch) => el('li', {}, card(dispatch, drafts))));
   $('active-empty').hidden = active.length > 0;
@@ -300,13 +325,23 @@ function card(d, drafts) {
   return el(
     'article',
     { class: `card status-${d.status} priority-${d.priority}`, 'aria-labelledby': titleId },
-    el('header', {},
-      el('h3', { id: titleId },
-        el('span', { class: 'priority' }, `Priority ${d.priority}`), ' ',
-        triggerText(d), r ? ` — ${r.name}` : ''),
-      el('p', { class: 'status' }, statusLine(d))),
+    el(
+      'header',
+      {},
+      el(
+        'h3',
+        { id: titleId },
+        el('span', { class: 'priority' }, `Priority ${d.priority}`),
+        ' ',
+        triggerText(d),
+        r ? ` — ${r.name}` : '',
+      ),
+      el('p', { class: 'status' }, statusLine(d)),
+    ),
     r
-      ? el('div', { class: 'resident' },
+      ? el(
+          'div',
+          { class: 'resident' },
           el('p', { class: 'address' }, r.address),
           facts([
             ['Key box', r.keyBox],
@@ -314,22 +349,50 @@ function card(d, drafts) {
             ['Access', r.accessNote],
           ]),
           r.contacts.length
-            ? el('div', { class: 'contacts' },
+            ? el(
+                'div',
+                { class: 'contacts' },
                 el('h4', {}, 'Contacts'),
-                el('ul', {}, r.contacts.map((c) =>
-                  el('li', {}, el('a', { class: 'call', href: `tel:${c.phone.replace(/[^+0-9]/g, '')}` }, `Call ${c.name}${c.relation ? ` (${c.relation})` : ''}: ${c.phone}`)))))
-            : null)
-      : el('p', { class: 'resident unknown' }, 'The response centre did not have the resident\'s details. Call the centre.'),
-    d.instructions ? el('div', { class: 'instructions' }, el('h4', {}, 'Instructions'), el('p', {}, d.instructions)) : null,
+                el(
+                  'ul',
+                  {},
+                  r.contacts.map((c) =>
+                    el(
+                      'li',
+                      {},
+                      el(
+                        'a',
+                        { class: 'call', href: `tel:${c.phone.replace(/[^+0-9]/g, '')}` },
+                        `Call ${c.name}${c.relation ? ` (${c.relation})` : ''}: ${c.phone}`,
+                      ),
+                    ),
+                  ),
+                ),
+              )
+            : null,
+        )
+      : el(
+          'p',
+          { class: 'resident unknown' },
+          "The response centre did not have the resident's details. Call the centre.",
+        ),
+    d.instructions
+      ? el('div', { class: 'instructions' }, el('h4', {}, 'Instructions'), el('p', {}, d.instructions))
+      : null,
     d.report ? el('div', { class: 'instructions' }, el('h4', {}, 'Report'), el('p', {}, d.report)) : null,
     actions(d, drafts),
-    note(d));
+    note(d),
+  );
 }
 
 function facts(rows) {
   const shown = rows.filter(([, value]) => value);
   if (!shown.length) return null;
-  return el('dl', { class: 'facts' }, shown.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
+  return el(
+    'dl',
+    { class: 'facts' },
+    shown.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
+  );
 }
 
 function statusLine(d) {
@@ -355,19 +418,44 @@ function statusLine(d) {
 
 function actions(d, drafts) {
   const busy = state.busy.has(d.id);
-  const button = (text, onclick, kind, id) => el('button', { type: 'button', id, class: kind, disabled: busy, onclick }, busy ? 'Sending…' : text);
+  const button = (text, onclick, kind, id) =>
+    el('button', { type: 'button', id, class: kind, disabled: busy, onclick }, busy ? 'Sending…' : text);
   switch (d.status) {
     case 'requested':
-      return el('div', { class: 'actions' },
+      return el(
+        'div',
+        { class: 'actions' },
         button('Accept', () => act(d.id, 'accept', undefined, 'Accepted'), 'primary', `accept-${d.id}`),
-        declineDisclosure(d, drafts));
+        declineDisclosure(d, drafts),
+      );
     case 'accepted':
       // Anyone of the team may go: the one who accepted, or a colleague who takes over.
-      return el('div', { class: 'actions' }, button('On my way', () => act(d.id, 'en-route', undefined, 'En route'), 'primary', `en-route-${d.id}`));
+      return el(
+        'div',
+        { class: 'actions' },
+        button('On my way', () => act(d.id, 'en-route', undefined, 'En route'), 'primary', `en-route-${d.id}`),
+      );
     case 'en_route':
-      return el('div', { class: 'actions' }, button('I have arrived', () => act(d.id, 'arrived', undefined, 'Arrived'), 'primary', `arrived-${d.id}`));
+      return el(
+        'div',
+        { class: 'actions' },
+        button('I have arrived', () => act(d.id, 'arrived', undefined, 'Arrived'), 'primary', `arrived-${d.id}`),
+      );
     case 'arrived':
-      return el('div', { class: 'actions' }, reasonForm(d, 'complete', 'Complete visit', 'Short report of the visit', 'report', drafts, 'Completed', 'primary'));
+      return el(
+        'div',
+        { class: 'actions' },
+        reasonForm(
+          d,
+          'complete',
+          'Complete visit',
+          'Short report of the visit',
+          'report',
+          drafts,
+          'Completed',
+          'primary',
+        ),
+      );
     default:
       return null;
   }
@@ -377,10 +465,15 @@ function actions(d, drafts) {
 function declineDisclosure(d, drafts) {
   const id = `decline-${d.id}`;
   const open = state.openDeclines.has(d.id) || !!drafts.get(id);
-  const details = el('details', { class: 'decline', open },
+  const details = el(
+    'details',
+    { class: 'decline', open },
     el('summary', {}, 'Decline…'),
-    reasonForm(d, 'decline', 'Decline dispatch', 'Why can the team not go?', 'reason', drafts, 'Declined', 'secondary'));
-  details.addEventListener('toggle', () => (details.open ? state.openDeclines.add(d.id) : state.openDeclines.delete(d.id)));
+    reasonForm(d, 'decline', 'Decline dispatch', 'Why can the team not go?', 'reason', drafts, 'Declined', 'secondary'),
+  );
+  details.addEventListener('toggle', () =>
+    details.open ? state.openDeclines.add(d.id) : state.openDeclines.delete(d.id),
+  );
   return details;
 }
 
@@ -388,21 +481,34 @@ function declineDisclosure(d, drafts) {
 function reasonForm(d, path, text, label, field, drafts, done, kind) {
   const id = `${path}-${d.id}`;
   const busy = state.busy.has(d.id);
-  const area = el('textarea', { id, name: field, rows: 3, required: true, maxlength: field === 'report' ? 4000 : 2000, 'data-draft': id });
+  const area = el('textarea', {
+    id,
+    name: field,
+    rows: 3,
+    required: true,
+    maxlength: field === 'report' ? 4000 : 2000,
+    'data-draft': id,
+  });
   area.value = drafts.get(id) || '';
-  return el('form', {
-    class: `reason ${kind}`,
-    onsubmit: (event) => {
-      event.preventDefault();
-      const value = area.value.trim();
-      if (!value) {
-        state.notes.set(d.id, `${label}: please write something first.`);
-        render();
-        return;
-      }
-      void act(d.id, path, { [field]: value }, done);
+  return el(
+    'form',
+    {
+      class: `reason ${kind}`,
+      onsubmit: (event) => {
+        event.preventDefault();
+        const value = area.value.trim();
+        if (!value) {
+          state.notes.set(d.id, `${label}: please write something first.`);
+          render();
+          return;
+        }
+        void act(d.id, path, { [field]: value }, done);
+      },
     },
-  }, el('label', { for: id }, label), area, el('button', { type: 'submit', id: `${id}-send`, class: kind, disabled: busy }, busy ? 'Sending…' : text));
+    el('label', { for: id }, label),
+    area,
+    el('button', { type: 'submit', id: `${id}-send`, class: kind, disabled: busy }, busy ? 'Sending…' : text),
+  );
 }
 
 function note(d) {
@@ -432,7 +538,9 @@ function problem(text) {
 
 $('sign-in-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const token = $('token').value.trim().replace(/^Bearer\s+/i, '');
+  const token = $('token')
+    .value.trim()
+    .replace(/^Bearer\s+/i, '');
   if (token) signIn(token);
 });
 $('sign-out').addEventListener('click', () => signOut());

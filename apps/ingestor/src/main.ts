@@ -12,4 +12,8 @@ const config = (() => {
   }
 })();
 
-void runService('ingestor', () => createHttpApp({ module: IngestorModule.forRoot(config), settings: config }), () => config.SHUTDOWN_TIMEOUT_MS);
+void runService(
+  'ingestor',
+  () => createHttpApp({ module: IngestorModule.forRoot(config), settings: config }),
+  () => config.SHUTDOWN_TIMEOUT_MS,
+);

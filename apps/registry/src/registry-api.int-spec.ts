@@ -41,12 +41,19 @@ describe('registry HTTP API', () => {
 
   /** The records of one device on the topic, in the order they were written. */
   const recordsOf = (deviceId: string): RegistryDeviceRecord[] =>
-    tap.records.filter((record) => record.key === deviceId).map((record) => decodeRegistryDeviceRecord(Buffer.from(record.raw)) as RegistryDeviceRecord);
+    tap.records
+      .filter((record) => record.key === deviceId)
+      .map((record) => decodeRegistryDeviceRecord(Buffer.from(record.raw)) as RegistryDeviceRecord);
   const waitForRevision = (deviceId: string, revision: number): Promise<TappedRecord> =>
     tap.waitFor((record) => record.key === deviceId && record.value.revision === revision);
 
   async function newResident(municipalityId: string, extra: Record<string, unknown> = {}) {
-    return api.expect(201, 'POST', '/api/residents', { name: 'Kari Nordmann', address: 'Storgata 1, 3015 Drammen', municipalityId, ...extra });
+    return api.expect(201, 'POST', '/api/residents', {
+      name: 'Kari Nordmann',
+      address: 'Storgata 1, 3015 Drammen',
+      municipalityId,
+      ...extra,
+    });
   }
 
   async function newDevice(extra: Record<string, unknown> = {}) {
@@ -58,36 +65,84 @@ describe('registry HTTP API', () => {
     it('creates, reads, updates and lists each of them', async () => {
       const { centreId, municipalityId, teamId } = await api.setup();
       expect(await api.expect(200, 'GET', `/api/response-centres/${centreId}`)).toMatchObject({ id: centreId });
-      expect(await api.expect(200, 'PATCH', `/api/response-centres/${centreId}`, { name: 'Renamed centre' })).toMatchObject({ name: 'Renamed centre' });
-      expect((await api.expect(200, 'GET', `/api/municipalities?responseCentreId=${centreId}`)).map((m: { id: string }) => m.id)).toEqual([municipalityId]);
-      expect((await api.expect(200, 'GET', `/api/home-care-teams?municipalityId=${municipalityId}`)).map((t: { id: string }) => t.id)).toEqual([teamId]);
+      expect(
+        await api.expect(200, 'PATCH', `/api/response-centres/${centreId}`, { name: 'Renamed centre' }),
+      ).toMatchObject({ name: 'Renamed centre' });
+      expect(
+        (await api.expect(200, 'GET', `/api/municipalities?responseCentreId=${centreId}`)).map(
+          (m: { id: string }) => m.id,
+        ),
+      ).toEqual([municipalityId]);
+      expect(
+        (await api.expect(200, 'GET', `/api/home-care-teams?municipalityId=${municipalityId}`)).map(
+          (t: { id: string }) => t.id,
+        ),
+      ).toEqual([teamId]);
       const contacts = [
         { name: 'Ola Nordmann', phone: '+47 912 34 567', relation: 'son' },
         { name: 'Nabo Hansen', phone: '22 33 44 55' },
       ];
-      const resident = await newResident(municipalityId, { homeCareTeamId: teamId, keyBox: 'Left of the front door', doorCodeHint: 'Birth year of the cat', contacts, careNote: 'Hard of hearing' });
-      expect(await api.expect(200, 'GET', `/api/residents/${resident.id}`)).toMatchObject({ homeCareTeamId: teamId, contacts, keyBox: 'Left of the front door', careNote: 'Hard of hearing' });
-      const updated = await api.expect(200, 'PATCH', `/api/residents/${resident.id}`, { careNote: 'Uses a walker', contacts: [contacts[1], contacts[0]] });
-      expect(updated).toMatchObject({ careNote: 'Uses a walker', contacts: [contacts[1], contacts[0]], doorCodeHint: 'Birth year of the cat' });
+      const resident = await newResident(municipalityId, {
+        homeCareTeamId: teamId,
+        keyBox: 'Left of the front door',
+        doorCodeHint: 'Birth year of the cat',
+        contacts,
+        careNote: 'Hard of hearing',
+      });
+      expect(await api.expect(200, 'GET', `/api/residents/${resident.id}`)).toMatchObject({
+        homeCareTeamId: teamId,
+        contacts,
+        keyBox: 'Left of the front door',
+        careNote: 'Hard of hearing',
+      });
+      const updated = await api.expect(200, 'PATCH', `/api/residents/${resident.id}`, {
+        careNote: 'Uses a walker',
+        contacts: [contacts[1], contacts[0]],
+      });
+      expect(updated).toMatchObject({
+        careNote: 'Uses a walker',
+        contacts: [contacts[1], contacts[0]],
+        doorCodeHint: 'Birth year of the cat',
+      });
     });
 
     it('answers 404 for unknown ids, in the path and in the body', async () => {
       const unknown = '00000000-0000-4000-8000-000000000000';
       for (const path of ['response-centres', 'municipalities', 'home-care-teams', 'residents']) {
-        expect(await api.call('GET', `/api/${path}/${unknown}`)).toMatchObject({ status: 404, body: { message: expect.stringContaining(unknown) } });
+        expect(await api.call('GET', `/api/${path}/${unknown}`)).toMatchObject({
+          status: 404,
+          body: { message: expect.stringContaining(unknown) },
+        });
       }
       expect((await api.call('GET', '/api/devices/no-such-device')).status).toBe(404);
-      expect((await api.call('POST', '/api/municipalities', { number: '9999', name: 'X', responseCentreId: unknown })).status).toBe(404);
+      expect(
+        (await api.call('POST', '/api/municipalities', { number: '9999', name: 'X', responseCentreId: unknown }))
+          .status,
+      ).toBe(404);
       const { municipalityId } = await api.setup();
-      expect((await api.call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: unknown })).status).toBe(404);
+      expect(
+        (await api.call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: unknown }))
+          .status,
+      ).toBe(404);
     });
 
     it('answers 409 for duplicates and for deleting what is still in use, and deletes what is not', async () => {
       const { centreId, municipalityId, municipalityNumber, teamId, teamName } = await api.setup();
       const centreName = (await api.expect(200, 'GET', `/api/response-centres/${centreId}`)).name;
       expect((await api.call('POST', '/api/response-centres', { name: centreName })).status).toBe(409);
-      expect((await api.call('POST', '/api/municipalities', { number: municipalityNumber, name: 'Twin', responseCentreId: centreId })).status).toBe(409);
-      expect(await api.call('POST', '/api/home-care-teams', { municipalityId, name: teamName })).toMatchObject({ status: 409, body: { message: expect.stringContaining('team with this name') } });
+      expect(
+        (
+          await api.call('POST', '/api/municipalities', {
+            number: municipalityNumber,
+            name: 'Twin',
+            responseCentreId: centreId,
+          })
+        ).status,
+      ).toBe(409);
+      expect(await api.call('POST', '/api/home-care-teams', { municipalityId, name: teamName })).toMatchObject({
+        status: 409,
+        body: { message: expect.stringContaining('team with this name') },
+      });
       expect((await api.call('DELETE', `/api/response-centres/${centreId}`)).status).toBe(409);
       expect((await api.call('DELETE', `/api/municipalities/${municipalityId}`)).status).toBe(409);
       const resident = await newResident(municipalityId, { homeCareTeamId: teamId });
@@ -102,12 +157,27 @@ describe('registry HTTP API', () => {
       const cases: [string, string, unknown, RegExp][] = [
         ['POST', '/api/response-centres', { name: '' }, /name/],
         ['POST', '/api/municipalities', { number: '301', name: 'Oslo', responseCentreId: centreId }, /four-digit/],
-        ['POST', '/api/municipalities', { number: '0301', name: 'Oslo', responseCentreId: 'not-a-uuid' }, /responseCentreId/],
-        ['POST', '/api/residents', { name: 'A', address: 'B', municipalityId, contacts: [{ name: 'C', phone: 'call me' }] }, /phone/],
+        [
+          'POST',
+          '/api/municipalities',
+          { number: '0301', name: 'Oslo', responseCentreId: 'not-a-uuid' },
+          /responseCentreId/,
+        ],
+        [
+          'POST',
+          '/api/residents',
+          { name: 'A', address: 'B', municipalityId, contacts: [{ name: 'C', phone: 'call me' }] },
+          /phone/,
+        ],
         ['POST', '/api/residents', { name: 'A', address: 'B', municipalityId, shoeSize: 42 }, /shoeSize/],
         ['POST', '/api/devices', { id: 'has space', serialNumber: 'S', kind: 'safety_alarm' }, /id must be/],
         ['POST', '/api/devices', { id: 'ok-1', serialNumber: 'S', kind: 'toaster' }, /kind must be one of/],
-        ['POST', '/api/devices', { id: 'ok-2', serialNumber: 'S', kind: 'door_sensor', heartbeatIntervalSeconds: 1 }, /heartbeatIntervalSeconds/],
+        [
+          'POST',
+          '/api/devices',
+          { id: 'ok-2', serialNumber: 'S', kind: 'door_sensor', heartbeatIntervalSeconds: 1 },
+          /heartbeatIntervalSeconds/,
+        ],
         ['GET', '/api/residents/not-a-uuid', undefined, /uuid/],
       ];
       for (const [method, path, body, message] of cases) {
@@ -116,7 +186,9 @@ describe('registry HTTP API', () => {
         expect([answer.body.message].flat().join(' ')).toMatch(message);
       }
       const other = await api.setup();
-      const answer = await api.inMunicipality(municipalityId).call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: other.teamId });
+      const answer = await api
+        .inMunicipality(municipalityId)
+        .call('POST', '/api/residents', { name: 'A', address: 'B', municipalityId, homeCareTeamId: other.teamId });
       expect(answer).toMatchObject({ status: 422, body: { error: 'team_not_in_municipality' } });
     });
   });
@@ -124,12 +196,34 @@ describe('registry HTTP API', () => {
   describe('devices', () => {
     it('registers a device in stock, without resident or secret, and publishes it', async () => {
       const device = await newDevice({ kind: 'door_sensor', heartbeatIntervalSeconds: 600 });
-      expect(device).toMatchObject({ state: 'in_stock', residentId: null, credentialsIssuedAt: null, heartbeatIntervalSeconds: 600, revision: 1 });
+      expect(device).toMatchObject({
+        state: 'in_stock',
+        residentId: null,
+        credentialsIssuedAt: null,
+        heartbeatIntervalSeconds: 600,
+        revision: 1,
+      });
       expect(device).not.toHaveProperty('secretHash');
       const record = await waitForRevision(device.id, 1);
-      expect(decodeRegistryDeviceRecord(Buffer.from(record.raw))).toMatchObject({ deviceId: device.id, state: 'in_stock', kind: 'door_sensor', residentId: null, heartbeatIntervalSeconds: 600 });
-      expect((await api.call('POST', '/api/devices', { id: device.id, serialNumber: 'other', kind: 'safety_alarm' })).status).toBe(409);
-      expect((await api.call('POST', '/api/devices', { id: uniqueName('dev'), serialNumber: device.serialNumber, kind: 'safety_alarm' })).status).toBe(409);
+      expect(decodeRegistryDeviceRecord(Buffer.from(record.raw))).toMatchObject({
+        deviceId: device.id,
+        state: 'in_stock',
+        kind: 'door_sensor',
+        residentId: null,
+        heartbeatIntervalSeconds: 600,
+      });
+      expect(
+        (await api.call('POST', '/api/devices', { id: device.id, serialNumber: 'other', kind: 'safety_alarm' })).status,
+      ).toBe(409);
+      expect(
+        (
+          await api.call('POST', '/api/devices', {
+            id: uniqueName('dev'),
+            serialNumber: device.serialNumber,
+            kind: 'safety_alarm',
+          })
+        ).status,
+      ).toBe(409);
     });
 
     it('onboarding returns the secret once, stores only its scrypt hash, and publishes the placement', async () => {
@@ -138,7 +232,11 @@ describe('registry HTTP API', () => {
       const device = await newDevice();
       const onboarded = await api.expect(200, 'POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id });
       expect(onboarded.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(onboarded.device).toMatchObject({ state: 'active', residentId: resident.id, credentialsIssuedAt: expect.any(String) });
+      expect(onboarded.device).toMatchObject({
+        state: 'active',
+        residentId: resident.id,
+        credentialsIssuedAt: expect.any(String),
+      });
 
       const { rows } = await sql.query('SELECT secret_hash FROM devices WHERE id = $1', [device.id]);
       expect(rows[0].secret_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
@@ -146,19 +244,38 @@ describe('registry HTTP API', () => {
       expect(await credentials.verify(device.id, onboarded.secret)).toBe(true);
 
       // Never shown again: not on reads, not on lists, not on the topic.
-      const reads = [await api.expect(200, 'GET', `/api/devices/${device.id}`), await api.expect(200, 'GET', '/api/devices?state=active')];
+      const reads = [
+        await api.expect(200, 'GET', `/api/devices/${device.id}`),
+        await api.expect(200, 'GET', '/api/devices?state=active'),
+      ];
       expect(reads[1].map((listed: { id: string }) => listed.id)).toContain(device.id);
       const everything = JSON.stringify(reads);
       expect(everything).not.toContain(onboarded.secret);
       expect(everything).not.toContain('scrypt');
       const record = await waitForRevision(device.id, 2);
-      expect(record.value).toMatchObject({ state: 'active', residentId: resident.id, municipalityId, homeCareTeamId: teamId, responseCentreId: centreId });
+      expect(record.value).toMatchObject({
+        state: 'active',
+        residentId: resident.id,
+        municipalityId,
+        homeCareTeamId: teamId,
+        responseCentreId: centreId,
+      });
       expect(record.raw).not.toContain(onboarded.secret);
       expect(record.raw).not.toContain('scrypt');
 
-      expect((await api.call('POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id })).status).toBe(409);
-      expect((await api.call('POST', `/api/devices/${uniqueName('nope')}/onboard`, { residentId: resident.id })).status).toBe(404);
-      expect((await api.call('POST', `/api/devices/${(await newDevice()).id}/onboard`, { residentId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+      expect((await api.call('POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id })).status).toBe(
+        409,
+      );
+      expect(
+        (await api.call('POST', `/api/devices/${uniqueName('nope')}/onboard`, { residentId: resident.id })).status,
+      ).toBe(404);
+      expect(
+        (
+          await api.call('POST', `/api/devices/${(await newDevice()).id}/onboard`, {
+            residentId: '00000000-0000-4000-8000-000000000000',
+          })
+        ).status,
+      ).toBe(404);
     });
 
     it('rotating the secret invalidates the old one', async () => {
@@ -172,22 +289,36 @@ describe('registry HTTP API', () => {
       expect(await credentials.verify(device.id, first.secret)).toBe(false);
       expect(await credentials.verify(device.id, second.secret)).toBe(true);
       const rotated = await waitForRevision(device.id, 3);
-      expect(Date.parse(rotated.value.credentialsIssuedAt as string)).toBeGreaterThan(Date.parse(first.device.credentialsIssuedAt));
+      expect(Date.parse(rotated.value.credentialsIssuedAt as string)).toBeGreaterThan(
+        Date.parse(first.device.credentialsIssuedAt),
+      );
     });
 
     it('retiring shuts the device out for good and is published as state "retired", not a tombstone', async () => {
       const { municipalityId } = await api.setup();
       const resident = await newResident(municipalityId);
       const device = await newDevice();
-      const { secret } = await api.expect(200, 'POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id });
+      const { secret } = await api.expect(200, 'POST', `/api/devices/${device.id}/onboard`, {
+        residentId: resident.id,
+      });
       const retired = await api.expect(200, 'POST', `/api/devices/${device.id}/retire`);
-      expect(retired).toMatchObject({ state: 'retired', credentialsIssuedAt: null, retiredAt: expect.any(String), residentId: resident.id });
+      expect(retired).toMatchObject({
+        state: 'retired',
+        credentialsIssuedAt: null,
+        retiredAt: expect.any(String),
+        residentId: resident.id,
+      });
       expect(await credentials.verify(device.id, secret)).toBe(false);
       const { rows } = await sql.query('SELECT secret_hash FROM devices WHERE id = $1', [device.id]);
       expect(rows[0].secret_hash).toBeNull();
-      expect(await api.expect(200, 'POST', `/api/devices/${device.id}/retire`)).toMatchObject({ state: 'retired', revision: retired.revision });
+      expect(await api.expect(200, 'POST', `/api/devices/${device.id}/retire`)).toMatchObject({
+        state: 'retired',
+        revision: retired.revision,
+      });
       expect((await api.call('POST', `/api/devices/${device.id}/rotate-secret`)).status).toBe(409);
-      expect((await api.call('POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id })).status).toBe(409);
+      expect((await api.call('POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id })).status).toBe(
+        409,
+      );
       expect((await api.call('PATCH', `/api/devices/${device.id}`, { heartbeatIntervalSeconds: 60 })).status).toBe(409);
       const record = await waitForRevision(device.id, 3);
       expect(record.value).toMatchObject({ state: 'retired', credentialsIssuedAt: null });
@@ -210,22 +341,42 @@ describe('registry HTTP API', () => {
       await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may follow
       const records = recordsOf(device.id);
       expect(records.map((record) => record.revision)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(records.map((record) => record.state)).toEqual(['in_stock', 'active', 'active', 'active', 'active', 'retired']);
+      expect(records.map((record) => record.state)).toEqual([
+        'in_stock',
+        'active',
+        'active',
+        'active',
+        'active',
+        'retired',
+      ]);
       expect(records[2].heartbeatIntervalSeconds).toBe(120);
       expect(records[3].homeCareTeamId).toBe(teamId);
       expect(records[4].responseCentreId).toBe(otherCentre.id);
-      expect(new Set(tap.records.filter((record) => record.key === device.id).map((record) => record.partition)).size).toBe(1);
+      expect(
+        new Set(tap.records.filter((record) => record.key === device.id).map((record) => record.partition)).size,
+      ).toBe(1);
       const { rows } = await sql.query('SELECT count(*)::int AS pending FROM outbox_messages');
       expect(rows[0].pending).toBe(0);
     });
   });
 
   it('creates the registry topic compacted', async () => {
-    const admin = new Kafka({ clientId: uniqueName('admin'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: uniqueName('admin'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     try {
-      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 as ConfigResourceTypes, name: KafkaTopics.registryDevices, configNames: ['cleanup.policy'] }] });
-      expect(described.resources[0].configEntries).toEqual([expect.objectContaining({ configName: 'cleanup.policy', configValue: 'compact' })]);
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: 2 as ConfigResourceTypes, name: KafkaTopics.registryDevices, configNames: ['cleanup.policy'] },
+        ],
+      });
+      expect(described.resources[0].configEntries).toEqual([
+        expect.objectContaining({ configName: 'cleanup.policy', configValue: 'compact' }),
+      ]);
     } finally {
       await admin.disconnect();
     }
@@ -235,6 +386,8 @@ describe('registry HTTP API', () => {
     expect((await api.call('GET', '/health/live')).status).toBe(200);
     expect((await api.call('GET', '/health/ready')).status).toBe(200);
     const openApi = await api.expect(200, 'GET', '/api/openapi.json');
-    expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/api/devices/{id}/onboard', '/api/devices/{id}/rotate-secret', '/api/residents']));
+    expect(Object.keys(openApi.paths)).toEqual(
+      expect.arrayContaining(['/api/devices/{id}/onboard', '/api/devices/{id}/rotate-secret', '/api/residents']),
+    );
   });
 });

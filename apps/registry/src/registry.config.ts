@@ -28,7 +28,10 @@ export class RegistryConfig extends PeopleApiSettings {
 
   /** The broker the registry manages (mosquitto-dynsec): mqtt:// or mqtts://. */
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
-  @Matches(/^(mqtts?|wss?):\/\/.+/, { message: 'BROKER_ADMIN_URL must be an mqtt://, mqtts://, ws:// or wss:// URL (needed with BROKER_ACCESS=mosquitto-dynsec)' })
+  @Matches(/^(mqtts?|wss?):\/\/.+/, {
+    message:
+      'BROKER_ADMIN_URL must be an mqtt://, mqtts://, ws:// or wss:// URL (needed with BROKER_ACCESS=mosquitto-dynsec)',
+  })
   BROKER_ADMIN_URL?: string;
 
   /** An account whose role may use $CONTROL/dynamic-security/# and nothing else. */
@@ -57,12 +60,16 @@ export class RegistryConfig extends PeopleApiSettings {
    * touches clients holding a role with this prefix, so registries of several environments (or
    * test runs) can share one broker without removing each other's devices.
    */
-  @Matches(/^[A-Za-z0-9:._-]{1,100}$/, { message: 'BROKER_DEVICE_ROLE_PREFIX must be 1-100 characters of A-Z a-z 0-9 : . _ -' })
+  @Matches(/^[A-Za-z0-9:._-]{1,100}$/, {
+    message: 'BROKER_DEVICE_ROLE_PREFIX must be 1-100 characters of A-Z a-z 0-9 : . _ -',
+  })
   BROKER_DEVICE_ROLE_PREFIX: string = 'device:';
 
   /** The shared secret the broker sends in x-broker-secret to the hooks (http-hooks). */
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'http-hooks')
   @IsString()
-  @MinLength(16, { message: 'BROKER_HOOK_SECRET must be at least 16 characters (needed with BROKER_ACCESS=http-hooks)' })
+  @MinLength(16, {
+    message: 'BROKER_HOOK_SECRET must be at least 16 characters (needed with BROKER_ACCESS=http-hooks)',
+  })
   BROKER_HOOK_SECRET?: string;
 }

@@ -20,7 +20,8 @@ void runService(
       settings: config,
       openApi: {
         title: 'Response centre API',
-        description: 'Alarms of the inter-municipal response centre: the queue, the detail with its handling log, and the operator actions.',
+        description:
+          'Alarms of the inter-municipal response centre: the queue, the detail with its handling log, and the operator actions.',
         version: '1',
       },
     }),

@@ -25,7 +25,9 @@ export class ResponseCentreConfig extends PeopleApiSettings {
    * escalates again each time that passes once more (e.g. "60,300,1800").
    */
   @IsString()
-  @Matches(/^\d{1,6},\d{1,6},\d{1,6}$/, { message: 'ESCALATION_LIMITS_SECONDS must be three whole numbers of seconds for priorities 1,2,3, e.g. 60,300,1800' })
+  @Matches(/^\d{1,6},\d{1,6},\d{1,6}$/, {
+    message: 'ESCALATION_LIMITS_SECONDS must be three whole numbers of seconds for priorities 1,2,3, e.g. 60,300,1800',
+  })
   @Matches(/^(?!.*(^|,)0*[0-4](,|$))/, { message: 'ESCALATION_LIMITS_SECONDS: each limit must be at least 5 seconds' })
   ESCALATION_LIMITS_SECONDS: string = '60,300,1800';
 

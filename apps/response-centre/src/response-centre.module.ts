@@ -24,7 +24,11 @@ export class ResponseCentreModule {
       module: ResponseCentreModule,
       imports: [
         TypedConfigModule.forRoot(ResponseCentreConfig, config),
-        ObservabilityModule.forRoot({ service: 'response-centre', logLevel: config.LOG_LEVEL, logFormat: config.LOG_FORMAT }),
+        ObservabilityModule.forRoot({
+          service: 'response-centre',
+          logLevel: config.LOG_LEVEL,
+          logFormat: config.LOG_FORMAT,
+        }),
         ClockModule,
         // Runs the @Interval sweeps (escalation, supervision) and stops them on shutdown.
         ScheduleModule.forRoot(),

@@ -19,7 +19,10 @@ export class PeopleApiSettings extends DatabaseServiceSettings {
   AUTH_AUDIENCE: string = 'welfare-alarm-backbone';
 
   /** Where the issuer publishes its signing keys (fetched on first use, again when a new key id appears). */
-  @IsUrl(URL_RULES, { message: 'AUTH_JWKS_URL must be the issuer\'s JWKS URL, e.g. https://idp.example.no/realms/welfare/protocol/openid-connect/certs' })
+  @IsUrl(URL_RULES, {
+    message:
+      "AUTH_JWKS_URL must be the issuer's JWKS URL, e.g. https://idp.example.no/realms/welfare/protocol/openid-connect/certs",
+  })
   AUTH_JWKS_URL: string;
 
   /** Seconds of clock difference tolerated on exp/nbf/iat. */

@@ -1,4 +1,12 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { IS_PUBLIC_ROUTE } from '@welfare/platform';
@@ -30,7 +38,9 @@ export class AccessGuard implements CanActivate {
     request.actor = await this.verified(request.headers.authorization, http.getResponse<Response>());
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets) ?? [];
     if (!request.actor.roles.some((role) => allowed.includes(role))) {
-      throw new ForbiddenException(allowed.length ? `this needs one of the roles: ${allowed.join(', ')}` : 'no role may call this');
+      throw new ForbiddenException(
+        allowed.length ? `this needs one of the roles: ${allowed.join(', ')}` : 'no role may call this',
+      );
     }
     return true;
   }
@@ -52,6 +62,9 @@ export class AccessGuard implements CanActivate {
 }
 
 function unauthorized(response: Response, message: string): UnauthorizedException {
-  response.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`);
+  response.setHeader(
+    'WWW-Authenticate',
+    `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,
+  );
   return new UnauthorizedException(message);
 }

@@ -12,7 +12,12 @@ export class AccessModule {
   static forRoot(settings: PeopleApiSettings): DynamicModule {
     return {
       module: AccessModule,
-      providers: [{ provide: ACCESS_SETTINGS, useValue: settings }, TokenVerifier, AccessLogService, { provide: APP_GUARD, useClass: AccessGuard }],
+      providers: [
+        { provide: ACCESS_SETTINGS, useValue: settings },
+        TokenVerifier,
+        AccessLogService,
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
       exports: [AccessLogService],
     };
   }

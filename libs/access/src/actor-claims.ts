@@ -25,7 +25,8 @@ export function actorFromClaims(claims: JWTPayload): Actor {
   };
   for (const role of roles) {
     const scope = ROLE_SCOPE[role];
-    if (scope && actor[scope] === null) throw new ClaimsRefused(`role ${role} needs the claim ${TENANCY_CLAIMS[scope]} (a UUID)`);
+    if (scope && actor[scope] === null)
+      throw new ClaimsRefused(`role ${role} needs the claim ${TENANCY_CLAIMS[scope]} (a UUID)`);
   }
   return actor;
 }
@@ -40,6 +41,7 @@ function claimedRoles(claims: JWTPayload): string[] {
 function tenantId(claims: JWTPayload, scope: keyof typeof TENANCY_CLAIMS): string | null {
   const value = claims[TENANCY_CLAIMS[scope]];
   if (value === undefined) return null;
-  if (typeof value !== 'string' || !UUID.test(value)) throw new ClaimsRefused(`claim ${TENANCY_CLAIMS[scope]} must be a UUID`);
+  if (typeof value !== 'string' || !UUID.test(value))
+    throw new ClaimsRefused(`claim ${TENANCY_CLAIMS[scope]} must be a UUID`);
   return value.toLowerCase();
 }

@@ -26,7 +26,10 @@ export class TokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(@Inject(ACCESS_SETTINGS) private readonly settings: PeopleApiSettings) {
-    this.keys = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.keys = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+    });
   }
 
   async verify(token: string): Promise<Actor> {
@@ -48,16 +51,22 @@ export class TokenVerifier {
 function refusal(error: unknown): TokenRefused {
   if (error instanceof ClaimsRefused) return new TokenRefused(error.message);
   if (error instanceof errors.JWTExpired) return new TokenRefused('the token has expired: sign in again');
-  if (error instanceof errors.JWTClaimValidationFailed) return new TokenRefused(`the token's ${error.claim} claim is not accepted here`);
-  if (error instanceof errors.JWKSNoMatchingKey) return new TokenRefused('the token is signed with a key the issuer does not publish');
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenRefused('the token signature does not verify');
-  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenRefused('the token is signed with an algorithm not accepted here');
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return new TokenRefused(`the token's ${error.claim} claim is not accepted here`);
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new TokenRefused('the token is signed with a key the issuer does not publish');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenRefused('the token signature does not verify');
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new TokenRefused('the token is signed with an algorithm not accepted here');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isFetchFailure(error)) {
-    return new TokenRefused('the identity provider\'s signing keys could not be fetched', true);
+    return new TokenRefused("the identity provider's signing keys could not be fetched", true);
   }
   return new TokenRefused('the bearer token is not a valid signed JWT');
 }
 
 function isFetchFailure(error: unknown): boolean {
-  return error instanceof TypeError || (error instanceof Error && /fetch|ECONNREFUSED|Expected 200 OK/i.test(error.message));
+  return (
+    error instanceof TypeError || (error instanceof Error && /fetch|ECONNREFUSED|Expected 200 OK/i.test(error.message))
+  );
 }

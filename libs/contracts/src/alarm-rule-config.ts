@@ -42,9 +42,17 @@ export interface EffectiveAlarmRules {
   safeZones: SafeZone[];
 }
 
-export function effectiveAlarmRules(own: ResidentAlarmRules | null, defaults: MunicipalityAlarmRuleDefaults | null): EffectiveAlarmRules {
-  const pick = <K extends keyof MunicipalityAlarmRuleDefaults>(key: K) => (own && own[key] !== undefined ? own[key] : defaults?.[key]) ?? null;
-  return { doorNightWindow: pick('doorNightWindow'), doorOpenLimitMinutes: pick('doorOpenLimitMinutes'), safeZones: own?.safeZones ?? [] };
+export function effectiveAlarmRules(
+  own: ResidentAlarmRules | null,
+  defaults: MunicipalityAlarmRuleDefaults | null,
+): EffectiveAlarmRules {
+  const pick = <K extends keyof MunicipalityAlarmRuleDefaults>(key: K) =>
+    (own && own[key] !== undefined ? own[key] : defaults?.[key]) ?? null;
+  return {
+    doorNightWindow: pick('doorNightWindow'),
+    doorOpenLimitMinutes: pick('doorOpenLimitMinutes'),
+    safeZones: own?.safeZones ?? [],
+  };
 }
 
 export const CLOCK_TIME_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
@@ -56,13 +64,19 @@ const point = {
   type: 'object',
   required: ['lat', 'lon'],
   additionalProperties: false,
-  properties: { lat: { type: 'number', minimum: -90, maximum: 90 }, lon: { type: 'number', minimum: -180, maximum: 180 } },
+  properties: {
+    lat: { type: 'number', minimum: -90, maximum: 90 },
+    lon: { type: 'number', minimum: -180, maximum: 180 },
+  },
 };
 const nightWindow = {
   type: ['object', 'null'],
   required: ['start', 'end'],
   additionalProperties: false,
-  properties: { start: { type: 'string', pattern: CLOCK_TIME_PATTERN }, end: { type: 'string', pattern: CLOCK_TIME_PATTERN } },
+  properties: {
+    start: { type: 'string', pattern: CLOCK_TIME_PATTERN },
+    end: { type: 'string', pattern: CLOCK_TIME_PATTERN },
+  },
 };
 const doorOpenLimit = { type: ['integer', 'null'], minimum: 1, maximum: MAX_DOOR_OPEN_LIMIT_MINUTES };
 const name = { type: 'string', minLength: 1, maxLength: 100 };
@@ -72,13 +86,22 @@ const safeZone = {
       type: 'object',
       required: ['kind', 'name', 'center', 'radiusMeters'],
       additionalProperties: false,
-      properties: { kind: { const: 'circle' }, name, center: point, radiusMeters: { type: 'number', exclusiveMinimum: 0, maximum: 100000 } },
+      properties: {
+        kind: { const: 'circle' },
+        name,
+        center: point,
+        radiusMeters: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+      },
     },
     {
       type: 'object',
       required: ['kind', 'name', 'points'],
       additionalProperties: false,
-      properties: { kind: { const: 'polygon' }, name, points: { type: 'array', minItems: 3, maxItems: MAX_POLYGON_POINTS, items: point } },
+      properties: {
+        kind: { const: 'polygon' },
+        name,
+        points: { type: 'array', minItems: 3, maxItems: MAX_POLYGON_POINTS, items: point },
+      },
     },
   ],
 };
@@ -86,7 +109,11 @@ const safeZone = {
 export const residentAlarmRulesSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { doorNightWindow: nightWindow, doorOpenLimitMinutes: doorOpenLimit, safeZones: { type: 'array', maxItems: MAX_SAFE_ZONES, items: safeZone } },
+  properties: {
+    doorNightWindow: nightWindow,
+    doorOpenLimitMinutes: doorOpenLimit,
+    safeZones: { type: 'array', maxItems: MAX_SAFE_ZONES, items: safeZone },
+  },
 };
 
 export const municipalityAlarmRuleDefaultsSchema = {

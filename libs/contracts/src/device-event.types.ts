@@ -23,21 +23,45 @@ interface EventBase {
   [extra: string]: unknown;
 }
 
-export interface AlarmButtonEvent extends EventBase { type: 'alarm.button' }
-export interface FallDetectedEvent extends EventBase { type: 'fall.detected'; confidence?: number }
-export interface AlarmCancelledEvent extends EventBase { type: 'alarm.cancelled'; ref: string }
-export interface DoorOpenedEvent extends EventBase { type: 'door.opened'; door?: string }
-export interface DoorClosedEvent extends EventBase { type: 'door.closed'; door?: string }
+export interface AlarmButtonEvent extends EventBase {
+  type: 'alarm.button';
+}
+export interface FallDetectedEvent extends EventBase {
+  type: 'fall.detected';
+  confidence?: number;
+}
+export interface AlarmCancelledEvent extends EventBase {
+  type: 'alarm.cancelled';
+  ref: string;
+}
+export interface DoorOpenedEvent extends EventBase {
+  type: 'door.opened';
+  door?: string;
+}
+export interface DoorClosedEvent extends EventBase {
+  type: 'door.closed';
+  door?: string;
+}
 export interface GpsPositionEvent extends EventBase {
   type: 'gps.position';
   lat: number;
   lon: number;
   accuracy?: number;
 }
-export interface HeartbeatEvent extends EventBase { type: 'heartbeat'; battery?: number }
-export interface BatteryLowEvent extends EventBase { type: 'battery.low'; battery: number }
-export interface PowerLostEvent extends EventBase { type: 'power.lost' }
-export interface PowerRestoredEvent extends EventBase { type: 'power.restored' }
+export interface HeartbeatEvent extends EventBase {
+  type: 'heartbeat';
+  battery?: number;
+}
+export interface BatteryLowEvent extends EventBase {
+  type: 'battery.low';
+  battery: number;
+}
+export interface PowerLostEvent extends EventBase {
+  type: 'power.lost';
+}
+export interface PowerRestoredEvent extends EventBase {
+  type: 'power.restored';
+}
 
 export type DeviceEvent =
   | AlarmButtonEvent

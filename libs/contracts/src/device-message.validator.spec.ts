@@ -5,7 +5,9 @@ const TOPIC = 'devices/dev-1/events';
 const TIME = '2026-11-23T10:00:00+01:00';
 
 function validate(payload: unknown, topic = TOPIC): DeviceMessageValidation {
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  const bytes = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
   return validateDeviceMessage(topic, bytes);
 }
 
@@ -72,9 +74,12 @@ describe('validateDeviceMessage: every class of bad input is refused with a reas
     expect(rejectionOf(text).reason).toBe('invalid_json');
   });
 
-  it.each(['[]', '"text"', '42', 'null', 'true', '[{"id":"e1","type":"heartbeat"}]'])('refuses JSON that is not one object: %s', (text) => {
-    expect(rejectionOf(text).reason).toBe('not_an_object');
-  });
+  it.each(['[]', '"text"', '42', 'null', 'true', '[{"id":"e1","type":"heartbeat"}]'])(
+    'refuses JSON that is not one object: %s',
+    (text) => {
+      expect(rejectionOf(text).reason).toBe('not_an_object');
+    },
+  );
 
   it('refuses an unknown type, naming it', () => {
     expect(rejectionOf({ id: 'e1', type: 'alarm.pressed', time: TIME })).toEqual({
@@ -114,15 +119,20 @@ describe('validateDeviceMessage: every class of bad input is refused with a reas
   });
 
   it('refuses numbers too large for a double (they parse to Infinity)', () => {
-    expect(rejectionOf('{"id":"e1","type":"gps.position","time":"2026-11-23T10:00:00Z","lat":1e400,"lon":0}').reason).toBe('invalid_field');
+    expect(
+      rejectionOf('{"id":"e1","type":"gps.position","time":"2026-11-23T10:00:00Z","lat":1e400,"lon":0}').reason,
+    ).toBe('invalid_field');
   });
 
-  it.each(['devices/dev-1/commands', 'devices/dev-1/events/extra', 'devices//events', 'other/dev-1/events', `devices/${'a'.repeat(65)}/events`])(
-    'refuses a message on the wrong topic %s',
-    (topic) => {
-      expect(rejectionOf({ id: 'e1', type: 'heartbeat', time: TIME }, topic).reason).toBe('invalid_topic');
-    },
-  );
+  it.each([
+    'devices/dev-1/commands',
+    'devices/dev-1/events/extra',
+    'devices//events',
+    'other/dev-1/events',
+    `devices/${'a'.repeat(65)}/events`,
+  ])('refuses a message on the wrong topic %s', (topic) => {
+    expect(rejectionOf({ id: 'e1', type: 'heartbeat', time: TIME }, topic).reason).toBe('invalid_topic');
+  });
 
   it('refuses a payload claiming to be from another device than its topic', () => {
     const rejection = rejectionOf({ id: 'e1', type: 'alarm.button', time: TIME, deviceId: 'dev-2' });
@@ -135,7 +145,9 @@ describe('validateDeviceMessage: every class of bad input is refused with a reas
   });
 
   it('survives prototype-pollution keys without polluting anything', () => {
-    const result = validate('{"id":"e1","type":"heartbeat","time":"2026-11-23T10:00:00Z","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}');
+    const result = validate(
+      '{"id":"e1","type":"heartbeat","time":"2026-11-23T10:00:00Z","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}',
+    );
     expect(result.ok).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -29,8 +29,7 @@ export interface Rejection {
 }
 
 export type DeviceMessageValidation =
-  | { ok: true; deviceId: string; event: DeviceEvent }
-  | { ok: false; deviceId: string | null; rejection: Rejection };
+  { ok: true; deviceId: string; event: DeviceEvent } | { ok: false; deviceId: string | null; rejection: Rejection };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats(ajv, ['date-time']);
@@ -49,7 +48,11 @@ export function validateDeviceMessage(topic: string, payload: Uint8Array): Devic
   const topicDeviceId = deviceIdFromEventsTopic(topic);
   try {
     if (topicDeviceId === null || !identifier.test(topicDeviceId)) {
-      return reject(null, 'invalid_topic', `topic "${truncate(topic)}" is not devices/{deviceId}/events with a valid device id`);
+      return reject(
+        null,
+        'invalid_topic',
+        `topic "${truncate(topic)}" is not devices/{deviceId}/events with a valid device id`,
+      );
     }
     const parsed = parsePayload(payload);
     if ('reason' in parsed) return { ok: false, deviceId: topicDeviceId, rejection: parsed };
@@ -57,7 +60,11 @@ export function validateDeviceMessage(topic: string, payload: Uint8Array): Devic
     if ('reason' in checked) return { ok: false, deviceId: topicDeviceId, rejection: checked };
     const claimed = checked.event['deviceId'];
     if (claimed !== undefined && claimed !== topicDeviceId) {
-      return reject(topicDeviceId, 'device_mismatch', `payload deviceId does not match the topic's device "${topicDeviceId}"`);
+      return reject(
+        topicDeviceId,
+        'device_mismatch',
+        `payload deviceId does not match the topic's device "${topicDeviceId}"`,
+      );
     }
     return { ok: true, deviceId: topicDeviceId, event: checked.event };
   } catch (error) {
@@ -72,7 +79,10 @@ export function checkEvent(value: unknown): { event: DeviceEvent } | Rejection {
   }
   const record = value as Record<string, unknown>;
   if (typeof record.type === 'string' && !isDeviceEventType(record.type)) {
-    return { reason: 'unknown_type', detail: `type "${truncate(record.type)}" is not one of ${DEVICE_EVENT_TYPES.join(', ')}` };
+    return {
+      reason: 'unknown_type',
+      detail: `type "${truncate(record.type)}" is not one of ${DEVICE_EVENT_TYPES.join(', ')}`,
+    };
   }
   if (!validateBase(value)) return { reason: 'invalid_field', detail: describe(validateBase.errors) };
   const validateType = validateByType[record.type as DeviceEventType];
@@ -82,7 +92,10 @@ export function checkEvent(value: unknown): { event: DeviceEvent } | Rejection {
 
 function parsePayload(payload: Uint8Array): { value: unknown } | Rejection {
   if (payload.byteLength > MAX_DEVICE_EVENT_BYTES) {
-    return { reason: 'payload_too_large', detail: `payload is ${payload.byteLength} bytes; the limit is ${MAX_DEVICE_EVENT_BYTES}` };
+    return {
+      reason: 'payload_too_large',
+      detail: `payload is ${payload.byteLength} bytes; the limit is ${MAX_DEVICE_EVENT_BYTES}`,
+    };
   }
   let text: string;
   try {

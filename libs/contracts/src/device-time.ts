@@ -19,8 +19,15 @@ export function deviceTimeInstant(time: string): Date {
   const leapSecond = Number(second) === 60;
   const instant = new Date(0);
   instant.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  instant.setUTCHours(Number(hour), Number(minute), leapSecond ? 59 : Number(second), leapSecond ? 999 : millis(fraction));
-  const offsetMs = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0)) * 60_000 : 0;
+  instant.setUTCHours(
+    Number(hour),
+    Number(minute),
+    leapSecond ? 59 : Number(second),
+    leapSecond ? 999 : millis(fraction),
+  );
+  const offsetMs = sign
+    ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes ?? 0)) * 60_000
+    : 0;
   const utc = instant.getTime() - offsetMs;
   return new Date(Math.max(utc, firstStorableInstant()));
 }

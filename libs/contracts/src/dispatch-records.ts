@@ -103,7 +103,10 @@ const time = { type: 'string', format: 'date-time' };
 const actor = {
   type: 'object',
   required: ['id', 'name'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: ['string', 'null'], maxLength: 200 } },
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: ['string', 'null'], maxLength: 200 },
+  },
 };
 const nullableText = { type: ['string', 'null'], maxLength: 2000 };
 const resident = {
@@ -118,14 +121,33 @@ const resident = {
     accessNote: nullableText,
     contacts: {
       type: 'array',
-      items: { type: 'object', required: ['name', 'phone'], properties: { name: { type: 'string' }, phone: { type: 'string' }, relation: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['name', 'phone'],
+        properties: { name: { type: 'string' }, phone: { type: 'string' }, relation: { type: 'string' } },
+      },
     },
   },
 };
 
 const validateRequested = ajv.compile({
   type: 'object',
-  required: ['v', 'type', 'dispatchId', 'alarmId', 'homeCareTeamId', 'municipalityId', 'responseCentreId', 'priority', 'triggerType', 'instructions', 'resident', 'requestedBy', 'requestedAt', 'acceptBy'],
+  required: [
+    'v',
+    'type',
+    'dispatchId',
+    'alarmId',
+    'homeCareTeamId',
+    'municipalityId',
+    'responseCentreId',
+    'priority',
+    'triggerType',
+    'instructions',
+    'resident',
+    'requestedBy',
+    'requestedAt',
+    'acceptBy',
+  ],
   properties: {
     v: { const: 1 },
     type: { const: 'dispatch.requested' },

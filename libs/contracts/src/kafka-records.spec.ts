@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { DEAD_LETTER_PAYLOAD_LIMIT, decodeDeviceCommandRecord, decodeDeviceEventRecord, encodeRecord, rawPayload } from './kafka-records';
+import {
+  DEAD_LETTER_PAYLOAD_LIMIT,
+  decodeDeviceCommandRecord,
+  decodeDeviceEventRecord,
+  encodeRecord,
+  rawPayload,
+} from './kafka-records';
 
 const event = { id: 'e1', type: 'alarm.button', time: '2026-11-23T10:00:00Z', extra: 1 };
 
@@ -12,10 +18,24 @@ describe('device-event records', () => {
   it.each([
     ['no value', null, 'invalid_json'],
     ['not JSON', Buffer.from('{'), 'invalid_json'],
-    ['wrong version', Buffer.from(JSON.stringify({ v: 2, deviceId: 'd', receivedAt: '2026-01-01T00:00:00Z', event })), 'invalid_field'],
-    ['bad device id', Buffer.from(JSON.stringify({ v: 1, deviceId: 'a b', receivedAt: '2026-01-01T00:00:00Z', event })), 'invalid_field'],
+    [
+      'wrong version',
+      Buffer.from(JSON.stringify({ v: 2, deviceId: 'd', receivedAt: '2026-01-01T00:00:00Z', event })),
+      'invalid_field',
+    ],
+    [
+      'bad device id',
+      Buffer.from(JSON.stringify({ v: 1, deviceId: 'a b', receivedAt: '2026-01-01T00:00:00Z', event })),
+      'invalid_field',
+    ],
     ['no receivedAt', Buffer.from(JSON.stringify({ v: 1, deviceId: 'd', event })), 'invalid_field'],
-    ['event breaks the contract', Buffer.from(JSON.stringify({ v: 1, deviceId: 'd', receivedAt: '2026-01-01T00:00:00Z', event: { ...event, type: 'x' } })), 'unknown_type'],
+    [
+      'event breaks the contract',
+      Buffer.from(
+        JSON.stringify({ v: 1, deviceId: 'd', receivedAt: '2026-01-01T00:00:00Z', event: { ...event, type: 'x' } }),
+      ),
+      'unknown_type',
+    ],
   ])('refuses a record with %s (poison for the consumer)', (_name, value, reason) => {
     expect(decodeDeviceEventRecord(value as Buffer | null)).toMatchObject({ reason });
   });
@@ -23,7 +43,12 @@ describe('device-event records', () => {
 
 describe('device-command records', () => {
   it('accepts both command types and refuses others', () => {
-    const ok = { v: 1, deviceId: 'dev-1', issuedAt: '2026-11-23T10:00:00Z', command: { type: 'alarm.acknowledged', alarmId: 'a1' } };
+    const ok = {
+      v: 1,
+      deviceId: 'dev-1',
+      issuedAt: '2026-11-23T10:00:00Z',
+      command: { type: 'alarm.acknowledged', alarmId: 'a1' },
+    };
     expect(decodeDeviceCommandRecord(Buffer.from(JSON.stringify(ok)))).toEqual(ok);
     const bad = { ...ok, command: { type: 'reboot' } };
     expect(decodeDeviceCommandRecord(Buffer.from(JSON.stringify(bad)))).toMatchObject({ reason: 'unknown_type' });
@@ -43,7 +68,11 @@ describe('rawPayload', () => {
   it('keeps only the first 64 KiB of a huge payload, with its size and hash, so the dead letter fits in Kafka', () => {
     const huge = Buffer.alloc(3 * 1024 * 1024, 'x');
     const raw = rawPayload(huge);
-    expect(raw).toMatchObject({ encoding: 'utf8', truncatedFrom: huge.byteLength, sha256: createHash('sha256').update(huge).digest('hex') });
+    expect(raw).toMatchObject({
+      encoding: 'utf8',
+      truncatedFrom: huge.byteLength,
+      sha256: createHash('sha256').update(huge).digest('hex'),
+    });
     expect(raw.data).toHaveLength(DEAD_LETTER_PAYLOAD_LIMIT);
     expect(rawPayload(Buffer.alloc(DEAD_LETTER_PAYLOAD_LIMIT, 'y'))).not.toHaveProperty('truncatedFrom');
   });

@@ -57,7 +57,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Keeps the raw bytes readable where they are text, lossless where they are not (up to the limit). */
 export function rawPayload(bytes: Uint8Array): DeadLetterRecord['payload'] {
   const kept = bytes.byteLength > DEAD_LETTER_PAYLOAD_LIMIT ? bytes.subarray(0, DEAD_LETTER_PAYLOAD_LIMIT) : bytes;
-  const truncation = kept === bytes ? {} : { truncatedFrom: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const truncation =
+    kept === bytes ? {} : { truncatedFrom: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(kept), ...truncation };
   } catch {

@@ -45,8 +45,18 @@ describe('registry device records', () => {
 describe('contract topic specs', () => {
   it('compacts the registry topics and leaves the others on the broker defaults', () => {
     const specs = contractTopicSpecs();
-    const registry = [KafkaTopics.registryDevices, KafkaTopics.registryHomeCareTeams, KafkaTopics.registryResidents, KafkaTopics.registryMunicipalities] as string[];
-    for (const topic of registry) expect(specs.find((spec) => spec.topic === topic)?.configEntries).toEqual([{ name: 'cleanup.policy', value: 'compact' }]);
-    expect(specs.filter((spec) => !registry.includes(spec.topic)).every((spec) => spec.configEntries === undefined)).toBe(true);
+    const registry = [
+      KafkaTopics.registryDevices,
+      KafkaTopics.registryHomeCareTeams,
+      KafkaTopics.registryResidents,
+      KafkaTopics.registryMunicipalities,
+    ] as string[];
+    for (const topic of registry)
+      expect(specs.find((spec) => spec.topic === topic)?.configEntries).toEqual([
+        { name: 'cleanup.policy', value: 'compact' },
+      ]);
+    expect(
+      specs.filter((spec) => !registry.includes(spec.topic)).every((spec) => spec.configEntries === undefined),
+    ).toBe(true);
   });
 });

@@ -51,7 +51,8 @@ export function encodeRegistryDeviceRecord(record: RegistryDeviceRecord): Buffer
 
 const identifier = new RegExp(IDENTIFIER_PATTERN);
 const uuidOrNull = (value: unknown) => value === null || (typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value));
-const timeOrNull = (value: unknown) => value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)));
+const timeOrNull = (value: unknown) =>
+  value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)));
 
 /** Decodes a registry device record; a consumer dead-letters what this refuses. */
 export function decodeRegistryDeviceRecord(value: Buffer | null): RegistryDeviceRecord | Rejection {
@@ -69,14 +70,18 @@ export function decodeRegistryDeviceRecord(value: Buffer | null): RegistryDevice
 function registryRecordProblem(record: Partial<RegistryDeviceRecord> | null): string | null {
   if (!record || typeof record !== 'object' || record.v !== 1) return 'record is not a v1 registry device record';
   if (typeof record.deviceId !== 'string' || !identifier.test(record.deviceId)) return 'deviceId is missing or invalid';
-  if (!Number.isInteger(record.revision) || (record.revision as number) < 1) return 'revision must be a positive integer';
+  if (!Number.isInteger(record.revision) || (record.revision as number) < 1)
+    return 'revision must be a positive integer';
   if (!DEVICE_STATES.includes(record.state as DeviceState)) return `state must be one of ${DEVICE_STATES.join(', ')}`;
   if (!DEVICE_KINDS.includes(record.kind as DeviceKind)) return `kind must be one of ${DEVICE_KINDS.join(', ')}`;
   if (typeof record.serialNumber !== 'string') return 'serialNumber must be a string';
   const references = [record.residentId, record.homeCareTeamId, record.municipalityId, record.responseCentreId];
-  if (!references.every(uuidOrNull)) return 'residentId, homeCareTeamId, municipalityId and responseCentreId must be uuids or null';
-  if (!Number.isInteger(record.heartbeatIntervalSeconds) || (record.heartbeatIntervalSeconds as number) < 1) return 'heartbeatIntervalSeconds must be a positive integer';
-  if (!timeOrNull(record.credentialsIssuedAt) || !timeOrNull(record.updatedAt) || record.updatedAt === null) return 'credentialsIssuedAt or updatedAt is not a time';
+  if (!references.every(uuidOrNull))
+    return 'residentId, homeCareTeamId, municipalityId and responseCentreId must be uuids or null';
+  if (!Number.isInteger(record.heartbeatIntervalSeconds) || (record.heartbeatIntervalSeconds as number) < 1)
+    return 'heartbeatIntervalSeconds must be a positive integer';
+  if (!timeOrNull(record.credentialsIssuedAt) || !timeOrNull(record.updatedAt) || record.updatedAt === null)
+    return 'credentialsIssuedAt or updatedAt is not a time';
   return null;
 }
 
@@ -100,14 +105,16 @@ export function encodeRegistryRecord(record: object): Buffer {
 
 /** A registry record's JSON object, or why it is not one. */
 export function parseRegistryRecord<T>(value: Buffer | null): { record: Partial<T> } | { rejection: Rejection } {
-  if (!value) return { rejection: { reason: 'invalid_json', detail: 'record has no value (the registry writes no tombstones)' } };
+  if (!value)
+    return { rejection: { reason: 'invalid_json', detail: 'record has no value (the registry writes no tombstones)' } };
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString('utf8'));
   } catch (error) {
     return { rejection: { reason: 'invalid_json', detail: `record is not JSON: ${(error as Error).message}` } };
   }
-  if (!parsed || typeof parsed !== 'object' || (parsed as { v?: unknown }).v !== 1) return { rejection: { reason: 'invalid_field', detail: 'record is not a v1 registry record' } };
+  if (!parsed || typeof parsed !== 'object' || (parsed as { v?: unknown }).v !== 1)
+    return { rejection: { reason: 'invalid_field', detail: 'record is not a v1 registry record' } };
   return { record: parsed as Partial<T> };
 }
 
@@ -119,9 +126,15 @@ export function decodeRegistryHomeCareTeamRecord(value: Buffer | null): Registry
   const parsed = parseRegistryRecord<RegistryHomeCareTeamRecord>(value);
   if ('rejection' in parsed) return parsed.rejection;
   const r = parsed.record;
-  if (!isUuid(r.teamId) || !isUuid(r.municipalityId)) return { reason: 'invalid_field', detail: 'teamId and municipalityId must be uuids' };
+  if (!isUuid(r.teamId) || !isUuid(r.municipalityId))
+    return { reason: 'invalid_field', detail: 'teamId and municipalityId must be uuids' };
   if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
-  if (typeof r.name !== 'string' || typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) {
+  if (
+    typeof r.name !== 'string' ||
+    typeof r.deleted !== 'boolean' ||
+    !timeOrNull(r.updatedAt) ||
+    r.updatedAt === null
+  ) {
     return { reason: 'invalid_field', detail: 'name, deleted or updatedAt is missing or of the wrong type' };
   }
   return r as RegistryHomeCareTeamRecord;
@@ -176,15 +189,28 @@ export function decodeRegistryResidentRecord(value: Buffer | null): RegistryResi
   const parsed = parseRegistryRecord<RegistryResidentRecord>(value);
   if ('rejection' in parsed) return parsed.rejection;
   const r = parsed.record;
-  if (!isUuid(r.residentId) || !isUuid(r.municipalityId) || !uuidOrNull(r.homeCareTeamId)) return { reason: 'invalid_field', detail: 'residentId, municipalityId or homeCareTeamId is not a uuid' };
+  if (!isUuid(r.residentId) || !isUuid(r.municipalityId) || !uuidOrNull(r.homeCareTeamId))
+    return { reason: 'invalid_field', detail: 'residentId, municipalityId or homeCareTeamId is not a uuid' };
   if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
-  if (typeof r.name !== 'string' || typeof r.address !== 'string' || !nullableStrings(r.keyBox, r.doorCodeHint, r.accessNote, r.careNote)) {
-    return { reason: 'invalid_field', detail: 'name, address, keyBox, doorCodeHint, accessNote or careNote is of the wrong type' };
+  if (
+    typeof r.name !== 'string' ||
+    typeof r.address !== 'string' ||
+    !nullableStrings(r.keyBox, r.doorCodeHint, r.accessNote, r.careNote)
+  ) {
+    return {
+      reason: 'invalid_field',
+      detail: 'name, address, keyBox, doorCodeHint, accessNote or careNote is of the wrong type',
+    };
   }
-  if (!Array.isArray(r.contacts) || !r.contacts.every((c) => c && typeof c.name === 'string' && typeof c.phone === 'string')) return { reason: 'invalid_field', detail: 'contacts must be a list of { name, phone }' };
+  if (
+    !Array.isArray(r.contacts) ||
+    !r.contacts.every((c) => c && typeof c.name === 'string' && typeof c.phone === 'string')
+  )
+    return { reason: 'invalid_field', detail: 'contacts must be a list of { name, phone }' };
   const rules = residentAlarmRulesProblem(r.alarmRules);
   if (rules) return { reason: 'invalid_field', detail: rules };
-  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
+  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null)
+    return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
   return r as RegistryResidentRecord;
 }
 
@@ -192,11 +218,13 @@ export function decodeRegistryMunicipalityRecord(value: Buffer | null): Registry
   const parsed = parseRegistryRecord<RegistryMunicipalityRecord>(value);
   if ('rejection' in parsed) return parsed.rejection;
   const r = parsed.record;
-  if (!isUuid(r.municipalityId) || !isUuid(r.responseCentreId)) return { reason: 'invalid_field', detail: 'municipalityId or responseCentreId is not a uuid' };
+  if (!isUuid(r.municipalityId) || !isUuid(r.responseCentreId))
+    return { reason: 'invalid_field', detail: 'municipalityId or responseCentreId is not a uuid' };
   if (!isRevision(r.revision)) return { reason: 'invalid_field', detail: 'revision must be a positive integer' };
   if (typeof r.name !== 'string') return { reason: 'invalid_field', detail: 'name must be a string' };
   const rules = municipalityAlarmRuleDefaultsProblem(r.alarmRuleDefaults);
   if (rules) return { reason: 'invalid_field', detail: rules };
-  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null) return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
+  if (typeof r.deleted !== 'boolean' || !timeOrNull(r.updatedAt) || r.updatedAt === null)
+    return { reason: 'invalid_field', detail: 'deleted or updatedAt is missing or of the wrong type' };
   return r as RegistryMunicipalityRecord;
 }

@@ -79,7 +79,11 @@ export function deviceIdFromEventsTopic(topic: string): string | null {
 }
 
 /** Every topic with its partition count, for creating missing topics at start-up. */
-export function contractTopicSpecs(): { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] }[] {
+export function contractTopicSpecs(): {
+  topic: string;
+  numPartitions: number;
+  configEntries?: { name: string; value: string }[];
+}[] {
   return Object.entries(KafkaTopicPartitions).map(([topic, numPartitions]) => {
     const configs = KafkaTopicConfigs[topic as KafkaTopic];
     if (!configs) return { topic, numPartitions };

@@ -17,7 +17,11 @@ export class KafkaConsumersService {
   ) {}
 
   create(options: ManagedConsumerOptions): ManagedConsumer {
-    const consumer = new ManagedConsumer(this.kafka, { sessionTimeoutMs: this.kafkaOptions.sessionTimeoutMs, ...options }, this.deadLetters);
+    const consumer = new ManagedConsumer(
+      this.kafka,
+      { sessionTimeoutMs: this.kafkaOptions.sessionTimeoutMs, ...options },
+      this.deadLetters,
+    );
     this.consumers.push(consumer);
     return consumer;
   }

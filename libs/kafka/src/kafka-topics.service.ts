@@ -40,7 +40,10 @@ export class KafkaTopicsService implements OnModuleInit {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((spec) => !existing.has(spec.topic));
       if (missing.length > 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => ({ ...spec, replicationFactor: -1 })) });
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({ ...spec, replicationFactor: -1 })),
+        });
         this.logger.log(`created topics ${missing.map((spec) => spec.topic).join(', ')}`);
       }
       const configured = specs.filter((spec) => existing.has(spec.topic) && spec.configEntries?.length);
@@ -56,7 +59,10 @@ export class KafkaTopicsService implements OnModuleInit {
    * AlterConfigs replaces every setting made on the topic, so the ones already there are kept.
    */
   private async applyConfig(admin: Admin, spec: TopicSpec): Promise<void> {
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: spec.topic }] });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: TOPIC_RESOURCE, name: spec.topic }],
+    });
     const current = new Map(
       described.resources[0].configEntries
         .filter((entry) => entry.configSource === DYNAMIC_TOPIC_CONFIG)
@@ -66,7 +72,12 @@ export class KafkaTopicsService implements OnModuleInit {
     if (wanted.every((entry) => current.get(entry.name) === entry.value)) return;
     for (const entry of wanted) current.set(entry.name, entry.value);
     const configEntries = [...current].map(([name, value]) => ({ name, value }));
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name: spec.topic, configEntries }] });
-    this.logger.log(`set ${wanted.map((entry) => `${entry.name}=${entry.value}`).join(', ')} on existing topic ${spec.topic}`);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: TOPIC_RESOURCE, name: spec.topic, configEntries }],
+    });
+    this.logger.log(
+      `set ${wanted.map((entry) => `${entry.name}=${entry.value}`).join(', ')} on existing topic ${spec.topic}`,
+    );
   }
 }

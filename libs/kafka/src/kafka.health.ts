@@ -29,7 +29,8 @@ export class KafkaHealthIndicator implements OnApplicationShutdown {
       const cluster = await withTimeout(this.describeCluster(), PROBE_TIMEOUT_MS);
       const consumers = this.consumers.all().map((consumer) => consumer.health);
       if (!this.producer.isConnected) return indicator.down({ message: 'producer not connected', consumers });
-      if (consumers.some((consumer) => consumer.state !== 'running')) return indicator.down({ message: 'a consumer has not joined its group', consumers });
+      if (consumers.some((consumer) => consumer.state !== 'running'))
+        return indicator.down({ message: 'a consumer has not joined its group', consumers });
       return indicator.up({ brokers: cluster.brokers.length, consumers });
     } catch (error) {
       this.admin = null;

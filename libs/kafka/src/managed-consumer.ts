@@ -70,7 +70,11 @@ export class ManagedConsumer {
   }
 
   get health(): { state: ConsumerState; lastProcessedAt: string | null; lastCrash: string | null } {
-    return { state: this.currentState, lastProcessedAt: this.lastProcessed?.toISOString() ?? null, lastCrash: this.lastCrash };
+    return {
+      state: this.currentState,
+      lastProcessedAt: this.lastProcessed?.toISOString() ?? null,
+      lastCrash: this.lastCrash,
+    };
   }
 
   async start(): Promise<void> {
@@ -106,7 +110,10 @@ export class ManagedConsumer {
           return this.deadLetter(record, 'processing_failed', `failed ${attempt} times: ${describe(error)}`);
         }
         this.options.onRetry?.(error, attempt, transient);
-        this.logger.warn({ err: error, topic, partition, offset: message.offset, attempt, transient }, 'record failed; retrying');
+        this.logger.warn(
+          { err: error, topic, partition, offset: message.offset, attempt, transient },
+          'record failed; retrying',
+        );
         // Leave the record uncommitted on shutdown: the next owner of the partition redoes it.
         if (this.stopping) throw error;
         await sleep(Math.min(200 * 2 ** Math.min(attempt, 6), 10_000));
@@ -117,7 +124,10 @@ export class ManagedConsumer {
   }
 
   private async deadLetter(record: ConsumedRecord, reason: string, detail: string): Promise<void> {
-    this.logger.error({ topic: record.topic, partition: record.partition, offset: record.message.offset, reason, detail }, 'record dead-lettered');
+    this.logger.error(
+      { topic: record.topic, partition: record.partition, offset: record.message.offset, reason, detail },
+      'record dead-lettered',
+    );
     // Must succeed before the offset moves: if Kafka refuses, the record is processed again.
     await this.deadLetters.write(record, this.options.groupId, reason, detail);
     this.options.onDeadLetter?.(reason);

@@ -32,10 +32,21 @@ export class AlarmFleet {
   static async connect(mqttUrl: string, devices: { deviceId: string; secret: string }[]): Promise<AlarmFleet> {
     const clients = await Promise.all(
       devices.map(({ deviceId, secret }) =>
-        connectAsync(mqttUrl, { clientId: deviceId, username: deviceId, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 300, connectTimeout: 5000 }),
+        connectAsync(mqttUrl, {
+          clientId: deviceId,
+          username: deviceId,
+          password: secret,
+          clean: false,
+          protocolVersion: 4,
+          reconnectPeriod: 300,
+          connectTimeout: 5000,
+        }),
       ),
     );
-    return new AlarmFleet(clients, devices.map((device) => device.deviceId));
+    return new AlarmFleet(
+      clients,
+      devices.map((device) => device.deviceId),
+    );
   }
 
   /** Raises `perSecond` alarms a second across the fleet, labelled with `run`, until stop(). */
@@ -81,7 +92,11 @@ export class AlarmFleet {
 
   private raise(run: string): void {
     const index = this.sequence++;
-    const alarm = { deviceId: this.deviceIds[index % this.deviceIds.length], eventId: `${run}-${index}`, raisedAt: Date.now() };
+    const alarm = {
+      deviceId: this.deviceIds[index % this.deviceIds.length],
+      eventId: `${run}-${index}`,
+      raisedAt: Date.now(),
+    };
     this.sent.push(alarm);
     void this.publish(alarm);
   }

@@ -40,10 +40,14 @@ export class AlarmLedger {
   /** Waits until every alarm of `run` is stored (or the time is up), then counts. */
   async waitForAll(run: string, sent: SentAlarm[], restoredAt: number, timeoutMs = 90_000): Promise<AlarmCount> {
     try {
-      await eventually(async () => {
-        const count = await this.count(run, sent, restoredAt);
-        if (count.lost.length > 0) throw new Error(`${count.lost.length} of ${sent.length} alarms not stored yet`);
-      }, timeoutMs, 250);
+      await eventually(
+        async () => {
+          const count = await this.count(run, sent, restoredAt);
+          if (count.lost.length > 0) throw new Error(`${count.lost.length} of ${sent.length} alarms not stored yet`);
+        },
+        timeoutMs,
+        250,
+      );
     } catch {
       // Counted below: the assertion on `lost` names them.
     }
@@ -54,17 +58,26 @@ export class AlarmLedger {
     const rows = await this.storedAlarms(run);
     const key = (deviceId: string, eventId: string) => `${deviceId}/${eventId}`;
     const byKey = new Map<string, StoredAlarm[]>();
-    for (const row of rows) byKey.set(key(row.device_id, row.trigger_event_id), [...(byKey.get(key(row.device_id, row.trigger_event_id)) ?? []), row]);
+    for (const row of rows)
+      byKey.set(key(row.device_id, row.trigger_event_id), [
+        ...(byKey.get(key(row.device_id, row.trigger_event_id)) ?? []),
+        row,
+      ]);
     const found = sent.map((alarm) => ({ alarm, rows: byKey.get(key(alarm.deviceId, alarm.eventId)) ?? [] }));
     const stored = found.filter((entry) => entry.rows.length > 0);
     const openedAt = (entry: (typeof found)[number]) => entry.rows[0].opened_at.getTime();
     const backlog = stored.filter((entry) => entry.alarm.raisedAt <= restoredAt);
     const delay = (entry: (typeof found)[number]) => openedAt(entry) - entry.alarm.raisedAt;
-    const slowest = stored.reduce<(typeof found)[number] | null>((worst, entry) => (!worst || delay(entry) > delay(worst) ? entry : worst), null);
+    const slowest = stored.reduce<(typeof found)[number] | null>(
+      (worst, entry) => (!worst || delay(entry) > delay(worst) ? entry : worst),
+      null,
+    );
     return {
       sent: sent.length,
       stored: stored.length,
-      lost: found.filter((entry) => entry.rows.length === 0).map((entry) => key(entry.alarm.deviceId, entry.alarm.eventId)),
+      lost: found
+        .filter((entry) => entry.rows.length === 0)
+        .map((entry) => key(entry.alarm.deviceId, entry.alarm.eventId)),
       duplicateAlarms: stored.reduce((extra, entry) => extra + entry.rows.length - 1, 0) + this.extraAlarms,
       duplicateLogSteps: rows.reduce((extra, row) => extra + Math.max(0, Number(row.received_steps) - 1), 0),
       unexpected: rows.length - stored.reduce((n, entry) => n + entry.rows.length, 0),

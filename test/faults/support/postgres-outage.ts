@@ -10,7 +10,10 @@ export async function cutDatabase(serverUrl: string, database: string): Promise<
   await admin.connect();
   const name = `"${database.replace(/"/g, '""')}"`;
   await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  await admin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
   return {
     async restore() {
       try {

@@ -115,11 +115,16 @@ export class ServiceProcess {
 
   private async waitUntilReady(): Promise<void> {
     try {
-      await eventually(async () => {
-        if (!this.running) throw new Error(`${this.label} exited during start-up`);
-        const response = await fetch(`${this.url}/health/ready`);
-        if (response.status !== 200) throw new Error(`${this.label} not ready: ${response.status} ${await response.text()}`);
-      }, 60_000, 200);
+      await eventually(
+        async () => {
+          if (!this.running) throw new Error(`${this.label} exited during start-up`);
+          const response = await fetch(`${this.url}/health/ready`);
+          if (response.status !== 200)
+            throw new Error(`${this.label} not ready: ${response.status} ${await response.text()}`);
+        },
+        60_000,
+        200,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- ${this.logFile} ---\n${this.logTail()}`);
     }

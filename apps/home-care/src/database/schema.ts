@@ -14,7 +14,13 @@ export const HOME_CARE_MIGRATIONS_TABLE = 'home_care_migrations';
 
 export function homeCareDataSourceOptions(url: string, poolSize: number, applicationName: string): DataSourceOptions {
   return {
-    ...postgresDataSourceOptions({ url, poolSize, applicationName, entities: homeCareEntities, migrations: homeCareMigrations }),
+    ...postgresDataSourceOptions({
+      url,
+      poolSize,
+      applicationName,
+      entities: homeCareEntities,
+      migrations: homeCareMigrations,
+    }),
     migrationsTableName: HOME_CARE_MIGRATIONS_TABLE,
   };
 }

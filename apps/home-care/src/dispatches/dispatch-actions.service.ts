@@ -61,7 +61,14 @@ export class DispatchActionsService {
     const changed = await this.dataSource.transaction(async (manager) => {
       const now = this.clock.now();
       const mustBeBefore = step === 'accept' || step === 'decline' ? now : undefined;
-      const applied = await this.dispatches.transition(manager, scope, id, STEP_FROM[step], changesOf(step, nurse, now, input), mustBeBefore);
+      const applied = await this.dispatches.transition(
+        manager,
+        scope,
+        id,
+        STEP_FROM[step],
+        changesOf(step, nurse, now, input),
+        mustBeBefore,
+      );
       const dispatch = await this.dispatches.findInTeam(scope, id, manager);
       if (!dispatch) throw dispatchNotFound(id);
       if (!applied) {
@@ -98,12 +105,24 @@ function changesOf(step: NurseStep, nurse: DispatchActor, at: Date, input: StepI
     case 'accept':
       return { ...base, acceptedById: nurse.id, acceptedByName: nurse.name, acceptedAt: at };
     case 'decline':
-      return { ...base, declinedById: nurse.id, declinedByName: nurse.name, declinedAt: at, declineReason: input.reason ?? null };
+      return {
+        ...base,
+        declinedById: nurse.id,
+        declinedByName: nurse.name,
+        declinedAt: at,
+        declineReason: input.reason ?? null,
+      };
     case 'en_route':
       return { ...base, enRouteById: nurse.id, enRouteByName: nurse.name, enRouteAt: at };
     case 'arrived':
       return { ...base, arrivedById: nurse.id, arrivedByName: nurse.name, arrivedAt: at };
     case 'complete':
-      return { ...base, completedById: nurse.id, completedByName: nurse.name, completedAt: at, report: input.report ?? null };
+      return {
+        ...base,
+        completedById: nurse.id,
+        completedByName: nurse.name,
+        completedAt: at,
+        report: input.report ?? null,
+      };
   }
 }

@@ -44,7 +44,10 @@ export class DispatchExpiryService implements OnApplicationBootstrap, BeforeAppl
 
   /** Registered with @nestjs/schedule at the configured period (DISPATCH_EXPIRY_SWEEP_MS); the schedule module clears it on shutdown. */
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval('dispatch-expiry-sweep', setInterval(() => void this.sweep(), this.config.DISPATCH_EXPIRY_SWEEP_MS));
+    this.scheduler.addInterval(
+      'dispatch-expiry-sweep',
+      setInterval(() => void this.sweep(), this.config.DISPATCH_EXPIRY_SWEEP_MS),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -86,6 +89,14 @@ export class DispatchExpiryService implements OnApplicationBootstrap, BeforeAppl
     });
     await this.outbox.enqueue(manager, dispatch, 'dispatch.expired', HOME_CARE_ACTOR, now);
     this.expired.inc();
-    this.logger.warn({ dispatchId: dispatch.id, alarmId: dispatch.alarmId, teamId: dispatch.homeCareTeamId, acceptBy: dispatch.acceptBy.toISOString() }, 'dispatch expired: nobody accepted it in time');
+    this.logger.warn(
+      {
+        dispatchId: dispatch.id,
+        alarmId: dispatch.alarmId,
+        teamId: dispatch.homeCareTeamId,
+        acceptBy: dispatch.acceptBy.toISOString(),
+      },
+      'dispatch expired: nobody accepted it in time',
+    );
   }
 }

@@ -39,7 +39,16 @@ export class DispatchIntakeService {
     // Stored, offset not yet committed: the record comes again and must change nothing.
     crashPoint('dispatch-intake.after-commit');
     this.taken.inc({ type: record.type, outcome });
-    this.logger.log({ dispatchId: record.dispatchId, alarmId: record.alarmId, teamId: record.homeCareTeamId, type: record.type, outcome }, 'dispatch record taken');
+    this.logger.log(
+      {
+        dispatchId: record.dispatchId,
+        alarmId: record.alarmId,
+        teamId: record.homeCareTeamId,
+        type: record.type,
+        outcome,
+      },
+      'dispatch record taken',
+    );
     return outcome;
   }
 
@@ -73,19 +82,36 @@ export class DispatchIntakeService {
       actorKind: 'response_centre',
       actorId: record.requestedBy.id,
       actorName: record.requestedBy.name,
-      details: { alarmId: record.alarmId, priority: record.priority, triggerType: record.triggerType, requestedAt: record.requestedAt, acceptBy: record.acceptBy },
+      details: {
+        alarmId: record.alarmId,
+        priority: record.priority,
+        triggerType: record.triggerType,
+        requestedAt: record.requestedAt,
+        acceptBy: record.acceptBy,
+      },
     });
     return 'stored';
   }
 
   private async withdrawn(manager: EntityManager, record: DispatchWithdrawnRecord): Promise<IntakeOutcome> {
     const dispatch = await this.dispatches.findById(manager, record.dispatchId, true);
-    if (!dispatch) throw new PoisonRecordError('unknown_dispatch', `dispatch ${record.dispatchId} (alarm ${record.alarmId}) was never received here; nothing to withdraw`);
+    if (!dispatch)
+      throw new PoisonRecordError(
+        'unknown_dispatch',
+        `dispatch ${record.dispatchId} (alarm ${record.alarmId}) was never received here; nothing to withdraw`,
+      );
     if (dispatch.homeCareTeamId !== record.homeCareTeamId.toLowerCase() || dispatch.alarmId !== record.alarmId) {
-      throw new PoisonRecordError('dispatch_mismatch', `dispatch ${record.dispatchId} belongs to team ${dispatch.homeCareTeamId} and alarm ${dispatch.alarmId}, the withdrawal names team ${record.homeCareTeamId} and alarm ${record.alarmId}`);
+      throw new PoisonRecordError(
+        'dispatch_mismatch',
+        `dispatch ${record.dispatchId} belongs to team ${dispatch.homeCareTeamId} and alarm ${dispatch.alarmId}, the withdrawal names team ${record.homeCareTeamId} and alarm ${record.alarmId}`,
+      );
     }
     if (!ACTIVE_STATUSES.includes(dispatch.status)) {
-      if (dispatch.status !== 'withdrawn') this.logger.warn({ dispatchId: dispatch.id, status: dispatch.status }, 'withdrawal of a finished dispatch: kept as it is');
+      if (dispatch.status !== 'withdrawn')
+        this.logger.warn(
+          { dispatchId: dispatch.id, status: dispatch.status },
+          'withdrawal of a finished dispatch: kept as it is',
+        );
       return 'already_final';
     }
     const now = this.clock.now();

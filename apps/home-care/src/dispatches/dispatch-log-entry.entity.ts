@@ -1,6 +1,15 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const DISPATCH_LOG_STEPS = ['requested', 'accepted', 'declined', 'en_route', 'arrived', 'completed', 'expired', 'withdrawn'] as const;
+export const DISPATCH_LOG_STEPS = [
+  'requested',
+  'accepted',
+  'declined',
+  'en_route',
+  'arrived',
+  'completed',
+  'expired',
+  'withdrawn',
+] as const;
 export type DispatchLogStep = (typeof DISPATCH_LOG_STEPS)[number];
 
 export const DISPATCH_ACTOR_KINDS = ['response_centre', 'home_care', 'system'] as const;

@@ -75,7 +75,11 @@ export class DispatchLogRepository {
    * whether rows exist that are not safe yet (an older transaction is still running): then the
    * caller should look again shortly.
    */
-  async after(homeCareTeamId: string, cursor: StreamCursor, limit: number): Promise<{ entries: StreamedLogEntry[]; pending: boolean }> {
+  async after(
+    homeCareTeamId: string,
+    cursor: StreamCursor,
+    limit: number,
+  ): Promise<{ entries: StreamedLogEntry[]; pending: boolean }> {
     const rows: StreamRow[] = await this.dataSource.query(
       `SELECT l.tx::text AS tx, l.id::text AS id, l.dispatch_id, l.home_care_team_id, l.step, l.at, l.actor_kind, l.actor_id, l.actor_name, l.details
          FROM dispatch_log l

@@ -27,26 +27,44 @@ export class DispatchQueriesService {
    * list is read, so every change the list does not show comes on the stream after it (some
    * the list already shows may come too: the page replaces a dispatch by id).
    */
-  async list(actor: Actor, statuses: DispatchStatus[] | undefined, limit: number): Promise<{ cursor: string; dispatches: DispatchSummaryDto[] }> {
+  async list(
+    actor: Actor,
+    statuses: DispatchStatus[] | undefined,
+    limit: number,
+  ): Promise<{ cursor: string; dispatches: DispatchSummaryDto[] }> {
     const scope = teamScopeOf(actor);
     const cursor = formatCursor(await this.log.horizon());
     const dispatches = await this.dispatches.listForTeam(scope, statuses, limit);
-    await this.accessLog.record(actor, dispatches.map((dispatch) => ({ action: 'dispatch.list', resourceId: dispatch.id, residentId: dispatch.residentId })));
+    await this.accessLog.record(
+      actor,
+      dispatches.map((dispatch) => ({
+        action: 'dispatch.list',
+        resourceId: dispatch.id,
+        residentId: dispatch.residentId,
+      })),
+    );
     return { cursor, dispatches: dispatches.map(toSummary) };
   }
 
   async detail(actor: Actor, id: string): Promise<DispatchDetailDto> {
     const dispatch = await this.dispatches.findInTeam(teamScopeOf(actor), id);
     if (!dispatch) throw dispatchNotFound(id);
-    await this.accessLog.record(actor, [{ action: 'dispatch.read', resourceId: dispatch.id, residentId: dispatch.residentId }]);
+    await this.accessLog.record(actor, [
+      { action: 'dispatch.read', resourceId: dispatch.id, residentId: dispatch.residentId },
+    ]);
     const log = await this.log.forDispatch(id);
     return { ...toSummary(dispatch), log: log.map(toLogDto) };
   }
 
   /** The current summaries of the team's dispatches with these ids, for the live stream (which logs the read itself). */
-  async summaries(actor: Actor, ids: string[]): Promise<Map<string, { summary: DispatchSummaryDto; residentId: string | null }>> {
+  async summaries(
+    actor: Actor,
+    ids: string[],
+  ): Promise<Map<string, { summary: DispatchSummaryDto; residentId: string | null }>> {
     const found = await this.dispatches.findManyInTeam(teamScopeOf(actor), [...new Set(ids)]);
-    return new Map(found.map((dispatch) => [dispatch.id, { summary: toSummary(dispatch), residentId: dispatch.residentId }]));
+    return new Map(
+      found.map((dispatch) => [dispatch.id, { summary: toSummary(dispatch), residentId: dispatch.residentId }]),
+    );
   }
 }
 
@@ -87,5 +105,13 @@ export function toSummary(dispatch: Dispatch): DispatchSummaryDto {
 }
 
 export function toLogDto(entry: DispatchLogEntry): DispatchLogEntryDto {
-  return { id: entry.id, step: entry.step, at: entry.at.toISOString(), actorKind: entry.actorKind, actorId: entry.actorId, actorName: entry.actorName, details: entry.details };
+  return {
+    id: entry.id,
+    step: entry.step,
+    at: entry.at.toISOString(),
+    actorKind: entry.actorKind,
+    actorId: entry.actorId,
+    actorName: entry.actorName,
+    details: entry.details,
+  };
 }

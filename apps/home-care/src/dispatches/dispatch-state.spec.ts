@@ -39,7 +39,7 @@ function refusal(step: NurseStep, facts: Partial<DispatchFacts>, nurse = 'cai'):
   return outcome.error;
 }
 
-describe('afterNoChange: why a nurse\'s step changed nothing', () => {
+describe("afterNoChange: why a nurse's step changed nothing", () => {
   it.each<[NurseStep, Partial<DispatchFacts>, string]>([
     ['accept', accepted, 'ann'],
     ['accept', completed, 'ann'],
@@ -53,31 +53,57 @@ describe('afterNoChange: why a nurse\'s step changed nothing', () => {
   });
 
   it('another nurse accepting is told who has it', () => {
-    expect(refusal('accept', accepted)).toMatchObject({ kind: 'conflict', code: 'dispatch_already_accepted', message: 'the dispatch is already accepted by Ann', details: { acceptedBy: 'Ann' } });
+    expect(refusal('accept', accepted)).toMatchObject({
+      kind: 'conflict',
+      code: 'dispatch_already_accepted',
+      message: 'the dispatch is already accepted by Ann',
+      details: { acceptedBy: 'Ann' },
+    });
   });
 
   it('accepting or declining at or after acceptBy is "expired", before the sweep has run too', () => {
     const due = { acceptBy: NOW };
-    expect(refusal('accept', due)).toMatchObject({ code: 'dispatch_expired', message: expect.stringContaining('expired') });
+    expect(refusal('accept', due)).toMatchObject({
+      code: 'dispatch_expired',
+      message: expect.stringContaining('expired'),
+    });
     expect(refusal('decline', due)).toMatchObject({ code: 'dispatch_expired' });
     expect(refusal('accept', { status: 'expired', expiredAt: NOW })).toMatchObject({ code: 'dispatch_expired' });
   });
 
   it('a withdrawn dispatch refuses every step, also a repeat, and says why', () => {
-    const withdrawn = { ...accepted, status: 'withdrawn' as const, withdrawnByName: 'Op', withdrawalReason: 'false alarm', withdrawnAt: NOW };
+    const withdrawn = {
+      ...accepted,
+      status: 'withdrawn' as const,
+      withdrawnByName: 'Op',
+      withdrawalReason: 'false alarm',
+      withdrawnAt: NOW,
+    };
     for (const step of ['accept', 'en_route', 'arrived', 'complete', 'decline'] as NurseStep[]) {
-      expect(refusal(step, withdrawn, 'ann')).toMatchObject({ code: 'dispatch_withdrawn', message: 'the response centre withdrew this dispatch: false alarm' });
+      expect(refusal(step, withdrawn, 'ann')).toMatchObject({
+        code: 'dispatch_withdrawn',
+        message: 'the response centre withdrew this dispatch: false alarm',
+      });
     }
   });
 
   it('steps out of order say what comes first', () => {
     expect(refusal('en_route', {})).toMatchObject({ code: 'dispatch_not_accepted' });
-    expect(refusal('arrived', accepted, 'ann')).toMatchObject({ code: 'dispatch_wrong_order', message: 'the dispatch is accepted: mark it en route before arrived' });
-    expect(refusal('complete', enRoute, 'ann')).toMatchObject({ code: 'dispatch_wrong_order', message: 'the dispatch is en route: mark it arrived before completed' });
+    expect(refusal('arrived', accepted, 'ann')).toMatchObject({
+      code: 'dispatch_wrong_order',
+      message: 'the dispatch is accepted: mark it en route before arrived',
+    });
+    expect(refusal('complete', enRoute, 'ann')).toMatchObject({
+      code: 'dispatch_wrong_order',
+      message: 'the dispatch is en route: mark it arrived before completed',
+    });
   });
 
   it('a step someone else already did names them', () => {
-    expect(refusal('arrived', completed, 'ann')).toMatchObject({ code: 'dispatch_step_done', message: 'the dispatch was already marked arrived by Bo' });
+    expect(refusal('arrived', completed, 'ann')).toMatchObject({
+      code: 'dispatch_step_done',
+      message: 'the dispatch was already marked arrived by Bo',
+    });
   });
 
   it('declining an accepted dispatch: the one who accepted hands back through the centre; others are told who has it', () => {
@@ -86,6 +112,8 @@ describe('afterNoChange: why a nurse\'s step changed nothing', () => {
   });
 
   it('a declined dispatch tells who declined and why', () => {
-    expect(refusal('accept', { status: 'declined', declinedById: 'ann', declinedByName: 'Ann', declineReason: 'no car' })).toMatchObject({ code: 'dispatch_declined', message: 'the dispatch was declined by Ann: no car' });
+    expect(
+      refusal('accept', { status: 'declined', declinedById: 'ann', declinedByName: 'Ann', declineReason: 'no car' }),
+    ).toMatchObject({ code: 'dispatch_declined', message: 'the dispatch was declined by Ann: no car' });
   });
 });

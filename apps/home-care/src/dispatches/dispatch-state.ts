@@ -6,7 +6,16 @@ import { DomainError } from '@welfare/platform';
  * accepted by acceptBy; only this service decides that). The response centre may withdraw any
  * dispatch that is not finished. completed, declined, expired and withdrawn are final.
  */
-export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'declined', 'expired', 'withdrawn'] as const;
+export const DISPATCH_STATUSES = [
+  'requested',
+  'accepted',
+  'en_route',
+  'arrived',
+  'completed',
+  'declined',
+  'expired',
+  'withdrawn',
+] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
 
 /** Someone may still have to act on these. */
@@ -17,8 +26,20 @@ export const NURSE_STEPS = ['accept', 'decline', 'en_route', 'arrived', 'complet
 export type NurseStep = (typeof NURSE_STEPS)[number];
 
 /** The status each step leads to, and the one it must start from (the conditional update's WHERE). */
-export const STEP_TARGET: Record<NurseStep, DispatchStatus> = { accept: 'accepted', decline: 'declined', en_route: 'en_route', arrived: 'arrived', complete: 'completed' };
-export const STEP_FROM: Record<NurseStep, DispatchStatus> = { accept: 'requested', decline: 'requested', en_route: 'accepted', arrived: 'en_route', complete: 'arrived' };
+export const STEP_TARGET: Record<NurseStep, DispatchStatus> = {
+  accept: 'accepted',
+  decline: 'declined',
+  en_route: 'en_route',
+  arrived: 'arrived',
+  complete: 'completed',
+};
+export const STEP_FROM: Record<NurseStep, DispatchStatus> = {
+  accept: 'requested',
+  decline: 'requested',
+  en_route: 'accepted',
+  arrived: 'en_route',
+  complete: 'arrived',
+};
 
 /** The way forward, in order. */
 const PROGRESS: readonly DispatchStatus[] = ['requested', 'accepted', 'en_route', 'arrived', 'completed'];
@@ -79,39 +100,73 @@ export function afterNoChange(step: NurseStep, dispatch: DispatchFacts, nurseId:
     });
   }
   if (doneBy(dispatch, STEP_TARGET[step])?.id === nurseId) return { kind: 'repeat' };
-  if (dispatch.status === 'expired' || (dispatch.status === 'requested' && (step === 'accept' || step === 'decline') && dispatch.acceptBy.getTime() <= now.getTime())) {
-    return refused('dispatch_expired', `the dispatch expired: nobody accepted it by ${dispatch.acceptBy.toISOString()}; the response centre is told and decides what happens next`, {
-      acceptBy: dispatch.acceptBy.toISOString(),
-    });
+  if (
+    dispatch.status === 'expired' ||
+    (dispatch.status === 'requested' &&
+      (step === 'accept' || step === 'decline') &&
+      dispatch.acceptBy.getTime() <= now.getTime())
+  ) {
+    return refused(
+      'dispatch_expired',
+      `the dispatch expired: nobody accepted it by ${dispatch.acceptBy.toISOString()}; the response centre is told and decides what happens next`,
+      {
+        acceptBy: dispatch.acceptBy.toISOString(),
+      },
+    );
   }
   if (dispatch.status === 'declined') {
-    return refused('dispatch_declined', `the dispatch was declined by ${dispatch.declinedByName ?? dispatch.declinedById}: ${dispatch.declineReason ?? ''}`.trim(), {
-      declinedBy: dispatch.declinedByName ?? dispatch.declinedById,
-      declineReason: dispatch.declineReason,
-    });
+    return refused(
+      'dispatch_declined',
+      `the dispatch was declined by ${dispatch.declinedByName ?? dispatch.declinedById}: ${dispatch.declineReason ?? ''}`.trim(),
+      {
+        declinedBy: dispatch.declinedByName ?? dispatch.declinedById,
+        declineReason: dispatch.declineReason,
+      },
+    );
   }
   const acceptedBy = dispatch.acceptedByName ?? dispatch.acceptedById;
   if (step === 'accept') {
-    return refused('dispatch_already_accepted', `the dispatch is already accepted by ${acceptedBy}`, { acceptedBy, acceptedAt: dispatch.acceptedAt?.toISOString() ?? null });
+    return refused('dispatch_already_accepted', `the dispatch is already accepted by ${acceptedBy}`, {
+      acceptedBy,
+      acceptedAt: dispatch.acceptedAt?.toISOString() ?? null,
+    });
   }
   if (step === 'decline') {
     if (dispatch.acceptedById === nurseId) {
-      return refused('dispatch_accepted_by_you', 'you accepted this dispatch: to hand it back, call the response centre, which withdraws it and dispatches again', { acceptedBy });
+      return refused(
+        'dispatch_accepted_by_you',
+        'you accepted this dispatch: to hand it back, call the response centre, which withdraws it and dispatches again',
+        { acceptedBy },
+      );
     }
-    return refused('dispatch_already_accepted', `the dispatch is already accepted by ${acceptedBy}`, { acceptedBy, acceptedAt: dispatch.acceptedAt?.toISOString() ?? null });
+    return refused('dispatch_already_accepted', `the dispatch is already accepted by ${acceptedBy}`, {
+      acceptedBy,
+      acceptedAt: dispatch.acceptedAt?.toISOString() ?? null,
+    });
   }
   if (dispatch.status === 'requested') {
-    return refused('dispatch_not_accepted', `nobody has accepted this dispatch yet: accept it before marking it ${LABEL[STEP_TARGET[step]]}`);
+    return refused(
+      'dispatch_not_accepted',
+      `nobody has accepted this dispatch yet: accept it before marking it ${LABEL[STEP_TARGET[step]]}`,
+    );
   }
   const at = PROGRESS.indexOf(dispatch.status);
   const from = PROGRESS.indexOf(STEP_FROM[step]);
   if (at < from) {
-    return refused('dispatch_wrong_order', `the dispatch is ${LABEL[dispatch.status]}: mark it ${LABEL[PROGRESS[at + 1]]} before ${LABEL[STEP_TARGET[step]]}`, {
-      next: PROGRESS[at + 1],
-    });
+    return refused(
+      'dispatch_wrong_order',
+      `the dispatch is ${LABEL[dispatch.status]}: mark it ${LABEL[PROGRESS[at + 1]]} before ${LABEL[STEP_TARGET[step]]}`,
+      {
+        next: PROGRESS[at + 1],
+      },
+    );
   }
   const done = doneBy(dispatch, STEP_TARGET[step]);
-  return refused('dispatch_step_done', `the dispatch was already marked ${LABEL[STEP_TARGET[step]]} by ${done?.name ?? done?.id ?? 'someone else'}`, { by: done?.name ?? done?.id ?? null });
+  return refused(
+    'dispatch_step_done',
+    `the dispatch was already marked ${LABEL[STEP_TARGET[step]]} by ${done?.name ?? done?.id ?? 'someone else'}`,
+    { by: done?.name ?? done?.id ?? null },
+  );
 }
 
 /** Who took the dispatch to `status` (or null when it has not been there). */
@@ -134,5 +189,7 @@ function doneBy(dispatch: DispatchFacts, status: DispatchStatus): { id: string; 
 }
 
 export function dispatchNotFound(id: string): DomainError {
-  return new DomainError('not_found', 'dispatch_not_found', `no dispatch with id ${id} for your team`, { dispatchId: id });
+  return new DomainError('not_found', 'dispatch_not_found', `no dispatch with id ${id} for your team`, {
+    dispatchId: id,
+  });
 }

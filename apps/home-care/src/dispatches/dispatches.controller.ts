@@ -22,7 +22,12 @@ import { requestedCursor } from '../stream/stream-cursor';
 import { DispatchActionsService, StepInput } from './dispatch-actions.service';
 import { DispatchQueriesService } from './dispatch-queries.service';
 import type { NurseStep } from './dispatch-state';
-import { CompleteDispatchDto, DeclineDispatchDto, ListDispatchesQueryDto, StreamQueryDto } from './dto/dispatch-requests.dto';
+import {
+  CompleteDispatchDto,
+  DeclineDispatchDto,
+  ListDispatchesQueryDto,
+  StreamQueryDto,
+} from './dto/dispatch-requests.dto';
 import { DispatchDetailDto, DispatchStreamEventDto, DispatchSummaryDto } from './dto/dispatch.dto';
 
 const dispatchId = new ParseUUIDPipe();
@@ -50,11 +55,21 @@ export class DispatchesController {
   @Get()
   @ApiOkResponse({
     type: [DispatchSummaryDto],
-    description: "The team's dispatches: active ones first (most urgent, then oldest), then finished ones, newest first. Every dispatch listed is access-logged.",
-    headers: { [STREAM_CURSOR_HEADER]: { description: 'Follow the list live from here: GET /api/dispatches/stream?since=<this>', schema: { type: 'string' } } },
+    description:
+      "The team's dispatches: active ones first (most urgent, then oldest), then finished ones, newest first. Every dispatch listed is access-logged.",
+    headers: {
+      [STREAM_CURSOR_HEADER]: {
+        description: 'Follow the list live from here: GET /api/dispatches/stream?since=<this>',
+        schema: { type: 'string' },
+      },
+    },
   })
   @ApiBadRequestResponse({ description: 'An unknown status, or a limit outside 1..500' })
-  async list(@CurrentActor() actor: Actor, @Query() query: ListDispatchesQueryDto, @Res({ passthrough: true }) res: Response): Promise<DispatchSummaryDto[]> {
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListDispatchesQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DispatchSummaryDto[]> {
     const { cursor, dispatches } = await this.queries.list(actor, query.status, query.limit);
     res.setHeader(STREAM_CURSOR_HEADER, cursor);
     return dispatches;
@@ -71,7 +86,9 @@ export class DispatchesController {
     content: { 'text/event-stream': { schema: { $ref: getSchemaPath(DispatchStreamEventDto) } } },
   })
   @ApiBadRequestResponse({ description: 'since or Last-Event-ID is not a stream position' })
-  @ApiServiceUnavailableResponse({ description: 'Stopping, or too many streams on this instance: reconnect (elsewhere) shortly' })
+  @ApiServiceUnavailableResponse({
+    description: 'Stopping, or too many streams on this instance: reconnect (elsewhere) shortly',
+  })
   async follow(
     @CurrentActor() actor: Actor,
     @Query() query: StreamQueryDto,
@@ -93,18 +110,31 @@ export class DispatchesController {
   @HttpCode(200)
   @ApiOkResponse({ type: DispatchDetailDto, description: 'Accepted by you (also when you had already accepted it)' })
   @ApiNotFoundResponse({ description: 'No such dispatch for your team' })
-  @ApiConflictResponse({ description: 'Another nurse accepted it first (acceptedBy names them), it expired (acceptBy passed), was declined or withdrawn' })
+  @ApiConflictResponse({
+    description:
+      'Another nurse accepted it first (acceptedBy names them), it expired (acceptBy passed), was declined or withdrawn',
+  })
   accept(@CurrentActor() actor: Actor, @Param('id', dispatchId) id: string): Promise<DispatchDetailDto> {
     return this.step(actor, id, 'accept');
   }
 
   @Post(':id/decline')
   @HttpCode(200)
-  @ApiOkResponse({ type: DispatchDetailDto, description: 'Declined for the team, with the reason (also when you had already declined it)' })
+  @ApiOkResponse({
+    type: DispatchDetailDto,
+    description: 'Declined for the team, with the reason (also when you had already declined it)',
+  })
   @ApiBadRequestResponse({ description: 'No reason' })
   @ApiNotFoundResponse({ description: 'No such dispatch for your team' })
-  @ApiConflictResponse({ description: 'Only a requested dispatch can be declined: accepted (a nurse who accepted hands back by calling the centre), expired, withdrawn' })
-  decline(@CurrentActor() actor: Actor, @Param('id', dispatchId) id: string, @Body() body: DeclineDispatchDto): Promise<DispatchDetailDto> {
+  @ApiConflictResponse({
+    description:
+      'Only a requested dispatch can be declined: accepted (a nurse who accepted hands back by calling the centre), expired, withdrawn',
+  })
+  decline(
+    @CurrentActor() actor: Actor,
+    @Param('id', dispatchId) id: string,
+    @Body() body: DeclineDispatchDto,
+  ): Promise<DispatchDetailDto> {
     return this.step(actor, id, 'decline', { reason: body.reason });
   }
 
@@ -121,18 +151,27 @@ export class DispatchesController {
   @HttpCode(200)
   @ApiOkResponse({ type: DispatchDetailDto, description: 'At the resident (also when you had already said so)' })
   @ApiNotFoundResponse({ description: 'No such dispatch for your team' })
-  @ApiConflictResponse({ description: 'Not en route yet (mark en route first), already further on by someone else, withdrawn' })
+  @ApiConflictResponse({
+    description: 'Not en route yet (mark en route first), already further on by someone else, withdrawn',
+  })
   arrived(@CurrentActor() actor: Actor, @Param('id', dispatchId) id: string): Promise<DispatchDetailDto> {
     return this.step(actor, id, 'arrived');
   }
 
   @Post(':id/complete')
   @HttpCode(200)
-  @ApiOkResponse({ type: DispatchDetailDto, description: 'Visit done, with the report (also when you had already completed it: the first report stays)' })
+  @ApiOkResponse({
+    type: DispatchDetailDto,
+    description: 'Visit done, with the report (also when you had already completed it: the first report stays)',
+  })
   @ApiBadRequestResponse({ description: 'No report' })
   @ApiNotFoundResponse({ description: 'No such dispatch for your team' })
   @ApiConflictResponse({ description: 'Not arrived yet (mark arrived first), completed by someone else, withdrawn' })
-  complete(@CurrentActor() actor: Actor, @Param('id', dispatchId) id: string, @Body() body: CompleteDispatchDto): Promise<DispatchDetailDto> {
+  complete(
+    @CurrentActor() actor: Actor,
+    @Param('id', dispatchId) id: string,
+    @Body() body: CompleteDispatchDto,
+  ): Promise<DispatchDetailDto> {
     return this.step(actor, id, 'complete', { report: body.report });
   }
 

@@ -24,9 +24,14 @@ import { DispatchesRepository } from './dispatches.repository';
     DispatchActionsService,
     DispatchExpiryService,
     DispatchStreamService,
-    counterProvider('dispatch_records_total', 'Records of dispatches.v1 taken in, by type and outcome', ['type', 'outcome']),
+    counterProvider('dispatch_records_total', 'Records of dispatches.v1 taken in, by type and outcome', [
+      'type',
+      'outcome',
+    ]),
     counterProvider('dispatch_records_retried_total', 'Dispatch record processing retries', ['transient']),
-    counterProvider('dispatch_records_dead_lettered_total', 'Dispatch records sent to the dead-letter topic', ['reason']),
+    counterProvider('dispatch_records_dead_lettered_total', 'Dispatch records sent to the dead-letter topic', [
+      'reason',
+    ]),
     counterProvider('dispatch_steps_total', 'Steps nurses took on dispatches', ['step']),
     counterProvider('dispatches_expired_total', 'Dispatches expired unaccepted at their acceptBy'),
     gaugeProvider('dispatch_streams_open', 'Live streams (SSE) open on this instance'),

@@ -16,16 +16,30 @@ export class DispatchesRepository {
 
   /** Stores a new dispatch; false when one with its id exists (a redelivered record changes nothing). */
   async insertIfNew(manager: EntityManager, dispatch: Dispatch): Promise<boolean> {
-    const result = await manager.createQueryBuilder().insert().into(Dispatch).values(dispatch).orIgnore().returning('id').execute();
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Dispatch)
+      .values(dispatch)
+      .orIgnore()
+      .returning('id')
+      .execute();
     return (result.raw as unknown[]).length === 1;
   }
 
   /** By id alone, for the response centre's records (which name the team themselves); `lock` holds the row. */
   async findById(manager: EntityManager, id: string, lock = false): Promise<Dispatch | null> {
-    return manager.findOne(Dispatch, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return manager.findOne(Dispatch, {
+      where: { id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
   }
 
-  async findInTeam(scope: TeamScope, id: string, manager: EntityManager = this.dataSource.manager): Promise<Dispatch | null> {
+  async findInTeam(
+    scope: TeamScope,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Dispatch | null> {
     return manager.findOneBy(Dispatch, { id, homeCareTeamId: scope.homeCareTeamId });
   }
 
@@ -38,7 +52,11 @@ export class DispatchesRepository {
    * The team's dispatches: those someone may still have to act on first (most urgent, then
    * oldest), then the finished ones, newest first.
    */
-  async listForTeam(scope: TeamScope, statuses: readonly DispatchStatus[] | undefined, limit: number): Promise<Dispatch[]> {
+  async listForTeam(
+    scope: TeamScope,
+    statuses: readonly DispatchStatus[] | undefined,
+    limit: number,
+  ): Promise<Dispatch[]> {
     const query = this.dataSource.manager
       .createQueryBuilder(Dispatch, 'd')
       .where('d.home_care_team_id = :team', { team: scope.homeCareTeamId })
@@ -58,7 +76,14 @@ export class DispatchesRepository {
    * UPDATE ... WHERE id AND team AND status = from [AND accept_by > now]: of concurrent callers
    * (two nurses, a nurse and the expiry sweep) exactly one changes the row. False when none did.
    */
-  async transition(manager: EntityManager, scope: TeamScope, id: string, from: DispatchStatus, changes: Partial<Dispatch>, acceptableAt?: Date): Promise<boolean> {
+  async transition(
+    manager: EntityManager,
+    scope: TeamScope,
+    id: string,
+    from: DispatchStatus,
+    changes: Partial<Dispatch>,
+    acceptableAt?: Date,
+  ): Promise<boolean> {
     const query = manager
       .createQueryBuilder()
       .update(Dispatch)

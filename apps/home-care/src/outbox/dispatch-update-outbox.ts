@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { isRejection, decodeDispatchUpdateRecord, DispatchActor, DispatchUpdateRecord, DispatchUpdateType, encodeDispatchRecord, KafkaTopics } from '@welfare/contracts';
+import {
+  isRejection,
+  decodeDispatchUpdateRecord,
+  DispatchActor,
+  DispatchUpdateRecord,
+  DispatchUpdateType,
+  encodeDispatchRecord,
+  KafkaTopics,
+} from '@welfare/contracts';
 import { OutboxMessage } from '@welfare/persistence';
 import type { Dispatch } from '../dispatches/dispatch.entity';
 
@@ -35,8 +43,14 @@ export class DispatchUpdateOutbox {
     // What the centre's decoder would refuse must not leave: it would be dead-lettered there.
     const checked = decodeDispatchUpdateRecord(payload);
     // Not `'reason' in checked`: a valid dispatch.declined has a reason too. Only a record has `v`.
-    if (isRejection(checked)) throw new Error(`dispatch update ${type} for ${dispatch.id} breaks the contract: ${checked.detail}`);
-    await manager.insert(OutboxMessage, { topic: KafkaTopics.dispatchUpdates, messageKey: dispatch.alarmId, payload: payload.toString('utf8'), createdAt: at });
+    if (isRejection(checked))
+      throw new Error(`dispatch update ${type} for ${dispatch.id} breaks the contract: ${checked.detail}`);
+    await manager.insert(OutboxMessage, {
+      topic: KafkaTopics.dispatchUpdates,
+      messageKey: dispatch.alarmId,
+      payload: payload.toString('utf8'),
+      createdAt: at,
+    });
     return record;
   }
 }

@@ -16,7 +16,10 @@ const HOME_CARE_RELAY_LOCK = 7_364_003;
     OutboxRelayService,
     {
       provide: OUTBOX_RELAY_OPTIONS,
-      useFactory: (config: HomeCareConfig): OutboxRelayOptions => ({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, exclusiveLockKey: HOME_CARE_RELAY_LOCK }),
+      useFactory: (config: HomeCareConfig): OutboxRelayOptions => ({
+        pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        exclusiveLockKey: HOME_CARE_RELAY_LOCK,
+      }),
       inject: [HomeCareConfig],
     },
     counterProvider('outbox_messages_sent_total', 'Dispatch updates delivered to Kafka'),

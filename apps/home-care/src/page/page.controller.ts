@@ -23,7 +23,8 @@ type PageFile = keyof typeof FILES;
  * The page holds health data once signed in: scripts and connections only from this origin,
  * never inside another site's frame, no referrer to tel: or other links.
  */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Static files only, open to everyone (@Public): the data behind the page needs a token like any API call. */
 @ApiExcludeController()
@@ -37,7 +38,9 @@ export class PageController implements OnModuleInit {
       try {
         this.files.set(name, readFileSync(`${PAGE_DIR}${name}`));
       } catch (error) {
-        throw new Error(`the phone page's ${name} is missing in ${PAGE_DIR} (npm run build copies apps/home-care/public there): ${(error as Error).message}`);
+        throw new Error(
+          `the phone page's ${name} is missing in ${PAGE_DIR} (npm run build copies apps/home-care/public there): ${(error as Error).message}`,
+        );
       }
     }
   }

@@ -46,7 +46,11 @@ export class DispatchLogListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'home-care-listen', connectionTimeoutMillis: 5000 });
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      application_name: 'home-care-listen',
+      connectionTimeoutMillis: 5000,
+    });
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === DISPATCH_LOG_CHANNEL && message.payload) this.events.notified(message.payload);
@@ -77,7 +81,10 @@ export class DispatchLogListener {
     this.listening = false;
     void client.end().catch(() => undefined);
     if (this.stopped) return;
-    this.logger.warn({ err: error }, `LISTEN connection lost; live streams poll until it is back (retry in ${this.retryDelayMs} ms)`);
+    this.logger.warn(
+      { err: error },
+      `LISTEN connection lost; live streams poll until it is back (retry in ${this.retryDelayMs} ms)`,
+    );
     this.retryTimer = setTimeout(() => void this.connect(), this.retryDelayMs);
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, 10_000);
   }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { DispatchRequestedRecord } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
-import { callHomeCare, dispatchRequested, DispatchProducer, dispatchStored, dispatchWithdrawn, EventStreamReader, nurseToken, ServerSentEvent } from '../../../../test/support/home-care';
+import {
+  callHomeCare,
+  dispatchRequested,
+  DispatchProducer,
+  dispatchStored,
+  dispatchWithdrawn,
+  EventStreamReader,
+  nurseToken,
+  ServerSentEvent,
+} from '../../../../test/support/home-care';
 import { RunningService, startHomeCare } from '../../../../test/support/running-services';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { operatorToken } from '../../../../test/support/tokens';
@@ -14,7 +23,7 @@ const stepOf = (event: ServerSentEvent) => `${event.json.entry.step}:${event.jso
  * fenced to the team; catch-up after a disconnect; no event skipped when transactions commit
  * out of order; heartbeats; a clean end on shutdown.
  */
-describe('home care: the live stream of a team\'s dispatches', () => {
+describe("home care: the live stream of a team's dispatches", () => {
   let database: { url: string; drop(): Promise<void> };
   let homeCare: RunningService;
   let centre: DispatchProducer;
@@ -23,7 +32,10 @@ describe('home care: the live stream of a team\'s dispatches', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('home_care_stream');
-    [homeCare, centre] = await Promise.all([startHomeCare(database.url, { DISPATCH_STREAM_POLL_MS: '500' }), DispatchProducer.connect()]);
+    [homeCare, centre] = await Promise.all([
+      startHomeCare(database.url, { DISPATCH_STREAM_POLL_MS: '500' }),
+      DispatchProducer.connect(),
+    ]);
     db = new Pool({ connectionString: database.url, max: 2 });
   });
 
@@ -37,45 +49,76 @@ describe('home care: the live stream of a team\'s dispatches', () => {
     await database?.drop();
   });
 
-  async function open(token: string | null, query = '', headers: Record<string, string> = {}, service = homeCare): Promise<EventStreamReader> {
+  async function open(
+    token: string | null,
+    query = '',
+    headers: Record<string, string> = {},
+    service = homeCare,
+  ): Promise<EventStreamReader> {
     const stream = await EventStreamReader.open(`${service.url}/api/dispatches/stream${query}`, token, headers);
     streams.push(stream);
     return stream;
   }
 
-  async function arrives(teamId: string, token: string, overrides: Partial<DispatchRequestedRecord> = {}): Promise<DispatchRequestedRecord> {
+  async function arrives(
+    teamId: string,
+    token: string,
+    overrides: Partial<DispatchRequestedRecord> = {},
+  ): Promise<DispatchRequestedRecord> {
     const record = dispatchRequested(teamId, overrides);
     await centre.send(record);
     await dispatchStored(homeCare.url, record, token);
     return record;
   }
 
-  const step = (token: string, dispatchId: string, action: string, json?: unknown) => callHomeCare(homeCare.url, 'POST', `/api/dispatches/${dispatchId}/${action}`, token, json);
+  const step = (token: string, dispatchId: string, action: string, json?: unknown) =>
+    callHomeCare(homeCare.url, 'POST', `/api/dispatches/${dispatchId}/${action}`, token, json);
 
-  it('sends each step of the team\'s dispatches as it happens, with the dispatch as it is now, and nothing of another team', async () => {
+  it("sends each step of the team's dispatches as it happens, with the dispatch as it is now, and nothing of another team", async () => {
     const [teamA, teamB] = [randomUUID(), randomUUID()];
-    const [nurseA, nurseB] = await Promise.all([nurseToken(teamA, 'hanne', 'Hanne'), nurseToken(teamB, 'ivar', 'Ivar')]);
+    const [nurseA, nurseB] = await Promise.all([
+      nurseToken(teamA, 'hanne', 'Hanne'),
+      nurseToken(teamB, 'ivar', 'Ivar'),
+    ]);
     const [streamA, streamB] = await Promise.all([open(nurseA), open(nurseB)]);
     expect(streamA.status).toBe(200);
     expect(streamA.headers.get('content-type')).toMatch(/^text\/event-stream/);
     await streamA.waitFor((event) => event.event === 'ready');
 
     const record = await arrives(teamA, nurseA);
-    const first = await streamA.waitFor((event) => event.event === 'dispatch' && event.json.dispatch.id === record.dispatchId);
+    const first = await streamA.waitFor(
+      (event) => event.event === 'dispatch' && event.json.dispatch.id === record.dispatchId,
+    );
     expect(first.id).toMatch(/^\d+\.\d+$/);
     expect(first.json).toMatchObject({
       cursor: first.id,
       entry: { step: 'requested', actorKind: 'response_centre', actorName: 'Anna Operator' },
-      dispatch: { id: record.dispatchId, status: 'requested', resident: record.resident, instructions: record.instructions },
+      dispatch: {
+        id: record.dispatchId,
+        status: 'requested',
+        resident: record.resident,
+        instructions: record.instructions,
+      },
     });
 
     expect((await step(nurseA, record.dispatchId, 'accept')).status).toBe(200);
-    const accepted = await streamA.waitFor((event) => event.event === 'dispatch' && event.json.entry.step === 'accepted');
-    expect(accepted.json).toMatchObject({ entry: { actorId: 'hanne', actorName: 'Hanne' }, dispatch: { status: 'accepted', acceptedBy: { id: 'hanne', name: 'Hanne' } } });
+    const accepted = await streamA.waitFor(
+      (event) => event.event === 'dispatch' && event.json.entry.step === 'accepted',
+    );
+    expect(accepted.json).toMatchObject({
+      entry: { actorId: 'hanne', actorName: 'Hanne' },
+      dispatch: { status: 'accepted', acceptedBy: { id: 'hanne', name: 'Hanne' } },
+    });
     await centre.send(dispatchWithdrawn(record, { reason: 'Ambulance took over' }));
-    const withdrawn = await streamA.waitFor((event) => event.event === 'dispatch' && event.json.entry.step === 'withdrawn');
+    const withdrawn = await streamA.waitFor(
+      (event) => event.event === 'dispatch' && event.json.entry.step === 'withdrawn',
+    );
     expect(withdrawn.json.dispatch).toMatchObject({ status: 'withdrawn', withdrawalReason: 'Ambulance took over' });
-    expect(streamA.dispatchEvents.map(stepOf)).toEqual([`requested:${record.dispatchId}`, `accepted:${record.dispatchId}`, `withdrawn:${record.dispatchId}`]);
+    expect(streamA.dispatchEvents.map(stepOf)).toEqual([
+      `requested:${record.dispatchId}`,
+      `accepted:${record.dispatchId}`,
+      `withdrawn:${record.dispatchId}`,
+    ]);
 
     // Team B's stream is alive (it gets its own dispatch) and never carried team A's.
     const own = await arrives(teamB, nurseB);
@@ -84,12 +127,17 @@ describe('home care: the live stream of a team\'s dispatches', () => {
     expect(streamB.events.map((event) => event.data).join('\n')).not.toContain(record.resident!.address);
 
     // Every event carried resident data: each was access-logged for the nurse who got it.
-    const logged = await db.query('SELECT action, resource_id FROM access_log WHERE actor_subject = $1 AND action = $2', ['hanne', 'dispatch.stream']);
+    const logged = await db.query(
+      'SELECT action, resource_id FROM access_log WHERE actor_subject = $1 AND action = $2',
+      ['hanne', 'dispatch.stream'],
+    );
     expect(logged.rows.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(logged.rows.map((row: { resource_id: string }) => row.resource_id))).toEqual(new Set([record.dispatchId]));
+    expect(new Set(logged.rows.map((row: { resource_id: string }) => row.resource_id))).toEqual(
+      new Set([record.dispatchId]),
+    );
   });
 
-  it('after a disconnect, Last-Event-ID (or ?since=) brings exactly the events missed, in order; the list\'s Stream-Cursor starts a stream where the list stands', async () => {
+  it("after a disconnect, Last-Event-ID (or ?since=) brings exactly the events missed, in order; the list's Stream-Cursor starts a stream where the list stands", async () => {
     const team = randomUUID();
     const nurse = await nurseToken(team, 'jon', 'Jon');
     const stream = await open(nurse);
@@ -155,12 +203,17 @@ describe('home care: the live stream of a team\'s dispatches', () => {
         [slowId, randomUUID(), team, randomUUID(), randomUUID()],
       );
       const [{ id: slowRowId }] = (
-        await slow.query(`INSERT INTO dispatch_log (dispatch_id, home_care_team_id, step, at, actor_kind, actor_id, actor_name) VALUES ($1, $2, 'requested', now(), 'response_centre', 'operator-anna', 'Anna Operator') RETURNING id`, [slowId, team])
+        await slow.query(
+          `INSERT INTO dispatch_log (dispatch_id, home_care_team_id, step, at, actor_kind, actor_id, actor_name) VALUES ($1, $2, 'requested', now(), 'response_centre', 'operator-anna', 'Anna Operator') RETURNING id`,
+          [slowId, team],
+        )
       ).rows;
 
       // Meanwhile a nurse accepts the first dispatch: its row gets a higher id and commits first.
       expect((await step(nurse, first.dispatchId, 'accept')).status).toBe(200);
-      const [{ id: fastRowId }] = (await db.query(`SELECT id FROM dispatch_log WHERE dispatch_id = $1 AND step = 'accepted'`, [first.dispatchId])).rows;
+      const [{ id: fastRowId }] = (
+        await db.query(`SELECT id FROM dispatch_log WHERE dispatch_id = $1 AND step = 'accepted'`, [first.dispatchId])
+      ).rows;
       expect(BigInt(fastRowId)).toBeGreaterThan(BigInt(slowRowId));
       // A stream that moved past the accepted row now (as a cursor on ids would) could never go back for the slow one.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -170,10 +223,14 @@ describe('home care: the live stream of a team\'s dispatches', () => {
     } finally {
       await slow.end();
     }
-    await eventually(() => expect(stream.dispatchEvents.map(stepOf)).toEqual([`requested:${slowId}`, `accepted:${first.dispatchId}`]));
+    await eventually(() =>
+      expect(stream.dispatchEvents.map(stepOf)).toEqual([`requested:${slowId}`, `accepted:${first.dispatchId}`]),
+    );
     // And a client that comes back from before gets both too.
     const again = await open(nurse, '', { 'Last-Event-ID': before });
-    await eventually(() => expect(again.dispatchEvents.map(stepOf)).toEqual([`requested:${slowId}`, `accepted:${first.dispatchId}`]));
+    await eventually(() =>
+      expect(again.dispatchEvents.map(stepOf)).toEqual([`requested:${slowId}`, `accepted:${first.dispatchId}`]),
+    );
   });
 
   it('refuses without a token (401) and to other roles (403), before streaming', async () => {

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Gauge } from 'prom-client';
 import { AccessLogService, Actor } from '@welfare/access';
@@ -74,7 +80,8 @@ export class DispatchStreamService implements OnApplicationBootstrap, OnModuleDe
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const pumps = [...this.clients].map((client) => client.pumping);
-    for (const client of this.clients) this.close(client, 'event: shutdown\ndata: {"reason":"the service is stopping; reconnect"}\n\n');
+    for (const client of this.clients)
+      this.close(client, 'event: shutdown\ndata: {"reason":"the service is stopping; reconnect"}\n\n');
     await Promise.allSettled(pumps);
     await this.listener.stop();
   }
@@ -87,7 +94,8 @@ export class DispatchStreamService implements OnApplicationBootstrap, OnModuleDe
   async start(actor: Actor, cursor: StreamCursor | null, req: Request, res: Response): Promise<void> {
     const teamId = teamScopeOf(actor).homeCareTeamId;
     if (this.stopping) throw new ServiceUnavailableException('the service is stopping; reconnect');
-    if (this.clients.size >= this.config.DISPATCH_STREAM_MAX_CLIENTS) throw new ServiceUnavailableException('too many live streams on this instance; try again shortly');
+    if (this.clients.size >= this.config.DISPATCH_STREAM_MAX_CLIENTS)
+      throw new ServiceUnavailableException('too many live streams on this instance; try again shortly');
     const start = cursor ?? (await this.log.horizon());
     let markGone!: () => void;
     const client: StreamClient = {
@@ -172,9 +180,19 @@ export class DispatchStreamService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  private async deliver(client: StreamClient, entries: Awaited<ReturnType<DispatchLogRepository['after']>>['entries']): Promise<void> {
-    const current = await this.queries.summaries(client.actor, entries.map(({ entry }) => entry.dispatchId));
-    const reads = [...current.entries()].map(([id, { residentId }]) => ({ action: 'dispatch.stream', resourceId: id, residentId }));
+  private async deliver(
+    client: StreamClient,
+    entries: Awaited<ReturnType<DispatchLogRepository['after']>>['entries'],
+  ): Promise<void> {
+    const current = await this.queries.summaries(
+      client.actor,
+      entries.map(({ entry }) => entry.dispatchId),
+    );
+    const reads = [...current.entries()].map(([id, { residentId }]) => ({
+      action: 'dispatch.stream',
+      resourceId: id,
+      residentId,
+    }));
     // No resident data leaves unlogged: if the log cannot be written, nothing is sent and the cursor stays.
     await this.accessLog.record(client.actor, reads);
     for (const { cursor, entry } of entries) {

@@ -30,10 +30,14 @@ export function parseCursor(text: string): StreamCursor | null {
 
 /** The cursor of a request: the Last-Event-ID header wins over ?since= (a reconnecting client sends it). */
 export function requestedCursor(lastEventId: string | undefined, since: string | undefined): StreamCursor | null {
-  for (const [name, value] of [['Last-Event-ID', lastEventId], ['since', since]] as const) {
+  for (const [name, value] of [
+    ['Last-Event-ID', lastEventId],
+    ['since', since],
+  ] as const) {
     if (value === undefined || value === '') continue;
     const cursor = parseCursor(value);
-    if (!cursor) throw new BadRequestException(`${name} must be a stream position "tx.id" as sent in an event id (e.g. 5123.87)`);
+    if (!cursor)
+      throw new BadRequestException(`${name} must be a stream position "tx.id" as sent in an event id (e.g. 5123.87)`);
     return cursor;
   }
   return null;

@@ -44,7 +44,11 @@ export class MqttCommandPublisher implements OnModuleInit, BeforeApplicationShut
   /** Resolves when the broker acknowledged the command (PUBACK). */
   async publish(topic: string, payload: string): Promise<void> {
     if (!this.client) throw new Error('MQTT command connection not started');
-    await withTimeout(this.client.publishAsync(topic, payload, { qos: 1 }), PUBLISH_TIMEOUT_MS, `MQTT broker did not acknowledge within ${PUBLISH_TIMEOUT_MS} ms`);
+    await withTimeout(
+      this.client.publishAsync(topic, payload, { qos: 1 }),
+      PUBLISH_TIMEOUT_MS,
+      `MQTT broker did not acknowledge within ${PUBLISH_TIMEOUT_MS} ms`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

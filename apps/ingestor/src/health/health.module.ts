@@ -6,5 +6,9 @@ import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { HealthController } from './health.controller';
 import { MqttHealthIndicator } from './mqtt.health';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false }), MqttModule, CommandsModule, RegistryViewModule], controllers: [HealthController], providers: [MqttHealthIndicator] })
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), MqttModule, CommandsModule, RegistryViewModule],
+  controllers: [HealthController],
+  providers: [MqttHealthIndicator],
+})
 export class HealthModule {}

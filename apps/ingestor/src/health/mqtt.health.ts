@@ -17,13 +17,17 @@ export class MqttHealthIndicator {
   connected(key = 'mqtt'): HealthIndicatorResult {
     const indicator = this.indicators.check(key);
     const down = [!this.mqtt.isConnected && 'device events', !this.commands.isConnected && 'commands'].filter(Boolean);
-    return down.length === 0 ? indicator.up() : indicator.down({ message: `not connected to the MQTT broker: ${down.join(', ')}` });
+    return down.length === 0
+      ? indicator.up()
+      : indicator.down({ message: `not connected to the MQTT broker: ${down.join(', ')}` });
   }
 
   /** The view of registry.devices.v1 that device events are judged by: a consumer given up on means restart me. */
   registryViewAlive(key = 'registry-view'): HealthIndicatorResult {
     const indicator = this.indicators.check(key);
     const failure = this.registryView.failure;
-    return failure === null ? indicator.up() : indicator.down({ message: `registry view consumer stopped: ${failure}` });
+    return failure === null
+      ? indicator.up()
+      : indicator.down({ message: `registry view consumer stopped: ${failure}` });
   }
 }

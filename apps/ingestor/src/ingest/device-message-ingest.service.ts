@@ -58,7 +58,11 @@ export class DeviceMessageIngestService {
     }
     const record: DeviceEventRecord = { v: 1, deviceId: validation.deviceId, receivedAt, event: validation.event };
     await this.producer.send(KafkaTopics.deviceEvents, [
-      { key: record.deviceId, value: encodeRecord(record), headers: { type: record.event.type, eventId: record.event.id } },
+      {
+        key: record.deviceId,
+        value: encodeRecord(record),
+        headers: { type: record.event.type, eventId: record.event.id },
+      },
     ]);
     this.accepted.inc({ type: record.event.type });
     // Kafka has the event, the device's broker has no PUBACK yet: it comes again.

@@ -8,7 +8,11 @@ import { DeviceMessageIngestService } from './device-message-ingest.service';
   providers: [
     DeviceMessageIngestService,
     counterProvider('ingest_accepted_total', 'Device events accepted onto Kafka, by type', ['type']),
-    counterProvider('ingest_rejected_total', 'Device messages dead-lettered, by reason (contract breaches; unknown_device, device_in_stock, device_retired)', ['reason']),
+    counterProvider(
+      'ingest_rejected_total',
+      'Device messages dead-lettered, by reason (contract breaches; unknown_device, device_in_stock, device_retired)',
+      ['reason'],
+    ),
   ],
   exports: [DeviceMessageIngestService],
 })

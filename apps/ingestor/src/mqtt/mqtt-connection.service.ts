@@ -94,7 +94,9 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
   private onConnect(sessionPresent: boolean): void {
     disableNagle(this.mqttClient);
     this.logger.log({ sessionPresent }, 'MQTT connected');
-    const filter = this.config.MQTT_SHARED_GROUP ? `$share/${this.config.MQTT_SHARED_GROUP}/${DEVICE_EVENTS_TOPIC_FILTER}` : DEVICE_EVENTS_TOPIC_FILTER;
+    const filter = this.config.MQTT_SHARED_GROUP
+      ? `$share/${this.config.MQTT_SHARED_GROUP}/${DEVICE_EVENTS_TOPIC_FILTER}`
+      : DEVICE_EVENTS_TOPIC_FILTER;
     this.client?.subscribe(filter, { qos: 1 }, (error) => {
       if (error) this.logger.error({ err: error, filter }, 'MQTT subscribe failed');
     });
@@ -129,7 +131,10 @@ export class MqttConnectionService implements OnApplicationBootstrap, BeforeAppl
         await this.ingest.ingest(packet.topic, payload);
         return alive();
       } catch (error) {
-        this.logger.warn({ err: error, topic: packet.topic, attempt }, 'could not hand device message to Kafka; retrying');
+        this.logger.warn(
+          { err: error, topic: packet.topic, attempt },
+          'could not hand device message to Kafka; retrying',
+        );
         if (!alive() || !this.accepting) return false;
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 5), 5000)));
       }

@@ -4,7 +4,12 @@ import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { KafkaTopics } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
-import { ingestorConfig, RunningService, startIngestor, startRegistry } from '../../../../test/support/running-services';
+import {
+  ingestorConfig,
+  RunningService,
+  startIngestor,
+  startRegistry,
+} from '../../../../test/support/running-services';
 import { connectAnyDevicePublisher } from '../../../../test/support/broker-access';
 import { onboard, onboardFleet, OnboardedFleet, registerInStock } from '../../../../test/support/device-fleet';
 import { createTestDatabase } from '../../../../test/support/test-database';
@@ -28,7 +33,10 @@ describe('ingestor: MQTT to Kafka', () => {
   let fleet: OnboardedFleet;
 
   beforeAll(async () => {
-    [events, deadLetters] = await Promise.all([KafkaTap.open(KafkaTopics.deviceEvents), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter)]);
+    [events, deadLetters] = await Promise.all([
+      KafkaTap.open(KafkaTopics.deviceEvents),
+      KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
+    ]);
     // The device is onboarded at the real registry: on registry.devices.v1 and at the broker.
     database = await createTestDatabase('ingestion');
     registry = await startRegistry(database.url);
@@ -42,21 +50,38 @@ describe('ingestor: MQTT to Kafka', () => {
     await database?.drop();
   });
 
-  const onKafka = (eventId: string) => events.records.filter((record) => record.key === device.deviceId && (record.value.event as { id: string }).id === eventId);
+  const onKafka = (eventId: string) =>
+    events.records.filter(
+      (record) => record.key === device.deviceId && (record.value.event as { id: string }).id === eventId,
+    );
 
   it('puts valid events on Kafka keyed by device id, and dead-letters bad ones with the raw bytes', async () => {
     const ingestor = await startIngestor();
     try {
       await device.publish(contractEvent('door.opened', 'door-1', { door: 'back', vendorField: 'kept' }));
       await device.publishRaw(Buffer.from([0xc3, 0x28, 0xff]));
-      await device.publishRaw(JSON.stringify(contractEvent('alarm.button', 'wrong-topic')), `devices/${device.deviceId}/events/extra`);
+      await device.publishRaw(
+        JSON.stringify(contractEvent('alarm.button', 'wrong-topic')),
+        `devices/${device.deviceId}/events/extra`,
+      );
 
-      const record = await events.waitFor((candidate) => candidate.key === device.deviceId && (candidate.value.event as { id: string }).id === 'door-1');
-      expect(record.value).toMatchObject({ v: 1, deviceId: device.deviceId, event: { type: 'door.opened', door: 'back', vendorField: 'kept' } });
+      const record = await events.waitFor(
+        (candidate) => candidate.key === device.deviceId && (candidate.value.event as { id: string }).id === 'door-1',
+      );
+      expect(record.value).toMatchObject({
+        v: 1,
+        deviceId: device.deviceId,
+        event: { type: 'door.opened', door: 'back', vendorField: 'kept' },
+      });
       expect(record.headers).toMatchObject({ type: 'door.opened', eventId: 'door-1' });
 
-      const binary = await deadLetters.waitFor((candidate) => candidate.key === device.deviceId && candidate.value.reason === 'invalid_utf8');
-      expect(binary.value.payload).toEqual({ encoding: 'base64', data: Buffer.from([0xc3, 0x28, 0xff]).toString('base64') });
+      const binary = await deadLetters.waitFor(
+        (candidate) => candidate.key === device.deviceId && candidate.value.reason === 'invalid_utf8',
+      );
+      expect(binary.value.payload).toEqual({
+        encoding: 'base64',
+        data: Buffer.from([0xc3, 0x28, 0xff]).toString('base64'),
+      });
 
       const metrics = await (await fetch(`${ingestor.url}/metrics`)).text();
       expect(metrics).toMatch(/ingest_accepted_total\{type="door.opened",service="ingestor"\} [1-9]/);
@@ -83,18 +108,34 @@ describe('ingestor: MQTT to Kafka', () => {
       const freshDevice = await SimulatedDevice.connect(testInfra().mqttUrl, fresh.deviceId, fresh.secret);
       await freshDevice.publish(contractEvent('alarm.button', 'fresh-1'));
       await freshDevice.close();
-      for (const id of [unknown, inStock, retired]) await publisher.publishAsync(`devices/${id}/events`, JSON.stringify(contractEvent('alarm.button', `from-${id}`)), { qos: 1 });
+      for (const id of [unknown, inStock, retired])
+        await publisher.publishAsync(
+          `devices/${id}/events`,
+          JSON.stringify(contractEvent('alarm.button', `from-${id}`)),
+          { qos: 1 },
+        );
 
       const reasons = await Promise.all(
-        [unknown, inStock, retired].map(async (id) => (await deadLetters.waitFor((record) => record.key === id && record.value.origin !== undefined)).value),
+        [unknown, inStock, retired].map(
+          async (id) =>
+            (await deadLetters.waitFor((record) => record.key === id && record.value.origin !== undefined)).value,
+        ),
       );
       expect(reasons.map((record) => record.reason)).toEqual(['unknown_device', 'device_in_stock', 'device_retired']);
-      expect(reasons[0]).toMatchObject({ source: 'ingestor', deviceId: unknown, origin: { kind: 'mqtt', topic: `devices/${unknown}/events` }, detail: expect.stringContaining('not in the registry') });
+      expect(reasons[0]).toMatchObject({
+        source: 'ingestor',
+        deviceId: unknown,
+        origin: { kind: 'mqtt', topic: `devices/${unknown}/events` },
+        detail: expect.stringContaining('not in the registry'),
+      });
       expect(events.records.filter((record) => [unknown, inStock, retired].includes(record.key ?? ''))).toEqual([]);
-      await events.waitFor((record) => record.key === fresh.deviceId && (record.value.event as { id: string }).id === 'fresh-1');
+      await events.waitFor(
+        (record) => record.key === fresh.deviceId && (record.value.event as { id: string }).id === 'fresh-1',
+      );
 
       const metrics = await (await fetch(`${ingestor.url}/metrics`)).text();
-      for (const reason of ['unknown_device', 'device_in_stock', 'device_retired']) expect(metrics).toMatch(new RegExp(`ingest_rejected_total\\{reason="${reason}",service="ingestor"\\} 1`));
+      for (const reason of ['unknown_device', 'device_in_stock', 'device_retired'])
+        expect(metrics).toMatch(new RegExp(`ingest_rejected_total\\{reason="${reason}",service="ingestor"\\} 1`));
       expect(metrics).toMatch(/registry_view_devices\{service="ingestor"\} [1-9]/);
     } finally {
       await publisher.endAsync();
@@ -130,7 +171,9 @@ describe('ingestor: MQTT to Kafka', () => {
       await eventually(() => {
         for (const id of ['offline-1', 'offline-2', 'offline-3']) expect(onKafka(id)).toHaveLength(1);
       });
-      const order = events.records.filter((record) => record.key === device.deviceId).map((record) => (record.value.event as { id: string }).id);
+      const order = events.records
+        .filter((record) => record.key === device.deviceId)
+        .map((record) => (record.value.event as { id: string }).id);
       expect(order.filter((id) => id.startsWith('offline-'))).toEqual(['offline-1', 'offline-2', 'offline-3']);
     } finally {
       await restarted.close();
@@ -157,12 +200,23 @@ describe('ingestor: MQTT to Kafka', () => {
         topic: KafkaTopics.deviceCommands,
         messages: [
           { key: device.deviceId, value: 'not a command' },
-          { key: device.deviceId, value: JSON.stringify({ v: 1, deviceId: device.deviceId, issuedAt: new Date().toISOString(), command }) },
+          {
+            key: device.deviceId,
+            value: JSON.stringify({ v: 1, deviceId: device.deviceId, issuedAt: new Date().toISOString(), command }),
+          },
         ],
       });
       expect(await device.waitForCommand((received) => received.ref === 'evt-9')).toEqual(command);
-      const poison = await deadLetters.waitFor((record) => record.key === device.deviceId && record.value.source === 'ingestor' && (record.value.origin as { kind: string }).kind === 'kafka');
-      expect(poison.value).toMatchObject({ reason: 'invalid_json', payload: { encoding: 'utf8', data: 'not a command' } });
+      const poison = await deadLetters.waitFor(
+        (record) =>
+          record.key === device.deviceId &&
+          record.value.source === 'ingestor' &&
+          (record.value.origin as { kind: string }).kind === 'kafka',
+      );
+      expect(poison.value).toMatchObject({
+        reason: 'invalid_json',
+        payload: { encoding: 'utf8', data: 'not a command' },
+      });
     } finally {
       await producer.disconnect();
       await ingestor.close();
@@ -171,7 +225,9 @@ describe('ingestor: MQTT to Kafka', () => {
 });
 
 /** An ingestor whose hand-over to Kafka never completes, like a process about to die. */
-async function startStalledIngestor(clientId: string): Promise<{ seen: string[]; dropConnectionAndClose(): Promise<void> }> {
+async function startStalledIngestor(
+  clientId: string,
+): Promise<{ seen: string[]; dropConnectionAndClose(): Promise<void> }> {
   const seen: string[] = [];
   // Every hand-over hangs until the "process dies"; from then on each one fails at once, so a
   // retry begun before the connection's close event is seen cannot hang the shutdown.
@@ -183,7 +239,9 @@ async function startStalledIngestor(clientId: string): Promise<{ seen: string[];
       return new Promise((_resolve, reject) => (died ? reject(died) : pending.push(reject)));
     },
   };
-  const moduleRef = await Test.createTestingModule({ imports: [IngestorModule.forRoot(ingestorConfig({ MQTT_CLIENT_ID: clientId }))] })
+  const moduleRef = await Test.createTestingModule({
+    imports: [IngestorModule.forRoot(ingestorConfig({ MQTT_CLIENT_ID: clientId }))],
+  })
     .overrideProvider(DeviceMessageIngestService)
     .useValue(stalledIngest)
     .compile();
@@ -202,7 +260,11 @@ async function startStalledIngestor(clientId: string): Promise<{ seen: string[];
 }
 
 async function commandProducer(): Promise<Producer> {
-  const kafka = new Kafka({ clientId: uniqueName('commands'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: uniqueName('commands'),
+    brokers: [testInfra().kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return producer;

@@ -70,7 +70,10 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
     await consumer.run({ autoCommit: false, eachBatch: (batch) => this.onBatch(batch) });
     const started = Date.now();
     await this.readToEnd(this.config.REGISTRY_VIEW_STARTUP_TIMEOUT_MS);
-    this.logger.log({ devices: this.states.size, ms: Date.now() - started }, 'registry view caught up; device events may flow');
+    this.logger.log(
+      { devices: this.states.size, ms: Date.now() - started },
+      'registry view caught up; device events may flow',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -93,9 +96,20 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
     if (known?.state === 'active') return { trusted: true };
     if (known?.state !== 'retired') await this.readToEndSince(receivedAt);
     const now = this.states.get(deviceId);
-    if (!now) return { trusted: false, reason: 'unknown_device', detail: `device "${deviceId}" is not in the registry` };
-    if (now.state === 'retired') return { trusted: false, reason: 'device_retired', detail: `device "${deviceId}" is retired (registry revision ${now.revision})` };
-    if (now.state === 'in_stock') return { trusted: false, reason: 'device_in_stock', detail: `device "${deviceId}" is in stock, not onboarded (registry revision ${now.revision})` };
+    if (!now)
+      return { trusted: false, reason: 'unknown_device', detail: `device "${deviceId}" is not in the registry` };
+    if (now.state === 'retired')
+      return {
+        trusted: false,
+        reason: 'device_retired',
+        detail: `device "${deviceId}" is retired (registry revision ${now.revision})`,
+      };
+    if (now.state === 'in_stock')
+      return {
+        trusted: false,
+        reason: 'device_in_stock',
+        detail: `device "${deviceId}" is in stock, not onboarded (registry revision ${now.revision})`,
+      };
     return { trusted: true };
   }
 
@@ -118,9 +132,13 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
 
   private async untilPositions(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const behind = () => new RegistryViewBehindError(`the registry view did not read ${KafkaTopics.registryDevices} to its end within ${timeoutMs} ms`);
+    const behind = () =>
+      new RegistryViewBehindError(
+        `the registry view did not read ${KafkaTopics.registryDevices} to its end within ${timeoutMs} ms`,
+      );
     const ends = await withDeadline(this.admin!.fetchTopicOffsets(KafkaTopics.registryDevices), deadline, behind);
-    for (const { partition, low } of ends) if (!this.positions.has(partition)) this.positions.set(partition, Number(low));
+    for (const { partition, low } of ends)
+      if (!this.positions.has(partition)) this.positions.set(partition, Number(low));
     const reached = () => ends.every(({ partition, high }) => (this.positions.get(partition) ?? 0) >= Number(high));
     while (!reached()) {
       if (this.crashed) throw behind();
@@ -132,7 +150,11 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
     for (const message of batch.messages) {
       const record = decodeRegistryDeviceRecord(message.value);
       // The registry is the only writer; a record that does not decode is logged and passed over.
-      if ('reason' in record) this.logger.error({ partition: batch.partition, offset: message.offset, ...record }, 'registry record not understood; skipped');
+      if ('reason' in record)
+        this.logger.error(
+          { partition: batch.partition, offset: message.offset, ...record },
+          'registry record not understood; skipped',
+        );
       else this.states.apply(record);
       resolveOffset(message.offset);
     }
@@ -149,7 +171,9 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
 
 async function withDeadline<T>(work: Promise<T>, deadline: number, error: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), Math.max(0, deadline - Date.now()))));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(error()), Math.max(0, deadline - Date.now()))),
+  );
   try {
     return await Promise.race([work, late]);
   } finally {

@@ -22,9 +22,12 @@ export type Tenancy =
 /** The widest role wins when a token carries several (the guard has already checked the route allows it). */
 export function tenancyOf(actor: Actor): Tenancy {
   if (hasRole(actor, 'system-admin')) return { kind: 'system' };
-  if (hasRole(actor, 'municipality-admin') && actor.municipalityId) return { kind: 'municipality', municipalityId: actor.municipalityId };
-  if (hasRole(actor, 'operator', 'supervisor') && actor.responseCentreId) return { kind: 'centre', responseCentreId: actor.responseCentreId };
-  if (hasRole(actor, 'home-care') && actor.homeCareTeamId) return { kind: 'team', homeCareTeamId: actor.homeCareTeamId };
+  if (hasRole(actor, 'municipality-admin') && actor.municipalityId)
+    return { kind: 'municipality', municipalityId: actor.municipalityId };
+  if (hasRole(actor, 'operator', 'supervisor') && actor.responseCentreId)
+    return { kind: 'centre', responseCentreId: actor.responseCentreId };
+  if (hasRole(actor, 'home-care') && actor.homeCareTeamId)
+    return { kind: 'team', homeCareTeamId: actor.homeCareTeamId };
   throw new ForbiddenException('the token carries no registry role with its tenant');
 }
 
@@ -65,7 +68,7 @@ export function devicesWhere(tenancy: Tenancy): FindOptionsWhere<Device> {
 /** Only a municipality's administrators change what belongs to it. */
 export function administeredMunicipality(tenancy: Tenancy): string {
   if (tenancy.kind === 'municipality') return tenancy.municipalityId;
-  return outside('changing a municipality\'s registry');
+  return outside("changing a municipality's registry");
 }
 
 /**
@@ -73,7 +76,11 @@ export function administeredMunicipality(tenancy: Tenancy): string {
  * when the tenancy already fixes that column to another value, nothing is found, not the
  * requested row (the tenancy of a centre, municipality or team is itself an id).
  */
-export function within<T>(where: FindOptionsWhere<T>, column: keyof T & string, value: string | undefined): FindOptionsWhere<T> {
+export function within<T>(
+  where: FindOptionsWhere<T>,
+  column: keyof T & string,
+  value: string | undefined,
+): FindOptionsWhere<T> {
   if (value === undefined) return where;
   const scoped = (where as Record<string, unknown>)[column];
   if (scoped !== undefined && scoped !== value) return { ...where, [column]: In([]) } as FindOptionsWhere<T>;

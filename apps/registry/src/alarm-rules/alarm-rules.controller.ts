@@ -1,5 +1,11 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
@@ -17,17 +23,27 @@ export class AlarmRulesController {
   constructor(private readonly rules: AlarmRulesService) {}
 
   @Get('residents/:id/alarm-rules')
-  @ApiOkResponse({ type: ResidentAlarmRulesViewDto, description: "The resident's own rules, the municipality's defaults, and what applies" })
+  @ApiOkResponse({
+    type: ResidentAlarmRulesViewDto,
+    description: "The resident's own rules, the municipality's defaults, and what applies",
+  })
   @ApiNotFoundResponse()
   residentRules(@CurrentActor() actor: Actor, @Param('id', uuid) id: string): Promise<ResidentAlarmRulesViewDto> {
     return this.rules.residentRules(tenancyOf(actor), id);
   }
 
   @Put('residents/:id/alarm-rules')
-  @ApiOkResponse({ type: ResidentAlarmRulesViewDto, description: 'Replaces the resident\'s own rules; the response centre applies them from the next event' })
+  @ApiOkResponse({
+    type: ResidentAlarmRulesViewDto,
+    description: "Replaces the resident's own rules; the response centre applies them from the next event",
+  })
   @ApiNotFoundResponse()
   @ApiUnprocessableEntityResponse({ description: 'A zone mixes circle and polygon fields' })
-  setResidentRules(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: ResidentAlarmRulesDto): Promise<ResidentAlarmRulesViewDto> {
+  setResidentRules(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: ResidentAlarmRulesDto,
+  ): Promise<ResidentAlarmRulesViewDto> {
     return this.rules.setResidentRules(tenancyOf(actor), id, body);
   }
 
@@ -39,9 +55,16 @@ export class AlarmRulesController {
   }
 
   @Put('municipalities/:id/alarm-rule-defaults')
-  @ApiOkResponse({ type: AlarmRuleDefaultsDto, description: 'Replaces the defaults; residents without their own rule follow from the next event' })
+  @ApiOkResponse({
+    type: AlarmRuleDefaultsDto,
+    description: 'Replaces the defaults; residents without their own rule follow from the next event',
+  })
   @ApiNotFoundResponse()
-  setMunicipalityDefaults(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: AlarmRuleDefaultsDto): Promise<AlarmRuleDefaultsDto> {
+  setMunicipalityDefaults(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: AlarmRuleDefaultsDto,
+  ): Promise<AlarmRuleDefaultsDto> {
     return this.rules.setMunicipalityDefaults(tenancyOf(actor), id, body);
   }
 }

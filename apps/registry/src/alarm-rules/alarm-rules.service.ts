@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { effectiveAlarmRules, municipalityAlarmRuleDefaultsProblem, residentAlarmRulesProblem } from '@welfare/contracts';
+import {
+  effectiveAlarmRules,
+  municipalityAlarmRuleDefaultsProblem,
+  residentAlarmRulesProblem,
+} from '@welfare/contracts';
 import type { MunicipalityAlarmRuleDefaults, ResidentAlarmRules } from '@welfare/contracts';
 import { DomainError } from '@welfare/platform';
 import { Municipality } from '../municipalities/municipality.entity';
@@ -29,7 +33,11 @@ export class AlarmRulesService {
     return view(resident, municipality);
   }
 
-  setResidentRules(tenancy: Tenancy, residentId: string, input: ResidentAlarmRulesDto): Promise<ResidentAlarmRulesViewDto> {
+  setResidentRules(
+    tenancy: Tenancy,
+    residentId: string,
+    input: ResidentAlarmRulesDto,
+  ): Promise<ResidentAlarmRulesViewDto> {
     const rules = checked(plain(input) as ResidentAlarmRules, residentAlarmRulesProblem);
     return this.changes.run(async (manager, at) => {
       await requireResident(manager, residentId, { municipalityId: administeredMunicipality(tenancy) });
@@ -41,10 +49,15 @@ export class AlarmRulesService {
   }
 
   async municipalityDefaults(tenancy: Tenancy, municipalityId: string): Promise<AlarmRuleDefaultsDto> {
-    return (await requireMunicipality(this.changes.manager, municipalityId, { id: administeredMunicipality(tenancy) })).alarmRuleDefaults;
+    return (await requireMunicipality(this.changes.manager, municipalityId, { id: administeredMunicipality(tenancy) }))
+      .alarmRuleDefaults;
   }
 
-  setMunicipalityDefaults(tenancy: Tenancy, municipalityId: string, input: AlarmRuleDefaultsDto): Promise<AlarmRuleDefaultsDto> {
+  setMunicipalityDefaults(
+    tenancy: Tenancy,
+    municipalityId: string,
+    input: AlarmRuleDefaultsDto,
+  ): Promise<AlarmRuleDefaultsDto> {
     const defaults = checked(plain(input) as MunicipalityAlarmRuleDefaults, municipalityAlarmRuleDefaultsProblem);
     return this.changes.run(async (manager, at) => {
       await requireMunicipality(manager, municipalityId, { id: administeredMunicipality(tenancy) });
@@ -56,7 +69,11 @@ export class AlarmRulesService {
 }
 
 function view(resident: Resident, municipality: Municipality): ResidentAlarmRulesViewDto {
-  return { own: resident.alarmRules, municipalityDefaults: municipality.alarmRuleDefaults, effective: effectiveAlarmRules(resident.alarmRules, municipality.alarmRuleDefaults) };
+  return {
+    own: resident.alarmRules,
+    municipalityDefaults: municipality.alarmRuleDefaults,
+    effective: effectiveAlarmRules(resident.alarmRules, municipality.alarmRuleDefaults),
+  };
 }
 
 /** The DTO as plain JSON: what the response centre will decode (fields left out stay out; null stays null). */

@@ -10,8 +10,14 @@ import { BrokerHooksController } from './broker-hooks.controller';
   providers: [
     BrokerAccessService,
     DeviceCredentialsService,
-    counterProvider('broker_clients_removed_total', 'Broker clients of devices that are not active, removed by the reconciliation'),
-    gaugeProvider('broker_active_devices_without_credentials', 'Active devices the broker has no client for (found by the last reconciliation)'),
+    counterProvider(
+      'broker_clients_removed_total',
+      'Broker clients of devices that are not active, removed by the reconciliation',
+    ),
+    gaugeProvider(
+      'broker_active_devices_without_credentials',
+      'Active devices the broker has no client for (found by the last reconciliation)',
+    ),
   ],
   exports: [BrokerAccessService, DeviceCredentialsService],
 })

@@ -15,7 +15,6 @@ type Change = { kind: 'grant'; deviceId: string; secret: string } | { kind: 'rev
  */
 const CREDENTIALS_LOCK = 7_364_002;
 
-
 /**
  * Keeps the broker's device accounts in step with the registry (BROKER_ACCESS=mosquitto-dynsec):
  * a device gets a broker client (username and client id = device id, the secret issued to it)
@@ -64,11 +63,15 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
   async onApplicationBootstrap(): Promise<void> {
     const mode = this.config.BROKER_ACCESS;
     if (mode === 'none') {
-      this.logger.warn('BROKER_ACCESS=none: the registry does NOT keep any MQTT broker\'s device credentials. Only for a production broker wired to the registry another way; otherwise every device is shut out, or worse, let in.');
+      this.logger.warn(
+        "BROKER_ACCESS=none: the registry does NOT keep any MQTT broker's device credentials. Only for a production broker wired to the registry another way; otherwise every device is shut out, or worse, let in.",
+      );
       return;
     }
     if (mode === 'http-hooks') {
-      this.logger.log('BROKER_ACCESS=http-hooks: the broker asks POST /api/broker/authenticate and /api/broker/authorize');
+      this.logger.log(
+        'BROKER_ACCESS=http-hooks: the broker asks POST /api/broker/authenticate and /api/broker/authorize',
+      );
       return;
     }
     this.control = new DynsecControl(
@@ -80,7 +83,10 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
     this.timer = setInterval(() => void this.reconcileQuietly(), this.config.BROKER_RECONCILE_INTERVAL_MS);
     this.timer.unref();
     if (!(await this.control.ready(this.config.BROKER_CONFIRM_TIMEOUT_MS))) {
-      this.logger.error({ url: this.config.BROKER_ADMIN_URL }, 'MQTT broker not reachable: onboarding, rotation and retirement answer 503 until it is');
+      this.logger.error(
+        { url: this.config.BROKER_ADMIN_URL },
+        'MQTT broker not reachable: onboarding, rotation and retirement answer 503 until it is',
+      );
     }
   }
 
@@ -115,12 +121,20 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
     this.staged.delete(manager);
     if (!changes?.length || !this.control) return;
     await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [CREDENTIALS_LOCK]);
-    const commands = changes.flatMap((change) => commandsFor(change, this.roleOf(change.deviceId)).map((command) => ({ change, command })));
+    const commands = changes.flatMap((change) =>
+      commandsFor(change, this.roleOf(change.deviceId)).map((command) => ({ change, command })),
+    );
     const answers = await this.control.run(commands.map(({ command }) => command));
     expectOnly(answers, ['Role already exists', 'Client already exists', 'Client not found', 'Role not found']);
     // A client that exists gets the new password: a rotation, or an onboarding retried after a crash.
-    const existing = commands.filter(({ command }, index) => command.command === 'createClient' && answers[index].error === 'Client already exists');
-    const passwords = existing.map(({ change }) => ({ command: 'setClientPassword', username: change.deviceId, password: (change as Extract<Change, { kind: 'grant' }>).secret }));
+    const existing = commands.filter(
+      ({ command }, index) => command.command === 'createClient' && answers[index].error === 'Client already exists',
+    );
+    const passwords = existing.map(({ change }) => ({
+      command: 'setClientPassword',
+      username: change.deviceId,
+      password: (change as Extract<Change, { kind: 'grant' }>).secret,
+    }));
     if (passwords.length > 0) expectOnly(await this.control.run(passwords), []);
   }
 
@@ -138,12 +152,26 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
       const activeIds = new Set(active.map((row) => row.id));
       const onBroker = new Set(clients);
       const removed = clients.filter((id) => !activeIds.has(id));
-      if (removed.length > 0) expectOnly(await this.control!.run(removed.flatMap((deviceId) => commandsFor({ kind: 'revoke', deviceId }, this.roleOf(deviceId)))), ['Client not found', 'Role not found']);
+      if (removed.length > 0)
+        expectOnly(
+          await this.control!.run(
+            removed.flatMap((deviceId) => commandsFor({ kind: 'revoke', deviceId }, this.roleOf(deviceId))),
+          ),
+          ['Client not found', 'Role not found'],
+        );
       const missing = [...activeIds].filter((id) => !onBroker.has(id));
       this.removed.inc(removed.length);
       this.missing.set(missing.length);
-      if (removed.length > 0) this.logger.warn({ removed: removed.slice(0, 50), count: removed.length }, 'removed broker clients of devices that are not active');
-      if (missing.length > 0) this.logger.warn({ devices: missing.slice(0, 50), count: missing.length }, 'active devices without broker credentials: rotate their secrets to let them in');
+      if (removed.length > 0)
+        this.logger.warn(
+          { removed: removed.slice(0, 50), count: removed.length },
+          'removed broker clients of devices that are not active',
+        );
+      if (missing.length > 0)
+        this.logger.warn(
+          { devices: missing.slice(0, 50), count: missing.length },
+          'active devices without broker credentials: rotate their secrets to let them in',
+        );
       return { removed, missing };
     });
   }
@@ -158,7 +186,11 @@ export class BrokerAccessService implements OnApplicationBootstrap, OnModuleDest
 }
 
 function commandsFor(change: Change, rolename: string): DynsecCommand[] {
-  if (change.kind === 'revoke') return [{ command: 'deleteClient', username: change.deviceId }, { command: 'deleteRole', rolename }];
+  if (change.kind === 'revoke')
+    return [
+      { command: 'deleteClient', username: change.deviceId },
+      { command: 'deleteRole', rolename },
+    ];
   return [
     {
       command: 'createRole',
@@ -169,7 +201,14 @@ function commandsFor(change: Change, rolename: string): DynsecCommand[] {
         { acltype: 'subscribeLiteral', topic: `devices/${change.deviceId}/commands`, allow: true },
       ],
     },
-    { command: 'createClient', username: change.deviceId, clientid: change.deviceId, password: change.secret, textname: 'welfare device', roles: [{ rolename }] },
+    {
+      command: 'createClient',
+      username: change.deviceId,
+      clientid: change.deviceId,
+      password: change.secret,
+      textname: 'welfare device',
+      roles: [{ rolename }],
+    },
   ];
 }
 

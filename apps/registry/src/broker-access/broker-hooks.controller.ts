@@ -40,26 +40,38 @@ export class BrokerHooksController {
   /** A device signs in with username = client id = its device id and the secret the registry issued. */
   @Post('authenticate')
   @HttpCode(200)
-  async authenticate(@Headers('x-broker-secret') secret: string | undefined, @Body() body: BrokerAuthenticateDto): Promise<HookAnswer> {
+  async authenticate(
+    @Headers('x-broker-secret') secret: string | undefined,
+    @Body() body: BrokerAuthenticateDto,
+  ): Promise<HookAnswer> {
     this.checkBroker(secret);
-    const allowed = body.username === body.clientid && typeof body.password === 'string' && (await this.credentials.verify(body.clientid, body.password));
+    const allowed =
+      body.username === body.clientid &&
+      typeof body.password === 'string' &&
+      (await this.credentials.verify(body.clientid, body.password));
     return { result: allowed ? 'allow' : 'deny', is_superuser: false };
   }
 
   /** An active device may publish its own events and subscribe to its own commands: nothing else. */
   @Post('authorize')
   @HttpCode(200)
-  async authorize(@Headers('x-broker-secret') secret: string | undefined, @Body() body: BrokerAuthorizeDto): Promise<HookAnswer> {
+  async authorize(
+    @Headers('x-broker-secret') secret: string | undefined,
+    @Body() body: BrokerAuthorizeDto,
+  ): Promise<HookAnswer> {
     this.checkBroker(secret);
     const own = body.action === 'publish' ? `devices/${body.clientid}/events` : `devices/${body.clientid}/commands`;
-    const allowed = body.username === body.clientid && body.topic === own && (await this.credentials.isActive(body.clientid));
+    const allowed =
+      body.username === body.clientid && body.topic === own && (await this.credentials.isActive(body.clientid));
     return { result: allowed ? 'allow' : 'deny' };
   }
 
   private checkBroker(secret: string | undefined): void {
     const expected = this.config.BROKER_HOOK_SECRET;
-    if (this.config.BROKER_ACCESS !== 'http-hooks' || !expected) throw new NotFoundException('broker hooks are off (BROKER_ACCESS is not http-hooks)');
+    if (this.config.BROKER_ACCESS !== 'http-hooks' || !expected)
+      throw new NotFoundException('broker hooks are off (BROKER_ACCESS is not http-hooks)');
     const digest = (value: string) => createHash('sha256').update(value).digest();
-    if (!secret || !timingSafeEqual(digest(secret), digest(expected))) throw new UnauthorizedException('x-broker-secret is missing or wrong');
+    if (!secret || !timingSafeEqual(digest(secret), digest(expected)))
+      throw new UnauthorizedException('x-broker-secret is missing or wrong');
   }
 }

@@ -36,22 +36,31 @@ describe('registry broker hooks, with the embedded aedes', () => {
   });
 
   async function signIn(options: IClientOptions): Promise<MqttClient> {
-    const client = await connectAsync(broker.url, { clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = await connectAsync(broker.url, {
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     clients.push(client);
     return client;
   }
-  const asDevice = (deviceId: string, secret: string, options: IClientOptions = {}) => signIn({ clientId: deviceId, username: deviceId, password: secret, ...options });
+  const asDevice = (deviceId: string, secret: string, options: IClientOptions = {}) =>
+    signIn({ clientId: deviceId, username: deviceId, password: secret, ...options });
 
   it('lets a device in with its secret only, and with its own id as client id', async () => {
     const [a, b] = fleet.devices;
     await expect(asDevice(a.deviceId, 'wrong')).rejects.toThrow(/Not authorized|Bad username or password/);
     await expect(asDevice(a.deviceId, b.secret)).rejects.toThrow(/Not authorized|Bad username or password/);
-    await expect(asDevice(a.deviceId, a.secret, { clientId: uniqueName('other') })).rejects.toThrow(/Not authorized|Bad username or password/);
+    await expect(asDevice(a.deviceId, a.secret, { clientId: uniqueName('other') })).rejects.toThrow(
+      /Not authorized|Bad username or password/,
+    );
     await expect(signIn({ clientId: uniqueName('anon') })).rejects.toThrow(/Not authorized|Bad username or password/);
     await expect(asDevice(a.deviceId, a.secret)).resolves.toBeDefined();
   });
 
-  it('delivers a device\'s own events to the ingestor account and drops those on another device\'s topic; refuses other subscriptions', async () => {
+  it("delivers a device's own events to the ingestor account and drops those on another device's topic; refuses other subscriptions", async () => {
     const [a, b] = fleet.devices;
     const ingestor = await signIn({ clientId: uniqueName('ingestor'), ...accounts.ingestor });
     const received: string[] = [];
@@ -69,7 +78,9 @@ describe('registry broker hooks, with the embedded aedes', () => {
     expect(received.filter((message) => message.includes('forged'))).toEqual([]);
 
     expect((await honest.subscribeAsync(`devices/${b.deviceId}/commands`, { qos: 1 }))[0].qos).toBe(1);
-    await expect(honest.subscribeAsync(`devices/${a.deviceId}/commands`, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await expect(honest.subscribeAsync(`devices/${a.deviceId}/commands`, { qos: 1 })).rejects.toThrow(
+      /Subscribe error/,
+    );
   });
 
   it('refuses a retired device and an old secret after rotation', async () => {
@@ -78,7 +89,11 @@ describe('registry broker hooks, with the embedded aedes', () => {
     await expect(asDevice(retired.deviceId, retired.secret)).rejects.toThrow(/Not authorized|Bad username or password/);
 
     const rotated = await onboard(fleet.api, await registerInStock(fleet.api), fleet.residentId);
-    const { secret } = await fleet.api.expect<{ secret: string }>(200, 'POST', `/api/devices/${rotated.deviceId}/rotate-secret`);
+    const { secret } = await fleet.api.expect<{ secret: string }>(
+      200,
+      'POST',
+      `/api/devices/${rotated.deviceId}/rotate-secret`,
+    );
     await expect(asDevice(rotated.deviceId, rotated.secret)).rejects.toThrow(/Not authorized|Bad username or password/);
     await expect(asDevice(rotated.deviceId, secret)).resolves.toBeDefined();
   });
@@ -99,7 +114,12 @@ describe('registry broker hooks, with the embedded aedes', () => {
     const authorize = await fetch(`${registry.url}/api/broker/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-broker-secret': hookSecret },
-      body: JSON.stringify({ clientid: a.deviceId, username: a.deviceId, topic: `devices/${fleet.devices[1].deviceId}/events`, action: 'publish' }),
+      body: JSON.stringify({
+        clientid: a.deviceId,
+        username: a.deviceId,
+        topic: `devices/${fleet.devices[1].deviceId}/events`,
+        action: 'publish',
+      }),
     });
     expect(await authorize.json()).toEqual({ result: 'deny' });
   });

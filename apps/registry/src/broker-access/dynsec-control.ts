@@ -22,7 +22,11 @@ export interface DynsecResponse {
 
 /** The broker did not confirm a change: the caller's transaction must not commit. */
 export function brokerUnavailable(why: string): DomainError {
-  return new DomainError('unavailable', 'broker_unavailable', `the MQTT broker did not confirm the device's credentials (${why}); nothing was changed, try again`);
+  return new DomainError(
+    'unavailable',
+    'broker_unavailable',
+    `the MQTT broker did not confirm the device's credentials (${why}); nothing was changed, try again`,
+  );
 }
 
 /**
@@ -41,7 +45,14 @@ export class DynsecControl {
     private readonly timeoutMs: number,
     onConnect: () => void,
   ) {
-    this.client = connect(url, { ...credentials, clientId: `welfare-registry-${randomUUID().slice(0, 8)}`, clean: true, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 5000 });
+    this.client = connect(url, {
+      ...credentials,
+      clientId: `welfare-registry-${randomUUID().slice(0, 8)}`,
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
     this.client.on('connect', () => {
       this.client.subscribe(RESPONSE_TOPIC, { qos: 1 }, (error) => {
         if (error) this.logger.error({ err: error }, 'could not subscribe to the dynamic-security responses');
@@ -71,7 +82,8 @@ export class DynsecControl {
   /** Sends the commands in order; resolves with one answer per command, or throws 503. */
   async run(commands: DynsecCommand[]): Promise<DynsecResponse[]> {
     const answers: DynsecResponse[] = [];
-    for (let start = 0; start < commands.length; start += CHUNK) answers.push(...(await this.runChunk(commands.slice(start, start + CHUNK))));
+    for (let start = 0; start < commands.length; start += CHUNK)
+      answers.push(...(await this.runChunk(commands.slice(start, start + CHUNK))));
     return answers;
   }
 
@@ -84,12 +96,18 @@ export class DynsecControl {
     const id = randomUUID();
     const answered = new Promise<DynsecResponse[]>((resolve) => this.waiting.set(id, resolve));
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(brokerUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)));
+    const late = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(brokerUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)),
+    );
     try {
-      const message = JSON.stringify({ commands: commands.map((command, index) => ({ ...command, correlationData: `${id}:${index}` })) });
+      const message = JSON.stringify({
+        commands: commands.map((command, index) => ({ ...command, correlationData: `${id}:${index}` })),
+      });
       await Promise.race([this.client.publishAsync(CONTROL_TOPIC, message, { qos: 1 }), late]);
       const responses = await Promise.race([answered, late]);
-      if (responses.length !== commands.length) throw brokerUnavailable(`${responses.length} answers to ${commands.length} commands`);
+      if (responses.length !== commands.length)
+        throw brokerUnavailable(`${responses.length} answers to ${commands.length} commands`);
       return responses;
     } finally {
       clearTimeout(timer);

@@ -1,5 +1,25 @@
-import { Body, Controller, Headers, HttpCode, HttpException, Post, Query, Res, UnsupportedMediaTypeException } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProperty, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpException,
+  Post,
+  Query,
+  Res,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiProperty,
+  ApiQuery,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { Tenancy, tenancyOf } from '../access/tenancy';
@@ -12,7 +32,10 @@ import { IMPORT_COLUMNS } from './import-row';
 export const NDJSON = 'application/x-ndjson';
 
 export class ImportQueryDto {
-  @ApiProperty({ enum: IMPORT_MODES, description: 'all-or-nothing: one bad row and nothing is written; skip-bad-rows: the good rows are written' })
+  @ApiProperty({
+    enum: IMPORT_MODES,
+    description: 'all-or-nothing: one bad row and nothing is written; skip-bad-rows: the good rows are written',
+  })
   @IsIn(IMPORT_MODES, { message: `mode must be one of ${IMPORT_MODES.join(', ')}` })
   mode: ImportMode;
 }
@@ -38,7 +61,9 @@ export class BulkImportController {
   @ApiOkResponse({
     description: `The report: rows, applied, errors [{line, reason}], created [{line, residentId, deviceId, secret}] (secrets shown this once). With Accept: ${NDJSON}, progress lines {"progress":{"done","total"}} come first and the report last as {"report":...}.`,
   })
-  @ApiUnprocessableEntityResponse({ description: 'all-or-nothing and a row was bad: nothing was written; the report lists every bad row' })
+  @ApiUnprocessableEntityResponse({
+    description: 'all-or-nothing and a row was bad: nothing was written; the report lists every bad row',
+  })
   @ApiBadRequestResponse({ description: 'Not CSV, a header problem, or too many rows: the whole file is refused' })
   async import(
     @CurrentActor() actor: Actor,
@@ -61,7 +86,9 @@ export class BulkImportController {
       response.write(`${JSON.stringify(value)}\n`);
     };
     try {
-      const report: ImportReport = await this.imports.import(tenancy, csv, mode, (done, total) => line({ progress: { done, total } }));
+      const report: ImportReport = await this.imports.import(tenancy, csv, mode, (done, total) =>
+        line({ progress: { done, total } }),
+      );
       line({ report });
     } catch (error) {
       if (!response.headersSent) throw error;

@@ -14,7 +14,8 @@ import { DeviceCredentialsService } from '../devices/device-credentials.service'
 import { importCsvFile, progressBar, writeCredentials } from '../../../../scripts/registry-import/import-client';
 import { parseCsv } from './csv';
 
-const HEADER = 'municipality_number,home_care_team,resident_name,address,key_box,door_code_hint,contact1_name,contact1_phone,contact1_relation,care_note,device_id,serial_number,device_kind,heartbeat_interval_seconds';
+const HEADER =
+  'municipality_number,home_care_team,resident_name,address,key_box,door_code_hint,contact1_name,contact1_phone,contact1_relation,care_note,device_id,serial_number,device_kind,heartbeat_interval_seconds';
 
 /** Bulk onboarding from CSV against a running registry on real PostgreSQL and Kafka. */
 describe('registry bulk import (CSV)', () => {
@@ -68,24 +69,50 @@ describe('registry bulk import (CSV)', () => {
 
   const importCsv = (csv: string, mode: string, accept?: string) =>
     api.call('POST', `/api/imports?mode=${mode}`, csv, { 'content-type': 'text/csv', ...(accept ? { accept } : {}) });
-  const deviceIdOf = (line: string) => parseCsv(`${HEADER}\n${line}`).rows[0].cells[HEADER.split(',').indexOf('device_id')];
-  const countDevices = async (ids: string[]) => (await sql.query('SELECT count(*)::int AS n FROM devices WHERE id = ANY($1)', [ids])).rows[0].n as number;
+  const deviceIdOf = (line: string) =>
+    parseCsv(`${HEADER}\n${line}`).rows[0].cells[HEADER.split(',').indexOf('device_id')];
+  const countDevices = async (ids: string[]) =>
+    (await sql.query('SELECT count(*)::int AS n FROM devices WHERE id = ANY($1)', [ids])).rows[0].n as number;
   const countResidents = async () => (await sql.query('SELECT count(*)::int AS n FROM residents')).rows[0].n as number;
 
   it('imports good rows: residents with contacts and team, active devices with a secret each, published on the topic', async () => {
-    const rows = [row(), row({ device_kind: 'fall_detector', home_care_team: '', contact1_name: '', contact1_phone: '', contact1_relation: '' })];
+    const rows = [
+      row(),
+      row({
+        device_kind: 'fall_detector',
+        home_care_team: '',
+        contact1_name: '',
+        contact1_phone: '',
+        contact1_relation: '',
+      }),
+    ];
     const answer = await importCsv([HEADER, ...rows].join('\r\n'), 'all-or-nothing');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ rows: 2, applied: 2, rolledBack: false, errors: [] });
     const [first] = answer.body.created;
-    expect(first).toMatchObject({ line: 2, deviceId: deviceIdOf(rows[0]), secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(first).toMatchObject({
+      line: 2,
+      deviceId: deviceIdOf(rows[0]),
+      secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     expect(await registry.app.get(DeviceCredentialsService).verify(first.deviceId, first.secret)).toBe(true);
     const resident = await api.expect(200, 'GET', `/api/residents/${first.residentId}`);
-    expect(resident).toMatchObject({ homeCareTeamId: place.teamId, keyBox: 'Behind the "blue" pot, left', contacts: [{ name: 'Ola Nordmann', phone: '+47 912 34 567', relation: 'son' }] });
-    expect(await api.expect(200, 'GET', `/api/residents/${answer.body.created[1].residentId}`)).toMatchObject({ homeCareTeamId: null, contacts: [] });
+    expect(resident).toMatchObject({
+      homeCareTeamId: place.teamId,
+      keyBox: 'Behind the "blue" pot, left',
+      contacts: [{ name: 'Ola Nordmann', phone: '+47 912 34 567', relation: 'son' }],
+    });
+    expect(await api.expect(200, 'GET', `/api/residents/${answer.body.created[1].residentId}`)).toMatchObject({
+      homeCareTeamId: null,
+      contacts: [],
+    });
     for (const line of rows) {
       const record = await tap.waitFor((r) => r.key === deviceIdOf(line));
-      expect(record.value).toMatchObject({ state: 'active', municipalityId: place.municipalityId, heartbeatIntervalSeconds: 300 });
+      expect(record.value).toMatchObject({
+        state: 'active',
+        municipalityId: place.municipalityId,
+        heartbeatIntervalSeconds: 300,
+      });
     }
   });
 
@@ -135,7 +162,11 @@ describe('registry bulk import (CSV)', () => {
   });
 
   it('a row the database refuses (device id already registered) is undone alone, under its savepoint', async () => {
-    const taken = await api.expect(201, 'POST', '/api/devices', { id: uniqueName('taken'), serialNumber: uniqueName('sn'), kind: 'gps_tracker' });
+    const taken = await api.expect(201, 'POST', '/api/devices', {
+      id: uniqueName('taken'),
+      serialNumber: uniqueName('sn'),
+      kind: 'gps_tracker',
+    });
     const residentsBefore = await countResidents();
     const good = row();
     const answer = await importCsv([HEADER, row({ device_id: taken.id }), good].join('\n'), 'skip-bad-rows');
@@ -143,22 +174,43 @@ describe('registry bulk import (CSV)', () => {
     expect(answer.body.applied).toBe(1);
     // The refused row's resident was inserted before its device failed: the savepoint took it back.
     expect(await countResidents()).toBe(residentsBefore + 1);
-    expect(await api.expect(200, 'GET', `/api/devices/${taken.id}`)).toMatchObject({ state: 'in_stock', residentId: null });
+    expect(await api.expect(200, 'GET', `/api/devices/${taken.id}`)).toMatchObject({
+      state: 'in_stock',
+      residentId: null,
+    });
   });
 
   it('refuses a file it cannot read as a whole with 400, and a body that is not CSV with 415', async () => {
-    expect(await importCsv('resident_name,shoe_size\nKari,42', 'skip-bad-rows')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/line 1.*missing columns: municipality_number.*unknown columns: shoe_size/) } });
-    expect(await importCsv(`${HEADER}\n"unclosed`, 'skip-bad-rows')).toMatchObject({ status: 400, body: { message: expect.stringContaining('line 2') } });
-    expect(await importCsv(`${HEADER}\n${row()}`, 'some-rows')).toMatchObject({ status: 400, body: { message: [expect.stringContaining('mode must be one of')] } });
+    expect(await importCsv('resident_name,shoe_size\nKari,42', 'skip-bad-rows')).toMatchObject({
+      status: 400,
+      body: {
+        message: expect.stringMatching(/line 1.*missing columns: municipality_number.*unknown columns: shoe_size/),
+      },
+    });
+    expect(await importCsv(`${HEADER}\n"unclosed`, 'skip-bad-rows')).toMatchObject({
+      status: 400,
+      body: { message: expect.stringContaining('line 2') },
+    });
+    expect(await importCsv(`${HEADER}\n${row()}`, 'some-rows')).toMatchObject({
+      status: 400,
+      body: { message: [expect.stringContaining('mode must be one of')] },
+    });
     expect((await api.call('POST', '/api/imports?mode=skip-bad-rows', { csv: 'json' })).status).toBe(415);
     const ragged = await importCsv(`${HEADER}\n${row()},extra`, 'skip-bad-rows');
     expect(ragged.body.errors).toEqual([{ line: 2, reason: 'has 15 fields; the header has 14' }]);
   });
 
   it('streams progress as rows are applied, then the report, when asked for NDJSON', async () => {
-    const answer = await importCsv([HEADER, row(), row(), row({ device_kind: 'x' })].join('\n'), 'skip-bad-rows', 'application/x-ndjson');
+    const answer = await importCsv(
+      [HEADER, row(), row(), row({ device_kind: 'x' })].join('\n'),
+      'skip-bad-rows',
+      'application/x-ndjson',
+    );
     expect(answer.status).toBe(200);
-    const lines = (answer.body as string).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (answer.body as string)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.slice(0, -1)).toEqual([
       { progress: { done: 1, total: 3 } },
       { progress: { done: 2, total: 3 } },
@@ -174,14 +226,22 @@ describe('registry bulk import (CSV)', () => {
       await writeFile(file, [HEADER, row(), row({ device_kind: 'x' }), row()].join('\n'));
       const seen: string[] = [];
       const token = await municipalityAdminToken(place.municipalityId);
-      const report = await importCsvFile({ file, mode: 'skip-bad-rows', registryUrl: registry.url, token, onProgress: (done, total) => seen.push(progressBar(done, total, 10)) });
+      const report = await importCsvFile({
+        file,
+        mode: 'skip-bad-rows',
+        registryUrl: registry.url,
+        token,
+        onProgress: (done, total) => seen.push(progressBar(done, total, 10)),
+      });
       expect(seen).toEqual(['[###.......]  33% 1/3 rows', '[#######...]  66% 2/3 rows', '[##########] 100% 3/3 rows']);
       expect(report).toMatchObject({ applied: 2, errors: [{ line: 3 }] });
       const secrets = join(scratch, 'secrets.csv');
       await writeCredentials(secrets, report);
       expect((await stat(secrets)).mode & 0o777).toBe(0o600);
       expect((await readFile(secrets, 'utf8')).trim().split('\n')).toHaveLength(3);
-      await expect(importCsvFile({ file, mode: 'bogus' as never, registryUrl: registry.url, token })).rejects.toThrow(/refused the file \(400\).*mode must be one of/);
+      await expect(importCsvFile({ file, mode: 'bogus' as never, registryUrl: registry.url, token })).rejects.toThrow(
+        /refused the file \(400\).*mode must be one of/,
+      );
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

@@ -63,11 +63,19 @@ export class BulkImportService {
   ) {}
 
   /** Rows may only name the municipality the caller administers; a row naming another one is a bad row. */
-  async import(tenancy: Tenancy, csv: string, mode: ImportMode, progress: ImportProgress = () => {}): Promise<ImportReport> {
+  async import(
+    tenancy: Tenancy,
+    csv: string,
+    mode: ImportMode,
+    progress: ImportProgress = () => {},
+  ): Promise<ImportReport> {
     const municipalityId = administeredMunicipality(tenancy);
     const checks = this.checkFile(csv);
     const errors: RowError[] = checks.filter((check) => !check.ok).map(({ line, reason }) => ({ line, reason }));
-    const good = withoutDuplicates(checks.filter((check) => check.ok).map((check) => check.row), errors);
+    const good = withoutDuplicates(
+      checks.filter((check) => check.ok).map((check) => check.row),
+      errors,
+    );
     // Hashing is the slow part: start every row's at once (Node's thread pool runs a few at a time).
     const secrets = good.map(() => issueDeviceSecret());
     let done = checks.length - good.length;
@@ -89,8 +97,18 @@ export class BulkImportService {
     }
     errors.sort((a, b) => a.line - b.line);
     const rolledBack = mode === 'all-or-nothing' && errors.length > 0;
-    this.logger.log({ mode, rows: checks.length, applied: rolledBack ? 0 : created.length, bad: errors.length }, 'bulk import');
-    return { mode, rows: checks.length, applied: rolledBack ? 0 : created.length, rolledBack, errors, created: rolledBack ? [] : created };
+    this.logger.log(
+      { mode, rows: checks.length, applied: rolledBack ? 0 : created.length, bad: errors.length },
+      'bulk import',
+    );
+    return {
+      mode,
+      rows: checks.length,
+      applied: rolledBack ? 0 : created.length,
+      rolledBack,
+      errors,
+      created: rolledBack ? [] : created,
+    };
   }
 
   /** Parses and checks every row; a file that cannot be read as a whole is refused with 400. */
@@ -104,16 +122,27 @@ export class BulkImportService {
     }
     const problems = headerProblems(parsed.header);
     if (problems.length > 0) throw new BadRequestException(`line 1 (header): ${problems.join('; ')}`);
-    if (parsed.rows.length > MAX_IMPORT_ROWS) throw new BadRequestException(`the file has ${parsed.rows.length} rows; at most ${MAX_IMPORT_ROWS} per import`);
+    if (parsed.rows.length > MAX_IMPORT_ROWS)
+      throw new BadRequestException(`the file has ${parsed.rows.length} rows; at most ${MAX_IMPORT_ROWS} per import`);
     return parsed.rows.map((row) => checkRow(parsed.header, row));
   }
 
-  private async applyRow(manager: EntityManager, lookups: Lookups, row: ImportRow, issued: IssuedSecret, at: Date): Promise<CreatedRow | RowError> {
+  private async applyRow(
+    manager: EntityManager,
+    lookups: Lookups,
+    row: ImportRow,
+    issued: IssuedSecret,
+    at: Date,
+  ): Promise<CreatedRow | RowError> {
     await manager.query('SAVEPOINT import_row');
     try {
       const municipality = await lookups.municipality(row.municipalityNumber);
       const team = row.homeCareTeamName === null ? null : await lookups.team(municipality.id, row.homeCareTeamName);
-      const resident = await this.residents.createIn(manager, { ...row.resident, municipalityId: municipality.id, homeCareTeamId: team?.id ?? null }, at);
+      const resident = await this.residents.createIn(
+        manager,
+        { ...row.resident, municipalityId: municipality.id, homeCareTeamId: team?.id ?? null },
+        at,
+      );
       const device = await this.devices.createActiveIn(manager, row.device, resident, issued, at);
       await manager.query('RELEASE SAVEPOINT import_row');
       return { line: row.line, residentId: resident.id, deviceId: device.id, secret: issued.secret };
@@ -155,10 +184,18 @@ class Lookups {
 
   async municipality(number: string): Promise<Municipality> {
     if (!this.municipalities.has(number)) {
-      this.municipalities.set(number, await this.manager.findOneBy(Municipality, { number, id: this.administeredMunicipalityId }));
+      this.municipalities.set(
+        number,
+        await this.manager.findOneBy(Municipality, { number, id: this.administeredMunicipalityId }),
+      );
     }
     const found = this.municipalities.get(number);
-    if (!found) throw new DomainError('not_found', 'municipality_not_found', `no municipality with number ${number} among those you administer`);
+    if (!found)
+      throw new DomainError(
+        'not_found',
+        'municipality_not_found',
+        `no municipality with number ${number} among those you administer`,
+      );
     return found;
   }
 
@@ -166,7 +203,12 @@ class Lookups {
     const key = `${municipalityId}/${name}`;
     if (!this.teams.has(key)) this.teams.set(key, await this.manager.findOneBy(HomeCareTeam, { municipalityId, name }));
     const found = this.teams.get(key);
-    if (!found) throw new DomainError('not_found', 'home_care_team_not_found', `the municipality has no home-care team named "${name}"`);
+    if (!found)
+      throw new DomainError(
+        'not_found',
+        'home_care_team_not_found',
+        `the municipality has no home-care team named "${name}"`,
+      );
     return found;
   }
 }

@@ -8,7 +8,11 @@ import type { CsvRow } from './csv';
 /** The resident's own fields; municipality and team are named in the file and looked up. */
 class ImportedResidentDto extends OmitType(CreateResidentDto, ['municipalityId', 'homeCareTeamId'] as const) {}
 
-const CONTACT_COLUMNS = Array.from({ length: 3 }, (_, i) => [`contact${i + 1}_name`, `contact${i + 1}_phone`, `contact${i + 1}_relation`]).flat();
+const CONTACT_COLUMNS = Array.from({ length: 3 }, (_, i) => [
+  `contact${i + 1}_name`,
+  `contact${i + 1}_phone`,
+  `contact${i + 1}_relation`,
+]).flat();
 
 /**
  * The columns of a bulk-import file, in any order (header names, case-insensitive). One row is
@@ -16,7 +20,15 @@ const CONTACT_COLUMNS = Array.from({ length: 3 }, (_, i) => [`contact${i + 1}_na
  */
 export const IMPORT_COLUMNS = {
   required: ['municipality_number', 'resident_name', 'address', 'device_id', 'serial_number', 'device_kind'],
-  optional: ['home_care_team', 'key_box', 'door_code_hint', 'access_note', 'care_note', 'heartbeat_interval_seconds', ...CONTACT_COLUMNS],
+  optional: [
+    'home_care_team',
+    'key_box',
+    'door_code_hint',
+    'access_note',
+    'care_note',
+    'heartbeat_interval_seconds',
+    ...CONTACT_COLUMNS,
+  ],
 } as const;
 
 export interface ImportRow {
@@ -45,7 +57,11 @@ export function headerProblems(header: string[]): string[] {
 /** Checks a row on its own, with the same rules as the API; references are checked when it is applied. */
 export function checkRow(header: string[], csvRow: CsvRow): RowCheck {
   if (csvRow.cells.length !== header.length) {
-    return { ok: false, line: csvRow.line, reason: `has ${csvRow.cells.length} fields; the header has ${header.length}` };
+    return {
+      ok: false,
+      line: csvRow.line,
+      reason: `has ${csvRow.cells.length} fields; the header has ${header.length}`,
+    };
   }
   const value = cellReader(header, csvRow.cells);
   const resident = plainToInstance(ImportedResidentDto, {
@@ -65,12 +81,17 @@ export function checkRow(header: string[], csvRow: CsvRow): RowCheck {
   });
   const municipalityNumber = value('municipality_number') ?? '';
   const problems = [
-    ...(/^[0-9]{4}$/.test(municipalityNumber) ? [] : ['municipality_number must be the four-digit municipality number']),
+    ...(/^[0-9]{4}$/.test(municipalityNumber)
+      ? []
+      : ['municipality_number must be the four-digit municipality number']),
     ...messages(validateSync(resident, { whitelist: true, forbidNonWhitelisted: true })),
     ...messages(validateSync(device, { whitelist: true, forbidNonWhitelisted: true })),
   ];
   if (problems.length > 0) return { ok: false, line: csvRow.line, reason: problems.join('; ') };
-  return { ok: true, row: { line: csvRow.line, municipalityNumber, homeCareTeamName: value('home_care_team') ?? null, resident, device } };
+  return {
+    ok: true,
+    row: { line: csvRow.line, municipalityNumber, homeCareTeamName: value('home_care_team') ?? null, resident, device },
+  };
 }
 
 /** Empty cells are absent values (the DTO's own rules then say whether that is allowed). */
@@ -85,7 +106,11 @@ function cellReader(header: string[], cells: string[]): (column: string) => stri
 function contacts(value: (column: string) => string | undefined): Partial<ContactDto>[] {
   const found: Partial<ContactDto>[] = [];
   for (let n = 1; n <= Math.min(3, MAX_CONTACTS); n++) {
-    const contact = { name: value(`contact${n}_name`), phone: value(`contact${n}_phone`), relation: value(`contact${n}_relation`) };
+    const contact = {
+      name: value(`contact${n}_name`),
+      phone: value(`contact${n}_phone`),
+      relation: value(`contact${n}_relation`),
+    };
     if (contact.name || contact.phone || contact.relation) found.push(contact);
   }
   return found;

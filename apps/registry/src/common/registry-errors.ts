@@ -3,7 +3,9 @@ import { DomainError } from '@welfare/platform';
 export type RegistryEntityKind = 'response_centre' | 'municipality' | 'home_care_team' | 'resident' | 'device';
 
 export function notFound(kind: RegistryEntityKind, id: string): DomainError {
-  return new DomainError('not_found', `${kind}_not_found`, `no ${kind.replace(/_/g, ' ')} with id ${id}`, { [`${camel(kind)}Id`]: id });
+  return new DomainError('not_found', `${kind}_not_found`, `no ${kind.replace(/_/g, ' ')} with id ${id}`, {
+    [`${camel(kind)}Id`]: id,
+  });
 }
 
 export function conflict(code: string, message: string, details: Record<string, unknown> = {}): DomainError {
@@ -39,7 +41,11 @@ export function constraintViolation(error: unknown): DomainError | null {
   if (pg.code === '23503') {
     const stillUsed = /still referenced/.test(pg.detail ?? '');
     const message = stillUsed ? 'it is still in use' : 'a record it refers to does not exist';
-    return conflict(stillUsed ? 'still_referenced' : 'missing_reference', `${message} (${pg.detail ?? pg.constraint})`, { constraint: pg.constraint });
+    return conflict(
+      stillUsed ? 'still_referenced' : 'missing_reference',
+      `${message} (${pg.detail ?? pg.constraint})`,
+      { constraint: pg.constraint },
+    );
   }
   return null;
 }

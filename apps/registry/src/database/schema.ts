@@ -11,7 +11,15 @@ import { Tenancy1764200000000 } from './migrations/1764200000000-tenancy';
 import { PublishedRecords1764500000000 } from './migrations/1764500000000-published-records';
 
 /** The registry's tables and the migrations that create them, in order. */
-export const registryEntities = [ResponseCentre, Municipality, HomeCareTeam, Resident, Device, OutboxMessage, AccessLogEntry];
+export const registryEntities = [
+  ResponseCentre,
+  Municipality,
+  HomeCareTeam,
+  Resident,
+  Device,
+  OutboxMessage,
+  AccessLogEntry,
+];
 export const registryMigrations = [Registry1764000000000, Tenancy1764200000000, PublishedRecords1764500000000];
 
 /** Its own migrations table, so the registry's history never mixes with another service's. */
@@ -19,7 +27,13 @@ export const REGISTRY_MIGRATIONS_TABLE = 'registry_migrations';
 
 export function registryDataSourceOptions(url: string, poolSize: number, applicationName: string): DataSourceOptions {
   return {
-    ...postgresDataSourceOptions({ url, poolSize, applicationName, entities: registryEntities, migrations: registryMigrations }),
+    ...postgresDataSourceOptions({
+      url,
+      poolSize,
+      applicationName,
+      entities: registryEntities,
+      migrations: registryMigrations,
+    }),
     migrationsTableName: REGISTRY_MIGRATIONS_TABLE,
   };
 }

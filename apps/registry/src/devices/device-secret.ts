@@ -1,7 +1,12 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scryptAsync = promisify(scrypt) as (secret: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  secret: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number },
+) => Promise<Buffer>;
 
 /** scrypt's recommended interactive cost (about 30 ms here). The parameters are stored in each hash, so they can be raised later. */
 const COST = { N: 16_384, r: 8, p: 1 };
@@ -38,6 +43,10 @@ export async function verifyDeviceSecret(secret: string, storedHash: string | nu
   if (!parsed || typeof secret !== 'string') return false;
   const [, n, r, p, salt, expectedText] = parsed;
   const expected = Buffer.from(expectedText, 'base64url');
-  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

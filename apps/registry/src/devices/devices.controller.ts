@@ -1,10 +1,24 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
 import { DevicesService } from './devices.service';
-import { CreateDeviceDto, DeviceDto, DeviceWithSecretDto, HeartbeatIntervalDto, ListDevicesQueryDto, OnboardDeviceDto } from './dto/device.dto';
+import {
+  CreateDeviceDto,
+  DeviceDto,
+  DeviceWithSecretDto,
+  HeartbeatIntervalDto,
+  ListDevicesQueryDto,
+  OnboardDeviceDto,
+} from './dto/device.dto';
 
 /** A municipality's administrators keep the devices it owns. */
 @ApiTags('devices')
@@ -40,24 +54,40 @@ export class DevicesController {
   @Roles('municipality-admin')
   @ApiOkResponse({ type: DeviceDto })
   @ApiConflictResponse({ description: 'The device is retired' })
-  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: HeartbeatIntervalDto): Promise<DeviceDto> {
-    return body.heartbeatIntervalSeconds === undefined ? this.devices.get(tenancyOf(actor), id) : this.devices.setHeartbeatInterval(tenancyOf(actor), id, body.heartbeatIntervalSeconds);
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: HeartbeatIntervalDto,
+  ): Promise<DeviceDto> {
+    return body.heartbeatIntervalSeconds === undefined
+      ? this.devices.get(tenancyOf(actor), id)
+      : this.devices.setHeartbeatInterval(tenancyOf(actor), id, body.heartbeatIntervalSeconds);
   }
 
   @Post(':id/onboard')
   @Roles('municipality-admin')
   @HttpCode(200)
-  @ApiOkResponse({ type: DeviceWithSecretDto, description: 'Active, with its MQTT secret: shown this once, never again' })
+  @ApiOkResponse({
+    type: DeviceWithSecretDto,
+    description: 'Active, with its MQTT secret: shown this once, never again',
+  })
   @ApiNotFoundResponse({ description: 'No such device or resident' })
   @ApiConflictResponse({ description: 'The device is not in stock' })
-  onboard(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: OnboardDeviceDto): Promise<DeviceWithSecretDto> {
+  onboard(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: OnboardDeviceDto,
+  ): Promise<DeviceWithSecretDto> {
     return this.devices.onboard(tenancyOf(actor), id, body.residentId);
   }
 
   @Post(':id/rotate-secret')
   @Roles('municipality-admin')
   @HttpCode(200)
-  @ApiOkResponse({ type: DeviceWithSecretDto, description: 'The new secret, shown this once; the old one no longer works' })
+  @ApiOkResponse({
+    type: DeviceWithSecretDto,
+    description: 'The new secret, shown this once; the old one no longer works',
+  })
   @ApiConflictResponse({ description: 'The device is not active' })
   rotateSecret(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<DeviceWithSecretDto> {
     return this.devices.rotateSecret(tenancyOf(actor), id);

@@ -9,7 +9,12 @@ import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
 import { requireResident } from '../residents/residents.service';
 import { Device } from './device.entity';
 import { IssuedSecret, issueDeviceSecret } from './device-secret';
-import { CreateDeviceDto, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, DeviceWithSecretDto, ListDevicesQueryDto } from './dto/device.dto';
+import {
+  CreateDeviceDto,
+  DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+  DeviceWithSecretDto,
+  ListDevicesQueryDto,
+} from './dto/device.dto';
 
 /**
  * A device's life: registered (in stock), onboarded to a resident (active, with a secret),
@@ -35,9 +40,15 @@ export class DevicesService {
   /** In stock, owned by the caller's municipality (naming another one reads as not found). */
   create(tenancy: Tenancy, input: CreateDeviceDto): Promise<Device> {
     const municipalityId = administeredMunicipality(tenancy);
-    if (input.municipalityId !== undefined && input.municipalityId !== municipalityId) throw notFound('municipality', input.municipalityId);
+    if (input.municipalityId !== undefined && input.municipalityId !== municipalityId)
+      throw notFound('municipality', input.municipalityId);
     return this.changes.run(async (manager, at) => {
-      await this.insertIn(manager, input, { municipalityId, state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null }, at);
+      await this.insertIn(
+        manager,
+        input,
+        { municipalityId, state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null },
+        at,
+      );
       return requireDevice(manager, input.id);
     });
   }
@@ -47,10 +58,20 @@ export class DevicesService {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
-      if (current.state !== 'in_stock') throw refusedIn(current, 'onboard', 'only a device in stock can be onboarded; rotate the secret of an active one');
+      if (current.state !== 'in_stock')
+        throw refusedIn(
+          current,
+          'onboard',
+          'only a device in stock can be onboarded; rotate the secret of an active one',
+        );
       await requireResident(manager, residentId, { municipalityId: current.municipalityId ?? undefined });
       this.broker.grant(manager, id, issued.secret);
-      return this.save(manager, id, { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+      return this.save(
+        manager,
+        id,
+        { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at },
+        at,
+      );
     });
     return { device, secret: issued.secret };
   }
@@ -60,7 +81,8 @@ export class DevicesService {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
-      if (current.state !== 'active') throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
+      if (current.state !== 'active')
+        throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
       this.broker.grant(manager, id, issued.secret);
       return this.save(manager, id, { secretHash: issued.hash, credentialsIssuedAt: at }, at);
     });
@@ -73,7 +95,12 @@ export class DevicesService {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
       if (current.state === 'retired') return current;
       this.broker.revoke(manager, id);
-      return this.save(manager, id, { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at }, at);
+      return this.save(
+        manager,
+        id,
+        { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at },
+        at,
+      );
     });
   }
 
@@ -86,8 +113,25 @@ export class DevicesService {
   }
 
   /** Registers and onboards in one step, inside the caller's transaction (the bulk import). */
-  async createActiveIn(manager: EntityManager, input: CreateDeviceDto, resident: { id: string; municipalityId: string }, issued: IssuedSecret, at: Date): Promise<Device> {
-    await this.insertIn(manager, input, { municipalityId: resident.municipalityId, state: 'active', residentId: resident.id, secretHash: issued.hash, credentialsIssuedAt: at }, at);
+  async createActiveIn(
+    manager: EntityManager,
+    input: CreateDeviceDto,
+    resident: { id: string; municipalityId: string },
+    issued: IssuedSecret,
+    at: Date,
+  ): Promise<Device> {
+    await this.insertIn(
+      manager,
+      input,
+      {
+        municipalityId: resident.municipalityId,
+        state: 'active',
+        residentId: resident.id,
+        secretHash: issued.hash,
+        credentialsIssuedAt: at,
+      },
+      at,
+    );
     this.broker.grant(manager, input.id, issued.secret);
     return requireDevice(manager, input.id);
   }
@@ -99,7 +143,17 @@ export class DevicesService {
     at: Date,
   ): Promise<void> {
     const heartbeatIntervalSeconds = input.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
-    await manager.insert(Device, { id: input.id, serialNumber: input.serialNumber, kind: input.kind, heartbeatIntervalSeconds, ...life, revision: 0, retiredAt: null, createdAt: at, updatedAt: at });
+    await manager.insert(Device, {
+      id: input.id,
+      serialNumber: input.serialNumber,
+      kind: input.kind,
+      heartbeatIntervalSeconds,
+      ...life,
+      revision: 0,
+      retiredAt: null,
+      createdAt: at,
+      updatedAt: at,
+    });
     await this.records.publishDevices(manager, [input.id], at);
   }
 
@@ -111,13 +165,24 @@ export class DevicesService {
 }
 
 /** `where`: the caller's tenancy; a device outside it is not found. */
-export async function requireDevice(manager: EntityManager, id: string, lock = false, where: FindOptionsWhere<Device> = {}): Promise<Device> {
-  const device = await manager.findOne(Device, { where: idWithin(where, id), ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+export async function requireDevice(
+  manager: EntityManager,
+  id: string,
+  lock = false,
+  where: FindOptionsWhere<Device> = {},
+): Promise<Device> {
+  const device = await manager.findOne(Device, {
+    where: idWithin(where, id),
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
   if (!device) throw notFound('device', id);
   return device;
 }
 
 function refusedIn(device: Device, action: string, why: string) {
   const state: DeviceState = device.state;
-  return conflict(`device_${state}`, `cannot ${action} device ${device.id} in state ${state}: ${why}`, { deviceId: device.id, state });
+  return conflict(`device_${state}`, `cannot ${action} device ${device.id} in state ${state}: ${why}`, {
+    deviceId: device.id,
+    state,
+  });
 }

@@ -1,9 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
-import { CreateHomeCareTeamDto, HomeCareTeamDto, ListHomeCareTeamsQueryDto, UpdateHomeCareTeamDto } from './dto/home-care-team.dto';
+import {
+  CreateHomeCareTeamDto,
+  HomeCareTeamDto,
+  ListHomeCareTeamsQueryDto,
+  UpdateHomeCareTeamDto,
+} from './dto/home-care-team.dto';
 import { HomeCareTeamsService } from './home-care-teams.service';
 
 const uuid = new ParseUUIDPipe();
@@ -43,7 +56,11 @@ export class HomeCareTeamsController {
   @Roles('municipality-admin')
   @ApiOkResponse({ type: HomeCareTeamDto })
   @ApiNotFoundResponse()
-  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: UpdateHomeCareTeamDto): Promise<HomeCareTeamDto> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateHomeCareTeamDto,
+  ): Promise<HomeCareTeamDto> {
     return this.teams.update(tenancyOf(actor), id, body);
   }
 

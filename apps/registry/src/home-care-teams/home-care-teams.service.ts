@@ -18,7 +18,10 @@ export class HomeCareTeamsService {
 
   /** The filter narrows the caller's tenancy, never widens it. */
   list(tenancy: Tenancy, municipalityId?: string): Promise<HomeCareTeam[]> {
-    return this.changes.manager.find(HomeCareTeam, { where: within(teamsWhere(tenancy), 'municipalityId', municipalityId), order: { name: 'ASC' } });
+    return this.changes.manager.find(HomeCareTeam, {
+      where: within(teamsWhere(tenancy), 'municipalityId', municipalityId),
+      order: { name: 'ASC' },
+    });
   }
 
   get(tenancy: Tenancy, id: string): Promise<HomeCareTeam> {
@@ -56,7 +59,11 @@ export class HomeCareTeamsService {
 }
 
 /** `where`: the caller's tenancy; a team outside it is not found. */
-export async function requireHomeCareTeam(manager: EntityManager, id: string, where: FindOptionsWhere<HomeCareTeam> = {}): Promise<HomeCareTeam> {
+export async function requireHomeCareTeam(
+  manager: EntityManager,
+  id: string,
+  where: FindOptionsWhere<HomeCareTeam> = {},
+): Promise<HomeCareTeam> {
   const team = await manager.findOneBy(HomeCareTeam, idWithin(where, id));
   if (!team) throw notFound('home_care_team', id);
   return team;

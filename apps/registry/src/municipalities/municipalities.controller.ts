@@ -1,9 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
-import { CreateMunicipalityDto, ListMunicipalitiesQueryDto, MunicipalityDto, UpdateMunicipalityDto } from './dto/municipality.dto';
+import {
+  CreateMunicipalityDto,
+  ListMunicipalitiesQueryDto,
+  MunicipalityDto,
+  UpdateMunicipalityDto,
+} from './dto/municipality.dto';
 import { MunicipalitiesService } from './municipalities.service';
 
 const uuid = new ParseUUIDPipe();
@@ -41,9 +54,16 @@ export class MunicipalitiesController {
 
   @Patch(':id')
   @Roles('system-admin')
-  @ApiOkResponse({ type: MunicipalityDto, description: 'A new centre is published in the record of every device in the municipality' })
+  @ApiOkResponse({
+    type: MunicipalityDto,
+    description: 'A new centre is published in the record of every device in the municipality',
+  })
   @ApiNotFoundResponse()
-  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: UpdateMunicipalityDto): Promise<MunicipalityDto> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateMunicipalityDto,
+  ): Promise<MunicipalityDto> {
     return this.municipalities.update(tenancyOf(actor), id, body);
   }
 

@@ -18,7 +18,10 @@ export class MunicipalitiesService {
 
   /** The filter narrows the caller's tenancy, never widens it. */
   list(tenancy: Tenancy, responseCentreId?: string): Promise<Municipality[]> {
-    return this.changes.manager.find(Municipality, { where: within(municipalitiesWhere(tenancy), 'responseCentreId', responseCentreId), order: { number: 'ASC' } });
+    return this.changes.manager.find(Municipality, {
+      where: within(municipalitiesWhere(tenancy), 'responseCentreId', responseCentreId),
+      order: { number: 'ASC' },
+    });
   }
 
   get(tenancy: Tenancy, id: string): Promise<Municipality> {
@@ -60,7 +63,11 @@ export class MunicipalitiesService {
 }
 
 /** `where`: the caller's tenancy; a municipality outside it is not found. */
-export async function requireMunicipality(manager: EntityManager, id: string, where: FindOptionsWhere<Municipality> = {}): Promise<Municipality> {
+export async function requireMunicipality(
+  manager: EntityManager,
+  id: string,
+  where: FindOptionsWhere<Municipality> = {},
+): Promise<Municipality> {
   const municipality = await manager.findOneBy(Municipality, idWithin(where, id));
   if (!municipality) throw notFound('municipality', id);
   return municipality;

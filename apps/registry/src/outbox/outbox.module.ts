@@ -17,7 +17,10 @@ const REGISTRY_RELAY_LOCK = 7_364_001;
     OutboxRelayService,
     {
       provide: OUTBOX_RELAY_OPTIONS,
-      useFactory: (config: RegistryConfig): OutboxRelayOptions => ({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, exclusiveLockKey: REGISTRY_RELAY_LOCK }),
+      useFactory: (config: RegistryConfig): OutboxRelayOptions => ({
+        pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        exclusiveLockKey: REGISTRY_RELAY_LOCK,
+      }),
       inject: [RegistryConfig],
     },
     counterProvider('outbox_messages_sent_total', 'Registry records delivered to Kafka'),

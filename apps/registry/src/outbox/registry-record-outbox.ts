@@ -1,7 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DeviceKind, DeviceState, encodeRegistryDeviceRecord, encodeRegistryRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
-import type { ResidentContact, MunicipalityAlarmRuleDefaults, RegistryHomeCareTeamRecord, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
+import {
+  DeviceKind,
+  DeviceState,
+  encodeRegistryDeviceRecord,
+  encodeRegistryRecord,
+  KafkaTopics,
+  RegistryDeviceRecord,
+} from '@welfare/contracts';
+import type {
+  ResidentContact,
+  MunicipalityAlarmRuleDefaults,
+  RegistryHomeCareTeamRecord,
+  RegistryMunicipalityRecord,
+  RegistryResidentRecord,
+  ResidentAlarmRules,
+} from '@welfare/contracts';
 import { OutboxMessage } from '@welfare/persistence';
 
 interface DeviceRecordRow {
@@ -47,7 +61,10 @@ export class RegistryRecordOutbox {
     if (deviceIds.length === 0) return 0;
     // The row lock taken here also orders concurrent changes of one device: the second waits,
     // then reads the first's committed state and gets the next revision and a later outbox id.
-    await manager.query(`UPDATE devices SET revision = revision + 1, updated_at = $2 WHERE id = ANY($1)`, [deviceIds, at]);
+    await manager.query(`UPDATE devices SET revision = revision + 1, updated_at = $2 WHERE id = ANY($1)`, [
+      deviceIds,
+      at,
+    ]);
     const rows: DeviceRecordRow[] = await manager.query(
       `SELECT d.id, d.revision, d.state, d.kind, d.serial_number, d.resident_id, r.home_care_team_id, r.municipality_id,
               m.response_centre_id, d.heartbeat_interval_seconds, d.credentials_issued_at, d.updated_at
@@ -57,13 +74,20 @@ export class RegistryRecordOutbox {
         WHERE d.id = ANY($1) ORDER BY d.id`,
       [deviceIds],
     );
-    await manager.insert(OutboxMessage, rows.map((row) => toOutboxRow(row, at)));
+    await manager.insert(
+      OutboxMessage,
+      rows.map((row) => toOutboxRow(row, at)),
+    );
     return rows.length;
   }
 
   async publishDevicesOfResident(manager: EntityManager, residentId: string, at: Date): Promise<number> {
     const rows: { id: string }[] = await manager.query(`SELECT id FROM devices WHERE resident_id = $1`, [residentId]);
-    return this.publishDevices(manager, rows.map((row) => row.id), at);
+    return this.publishDevices(
+      manager,
+      rows.map((row) => row.id),
+      at,
+    );
   }
 
   async publishDevicesOfMunicipality(manager: EntityManager, municipalityId: string, at: Date): Promise<number> {
@@ -71,7 +95,11 @@ export class RegistryRecordOutbox {
       `SELECT d.id FROM devices d JOIN residents r ON r.id = d.resident_id WHERE r.municipality_id = $1`,
       [municipalityId],
     );
-    return this.publishDevices(manager, rows.map((row) => row.id), at);
+    return this.publishDevices(
+      manager,
+      rows.map((row) => row.id),
+      at,
+    );
   }
 
   // Residents, municipalities and home-care teams have a record each on a topic of their own,
@@ -102,7 +130,13 @@ export class RegistryRecordOutbox {
   }
 
   async publishMunicipality(manager: EntityManager, id: string, at: Date, deleted = false): Promise<void> {
-    const [row] = await bumped<{ id: string; revision: number; name: string; response_centre_id: string; alarm_rule_defaults: MunicipalityAlarmRuleDefaults }>(manager, 'municipalities', id);
+    const [row] = await bumped<{
+      id: string;
+      revision: number;
+      name: string;
+      response_centre_id: string;
+      alarm_rule_defaults: MunicipalityAlarmRuleDefaults;
+    }>(manager, 'municipalities', id);
     const record: RegistryMunicipalityRecord = {
       v: 1,
       municipalityId: row.id,
@@ -117,15 +151,30 @@ export class RegistryRecordOutbox {
   }
 
   async publishTeam(manager: EntityManager, id: string, at: Date, deleted = false): Promise<void> {
-    const [row] = await bumped<{ id: string; revision: number; municipality_id: string; name: string }>(manager, 'home_care_teams', id);
-    const record: RegistryHomeCareTeamRecord = { v: 1, teamId: row.id, revision: row.revision, municipalityId: row.municipality_id, name: row.name, deleted, updatedAt: at.toISOString() };
+    const [row] = await bumped<{ id: string; revision: number; municipality_id: string; name: string }>(
+      manager,
+      'home_care_teams',
+      id,
+    );
+    const record: RegistryHomeCareTeamRecord = {
+      v: 1,
+      teamId: row.id,
+      revision: row.revision,
+      municipalityId: row.municipality_id,
+      name: row.name,
+      deleted,
+      updatedAt: at.toISOString(),
+    };
     await queue(manager, KafkaTopics.registryHomeCareTeams, row.id, record, at);
   }
-
 }
 
 /** Raises the row's revision (locking it to the end of the transaction) and reads it back. */
-async function bumped<T>(manager: EntityManager, table: 'residents' | 'municipalities' | 'home_care_teams', id: string): Promise<T[]> {
+async function bumped<T>(
+  manager: EntityManager,
+  table: 'residents' | 'municipalities' | 'home_care_teams',
+  id: string,
+): Promise<T[]> {
   await manager.query(`UPDATE ${table} SET revision = revision + 1 WHERE id = $1`, [id]);
   const rows: T[] = await manager.query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
   if (rows.length !== 1) throw new Error(`${table} ${id} vanished inside its own transaction`);
@@ -133,7 +182,12 @@ async function bumped<T>(manager: EntityManager, table: 'residents' | 'municipal
 }
 
 async function queue(manager: EntityManager, topic: string, key: string, record: object, at: Date): Promise<void> {
-  await manager.insert(OutboxMessage, { topic, messageKey: key, payload: encodeRegistryRecord(record).toString('utf8'), createdAt: at });
+  await manager.insert(OutboxMessage, {
+    topic,
+    messageKey: key,
+    payload: encodeRegistryRecord(record).toString('utf8'),
+    createdAt: at,
+  });
 }
 
 function toOutboxRow(row: DeviceRecordRow, at: Date): Partial<OutboxMessage> {
@@ -152,5 +206,10 @@ function toOutboxRow(row: DeviceRecordRow, at: Date): Partial<OutboxMessage> {
     credentialsIssuedAt: row.credentials_issued_at?.toISOString() ?? null,
     updatedAt: row.updated_at.toISOString(),
   };
-  return { topic: KafkaTopics.registryDevices, messageKey: row.id, payload: encodeRegistryDeviceRecord(record).toString('utf8'), createdAt: at };
+  return {
+    topic: KafkaTopics.registryDevices,
+    messageKey: row.id,
+    payload: encodeRegistryDeviceRecord(record).toString('utf8'),
+    createdAt: at,
+  };
 }

@@ -1,9 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
-import { AccessLogEntryDto, CreateResidentDto, ListResidentsQueryDto, ResidentDto, UpdateResidentDto } from './dto/resident.dto';
+import {
+  AccessLogEntryDto,
+  CreateResidentDto,
+  ListResidentsQueryDto,
+  ResidentDto,
+  UpdateResidentDto,
+} from './dto/resident.dto';
 import { ResidentsService } from './residents.service';
 
 const uuid = new ParseUUIDPipe();
@@ -32,7 +47,10 @@ export class ResidentsController {
 
   @Get(':id/access-log')
   @Roles('municipality-admin')
-  @ApiOkResponse({ type: [AccessLogEntryDto], description: "Who read the resident's registry data, newest first (the last 500)" })
+  @ApiOkResponse({
+    type: [AccessLogEntryDto],
+    description: "Who read the resident's registry data, newest first (the last 500)",
+  })
   @ApiNotFoundResponse()
   accessLog(@CurrentActor() actor: Actor, @Param('id', uuid) id: string): Promise<AccessLogEntryDto[]> {
     return this.residents.accessLog(tenancyOf(actor), id);
@@ -49,9 +67,16 @@ export class ResidentsController {
 
   @Patch(':id')
   @Roles('municipality-admin')
-  @ApiOkResponse({ type: ResidentDto, description: 'A new municipality or team is published in the record of each of their devices' })
+  @ApiOkResponse({
+    type: ResidentDto,
+    description: 'A new municipality or team is published in the record of each of their devices',
+  })
   @ApiNotFoundResponse()
-  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: UpdateResidentDto): Promise<ResidentDto> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateResidentDto,
+  ): Promise<ResidentDto> {
     return this.residents.update(tenancyOf(actor), id, body);
   }
 

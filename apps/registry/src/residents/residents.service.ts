@@ -24,7 +24,10 @@ export class ResidentsService {
   async list(actor: Actor, municipalityId?: string): Promise<Resident[]> {
     const where = within(residentsWhere(tenancyOf(actor)), 'municipalityId', municipalityId);
     const residents = await this.changes.manager.find(Resident, { where, order: { name: 'ASC', id: 'ASC' } });
-    await this.accessLogs.record(actor, residents.map((resident) => ({ action: 'resident.list', resourceId: resident.id, residentId: resident.id })));
+    await this.accessLogs.record(
+      actor,
+      residents.map((resident) => ({ action: 'resident.list', resourceId: resident.id, residentId: resident.id })),
+    );
     return residents;
   }
 
@@ -91,7 +94,11 @@ export class ResidentsService {
 }
 
 /** `where`: the caller's tenancy; a resident outside it is not found. */
-export async function requireResident(manager: EntityManager, id: string, where: FindOptionsWhere<Resident> = {}): Promise<Resident> {
+export async function requireResident(
+  manager: EntityManager,
+  id: string,
+  where: FindOptionsWhere<Resident> = {},
+): Promise<Resident> {
   const resident = await manager.findOneBy(Resident, idWithin(where, id));
   if (!resident) throw notFound('resident', id);
   return resident;
@@ -103,12 +110,19 @@ async function requireMunicipalityAdministered(tenancy: Tenancy, municipalityId:
 }
 
 /** The municipality exists, and the team (if any) exists and belongs to it. */
-async function checkPlacement(manager: EntityManager, municipalityId: string, homeCareTeamId: string | null): Promise<void> {
+async function checkPlacement(
+  manager: EntityManager,
+  municipalityId: string,
+  homeCareTeamId: string | null,
+): Promise<void> {
   await requireMunicipality(manager, municipalityId);
   if (homeCareTeamId === null) return;
   const team = await requireHomeCareTeam(manager, homeCareTeamId);
   if (team.municipalityId !== municipalityId) {
-    throw new DomainError('invalid', 'team_not_in_municipality', 'the home-care team belongs to another municipality', { homeCareTeamId, municipalityId });
+    throw new DomainError('invalid', 'team_not_in_municipality', 'the home-care team belongs to another municipality', {
+      homeCareTeamId,
+      municipalityId,
+    });
   }
 }
 

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
 import { tenancyOf } from '../access/tenancy';
@@ -42,7 +50,11 @@ export class ResponseCentresController {
   @Roles('system-admin')
   @ApiOkResponse({ type: ResponseCentreDto })
   @ApiNotFoundResponse()
-  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() body: UpdateResponseCentreDto): Promise<ResponseCentreDto> {
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateResponseCentreDto,
+  ): Promise<ResponseCentreDto> {
     return this.centres.update(tenancyOf(actor), id, body);
   }
 

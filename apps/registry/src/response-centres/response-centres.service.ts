@@ -22,7 +22,12 @@ export class ResponseCentresService {
 
   create(input: CreateResponseCentreDto): Promise<ResponseCentre> {
     return this.changes.run(async (manager, at) => {
-      const centre = manager.create(ResponseCentre, { id: randomUUID(), name: input.name, createdAt: at, updatedAt: at });
+      const centre = manager.create(ResponseCentre, {
+        id: randomUUID(),
+        name: input.name,
+        createdAt: at,
+        updatedAt: at,
+      });
       await manager.insert(ResponseCentre, centre);
       return centre;
     });
@@ -46,7 +51,11 @@ export class ResponseCentresService {
 }
 
 /** `where`: the caller's tenancy; a centre outside it is not found. */
-export async function requireResponseCentre(manager: EntityManager, id: string, where: FindOptionsWhere<ResponseCentre> = {}): Promise<ResponseCentre> {
+export async function requireResponseCentre(
+  manager: EntityManager,
+  id: string,
+  where: FindOptionsWhere<ResponseCentre> = {},
+): Promise<ResponseCentre> {
   const centre = await manager.findOneBy(ResponseCentre, idWithin(where, id));
   if (!centre) throw notFound('response_centre', id);
   return centre;

@@ -64,7 +64,14 @@ export class AlarmHandlingService {
       const alarm = await this.requireAlarm(manager, scope, alarmId, true);
       const refused = refusal('note', alarm);
       if (refused) throw refused;
-      await this.log.append(manager, { alarmId, step: 'note', at: this.clock.now(), actorKind: 'operator', actorId: actor.subject, details: { text } });
+      await this.log.append(manager, {
+        alarmId,
+        step: 'note',
+        at: this.clock.now(),
+        actorKind: 'operator',
+        actorId: actor.subject,
+        details: { text },
+      });
     });
   }
 
@@ -87,14 +94,26 @@ export class AlarmHandlingService {
         throw this.refused('resolve', await this.requireAlarm(manager, scope, alarmId));
       }
       const details = note === undefined ? { outcome } : { outcome, note };
-      await this.log.append(manager, { alarmId, step: 'resolved', at, actorKind: 'operator', actorId: operatorId, details });
+      await this.log.append(manager, {
+        alarmId,
+        step: 'resolved',
+        at,
+        actorKind: 'operator',
+        actorId: operatorId,
+        details,
+      });
       return this.requireAlarm(manager, scope, alarmId);
     });
     this.logger.log({ alarmId, operatorId, outcome }, 'alarm resolved');
     return alarm;
   }
 
-  private async requireAlarm(manager: EntityManager, scope: CentreScope, alarmId: string, lock = false): Promise<Alarm> {
+  private async requireAlarm(
+    manager: EntityManager,
+    scope: CentreScope,
+    alarmId: string,
+    lock = false,
+  ): Promise<Alarm> {
     const alarm = await this.alarms.findInScope(scope, alarmId, manager, lock);
     if (!alarm) throw alarmNotFound(alarmId);
     return alarm;
@@ -110,6 +129,11 @@ function dispatchStillActive(dispatch: Dispatch): DomainError {
     'conflict',
     'dispatch_active',
     `home care may still be acting on this alarm (dispatch to ${dispatch.homeCareTeamName} is ${dispatch.status}): withdraw the dispatch first if the visit is no longer needed, or wait for it to complete`,
-    { alarmId: dispatch.alarmId, dispatchId: dispatch.id, dispatchStatus: dispatch.status, homeCareTeamId: dispatch.homeCareTeamId },
+    {
+      alarmId: dispatch.alarmId,
+      dispatchId: dispatch.id,
+      dispatchStatus: dispatch.status,
+      homeCareTeamId: dispatch.homeCareTeamId,
+    },
   );
 }

@@ -38,31 +38,65 @@ export class AlarmOpeningService {
     private readonly escalation: EscalationPolicy,
   ) {}
 
-  async openOrAttach(manager: EntityManager, cause: AlarmCause, now: Date): Promise<{ alarmId: string; opened: boolean }> {
+  async openOrAttach(
+    manager: EntityManager,
+    cause: AlarmCause,
+    now: Date,
+  ): Promise<{ alarmId: string; opened: boolean }> {
     const key = correlationKey(cause.kind, cause.triggerType, cause.deviceId, cause.owner?.residentId ?? null);
     const existing = await this.alarms.findUnresolvedByKey(manager, key);
     if (existing) return this.attach(manager, existing.id, existing.repeatCount, cause, now);
-    const alarm = newAlarm({ ...cause, correlationKey: key, openedAt: now, escalateAt: this.escalation.firstDueAt(cause.priority, now) });
+    const alarm = newAlarm({
+      ...cause,
+      correlationKey: key,
+      openedAt: now,
+      escalateAt: this.escalation.firstDueAt(cause.priority, now),
+    });
     const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
     if (!isNew) return this.attach(manager, opened.id, opened.repeatCount, cause, now);
-    await this.log.append(manager, { alarmId: alarm.id, step: 'received', at: now, ...actorOf(cause), details: { ...cause.details, priority: cause.priority } });
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'received',
+      at: now,
+      ...actorOf(cause),
+      details: { ...cause.details, priority: cause.priority },
+    });
     await this.tellDevice(manager, cause, alarm.id, now);
     return { alarmId: alarm.id, opened: true };
   }
 
-  private async attach(manager: EntityManager, alarmId: string, repeatCount: number, cause: AlarmCause, now: Date): Promise<{ alarmId: string; opened: boolean }> {
+  private async attach(
+    manager: EntityManager,
+    alarmId: string,
+    repeatCount: number,
+    cause: AlarmCause,
+    now: Date,
+  ): Promise<{ alarmId: string; opened: boolean }> {
     await this.alarms.attachRepeat(manager, alarmId, cause.triggeredAt, now);
-    await this.log.append(manager, { alarmId, step: 'repeated', at: now, ...actorOf(cause), details: { ...cause.details, repeat: repeatCount + 1 } });
+    await this.log.append(manager, {
+      alarmId,
+      step: 'repeated',
+      at: now,
+      ...actorOf(cause),
+      details: { ...cause.details, repeat: repeatCount + 1 },
+    });
     await this.tellDevice(manager, cause, alarmId, now);
     return { alarmId, opened: false };
   }
 
   private async tellDevice(manager: EntityManager, cause: AlarmCause, alarmId: string, now: Date): Promise<void> {
     if (!cause.fromDeviceEvent) return;
-    await this.outbox.enqueue(manager, cause.deviceId, { type: 'alarm.received', ref: cause.triggerEventId, alarmId }, now);
+    await this.outbox.enqueue(
+      manager,
+      cause.deviceId,
+      { type: 'alarm.received', ref: cause.triggerEventId, alarmId },
+      now,
+    );
   }
 }
 
 function actorOf(cause: AlarmCause): { actorKind: 'device' | 'system'; actorId: string } {
-  return cause.fromDeviceEvent ? { actorKind: 'device', actorId: cause.deviceId } : { actorKind: 'system', actorId: 'rules' };
+  return cause.fromDeviceEvent
+    ? { actorKind: 'device', actorId: cause.deviceId }
+    : { actorKind: 'system', actorId: 'rules' };
 }

@@ -35,9 +35,14 @@ export class AlarmQueriesService {
 
   async queue(actor: Actor, limit: number, state?: 'open' | 'acknowledged'): Promise<AlarmSummaryDto[]> {
     const alarms = await this.alarms.findUnresolved(centreScopeOf(actor), limit, state ? [state] : undefined);
-    const [dispatches, positions] = await Promise.all([this.dispatches.latestFor(alarms.map((alarm) => alarm.id)), this.positions.latestOfResidents(residentsOf(alarms))]);
+    const [dispatches, positions] = await Promise.all([
+      this.dispatches.latestFor(alarms.map((alarm) => alarm.id)),
+      this.positions.latestOfResidents(residentsOf(alarms)),
+    ]);
     const now = this.clock.now();
-    return alarms.map((alarm) => toAlarmSummary(alarm, dispatches.get(alarm.id) ?? null, positions.get(alarm.residentId ?? '') ?? null, now));
+    return alarms.map((alarm) =>
+      toAlarmSummary(alarm, dispatches.get(alarm.id) ?? null, positions.get(alarm.residentId ?? '') ?? null, now),
+    );
   }
 
   /** The detail is personal data (what happened to whom): the read is logged before it is answered. */
@@ -64,7 +69,12 @@ export class AlarmQueriesService {
       triggerEvent: (trigger?.payload as Record<string, unknown> | undefined) ?? null,
       log: log.map(toLogDto),
       resident,
-      recentEvents: recent.map((event) => ({ eventId: event.eventId, type: event.type, occurredAt: event.occurredAt.toISOString(), payload: event.payload as Record<string, unknown> })),
+      recentEvents: recent.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        occurredAt: event.occurredAt.toISOString(),
+        payload: event.payload as Record<string, unknown>,
+      })),
       trail: trail.map((position) => toPositionDto(position, now)),
       dispatches: dispatches.map(toDispatchDto),
       homeCareTeams: teams.map((team) => ({ id: team.id, name: team.name })),
@@ -73,5 +83,12 @@ export class AlarmQueriesService {
 }
 
 function toLogDto(entry: HandlingLogEntry): HandlingLogEntryDto {
-  return { id: entry.id, step: entry.step, at: entry.at.toISOString(), actorKind: entry.actorKind, actorId: entry.actorId, details: entry.details };
+  return {
+    id: entry.id,
+    step: entry.step,
+    at: entry.at.toISOString(),
+    actorKind: entry.actorKind,
+    actorId: entry.actorId,
+    details: entry.details,
+  };
 }

@@ -9,7 +9,8 @@ export type AlarmKind = 'care' | 'technical' | 'system';
  * What opened an alarm: a device event, or the response centre noticing something over time:
  * silence, a door open too long, a tracker outside every safe zone.
  */
-export type AlarmTrigger = DeviceEventType | 'device.silent' | 'system.fleet_silent' | 'door.left_open' | 'gps.left_safe_zone';
+export type AlarmTrigger =
+  DeviceEventType | 'device.silent' | 'system.fleet_silent' | 'door.left_open' | 'gps.left_safe_zone';
 
 /**
  * What a device event does (device contract, section 2). A repeat of an alarm's kind while one
@@ -60,7 +61,12 @@ export function alarmPriorityFor(type: DeviceEventType): AlarmPriority | null {
 }
 
 /** At most one unresolved alarm per key (a unique index holds it): repeats attach to it. */
-export function correlationKey(kind: AlarmKind, type: AlarmTrigger, deviceId: string, residentId: string | null): string {
+export function correlationKey(
+  kind: AlarmKind,
+  type: AlarmTrigger,
+  deviceId: string,
+  residentId: string | null,
+): string {
   const subject = kind === 'care' && residentId ? `resident:${residentId}` : `device:${deviceId}`;
   return `${subject}:${type}`;
 }

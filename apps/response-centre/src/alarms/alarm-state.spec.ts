@@ -31,7 +31,11 @@ describe('alarm state transitions', () => {
   it('allows resolve only from acknowledged, and says to take the alarm first', () => {
     expect(refusal('resolve', alarm('acknowledged'))).toBeNull();
     expect(refusal('resolve', alarm('open'))).toMatchObject({ kind: 'conflict', code: 'alarm_not_acknowledged' });
-    expect(refusal('resolve', alarm('resolved'))).toMatchObject({ kind: 'conflict', code: 'alarm_resolved', details: { resolvedBy: 'op-anna' } });
+    expect(refusal('resolve', alarm('resolved'))).toMatchObject({
+      kind: 'conflict',
+      code: 'alarm_resolved',
+      details: { resolvedBy: 'op-anna' },
+    });
   });
 
   it('allows a dispatch only on a taken alarm, and says so', () => {

@@ -30,7 +30,12 @@ const ALLOWED_FROM: Record<AlarmAction, readonly AlarmState[]> = {
   dispatch: ['acknowledged'],
 };
 
-const DOING: Record<AlarmAction, string> = { acknowledge: 'acknowledging', resolve: 'resolving', note: 'noting', dispatch: 'dispatching home care to' };
+const DOING: Record<AlarmAction, string> = {
+  acknowledge: 'acknowledging',
+  resolve: 'resolving',
+  note: 'noting',
+  dispatch: 'dispatching home care to',
+};
 
 export interface AlarmStatus {
   id: string;
@@ -47,11 +52,16 @@ export interface AlarmStatus {
 export function refusal(action: AlarmAction, alarm: AlarmStatus): DomainError | null {
   if (ALLOWED_FROM[action].includes(alarm.state)) return null;
   if (action === 'acknowledge' && alarm.state === 'acknowledged') {
-    return new DomainError('conflict', 'alarm_already_acknowledged', `alarm is already taken by ${alarm.acknowledgedBy}`, {
-      alarmId: alarm.id,
-      acknowledgedBy: alarm.acknowledgedBy,
-      acknowledgedAt: alarm.acknowledgedAt?.toISOString() ?? null,
-    });
+    return new DomainError(
+      'conflict',
+      'alarm_already_acknowledged',
+      `alarm is already taken by ${alarm.acknowledgedBy}`,
+      {
+        alarmId: alarm.id,
+        acknowledgedBy: alarm.acknowledgedBy,
+        acknowledgedAt: alarm.acknowledgedAt?.toISOString() ?? null,
+      },
+    );
   }
   if (alarm.state === 'resolved') {
     return new DomainError('conflict', 'alarm_resolved', `alarm was already resolved by ${alarm.resolvedBy}`, {
@@ -59,10 +69,15 @@ export function refusal(action: AlarmAction, alarm: AlarmStatus): DomainError | 
       resolvedBy: alarm.resolvedBy,
     });
   }
-  return new DomainError('conflict', 'alarm_not_acknowledged', `an operator must take (acknowledge) the alarm before ${DOING[action]} it`, {
-    alarmId: alarm.id,
-    state: alarm.state,
-  });
+  return new DomainError(
+    'conflict',
+    'alarm_not_acknowledged',
+    `an operator must take (acknowledge) the alarm before ${DOING[action]} it`,
+    {
+      alarmId: alarm.id,
+      state: alarm.state,
+    },
+  );
 }
 
 export function alarmNotFound(alarmId: string): DomainError {

@@ -5,7 +5,12 @@ import type { Position } from '../resident-rules/positions.repository';
 import type { AlarmSummaryDto, PositionDto } from './dto/alarm.dto';
 
 /** The alarm as the queue and the live stream show it, with its newest dispatch and the resident's last known position. */
-export function toAlarmSummary(alarm: Alarm, dispatch: Dispatch | null, lastPosition: Position | null, now: Date): AlarmSummaryDto {
+export function toAlarmSummary(
+  alarm: Alarm,
+  dispatch: Dispatch | null,
+  lastPosition: Position | null,
+  now: Date,
+): AlarmSummaryDto {
   return {
     id: alarm.id,
     deviceId: alarm.deviceId,

@@ -35,7 +35,16 @@ interface Call {
 
 const OPERATOR = 'op-hostile';
 /** Names that live on Object.prototype or act on it. */
-const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'];
+const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  '__defineGetter__',
+];
 
 describe('response centre HTTP API under hostile input', () => {
   let database: { url: string; drop(): Promise<void> };
@@ -49,7 +58,11 @@ describe('response centre HTTP API under hostile input', () => {
   beforeAll(async () => {
     database = await createTestDatabase('alarms_hostile');
     centre = await startResponseCentre(database.url);
-    const kafka = new Kafka({ clientId: uniqueName('alarms-hostile'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: uniqueName('alarms-hostile'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
     token = await operatorToken(randomUUID(), OPERATOR);
@@ -66,8 +79,13 @@ describe('response centre HTTP API under hostile input', () => {
     const headers: Record<string, string> = {};
     const authorization = options.authorization === undefined ? `Bearer ${token}` : options.authorization;
     if (authorization !== null) headers.authorization = authorization;
-    if (options.body !== undefined && options.contentType !== null) headers['content-type'] = options.contentType ?? 'application/json';
-    const init: RequestInit & { duplex?: 'half' } = { method, headers: { ...headers, ...options.headers }, body: options.body as RequestInit['body'] };
+    if (options.body !== undefined && options.contentType !== null)
+      headers['content-type'] = options.contentType ?? 'application/json';
+    const init: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers: { ...headers, ...options.headers },
+      body: options.body as RequestInit['body'],
+    };
     if (options.body instanceof ReadableStream) init.duplex = 'half';
     const response = await fetch(`${centre.url}${path}`, init);
     const text = await response.text();
@@ -78,18 +96,31 @@ describe('response centre HTTP API under hostile input', () => {
   }
 
   /** For what fetch will not send: repeated headers, raw bytes in a header. */
-  function rawCall(method: string, path: string, headers: Record<string, string | string[]>, body?: string): Promise<Answer> {
+  function rawCall(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[]>,
+    body?: string,
+  ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const url = new URL(`${centre.url}${path}`);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const contentType = String(res.headers['content-type'] ?? '');
-          resolve({ status: res.statusCode ?? 0, contentType, text, body: contentType.includes('application/json') && text ? JSON.parse(text) : text });
-        });
-      });
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const contentType = String(res.headers['content-type'] ?? '');
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType,
+              text,
+              body: contentType.includes('application/json') && text ? JSON.parse(text) : text,
+            });
+          });
+        },
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -99,7 +130,13 @@ describe('response centre HTTP API under hostile input', () => {
   /** What is wrong with an answer that should be a refusal: the status, JSON, statusCode and a message that says something. */
   function refusalProblem(answer: Answer, status: number, what: string): string | null {
     const json = answer.contentType.includes('application/json');
-    const message = json && answer.body && typeof answer.body === 'object' ? ([] as unknown[]).concat(answer.body.message ?? []).join(' ').trim() : '';
+    const message =
+      json && answer.body && typeof answer.body === 'object'
+        ? ([] as unknown[])
+            .concat(answer.body.message ?? [])
+            .join(' ')
+            .trim()
+        : '';
     if (answer.status === status && json && answer.body.statusCode === status && message !== '') return null;
     return `${what}: expected ${status} with a JSON message, got ${answer.status} ${answer.contentType} ${answer.text.slice(0, 200)}`;
   }
@@ -109,7 +146,9 @@ describe('response centre HTTP API under hostile input', () => {
   }
 
   /** Runs the requests and reports every one that was not refused as it should be, not just the first. */
-  async function expectAllRefused(cases: [what: string, request: () => Promise<Answer>, status: number][]): Promise<void> {
+  async function expectAllRefused(
+    cases: [what: string, request: () => Promise<Answer>, status: number][],
+  ): Promise<void> {
     const problems: string[] = [];
     for (const [what, request, status] of cases) {
       const problem = refusalProblem(await request(), status, what);
@@ -121,12 +160,23 @@ describe('response centre HTTP API under hostile input', () => {
   async function raiseAlarm(): Promise<{ id: string; deviceId: string }> {
     const deviceId = uniqueName('hostile-dev');
     const eventId = uniqueName('evt');
-    const record = { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() } } as DeviceEventRecord;
-    await producer.send({ topic: KafkaTopics.deviceEvents, acks: -1, messages: [{ key: deviceId, value: encodeRecord(record) }] });
+    const record = {
+      v: 1,
+      deviceId,
+      receivedAt: new Date().toISOString(),
+      event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() },
+    } as DeviceEventRecord;
+    await producer.send({
+      topic: KafkaTopics.deviceEvents,
+      acks: -1,
+      messages: [{ key: deviceId, value: encodeRecord(record) }],
+    });
     const id = await eventually(async () => {
       const history = await call('GET', `/api/devices/${deviceId}/events`);
       expect(history.status).toBe(200);
-      const stored = (history.body as { eventId: string; alarmId: string | null }[]).find((row) => row.eventId === eventId);
+      const stored = (history.body as { eventId: string; alarmId: string | null }[]).find(
+        (row) => row.eventId === eventId,
+      );
       expect(stored?.alarmId).toEqual(expect.any(String));
       return stored!.alarmId!;
     });
@@ -143,7 +193,8 @@ describe('response centre HTTP API under hostile input', () => {
   beforeEach(async () => {
     // A test that failed by changing the alarm must not make the next ones fail too.
     const current = await call('GET', `/api/alarms/${alarm.id}`);
-    if (current.body?.state !== 'acknowledged' || current.body?.acknowledgedBy !== OPERATOR) alarm = await acknowledgedAlarm();
+    if (current.body?.state !== 'acknowledged' || current.body?.acknowledgedBy !== OPERATOR)
+      alarm = await acknowledgedAlarm();
     logBefore = await logOf();
   });
 
@@ -158,7 +209,11 @@ describe('response centre HTTP API under hostile input', () => {
     expect(await logOf()).toEqual(logBefore);
   }
 
-  const postPaths = () => [`/api/alarms/${alarm.id}/acknowledge`, `/api/alarms/${alarm.id}/notes`, `/api/alarms/${alarm.id}/resolve`];
+  const postPaths = () => [
+    `/api/alarms/${alarm.id}/acknowledge`,
+    `/api/alarms/${alarm.id}/notes`,
+    `/api/alarms/${alarm.id}/resolve`,
+  ];
 
   it('refuses bodies over 64 KiB with 413 on every POST endpoint, also when chunked and on acknowledge', async () => {
     const sizes = [64 * 1024 + 1, 1024 * 1024, 8 * 1024 * 1024];
@@ -186,7 +241,11 @@ describe('response centre HTTP API under hostile input', () => {
           () => call('POST', path, { body: JSON.stringify({ text: 'x'.repeat(size), outcome: 'other' }) }),
           413,
         ]),
-        [`${path} chunked, 1 MiB`, () => call('POST', path, { body: chunked() }), 413] as [string, () => Promise<Answer>, number],
+        [`${path} chunked, 1 MiB`, () => call('POST', path, { body: chunked() }), 413] as [
+          string,
+          () => Promise<Answer>,
+          number,
+        ],
       ]),
     );
     await expectUntouched();
@@ -196,7 +255,10 @@ describe('response centre HTTP API under hostile input', () => {
     const bodies: [string | null, string][] = [
       ['text/plain', '{"text":"plain"}'],
       ['application/x-www-form-urlencoded', 'text=form&outcome=other'],
-      ['multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nmultipart\r\n--XyZ\r\nContent-Disposition: form-data; name="outcome"\r\n\r\nother\r\n--XyZ--\r\n'],
+      [
+        'multipart/form-data; boundary=XyZ',
+        '--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nmultipart\r\n--XyZ\r\nContent-Disposition: form-data; name="outcome"\r\n\r\nother\r\n--XyZ--\r\n',
+      ],
       ['application/xml', '<note><text>xml</text><outcome>other</outcome></note>'],
       ['application/vnd.api+json', '{"text":"vendor json","outcome":"other"}'],
       ['application/octet-stream', '{"text":"bytes","outcome":"other"}'],
@@ -204,7 +266,11 @@ describe('response centre HTTP API under hostile input', () => {
     ];
     await expectAllRefused(
       [`/api/alarms/${alarm.id}/notes`, `/api/alarms/${alarm.id}/resolve`].flatMap((path) =>
-        bodies.map(([contentType, body]): [string, () => Promise<Answer>, number] => [`${path} as ${contentType}`, () => call('POST', path, { body, contentType }), 400]),
+        bodies.map(([contentType, body]): [string, () => Promise<Answer>, number] => [
+          `${path} as ${contentType}`,
+          () => call('POST', path, { body, contentType }),
+          400,
+        ]),
       ),
     );
     await expectUntouched();
@@ -219,11 +285,21 @@ describe('response centre HTTP API under hostile input', () => {
         415,
       ]),
       // UTF-16 is a charset JSON may come in; these UTF-8 bytes read as UTF-16 are not JSON.
-      ['utf-16', () => call('POST', path, { body: '{"text":"a"}', contentType: 'application/json; charset=utf-16' }), 400],
+      [
+        'utf-16',
+        () => call('POST', path, { body: '{"text":"a"}', contentType: 'application/json; charset=utf-16' }),
+        400,
+      ],
     ]);
     // A correct request to an unknown alarm: the body was read and validated, so 404, not 400.
     const unknown = randomUUID();
-    expectRefused(await call('POST', `/api/alarms/${unknown}/notes`, { body: '{"text":"ø"}', contentType: 'application/json; charset=UTF-8' }), 404);
+    expectRefused(
+      await call('POST', `/api/alarms/${unknown}/notes`, {
+        body: '{"text":"ø"}',
+        contentType: 'application/json; charset=UTF-8',
+      }),
+      404,
+    );
     await expectUntouched();
   });
 
@@ -269,7 +345,28 @@ describe('response centre HTTP API under hostile input', () => {
   });
 
   it('refuses outcomes that only look allowed with 400, listing the allowed ones', async () => {
-    const lookalikes: unknown[] = ['OTHER', 'Other', 'other ', ' other', 'othe', 'оther' /* Cyrillic o */, 'other\u0000', 'false_alarm,other', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', true, 1.5, -1, {}, [], ['other', 'other'], { value: 'other' }];
+    const lookalikes: unknown[] = [
+      'OTHER',
+      'Other',
+      'other ',
+      ' other',
+      'othe',
+      'оther' /* Cyrillic o */,
+      'other\u0000',
+      'false_alarm,other',
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      true,
+      1.5,
+      -1,
+      {},
+      [],
+      ['other', 'other'],
+      { value: 'other' },
+    ];
     const problems: string[] = [];
     for (const outcome of lookalikes) {
       const answer = await call('POST', `/api/alarms/${alarm.id}/resolve`, { body: JSON.stringify({ outcome }) });
@@ -278,7 +375,8 @@ describe('response centre HTTP API under hostile input', () => {
       else {
         const message = ([] as string[]).concat(answer.body.message).join(' ');
         const unnamed = ALARM_OUTCOMES.filter((allowed) => !message.includes(allowed));
-        if (unnamed.length > 0) problems.push(`${JSON.stringify(outcome)}: the message does not name ${unnamed.join(', ')}`);
+        if (unnamed.length > 0)
+          problems.push(`${JSON.stringify(outcome)}: the message does not name ${unnamed.join(', ')}`);
       }
     }
     expect(problems).toEqual([]);
@@ -290,7 +388,10 @@ describe('response centre HTTP API under hostile input', () => {
   it('refuses prototype-pollution keys in bodies with 400 like any unknown field, and pollutes nothing', async () => {
     const unknown = randomUUID();
     const bodies = [
-      ...PROTOTYPE_KEYS.flatMap((key) => [`{"text":"a","${key}":{"polluted":"yes"}}`, `{"outcome":"other","${key}":{"polluted":"yes"}}`]),
+      ...PROTOTYPE_KEYS.flatMap((key) => [
+        `{"text":"a","${key}":{"polluted":"yes"}}`,
+        `{"outcome":"other","${key}":{"polluted":"yes"}}`,
+      ]),
       '{"text":"a","constructor":{"prototype":{"polluted":"yes"}}}',
       '{"outcome":"other","constructor":{"prototype":{"polluted":"yes"}}}',
       // Fields smuggled in through the prototype instead of as own fields.
@@ -339,7 +440,11 @@ describe('response centre HTTP API under hostile input', () => {
     await expectAllRefused(
       queries.flatMap((query): [string, () => Promise<Answer>, number][] => [
         [`/api/alarms?${query}`, () => call('GET', `/api/alarms?${query}`), 400],
-        [`history ?${query.replace(/state/g, 'limit')}`, () => call('GET', `/api/devices/${alarm.deviceId}/events?${query.replace(/state/g, 'limit')}`), 400],
+        [
+          `history ?${query.replace(/state/g, 'limit')}`,
+          () => call('GET', `/api/devices/${alarm.deviceId}/events?${query.replace(/state/g, 'limit')}`),
+          400,
+        ],
       ]),
     );
     expect(({} as Record<string, unknown>).limit).toBeUndefined();
@@ -348,14 +453,34 @@ describe('response centre HTTP API under hostile input', () => {
 
   it('refuses odd Authorization headers with 401 and a message: huge, tabs, Latin-1, a token inside other text', async () => {
     const path = `/api/alarms/${alarm.id}/notes`;
-    const odd = [`Bearer ${'x'.repeat(8000)}`, `Bearer\t${token}`, `Bearer ${token}\u00f8`, `\u00a0Bearer ${token}`, `Bearer ${token} Bearer ${token}`, `Bearer ${token},x`];
+    const odd = [
+      `Bearer ${'x'.repeat(8000)}`,
+      `Bearer\t${token}`,
+      `Bearer ${token}\u00f8`,
+      `\u00a0Bearer ${token}`,
+      `Bearer ${token} Bearer ${token}`,
+      `Bearer ${token},x`,
+    ];
     await expectAllRefused([
       ...odd.map((authorization): [string, () => Promise<Answer>, number] => [
         `authorization ${JSON.stringify(authorization.slice(0, 20))} (${authorization.length} chars)`,
         () => call('POST', path, { authorization, body: '{"text":"hi"}' }),
         401,
       ]),
-      ['UTF-8 bytes in the header', () => rawCall('POST', path, { authorization: Buffer.from(`Bearer ø${token}`, 'utf8').toString('latin1'), 'content-type': 'application/json' }, '{"text":"hi"}'), 401],
+      [
+        'UTF-8 bytes in the header',
+        () =>
+          rawCall(
+            'POST',
+            path,
+            {
+              authorization: Buffer.from(`Bearer ø${token}`, 'utf8').toString('latin1'),
+              'content-type': 'application/json',
+            },
+            '{"text":"hi"}',
+          ),
+        401,
+      ],
     ]);
     await expectUntouched();
   });
@@ -374,11 +499,14 @@ describe('response centre HTTP API under hostile input', () => {
 
   describe('generated input (fast-check)', () => {
     const unknownAlarm = randomUUID();
-    const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-    const oneToFourThousand = (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= 4000;
+    const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+      typeof value === 'object' && value !== null && !Array.isArray(value);
+    const oneToFourThousand = (value: unknown) =>
+      typeof value === 'string' && value.length >= 1 && value.length <= 4000;
 
     /** What the API must answer for a body to an alarm that does not exist: 404 if the body is valid, else 400. */
-    const expectedNotes = (body: unknown) => (isPlainObject(body) && Object.keys(body).join() === 'text' && oneToFourThousand(body.text) ? 404 : 400);
+    const expectedNotes = (body: unknown) =>
+      isPlainObject(body) && Object.keys(body).join() === 'text' && oneToFourThousand(body.text) ? 404 : 400;
     const expectedResolve = (body: unknown) =>
       isPlainObject(body) &&
       Object.keys(body).every((key) => key === 'outcome' || key === 'note') &&
@@ -390,18 +518,33 @@ describe('response centre HTTP API under hostile input', () => {
      * acknowledge ignores its body, but the JSON parser still reads it: only objects and arrays
      * are JSON bodies. A body naming a prototype key somewhere may be refused (400) even there.
      */
-    const expectedAcknowledge = (body: unknown) => (typeof body === 'object' && body !== null ? (hasPrototypeKey(body) ? [400, 404] : 404) : 400);
+    const expectedAcknowledge = (body: unknown) =>
+      typeof body === 'object' && body !== null ? (hasPrototypeKey(body) ? [400, 404] : 404) : 400;
     /** Object.prototype's names (fast-check generates them as keys on purpose) and `prototype`. */
     const PROTOTYPE_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
     const hasPrototypeKey = (value: unknown): boolean =>
-      typeof value === 'object' && value !== null && Object.entries(value).some(([key, child]) => PROTOTYPE_NAMES.has(key) || hasPrototypeKey(child));
+      typeof value === 'object' &&
+      value !== null &&
+      Object.entries(value).some(([key, child]) => PROTOTYPE_NAMES.has(key) || hasPrototypeKey(child));
 
     const text = fc.string({ unit: 'grapheme-ascii', maxLength: 12 });
     const body = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),
       fc.record({ text: fc.oneof(text, fc.jsonValue({ maxDepth: 1 })) }),
-      fc.record({ text }, { requiredKeys: [] }).chain((base) => fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }).map((extra) => ({ ...extra, ...base }))),
-      fc.record({ outcome: fc.oneof(fc.constantFrom(...ALARM_OUTCOMES), text, fc.jsonValue({ maxDepth: 1 })), note: fc.oneof(text, fc.constant(null), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }),
+      fc
+        .record({ text }, { requiredKeys: [] })
+        .chain((base) =>
+          fc
+            .dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 })
+            .map((extra) => ({ ...extra, ...base })),
+        ),
+      fc.record(
+        {
+          outcome: fc.oneof(fc.constantFrom(...ALARM_OUTCOMES), text, fc.jsonValue({ maxDepth: 1 })),
+          note: fc.oneof(text, fc.constant(null), fc.jsonValue({ maxDepth: 1 })),
+        },
+        { requiredKeys: [] },
+      ),
     );
 
     it('answers every generated JSON body to every POST endpoint with the right 4xx and a message', async () => {
@@ -441,8 +584,21 @@ describe('response centre HTTP API under hostile input', () => {
     });
 
     it('answers generated queries and path ids with 200 or a 4xx with a message, never 500', async () => {
-      const queryValue = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.integer({ min: -10, max: 1000 }).map(String), fc.constantFrom('open', 'acknowledged', '1', '500', '501'));
-      const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'state', 'limit[]', '__proto__', 'constructor'), fc.string({ maxLength: 6 })), queryValue), { maxLength: 3 });
+      const queryValue = fc.oneof(
+        fc.string({ unit: 'grapheme', maxLength: 10 }),
+        fc.integer({ min: -10, max: 1000 }).map(String),
+        fc.constantFrom('open', 'acknowledged', '1', '500', '501'),
+      );
+      const query = fc.array(
+        fc.tuple(
+          fc.oneof(
+            fc.constantFrom('limit', 'state', 'limit[]', '__proto__', 'constructor'),
+            fc.string({ maxLength: 6 }),
+          ),
+          queryValue,
+        ),
+        { maxLength: 3 },
+      );
       const id = fc.oneof(fc.uuid(), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constant(alarm.id));
       await fc.assert(
         fc.asyncProperty(query, id, async (pairs, alarmId) => {
@@ -450,7 +606,10 @@ describe('response centre HTTP API under hostile input', () => {
           const list = await call('GET', `/api/alarms?${search}`);
           if (list.status !== 200) expectRefused(list, 400, `?${search}`);
           else expect(Array.isArray(list.body)).toBe(true);
-          const history = await call('GET', `/api/devices/${alarm.deviceId}/events?${search.replace(/state/g, 'limit')}`);
+          const history = await call(
+            'GET',
+            `/api/devices/${alarm.deviceId}/events?${search.replace(/state/g, 'limit')}`,
+          );
           if (history.status !== 200) expectRefused(history, 400, `history ?${search}`);
           const one = await call('GET', `/api/alarms/${encodeURIComponent(alarmId)}`);
           if (one.status !== 200) expect([400, 404]).toContain(one.status);

@@ -76,7 +76,11 @@ describe('response centre HTTP API (alarms)', () => {
   beforeAll(async () => {
     database = await createTestDatabase('alarms_api');
     centre = await startResponseCentre(database.url);
-    const kafka = new Kafka({ clientId: uniqueName('alarms-api'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: uniqueName('alarms-api'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
   });
@@ -88,7 +92,10 @@ describe('response centre HTTP API (alarms)', () => {
   });
 
   async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
-    const authorization = options.authorization !== undefined ? options.authorization : `Bearer ${await tokenOf(options.operator ?? 'op-reader')}`;
+    const authorization =
+      options.authorization !== undefined
+        ? options.authorization
+        : `Bearer ${await tokenOf(options.operator ?? 'op-reader')}`;
     const headers: Record<string, string> = authorization === null ? {} : { authorization };
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
@@ -97,16 +104,23 @@ describe('response centre HTTP API (alarms)', () => {
     const response = await fetch(`${centre.url}${path}`, { method, body, headers: { ...headers, ...options.headers } });
     const contentType = response.headers.get('content-type') ?? '';
     const text = await response.text();
-    return { status: response.status, contentType, body: (contentType.includes('application/json') && text ? JSON.parse(text) : text) as T };
+    return {
+      status: response.status,
+      contentType,
+      body: (contentType.includes('application/json') && text ? JSON.parse(text) : text) as T,
+    };
   }
 
   const tokens = new Map<string, Promise<string>>();
-  const tokenOf = (operator: string) => tokens.get(operator) ?? tokens.set(operator, operatorToken(CENTRE, operator)).get(operator)!;
+  const tokenOf = (operator: string) =>
+    tokens.get(operator) ?? tokens.set(operator, operatorToken(CENTRE, operator)).get(operator)!;
 
-  const ack = (alarmId: string, operator: string) => call<ActionReply>('POST', `/api/alarms/${alarmId}/acknowledge`, { operator });
+  const ack = (alarmId: string, operator: string) =>
+    call<ActionReply>('POST', `/api/alarms/${alarmId}/acknowledge`, { operator });
   const resolve = (alarmId: string, operator: string, json: unknown = { outcome: 'handled_by_phone' }) =>
     call<ActionReply>('POST', `/api/alarms/${alarmId}/resolve`, { operator, json });
-  const note = (alarmId: string, operator: string, json: unknown) => call<ActionReply>('POST', `/api/alarms/${alarmId}/notes`, { operator, json });
+  const note = (alarmId: string, operator: string, json: unknown) =>
+    call<ActionReply>('POST', `/api/alarms/${alarmId}/notes`, { operator, json });
   const detail = async (alarmId: string): Promise<AlarmDetailJson> => {
     const answer = await call<AlarmDetailJson>('GET', `/api/alarms/${alarmId}`);
     expect(answer.status).toBe(200);
@@ -120,15 +134,33 @@ describe('response centre HTTP API (alarms)', () => {
 
   /** Produces the record the ingestor would, and waits for the centre to open its alarm. */
   async function raiseAlarm(
-    options: { deviceId?: string; eventId?: string; type?: 'alarm.button' | 'fall.detected'; time?: string; extra?: Record<string, unknown> } = {},
+    options: {
+      deviceId?: string;
+      eventId?: string;
+      type?: 'alarm.button' | 'fall.detected';
+      time?: string;
+      extra?: Record<string, unknown>;
+    } = {},
   ): Promise<AlarmDetailJson> {
     const deviceId = options.deviceId ?? uniqueName('api-dev');
     const eventId = options.eventId ?? uniqueName('evt');
-    const event = { id: eventId, type: options.type ?? 'alarm.button', time: options.time ?? new Date().toISOString(), ...options.extra };
+    const event = {
+      id: eventId,
+      type: options.type ?? 'alarm.button',
+      time: options.time ?? new Date().toISOString(),
+      ...options.extra,
+    };
     const record = { v: 1, deviceId, receivedAt: new Date().toISOString(), event } as DeviceEventRecord;
-    await producer.send({ topic: KafkaTopics.deviceEvents, acks: -1, messages: [{ key: deviceId, value: encodeRecord(record) }] });
+    await producer.send({
+      topic: KafkaTopics.deviceEvents,
+      acks: -1,
+      messages: [{ key: deviceId, value: encodeRecord(record) }],
+    });
     const alarmId = await eventually(async () => {
-      const history = await call<{ eventId: string; alarmId: string | null }[]>('GET', `/api/devices/${deviceId}/events`);
+      const history = await call<{ eventId: string; alarmId: string | null }[]>(
+        'GET',
+        `/api/devices/${deviceId}/events`,
+      );
       expect(history.status).toBe(200);
       const stored = history.body.find((row) => row.eventId === eventId);
       expect(stored?.alarmId).toEqual(expect.any(String));
@@ -139,7 +171,10 @@ describe('response centre HTTP API (alarms)', () => {
 
   /** Every refusal of bad input: the expected 4xx, as JSON, with a message saying why. */
   function expectRefused(answer: Answer, status: number): void {
-    expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status, contentType: expect.stringContaining('application/json') });
+    expect({ status: answer.status, contentType: answer.contentType }).toEqual({
+      status,
+      contentType: expect.stringContaining('application/json'),
+    });
     expect(answer.body).toEqual(expect.objectContaining({ statusCode: status, message: expect.anything() }));
     const message = answer.body.message as string | string[];
     expect(Array.isArray(message) ? message.join(' ') : message).not.toHaveLength(0);
@@ -157,7 +192,13 @@ describe('response centre HTTP API (alarms)', () => {
 
       expect((await ours()).map((alarm) => alarm.id)).toEqual([first.id, second.id, third.id]);
       expect(await ours()).toEqual([
-        expect.objectContaining({ id: first.id, priority: 1, state: 'open', triggerType: 'alarm.button', acknowledgedBy: null }),
+        expect.objectContaining({
+          id: first.id,
+          priority: 1,
+          state: 'open',
+          triggerType: 'alarm.button',
+          acknowledgedBy: null,
+        }),
         expect.objectContaining({ id: second.id, priority: 1, state: 'open', triggerType: 'fall.detected' }),
         expect.objectContaining({ id: third.id, priority: 1, state: 'open', triggerType: 'alarm.button' }),
       ]);
@@ -177,7 +218,9 @@ describe('response centre HTTP API (alarms)', () => {
         [third.id, 'open'],
       ]);
       expect((await ours('&state=open')).map((alarm) => alarm.id)).toEqual([first.id, third.id]);
-      expect((await ours('&state=acknowledged')).map((alarm) => [alarm.id, alarm.acknowledgedBy])).toEqual([[second.id, 'op-queue']]);
+      expect((await ours('&state=acknowledged')).map((alarm) => [alarm.id, alarm.acknowledgedBy])).toEqual([
+        [second.id, 'op-queue'],
+      ]);
 
       expect((await resolve(second.id, 'op-queue')).status).toBe(200);
       expect((await ours()).map((alarm) => alarm.id)).toEqual([first.id, third.id]);
@@ -188,7 +231,11 @@ describe('response centre HTTP API (alarms)', () => {
       expect((await ours()).map((alarm) => alarm.id)).toEqual([third.id]);
       expect((await ours('&state=open')).map((alarm) => alarm.id)).toEqual([third.id]);
       // Resolved alarms stay readable in full.
-      expect(await detail(first.id)).toMatchObject({ state: 'resolved', outcome: 'false_alarm', resolvedBy: 'op-queue' });
+      expect(await detail(first.id)).toMatchObject({
+        state: 'resolved',
+        outcome: 'false_alarm',
+        resolvedBy: 'op-queue',
+      });
     });
 
     it('honours the limit', async () => {
@@ -205,7 +252,12 @@ describe('response centre HTTP API (alarms)', () => {
   describe('the detail', () => {
     it('returns the trigger event exactly as sent, extra fields included, and the received step', async () => {
       const deviceId = uniqueName('api-dev');
-      const extra = { confidence: 0.42, vendor: { model: 'FallSense X1', firmware: '2.3.1' }, tags: ['bathroom', 'night'], note: 'Ærlig talt – ÅØ 🚨' };
+      const extra = {
+        confidence: 0.42,
+        vendor: { model: 'FallSense X1', firmware: '2.3.1' },
+        tags: ['bathroom', 'night'],
+        note: 'Ærlig talt – ÅØ 🚨',
+      };
       const time = new Date(Date.now() - 5_000).toISOString();
       const alarm = await raiseAlarm({ deviceId, eventId: 'fall-with-extras', type: 'fall.detected', time, extra });
 
@@ -228,7 +280,12 @@ describe('response centre HTTP API (alarms)', () => {
           step: 'received',
           actorKind: 'device',
           actorId: deviceId,
-          details: expect.objectContaining({ eventId: 'fall-with-extras', type: 'fall.detected', deviceTime: time, priority: 1 }),
+          details: expect.objectContaining({
+            eventId: 'fall-with-extras',
+            type: 'fall.detected',
+            deviceTime: time,
+            priority: 1,
+          }),
         }),
       ]);
     });
@@ -249,13 +306,19 @@ describe('response centre HTTP API (alarms)', () => {
       expect(operators).toContain(winner);
       expect(winners[0].body).toMatchObject({ id: alarm.id, state: 'acknowledged', acknowledgedBy: winner });
       for (const loser of losers) {
-        expect(loser.body).toMatchObject({ error: 'alarm_already_acknowledged', acknowledgedBy: winner, alarmId: alarm.id });
+        expect(loser.body).toMatchObject({
+          error: 'alarm_already_acknowledged',
+          acknowledgedBy: winner,
+          alarmId: alarm.id,
+        });
         expect(loser.body.message).toContain(winner);
       }
 
       const after = await detail(alarm.id);
       expect(after).toMatchObject({ state: 'acknowledged', acknowledgedBy: winner });
-      expect(after.log.filter((entry) => entry.step === 'acknowledged')).toEqual([expect.objectContaining({ actorKind: 'operator', actorId: winner })]);
+      expect(after.log.filter((entry) => entry.step === 'acknowledged')).toEqual([
+        expect.objectContaining({ actorKind: 'operator', actorId: winner }),
+      ]);
     });
 
     it('answers 200 to the same operator acknowledging twice, and logs it once', async () => {
@@ -263,7 +326,11 @@ describe('response centre HTTP API (alarms)', () => {
       const firstTime = await ack(alarm.id, 'op-twice');
       const secondTime = await ack(alarm.id, 'op-twice');
       expect([firstTime.status, secondTime.status]).toEqual([200, 200]);
-      expect(secondTime.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'op-twice', acknowledgedAt: firstTime.body.acknowledgedAt });
+      expect(secondTime.body).toMatchObject({
+        state: 'acknowledged',
+        acknowledgedBy: 'op-twice',
+        acknowledgedAt: firstTime.body.acknowledgedAt,
+      });
 
       // A double click: both requests at once.
       const other = await raiseAlarm();
@@ -295,7 +362,12 @@ describe('response centre HTTP API (alarms)', () => {
       expect(noteBefore.status).toBe(201);
       const resolved = await resolve(alarm.id, 'op-carl', { outcome: 'home_care_visit', note: 'Home care on the way' });
       expect(resolved.status).toBe(200);
-      expect(resolved.body).toMatchObject({ state: 'resolved', outcome: 'home_care_visit', resolvedBy: 'op-carl', resolvedAt: expect.any(String) });
+      expect(resolved.body).toMatchObject({
+        state: 'resolved',
+        outcome: 'home_care_visit',
+        resolvedBy: 'op-carl',
+        resolvedAt: expect.any(String),
+      });
 
       const again = await resolve(alarm.id, 'op-dina', { outcome: 'false_alarm' });
       expectRefused(again, 409);
@@ -326,7 +398,13 @@ describe('response centre HTTP API (alarms)', () => {
     });
 
     it('refuses an invalid alarm id with 400 and an unknown one with 404 alarm_not_found', async () => {
-      for (const bad of ['not-a-uuid', '1', "1' OR '1'='1", '00000000-0000-0000-0000-000000000000', '6ba7b810-9dad-11d1-80b4-00c04fd430c8']) {
+      for (const bad of [
+        'not-a-uuid',
+        '1',
+        "1' OR '1'='1",
+        '00000000-0000-0000-0000-000000000000',
+        '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+      ]) {
         const path = `/api/alarms/${encodeURIComponent(bad)}`;
         expectRefused(await call('GET', path), 400);
         expectRefused(await call('POST', `${path}/acknowledge`, { operator: 'op-x' }), 400);
@@ -350,7 +428,16 @@ describe('response centre HTTP API (alarms)', () => {
 
     it('refuses a missing or malformed bearer token with 401, and changes nothing', async () => {
       const valid = await tokenOf('op-valid');
-      const bad = [null, '', 'Bearer', `Basic ${valid}`, `Bearer ${valid}x`, `Bearer ${valid.split('.').slice(0, 2).join('.')}.`, 'Bearer a.b.c', `bearer  ${valid}`];
+      const bad = [
+        null,
+        '',
+        'Bearer',
+        `Basic ${valid}`,
+        `Bearer ${valid}x`,
+        `Bearer ${valid.split('.').slice(0, 2).join('.')}.`,
+        'Bearer a.b.c',
+        `bearer  ${valid}`,
+      ];
       for (const authorization of bad) {
         const path = `/api/alarms/${alarm.id}`;
         expectRefused(await call('POST', `${path}/acknowledge`, { authorization }), 401);
@@ -394,18 +481,42 @@ describe('response centre HTTP API (alarms)', () => {
       // The limits themselves are fine.
       expect((await note(alarm.id, 'op-bad-input', { text: 'x' })).status).toBe(201);
       expect((await note(alarm.id, 'op-bad-input', { text: 'y'.repeat(4000) })).status).toBe(201);
-      const log = (await detail(alarm.id)).log.filter((entry) => entry.step === 'note' && entry.actorId === 'op-bad-input');
+      const log = (await detail(alarm.id)).log.filter(
+        (entry) => entry.step === 'note' && entry.actorId === 'op-bad-input',
+      );
       expect(log.map((entry) => (entry.details.text as string).length)).toEqual([1, 4000]);
       expect((await detail(alarm.id)).state).toBe('acknowledged');
     });
 
     it('refuses a body over 64 KiB (413), malformed JSON (400) and a non-JSON content type (400)', async () => {
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', json: { text: 'x'.repeat(70_000) } }), 413);
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: '{"text": "unterminated' }), 400);
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/resolve`, { operator: 'op-bad-input', raw: "{outcome: 'other'}" }), 400);
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: 'null' }), 400);
       expectRefused(
-        await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: '{"text":"plain"}', headers: { 'content-type': 'text/plain' } }),
+        await call('POST', `/api/alarms/${alarm.id}/notes`, {
+          operator: 'op-bad-input',
+          json: { text: 'x'.repeat(70_000) },
+        }),
+        413,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/notes`, {
+          operator: 'op-bad-input',
+          raw: '{"text": "unterminated',
+        }),
+        400,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/resolve`, { operator: 'op-bad-input', raw: "{outcome: 'other'}" }),
+        400,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: 'null' }),
+        400,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/notes`, {
+          operator: 'op-bad-input',
+          raw: '{"text":"plain"}',
+          headers: { 'content-type': 'text/plain' },
+        }),
         400,
       );
       expectRefused(
@@ -421,9 +532,20 @@ describe('response centre HTTP API (alarms)', () => {
 
     it('refuses other body encodings it cannot read with 4xx', async () => {
       const body = '{"text":"a"}';
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: body, headers: { 'content-encoding': 'gzip' } }), 400);
       expectRefused(
-        await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: body, headers: { 'content-type': 'application/json; charset=koi8-r' } }),
+        await call('POST', `/api/alarms/${alarm.id}/notes`, {
+          operator: 'op-bad-input',
+          raw: body,
+          headers: { 'content-encoding': 'gzip' },
+        }),
+        400,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/notes`, {
+          operator: 'op-bad-input',
+          raw: body,
+          headers: { 'content-type': 'application/json; charset=koi8-r' },
+        }),
         415,
       );
     });
@@ -437,17 +559,39 @@ describe('response centre HTTP API (alarms)', () => {
       const resolveBody = `{"outcome":"other","note":${nested}}`;
       expect(Buffer.byteLength(noteBody)).toBeLessThan(64 * 1024);
 
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: noteBody }), 400);
-      expectRefused(await call('POST', `/api/alarms/${alarm.id}/resolve`, { operator: 'op-bad-input', raw: resolveBody }), 400);
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/notes`, { operator: 'op-bad-input', raw: noteBody }),
+        400,
+      );
+      expectRefused(
+        await call('POST', `/api/alarms/${alarm.id}/resolve`, { operator: 'op-bad-input', raw: resolveBody }),
+        400,
+      );
       expect((await detail(alarm.id)).state).toBe('acknowledged');
     });
 
     it('refuses bad list queries and bad device ids with 400', async () => {
-      for (const query of ['limit=0', 'limit=abc', 'limit=100000', 'limit=501', 'limit=-1', 'limit=1.5', 'limit=', 'state=bogus', 'state=resolved', 'state[]=open', 'limit=1&limit=2', 'unknown=1']) {
+      for (const query of [
+        'limit=0',
+        'limit=abc',
+        'limit=100000',
+        'limit=501',
+        'limit=-1',
+        'limit=1.5',
+        'limit=',
+        'state=bogus',
+        'state=resolved',
+        'state[]=open',
+        'limit=1&limit=2',
+        'unknown=1',
+      ]) {
         expectRefused(await call('GET', `/api/alarms?${query}`), 400);
       }
       for (const deviceId of ['x'.repeat(65), 'bad id', 'dev$1', 'dev%2Fone', '%C3%A9', '%E0%A4%A']) {
-        expectRefused(await call('GET', `/api/devices/${deviceId.includes('%') ? deviceId : encodeURIComponent(deviceId)}/events`), 400);
+        expectRefused(
+          await call('GET', `/api/devices/${deviceId.includes('%') ? deviceId : encodeURIComponent(deviceId)}/events`),
+          400,
+        );
       }
       for (const query of ['limit=0', 'limit=abc', 'limit=100000']) {
         expectRefused(await call('GET', `/api/devices/${alarm.deviceId}/events?${query}`), 400);
@@ -471,7 +615,10 @@ describe('response centre HTTP API (alarms)', () => {
   });
 
   it('publishes an OpenAPI document with the alarm paths', async () => {
-    const answer = await call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json');
+    const answer = await call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      'GET',
+      '/api/openapi.json',
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toMatch(/^3\./);
     expect(Object.keys(answer.body.paths)).toEqual(

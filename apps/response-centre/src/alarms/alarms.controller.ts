@@ -44,14 +44,23 @@ export class AlarmsController {
   // Declared before ':id', so "stream" is not taken for an alarm id.
   @Get('stream')
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id (a reconnecting client); wins over ?since=' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this event id (a reconnecting client); wins over ?since=',
+  })
   @ApiOkResponse({
     description:
       'Server-Sent Events: every handling-log step of your centre\'s alarms (event "step": alarmId, step, at, actor, details, and the alarm\'s current summary), ' +
       'each with id = its cursor; after the replay of everything after the cursor, one event "ready"; comment lines as heartbeats. Without a cursor it starts at now.',
   })
   @ApiBadRequestResponse({ description: 'The cursor is not one this stream hands out' })
-  async stream(@CurrentActor() actor: Actor, @Query() query: StreamQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async stream(
+    @CurrentActor() actor: Actor,
+    @Query() query: StreamQueryDto,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     await this.streams.open(actor, request, response, query.since);
   }
 
@@ -74,7 +83,11 @@ export class AlarmsController {
   @Post(':id/notes')
   @HttpCode(201)
   @ApiOkResponse({ type: AlarmDetailDto })
-  async addNote(@CurrentActor() actor: Actor, @Param('id', alarmId) id: string, @Body() body: AddNoteDto): Promise<AlarmDetailDto> {
+  async addNote(
+    @CurrentActor() actor: Actor,
+    @Param('id', alarmId) id: string,
+    @Body() body: AddNoteDto,
+  ): Promise<AlarmDetailDto> {
     await this.handling.addNote(actor, id, body.text);
     return this.queries.detail(actor, id);
   }
@@ -83,7 +96,11 @@ export class AlarmsController {
   @HttpCode(200)
   @ApiOkResponse({ type: AlarmDetailDto })
   @ApiConflictResponse({ description: 'Not acknowledged yet, or already resolved' })
-  async resolve(@CurrentActor() actor: Actor, @Param('id', alarmId) id: string, @Body() body: ResolveAlarmDto): Promise<AlarmDetailDto> {
+  async resolve(
+    @CurrentActor() actor: Actor,
+    @Param('id', alarmId) id: string,
+    @Body() body: ResolveAlarmDto,
+  ): Promise<AlarmDetailDto> {
     await this.handling.resolve(actor, id, body.outcome, body.note);
     return this.queries.detail(actor, id);
   }

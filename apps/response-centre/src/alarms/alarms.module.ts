@@ -13,7 +13,15 @@ import { AlarmsController } from './alarms.controller';
 import { AlarmsRepository } from './alarms.repository';
 
 @Module({
-  imports: [DeviceEventsModule, HandlingLogModule, OutboxModule, DispatchStoreModule, RegistryViewModule, LiveModule, PositionsModule],
+  imports: [
+    DeviceEventsModule,
+    HandlingLogModule,
+    OutboxModule,
+    DispatchStoreModule,
+    RegistryViewModule,
+    LiveModule,
+    PositionsModule,
+  ],
   controllers: [AlarmsController],
   providers: [AlarmsRepository, AlarmHandlingService, AlarmQueriesService, AlarmOpeningService],
   exports: [AlarmsRepository, AlarmQueriesService, AlarmOpeningService],

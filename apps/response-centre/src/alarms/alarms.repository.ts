@@ -19,30 +19,52 @@ export class AlarmsRepository {
    * concurrent transactions: the loser's insert waits for the winner and then does nothing.
    */
   async openUnlessCorrelated(manager: EntityManager, alarm: Alarm): Promise<{ alarm: Alarm; opened: boolean }> {
-    const result = await manager.createQueryBuilder().insert().into(Alarm).values(alarm).orIgnore().returning('id').execute();
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Alarm)
+      .values(alarm)
+      .orIgnore()
+      .returning('id')
+      .execute();
     if ((result.raw as unknown[]).length === 1) return { alarm, opened: true };
     const existing = await this.findUnresolvedByKey(manager, alarm.correlationKey);
-    if (!existing) throw new Error(`alarm ${alarm.deviceId}/${alarm.triggerEventId} neither opened nor correlated (key ${alarm.correlationKey})`);
+    if (!existing)
+      throw new Error(
+        `alarm ${alarm.deviceId}/${alarm.triggerEventId} neither opened nor correlated (key ${alarm.correlationKey})`,
+      );
     return { alarm: existing, opened: false };
   }
 
   /** The unresolved alarm with this correlation key, its row held to the end of the transaction. */
   async findUnresolvedByKey(manager: EntityManager, correlationKey: string): Promise<Alarm | null> {
-    return manager.findOne(Alarm, { where: { correlationKey, state: In(['open', 'acknowledged']) }, lock: { mode: 'pessimistic_write' } });
+    return manager.findOne(Alarm, {
+      where: { correlationKey, state: In(['open', 'acknowledged']) },
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 
   async attachRepeat(manager: EntityManager, id: string, triggeredAt: Date, at: Date): Promise<void> {
     await manager
       .createQueryBuilder()
       .update(Alarm)
-      .set({ repeatCount: () => 'repeat_count + 1', lastTriggeredAt: () => 'GREATEST(last_triggered_at, :triggeredAt)', updatedAt: at })
+      .set({
+        repeatCount: () => 'repeat_count + 1',
+        lastTriggeredAt: () => 'GREATEST(last_triggered_at, :triggeredAt)',
+        updatedAt: at,
+      })
       .setParameter('triggeredAt', triggeredAt)
       .where('id = :id', { id })
       .execute();
   }
 
   async markCancelledAtDevice(manager: EntityManager, id: string, at: Date): Promise<void> {
-    await manager.createQueryBuilder().update(Alarm).set({ cancelledAtDeviceAt: at, updatedAt: at }).where('id = :id AND cancelled_at_device_at IS NULL', { id }).execute();
+    await manager
+      .createQueryBuilder()
+      .update(Alarm)
+      .set({ cancelledAtDeviceAt: at, updatedAt: at })
+      .where('id = :id AND cancelled_at_device_at IS NULL', { id })
+      .execute();
   }
 
   /** The device reports the cause gone (power restored): resolved by the device, whatever its state. */
@@ -50,7 +72,14 @@ export class AlarmsRepository {
     const result = await manager
       .createQueryBuilder()
       .update(Alarm)
-      .set({ state: 'resolved', resolvedBy: `device:${deviceId}`, resolvedAt: at, outcome: 'cleared_by_device', escalateAt: null, updatedAt: at })
+      .set({
+        state: 'resolved',
+        resolvedBy: `device:${deviceId}`,
+        resolvedAt: at,
+        outcome: 'cleared_by_device',
+        escalateAt: null,
+        updatedAt: at,
+      })
       .where("id = :id AND state <> 'resolved'", { id })
       .execute();
     return (result.affected ?? 0) === 1;
@@ -82,12 +111,24 @@ export class AlarmsRepository {
   }
 
   /** The alarm if it is in the caller's scope; `lock` holds its row to the end of the transaction. */
-  async findInScope(scope: CentreScope, id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Alarm | null> {
-    return manager.findOne(Alarm, { where: inScope(scope, { id }), ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  async findInScope(
+    scope: CentreScope,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+    lock = false,
+  ): Promise<Alarm | null> {
+    return manager.findOne(Alarm, {
+      where: inScope(scope, { id }),
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
   }
 
   /** The unresolved queue of the caller's centre: most urgent first, escalated before others, then oldest first. */
-  async findUnresolved(scope: CentreScope, limit: number, states: AlarmState[] = ['open', 'acknowledged']): Promise<Alarm[]> {
+  async findUnresolved(
+    scope: CentreScope,
+    limit: number,
+    states: AlarmState[] = ['open', 'acknowledged'],
+  ): Promise<Alarm[]> {
     return this.dataSource.manager.find(Alarm, {
       where: inScope(scope, { state: In(states) }),
       order: { priority: 'ASC', escalationLevel: 'DESC', openedAt: 'ASC', id: 'ASC' },
@@ -96,16 +137,48 @@ export class AlarmsRepository {
   }
 
   /** Takes the alarm for the operator if nobody has; false when it was not open any more. */
-  async acknowledgeIfOpen(manager: EntityManager, scope: CentreScope, id: string, operatorId: string, at: Date): Promise<boolean> {
-    return this.transition(manager, scope, id, 'open', { state: 'acknowledged', acknowledgedBy: operatorId, acknowledgedAt: at, escalateAt: null, updatedAt: at });
+  async acknowledgeIfOpen(
+    manager: EntityManager,
+    scope: CentreScope,
+    id: string,
+    operatorId: string,
+    at: Date,
+  ): Promise<boolean> {
+    return this.transition(manager, scope, id, 'open', {
+      state: 'acknowledged',
+      acknowledgedBy: operatorId,
+      acknowledgedAt: at,
+      escalateAt: null,
+      updatedAt: at,
+    });
   }
 
-  async resolveIfAcknowledged(manager: EntityManager, scope: CentreScope, id: string, operatorId: string, outcome: AlarmOutcome, at: Date): Promise<boolean> {
-    return this.transition(manager, scope, id, 'acknowledged', { state: 'resolved', resolvedBy: operatorId, resolvedAt: at, outcome, escalateAt: null, updatedAt: at });
+  async resolveIfAcknowledged(
+    manager: EntityManager,
+    scope: CentreScope,
+    id: string,
+    operatorId: string,
+    outcome: AlarmOutcome,
+    at: Date,
+  ): Promise<boolean> {
+    return this.transition(manager, scope, id, 'acknowledged', {
+      state: 'resolved',
+      resolvedBy: operatorId,
+      resolvedAt: at,
+      outcome,
+      escalateAt: null,
+      updatedAt: at,
+    });
   }
 
   /** UPDATE ... WHERE state = from: of two concurrent callers exactly one changes the row. */
-  private async transition(manager: EntityManager, scope: CentreScope, id: string, from: AlarmState, changes: Partial<Alarm>): Promise<boolean> {
+  private async transition(
+    manager: EntityManager,
+    scope: CentreScope,
+    id: string,
+    from: AlarmState,
+    changes: Partial<Alarm>,
+  ): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(Alarm)

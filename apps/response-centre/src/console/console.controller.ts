@@ -22,7 +22,8 @@ const FILES: Record<string, { type: string; body: Buffer }> = Object.fromEntries
  * The page holds a bearer token: it may run only our own script, talk only to this origin, and
  * never be framed by another site.
  */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * Serves the operator console at /console. Public because a browser fetches a page and its

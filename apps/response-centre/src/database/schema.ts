@@ -15,7 +15,14 @@ import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-c
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
-export const responseCentreEntities = [Alarm, DeviceEventRow, HandlingLogEntry, OutboxMessage, AccessLogEntry, Dispatch];
+export const responseCentreEntities = [
+  Alarm,
+  DeviceEventRow,
+  HandlingLogEntry,
+  OutboxMessage,
+  AccessLogEntry,
+  Dispatch,
+];
 export const responseCentreMigrations = [
   Backbone1763900000000,
   RegistryView1764100000000,

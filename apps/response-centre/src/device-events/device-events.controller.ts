@@ -1,5 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { AccessLogService, CurrentActor, Roles } from '@welfare/access';
 import { DomainError } from '@welfare/platform';
@@ -47,10 +54,17 @@ export class DeviceEventsController {
   @Get(':deviceId/events')
   @ApiOkResponse({ type: [DeviceEventDto], description: "The device's event history, newest first" })
   @ApiNotFoundResponse({ description: 'The device belongs to another centre' })
-  async history(@CurrentActor() actor: Actor, @Param() { deviceId }: DeviceIdParam, @Query() query: HistoryQuery): Promise<DeviceEventDto[]> {
+  async history(
+    @CurrentActor() actor: Actor,
+    @Param() { deviceId }: DeviceIdParam,
+    @Query() query: HistoryQuery,
+  ): Promise<DeviceEventDto[]> {
     const found = await this.events.history(centreScopeOf(actor), deviceId, query.limit);
-    if (!found) throw new DomainError('not_found', 'device_not_found', `no device ${deviceId} in your centre`, { deviceId });
-    await this.accessLog.record(actor, [{ action: 'device-events.read', resourceId: deviceId, residentId: found.residentId }]);
+    if (!found)
+      throw new DomainError('not_found', 'device_not_found', `no device ${deviceId} in your centre`, { deviceId });
+    await this.accessLog.record(actor, [
+      { action: 'device-events.read', resourceId: deviceId, residentId: found.residentId },
+    ]);
     return found.events.map((row) => ({
       eventId: row.eventId,
       type: row.type,

@@ -3,5 +3,9 @@ import { DeviceEventsController } from './device-events.controller';
 import { DeviceEventsRepository } from './device-events.repository';
 
 /** The per-device event history (read by operators, written by the intake). */
-@Module({ controllers: [DeviceEventsController], providers: [DeviceEventsRepository], exports: [DeviceEventsRepository] })
+@Module({
+  controllers: [DeviceEventsController],
+  providers: [DeviceEventsRepository],
+  exports: [DeviceEventsRepository],
+})
 export class DeviceEventsModule {}

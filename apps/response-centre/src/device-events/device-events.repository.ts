@@ -22,7 +22,15 @@ export class DeviceEventsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7::json)
        ON CONFLICT ON CONSTRAINT device_events_device_event_unique DO NOTHING
        RETURNING id`,
-      [record.deviceId, record.event.id, record.event.type, deviceTimeInstant(record.event.time), record.receivedAt, storedAt, JSON.stringify(record.event)],
+      [
+        record.deviceId,
+        record.event.id,
+        record.event.type,
+        deviceTimeInstant(record.event.time),
+        record.receivedAt,
+        storedAt,
+        JSON.stringify(record.event),
+      ],
     );
     return rows[0]?.id ?? null;
   }
@@ -31,7 +39,11 @@ export class DeviceEventsRepository {
     await manager.update(DeviceEventRow, { id: eventRowId }, { alarmId });
   }
 
-  async findOne(deviceId: string, eventId: string, manager: EntityManager = this.dataSource.manager): Promise<DeviceEventRow | null> {
+  async findOne(
+    deviceId: string,
+    eventId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<DeviceEventRow | null> {
     return manager.findOneBy(DeviceEventRow, { deviceId, eventId });
   }
 
@@ -44,7 +56,11 @@ export class DeviceEventsRepository {
    * The newest events of a device first, with the resident they concern; null when the registry
    * places the device in another centre (the caller sees "not found", as for a device never heard of).
    */
-  async history(scope: CentreScope, deviceId: string, limit: number): Promise<{ residentId: string | null; events: DeviceEventRow[] } | null> {
+  async history(
+    scope: CentreScope,
+    deviceId: string,
+    limit: number,
+  ): Promise<{ residentId: string | null; events: DeviceEventRow[] } | null> {
     const placed: { resident_id: string | null; response_centre_id: string | null }[] = await this.dataSource.query(
       `SELECT resident_id, response_centre_id FROM registry_devices WHERE device_id = $1`,
       [deviceId],

@@ -34,7 +34,13 @@ const STATUS_OF: Record<DispatchUpdateType, DispatchStatus> = {
 };
 
 /** How far a visit has come; a status only ever moves forward (a late "accepted" after "arrived" changes nothing). */
-const PROGRESS: Partial<Record<DispatchStatus, number>> = { requested: 0, accepted: 1, en_route: 2, arrived: 3, completed: 4 };
+const PROGRESS: Partial<Record<DispatchStatus, number>> = {
+  requested: 0,
+  accepted: 1,
+  en_route: 2,
+  arrived: 3,
+  completed: 4,
+};
 
 /**
  * Takes in what home care says about a dispatch, once per update id, in one transaction: the
@@ -61,7 +67,10 @@ export class DispatchUpdatesService {
   async apply(update: DispatchUpdateRecord): Promise<UpdateOutcome> {
     const outcome = await this.dataSource.transaction((manager) => this.store(manager, update));
     if (outcome !== 'duplicate') void this.relay.drain();
-    this.logger.log({ alarmId: update.alarmId, dispatchId: update.dispatchId, type: update.type, updateId: update.updateId, outcome }, 'dispatch update taken in');
+    this.logger.log(
+      { alarmId: update.alarmId, dispatchId: update.dispatchId, type: update.type, updateId: update.updateId, outcome },
+      'dispatch update taken in',
+    );
     return outcome;
   }
 
@@ -83,7 +92,10 @@ export class DispatchUpdatesService {
     await this.dispatches.update(manager, dispatch.id, statusChanges(update, dispatch, status, now));
     await this.alarms.touch(manager, alarm.id, now);
     if ((status === 'declined' || status === 'expired') && isActive(dispatch.status) && alarm.state !== 'resolved') {
-      await this.escalation.escalate(manager, alarm, now, { cause: status === 'declined' ? 'dispatch_declined' : 'dispatch_expired', dispatchId: dispatch.id });
+      await this.escalation.escalate(manager, alarm, now, {
+        cause: status === 'declined' ? 'dispatch_declined' : 'dispatch_expired',
+        dispatchId: dispatch.id,
+      });
     }
     return 'applied';
   }
@@ -95,11 +107,21 @@ export class DispatchUpdatesService {
    */
   private async lockAlarmOf(manager: EntityManager, update: DispatchUpdateRecord): Promise<Alarm> {
     const dispatch = await this.dispatches.find(manager, update.dispatchId);
-    if (!dispatch) throw new PoisonRecordError('unknown_dispatch', `no dispatch ${update.dispatchId} was made by this response centre`);
+    if (!dispatch)
+      throw new PoisonRecordError(
+        'unknown_dispatch',
+        `no dispatch ${update.dispatchId} was made by this response centre`,
+      );
     if (dispatch.alarmId !== update.alarmId || dispatch.homeCareTeamId !== update.homeCareTeamId) {
-      throw new PoisonRecordError('dispatch_mismatch', `dispatch ${dispatch.id} is for alarm ${dispatch.alarmId} and team ${dispatch.homeCareTeamId}, not ${update.alarmId} and ${update.homeCareTeamId}`);
+      throw new PoisonRecordError(
+        'dispatch_mismatch',
+        `dispatch ${dispatch.id} is for alarm ${dispatch.alarmId} and team ${dispatch.homeCareTeamId}, not ${update.alarmId} and ${update.homeCareTeamId}`,
+      );
     }
-    const alarm = await manager.findOne(Alarm, { where: { id: dispatch.alarmId }, lock: { mode: 'pessimistic_write' } });
+    const alarm = await manager.findOne(Alarm, {
+      where: { id: dispatch.alarmId },
+      lock: { mode: 'pessimistic_write' },
+    });
     if (!alarm) throw new Error(`alarm ${dispatch.alarmId} of dispatch ${dispatch.id} not found`);
     return alarm;
   }
@@ -118,17 +140,27 @@ export class DispatchUpdatesService {
    * centre gave up waiting) comes back to life when home care reports a nurse on it, unless the
    * operator has dispatched again meanwhile; a late no only records what home care decided.
    */
-  private async nextStatus(manager: EntityManager, dispatch: Dispatch, update: DispatchUpdateRecord): Promise<DispatchStatus> {
+  private async nextStatus(
+    manager: EntityManager,
+    dispatch: Dispatch,
+    update: DispatchUpdateRecord,
+  ): Promise<DispatchStatus> {
     const reported = STATUS_OF[update.type];
     const current = dispatch.status;
-    if (current === 'withdrawn' || current === 'completed' || current === 'declined' || current === 'expired') return current;
+    if (current === 'withdrawn' || current === 'completed' || current === 'declined' || current === 'expired')
+      return current;
     if (reported === 'declined' || reported === 'expired') return reported;
-    if (current === 'unanswered') return (await this.dispatches.findActive(manager, dispatch.alarmId)) ? current : reported;
+    if (current === 'unanswered')
+      return (await this.dispatches.findActive(manager, dispatch.alarmId)) ? current : reported;
     return (PROGRESS[reported] ?? 0) > (PROGRESS[current] ?? 0) ? reported : current;
   }
 }
 
-function stepDetails(update: DispatchUpdateRecord, dispatch: Dispatch, status: DispatchStatus): Record<string, unknown> {
+function stepDetails(
+  update: DispatchUpdateRecord,
+  dispatch: Dispatch,
+  status: DispatchStatus,
+): Record<string, unknown> {
   return {
     dispatchId: dispatch.id,
     homeCareTeamId: dispatch.homeCareTeamId,
@@ -138,16 +170,25 @@ function stepDetails(update: DispatchUpdateRecord, dispatch: Dispatch, status: D
     ...(update.reason !== undefined ? { reason: update.reason } : {}),
     ...(update.report !== undefined ? { report: update.report } : {}),
     dispatchStatus: status,
-    ...(status === dispatch.status && status !== STATUS_OF[update.type] ? { notApplied: `the dispatch stays ${status}` } : {}),
+    ...(status === dispatch.status && status !== STATUS_OF[update.type]
+      ? { notApplied: `the dispatch stays ${status}` }
+      : {}),
   };
 }
 
-function statusChanges(update: DispatchUpdateRecord, dispatch: Dispatch, status: DispatchStatus, now: Date): Partial<Dispatch> {
+function statusChanges(
+  update: DispatchUpdateRecord,
+  dispatch: Dispatch,
+  status: DispatchStatus,
+  now: Date,
+): Partial<Dispatch> {
   const firstAcceptance = status !== 'declined' && status !== 'expired' && dispatch.acceptedById === null;
   return {
     status,
     updatedAt: now,
     // A nurse on the way without an "accepted" we heard of (it was lost, or came after): they took it.
-    ...(firstAcceptance ? { acceptedById: update.actor.id, acceptedByName: update.actor.name, acceptedAt: new Date(update.at) } : {}),
+    ...(firstAcceptance
+      ? { acceptedById: update.actor.id, acceptedByName: update.actor.name, acceptedAt: new Date(update.at) }
+      : {}),
   };
 }

@@ -6,7 +6,17 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * care said no or nobody accepted in time; unanswered: home care said nothing at all past
  * acceptBy and a grace period (the centre's backstop); withdrawn: the operator took it back.
  */
-export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'declined', 'expired', 'unanswered', 'withdrawn'] as const;
+export const DISPATCH_STATUSES = [
+  'requested',
+  'accepted',
+  'en_route',
+  'arrived',
+  'completed',
+  'declined',
+  'expired',
+  'unanswered',
+  'withdrawn',
+] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
 
 /** A team may still be acting on these: at most one per alarm (a partial unique index holds it). */

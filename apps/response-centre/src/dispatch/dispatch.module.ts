@@ -26,8 +26,13 @@ import { UnansweredDispatchesService } from './unanswered-dispatches.service';
     DispatchUpdatesService,
     DispatchUpdatesConsumer,
     UnansweredDispatchesService,
-    counterProvider('dispatch_updates_total', 'Dispatch updates from home care, by type and outcome', ['type', 'outcome']),
-    counterProvider('dispatch_updates_dead_lettered_total', 'Dispatch updates sent to the dead-letter topic', ['reason']),
+    counterProvider('dispatch_updates_total', 'Dispatch updates from home care, by type and outcome', [
+      'type',
+      'outcome',
+    ]),
+    counterProvider('dispatch_updates_dead_lettered_total', 'Dispatch updates sent to the dead-letter topic', [
+      'reason',
+    ]),
   ],
   exports: [UnansweredDispatchesService, DispatchUpdatesService],
 })

@@ -15,7 +15,14 @@ import { HomeCareTeam, RegistryHomeCareTeamsRepository } from '../registry-view/
 import { RegistryResidentsRepository } from '../registry-view/registry-residents.repository';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { Dispatch, isActive } from './dispatch.entity';
-import { alarmWithoutMunicipality, dispatchAlreadyActive, dispatchNotActive, dispatchNotFound, teamOfAnotherMunicipality, teamUnknown } from './dispatch-errors';
+import {
+  alarmWithoutMunicipality,
+  dispatchAlreadyActive,
+  dispatchNotActive,
+  dispatchNotFound,
+  teamOfAnotherMunicipality,
+  teamUnknown,
+} from './dispatch-errors';
 import { DispatchOutbox } from './dispatch-outbox';
 import { DispatchesRepository } from './dispatches.repository';
 
@@ -66,13 +73,26 @@ export class DispatchService {
         at: created.requestedAt,
         actorKind: 'operator',
         actorId: actor.subject,
-        details: { dispatchId: created.id, homeCareTeamId: team.id, homeCareTeamName: team.name, instructions: created.instructions, acceptBy: created.acceptBy.toISOString() },
+        details: {
+          dispatchId: created.id,
+          homeCareTeamId: team.id,
+          homeCareTeamName: team.name,
+          instructions: created.instructions,
+          acceptBy: created.acceptBy.toISOString(),
+        },
       });
-      await this.outbox.enqueue(manager, await this.requestedRecord(manager, actor, alarm, created, scope), created.requestedAt);
+      await this.outbox.enqueue(
+        manager,
+        await this.requestedRecord(manager, actor, alarm, created, scope),
+        created.requestedAt,
+      );
       return created;
     });
     void this.relay.drain();
-    this.logger.log({ alarmId, dispatchId: dispatch.id, homeCareTeamId: dispatch.homeCareTeamId, operatorId: actor.subject }, 'home care dispatched');
+    this.logger.log(
+      { alarmId, dispatchId: dispatch.id, homeCareTeamId: dispatch.homeCareTeamId, operatorId: actor.subject },
+      'home care dispatched',
+    );
     return dispatch;
   }
 
@@ -88,7 +108,13 @@ export class DispatchService {
       if (!dispatch) throw dispatchNotFound(alarmId, dispatchId);
       if (!isActive(dispatch.status)) throw dispatchNotActive(dispatch);
       const at = this.clock.now();
-      const changes = { status: 'withdrawn' as const, withdrawnBy: actor.subject, withdrawnAt: at, withdrawReason: reason, updatedAt: at };
+      const changes = {
+        status: 'withdrawn' as const,
+        withdrawnBy: actor.subject,
+        withdrawnAt: at,
+        withdrawReason: reason,
+        updatedAt: at,
+      };
       await this.dispatches.update(manager, dispatchId, changes);
       await this.alarms.touch(manager, alarmId, at);
       await this.log.append(manager, {
@@ -128,7 +154,8 @@ export class DispatchService {
     if (!alarm.municipalityId) throw alarmWithoutMunicipality(alarm.id);
     const team = await this.teams.find(homeCareTeamId, manager);
     if (!team || team.deleted) throw teamUnknown(homeCareTeamId);
-    if (team.municipalityId !== alarm.municipalityId) throw teamOfAnotherMunicipality(team.id, team.municipalityId, alarm.municipalityId);
+    if (team.municipalityId !== alarm.municipalityId)
+      throw teamOfAnotherMunicipality(team.id, team.municipalityId, alarm.municipalityId);
     return team;
   }
 
@@ -157,7 +184,13 @@ export class DispatchService {
     };
   }
 
-  private async requestedRecord(manager: EntityManager, actor: Actor, alarm: Alarm, dispatch: Dispatch, scope: CentreScope): Promise<DispatchRequestedRecord> {
+  private async requestedRecord(
+    manager: EntityManager,
+    actor: Actor,
+    alarm: Alarm,
+    dispatch: Dispatch,
+    scope: CentreScope,
+  ): Promise<DispatchRequestedRecord> {
     return {
       v: 1,
       type: 'dispatch.requested',

@@ -22,7 +22,10 @@ export class DispatchesRepository {
 
   /** The dispatch, optionally of one alarm only; `lock` holds its row to the end of the transaction. */
   async find(manager: EntityManager, id: string, lock = false, alarmId?: string): Promise<Dispatch | null> {
-    return manager.findOne(Dispatch, { where: alarmId ? { id, alarmId } : { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return manager.findOne(Dispatch, {
+      where: alarmId ? { id, alarmId } : { id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
   }
 
   async update(manager: EntityManager, id: string, changes: Partial<Dispatch>): Promise<void> {

@@ -71,11 +71,20 @@ export class UnansweredDispatchesService {
       at: now,
       actorKind: 'system',
       actorId: 'dispatch-backstop',
-      details: { dispatchId: dispatch.id, homeCareTeamId: dispatch.homeCareTeamId, acceptBy: dispatch.acceptBy.toISOString(), silentSeconds },
+      details: {
+        dispatchId: dispatch.id,
+        homeCareTeamId: dispatch.homeCareTeamId,
+        acceptBy: dispatch.acceptBy.toISOString(),
+        silentSeconds,
+      },
     });
     // The sweep's query holds the alarm's row too.
     const alarm = await manager.findOneByOrFail(Alarm, { id: dispatch.alarmId });
-    if (alarm.state !== 'resolved') await this.escalation.escalate(manager, alarm, now, { cause: 'dispatch_unanswered', dispatchId: dispatch.id });
-    this.logger.warn({ alarmId: dispatch.alarmId, dispatchId: dispatch.id, homeCareTeamId: dispatch.homeCareTeamId, silentSeconds }, 'dispatch unanswered by home care: alarm escalated');
+    if (alarm.state !== 'resolved')
+      await this.escalation.escalate(manager, alarm, now, { cause: 'dispatch_unanswered', dispatchId: dispatch.id });
+    this.logger.warn(
+      { alarmId: dispatch.alarmId, dispatchId: dispatch.id, homeCareTeamId: dispatch.homeCareTeamId, silentSeconds },
+      'dispatch unanswered by home care: alarm escalated',
+    );
   }
 }

@@ -18,7 +18,9 @@ export class EscalationModule {
         { provide: ESCALATION_LIMITS, useValue: limits },
         EscalationPolicy,
         EscalationService,
-        counterProvider('alarms_escalated_total', 'Alarms escalated (unacknowledged past their limit), by priority', ['priority']),
+        counterProvider('alarms_escalated_total', 'Alarms escalated (unacknowledged past their limit), by priority', [
+          'priority',
+        ]),
       ],
       exports: [EscalationPolicy, EscalationService],
     };

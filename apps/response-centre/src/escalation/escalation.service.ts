@@ -75,7 +75,14 @@ export class EscalationService {
     const nextAt = alarm.state === 'open' ? this.policy.nextDueAt(alarm.priority, now) : null;
     await this.alarms.escalate(manager, alarm.id, level, nextAt, now);
     const waitedSeconds = Math.round((now.getTime() - alarm.openedAt.getTime()) / 1000);
-    await this.log.append(manager, { alarmId: alarm.id, step: 'escalated', at: now, actorKind: 'system', actorId: 'escalation', details: { level, waitedSeconds, ...cause } });
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'escalated',
+      at: now,
+      actorKind: 'system',
+      actorId: 'escalation',
+      details: { level, waitedSeconds, ...cause },
+    });
     const record: AlarmEscalatedRecord = {
       v: 1,
       type: 'alarm.escalated',
@@ -90,8 +97,16 @@ export class EscalationService {
       openedAt: alarm.openedAt.toISOString(),
       escalatedAt: now.toISOString(),
     };
-    await manager.insert(OutboxMessage, { topic: KafkaTopics.alarmEvents, messageKey: alarm.id, payload: encodeAlarmEventRecord(record).toString('utf8'), createdAt: now });
+    await manager.insert(OutboxMessage, {
+      topic: KafkaTopics.alarmEvents,
+      messageKey: alarm.id,
+      payload: encodeAlarmEventRecord(record).toString('utf8'),
+      createdAt: now,
+    });
     this.escalated.inc({ priority: String(alarm.priority) });
-    this.logger.warn({ alarmId: alarm.id, level, priority: alarm.priority, waitedSeconds, ...cause }, cause ? `alarm escalated: ${cause.cause}` : 'alarm escalated: still unacknowledged');
+    this.logger.warn(
+      { alarmId: alarm.id, level, priority: alarm.priority, waitedSeconds, ...cause },
+      cause ? `alarm escalated: ${cause.cause}` : 'alarm escalated: still unacknowledged',
+    );
   }
 }

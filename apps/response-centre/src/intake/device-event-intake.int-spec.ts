@@ -49,10 +49,17 @@ describe('response centre: device-event intake from Kafka', () => {
     database = await createTestDatabase('intake');
     consumerGroup = uniqueName('rc-intake');
     centre = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: consumerGroup });
-    kafka = new Kafka({ clientId: uniqueName('intake-test'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: uniqueName('intake-test'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
-    [commands, deadLetters] = await Promise.all([KafkaTap.open(KafkaTopics.deviceCommands), KafkaTap.open(KafkaTopics.deviceEventsDeadLetter)]);
+    [commands, deadLetters] = await Promise.all([
+      KafkaTap.open(KafkaTopics.deviceCommands),
+      KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
+    ]);
     db = new Pool({ connectionString: database.url, max: 2 });
   });
 
@@ -63,7 +70,12 @@ describe('response centre: device-event intake from Kafka', () => {
   });
 
   function deviceEventRecord(deviceId: string, event: EventFields): DeviceEventRecord {
-    return { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { time: new Date().toISOString(), ...event } } as DeviceEventRecord;
+    return {
+      v: 1,
+      deviceId,
+      receivedAt: new Date().toISOString(),
+      event: { time: new Date().toISOString(), ...event },
+    } as DeviceEventRecord;
   }
 
   /** Produces values in order under the device's key; resolves with where each one landed. */
@@ -71,7 +83,11 @@ describe('response centre: device-event intake from Kafka', () => {
     const landed: Produced[] = [];
     for (const value of values) {
       const bytes = typeof value === 'string' || Buffer.isBuffer(value) ? value : encodeRecord(value);
-      const [metadata] = await producer.send({ topic: KafkaTopics.deviceEvents, acks: -1, messages: [{ key: deviceId, value: bytes }] });
+      const [metadata] = await producer.send({
+        topic: KafkaTopics.deviceEvents,
+        acks: -1,
+        messages: [{ key: deviceId, value: bytes }],
+      });
       landed.push({ partition: metadata.partition, offset: metadata.baseOffset! });
     }
     return landed;
@@ -87,16 +103,27 @@ describe('response centre: device-event intake from Kafka', () => {
       [deviceId],
     );
   const eventsOf = (deviceId: string) =>
-    sql<{ event_id: string; type: string; alarm_id: string | null }>('SELECT event_id, type, alarm_id FROM device_events WHERE device_id = $1 ORDER BY id', [deviceId]);
-  const commandsFor = (deviceId: string): TappedRecord[] => commands.records.filter((record) => record.key === deviceId);
+    sql<{ event_id: string; type: string; alarm_id: string | null }>(
+      'SELECT event_id, type, alarm_id FROM device_events WHERE device_id = $1 ORDER BY id',
+      [deviceId],
+    );
+  const commandsFor = (deviceId: string): TappedRecord[] =>
+    commands.records.filter((record) => record.key === deviceId);
   const alarmReceivedFor = (deviceId: string) =>
     commandsFor(deviceId)
       .map((record) => record.value?.command as { type: string; ref?: string; alarmId?: string } | undefined)
-      .filter((command): command is { type: string; ref?: string; alarmId?: string } => command?.type === 'alarm.received');
+      .filter(
+        (command): command is { type: string; ref?: string; alarmId?: string } => command?.type === 'alarm.received',
+      );
   const ourDeadLettersFor = (deviceId: string): DeadLetterJson[] =>
     deadLetters.records
       .map((record) => ({ ...record, value: record.value as unknown as DeadLetterJson }))
-      .filter((record) => record.key === deviceId && record.value?.source === 'response-centre' && record.value.origin?.consumerGroup === consumerGroup)
+      .filter(
+        (record) =>
+          record.key === deviceId &&
+          record.value?.source === 'response-centre' &&
+          record.value.origin?.consumerGroup === consumerGroup,
+      )
       .map((record) => record.value);
 
   async function waitForAlarm(deviceId: string, eventId: string): Promise<string> {
@@ -111,7 +138,11 @@ describe('response centre: device-event intake from Kafka', () => {
     const deviceId = uniqueName('dup');
     const record = deviceEventRecord(deviceId, { id: 'press-1', type: 'alarm.button' });
     const bytes = encodeRecord(record);
-    await producer.send({ topic: KafkaTopics.deviceEvents, acks: -1, messages: [1, 2, 3].map(() => ({ key: deviceId, value: bytes })) });
+    await producer.send({
+      topic: KafkaTopics.deviceEvents,
+      acks: -1,
+      messages: [1, 2, 3].map(() => ({ key: deviceId, value: bytes })),
+    });
 
     const received = await eventually(() => {
       const found = alarmReceivedFor(deviceId);
@@ -124,12 +155,16 @@ describe('response centre: device-event intake from Kafka', () => {
     expect(await eventsOf(deviceId)).toEqual([{ event_id: 'press-1', type: 'alarm.button', alarm_id: alarms[0].id }]);
     expect(received).toEqual([1, 2, 3].map(() => ({ type: 'alarm.received', ref: 'press-1', alarmId: alarms[0].id })));
     expect(commandsFor(deviceId).map((record) => record.value)).toEqual(
-      [1, 2, 3].map(() => expect.objectContaining({ v: 1, deviceId, command: expect.objectContaining({ type: 'alarm.received' }) })),
+      [1, 2, 3].map(() =>
+        expect.objectContaining({ v: 1, deviceId, command: expect.objectContaining({ type: 'alarm.received' }) }),
+      ),
     );
     const log = await sql<{ step: string }>('SELECT step FROM alarm_handling_log WHERE alarm_id = $1', [alarms[0].id]);
     expect(log).toEqual([{ step: 'received' }]);
     // The relay deletes what it sent.
-    await eventually(async () => expect(await sql('SELECT id FROM outbox_messages WHERE message_key = $1', [deviceId])).toEqual([]));
+    await eventually(async () =>
+      expect(await sql('SELECT id FROM outbox_messages WHERE message_key = $1', [deviceId])).toEqual([]),
+    );
   });
 
   it('keeps the same event id on two devices apart', async () => {
@@ -145,7 +180,13 @@ describe('response centre: device-event intake from Kafka', () => {
     const notJson = `{"v":1,"deviceId":"${deviceId}","event":{"id":"cut-off"`;
     const unknownType = JSON.stringify(deviceEventRecord(deviceId, { id: 'panic-1', type: 'alarm.panic' }));
     const notUtf8 = Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x80]);
-    const landed = await produce(deviceId, notJson, unknownType, notUtf8, deviceEventRecord(deviceId, { id: 'after-poison', type: 'alarm.button' }));
+    const landed = await produce(
+      deviceId,
+      notJson,
+      unknownType,
+      notUtf8,
+      deviceEventRecord(deviceId, { id: 'after-poison', type: 'alarm.button' }),
+    );
 
     const alarmId = await waitForAlarm(deviceId, 'after-poison');
     const found = await eventually(() => {
@@ -154,7 +195,13 @@ describe('response centre: device-event intake from Kafka', () => {
       return letters;
     });
     const byOffset = new Map(found.map((letter) => [letter.origin.offset, letter]));
-    const origin = (at: Produced) => ({ kind: 'kafka', topic: KafkaTopics.deviceEvents, partition: at.partition, offset: at.offset, consumerGroup });
+    const origin = (at: Produced) => ({
+      kind: 'kafka',
+      topic: KafkaTopics.deviceEvents,
+      partition: at.partition,
+      offset: at.offset,
+      consumerGroup,
+    });
 
     expect(byOffset.get(landed[0].offset)).toEqual({
       v: 1,
@@ -181,8 +228,14 @@ describe('response centre: device-event intake from Kafka', () => {
       origin: origin(landed[2]),
       payload: { encoding: 'base64', data: notUtf8.toString('base64') },
     });
-    const headers = deadLetters.records.filter((record) => record.key === deviceId && found.includes(record.value as unknown as DeadLetterJson));
-    expect(headers.map((record) => record.headers.reason).sort()).toEqual(['invalid_json', 'invalid_json', 'unknown_type']);
+    const headers = deadLetters.records.filter(
+      (record) => record.key === deviceId && found.includes(record.value as unknown as DeadLetterJson),
+    );
+    expect(headers.map((record) => record.headers.reason).sort()).toEqual([
+      'invalid_json',
+      'invalid_json',
+      'unknown_type',
+    ]);
 
     // Nothing of the poison was stored; the valid event was.
     expect(await eventsOf(deviceId)).toEqual([{ event_id: 'after-poison', type: 'alarm.button', alarm_id: alarmId }]);
@@ -197,12 +250,17 @@ describe('response centre: device-event intake from Kafka', () => {
     await produce(deviceId, record);
 
     const alarmId = await waitForAlarm(deviceId, 'nul-1');
-    const detail = await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers: { authorization: `Bearer ${await operatorToken(randomUUID())}` } });
+    const detail = await fetch(`${centre.url}/api/alarms/${alarmId}`, {
+      headers: { authorization: `Bearer ${await operatorToken(randomUUID())}` },
+    });
     expect(detail.status).toBe(200);
     const body = (await detail.json()) as { triggerEvent: Record<string, unknown>; state: string };
     expect(body.state).toBe('open');
     expect(body.triggerEvent).toEqual(record.event);
-    const [stored] = await sql<{ payload: string }>('SELECT payload::text AS payload FROM device_events WHERE device_id = $1', [deviceId]);
+    const [stored] = await sql<{ payload: string }>(
+      'SELECT payload::text AS payload FROM device_events WHERE device_id = $1',
+      [deviceId],
+    );
     expect(JSON.parse(stored.payload)).toEqual(record.event);
     expect(ourDeadLettersFor(deviceId)).toEqual([]);
   });
@@ -214,9 +272,13 @@ describe('response centre: device-event intake from Kafka', () => {
     const before = await sql('SELECT * FROM alarm_handling_log WHERE alarm_id = $1', [alarmId]);
     expect(before).toHaveLength(1);
 
-    await expect(db.query(`UPDATE alarm_handling_log SET actor_id = 'someone-else' WHERE alarm_id = $1`, [alarmId])).rejects.toThrow(/append-only/);
+    await expect(
+      db.query(`UPDATE alarm_handling_log SET actor_id = 'someone-else' WHERE alarm_id = $1`, [alarmId]),
+    ).rejects.toThrow(/append-only/);
     await expect(db.query(`UPDATE alarm_handling_log SET details = '{}'`)).rejects.toThrow(/append-only/);
-    await expect(db.query('DELETE FROM alarm_handling_log WHERE alarm_id = $1', [alarmId])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM alarm_handling_log WHERE alarm_id = $1', [alarmId])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.query('DELETE FROM alarm_handling_log')).rejects.toThrow(/append-only/);
     await expect(db.query('TRUNCATE alarm_handling_log')).rejects.toThrow(/append-only/);
 
@@ -224,11 +286,17 @@ describe('response centre: device-event intake from Kafka', () => {
     // Appending is what it is for: the API still adds steps.
     const note = await fetch(`${centre.url}/api/alarms/${alarmId}/notes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(randomUUID(), 'op-log')}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await operatorToken(randomUUID(), 'op-log')}`,
+      },
       body: JSON.stringify({ text: 'still appendable' }),
     });
     expect(note.status).toBe(201);
-    expect(await sql('SELECT step FROM alarm_handling_log WHERE alarm_id = $1 ORDER BY id', [alarmId])).toEqual([{ step: 'received' }, { step: 'note' }]);
+    expect(await sql('SELECT step FROM alarm_handling_log WHERE alarm_id = $1 ORDER BY id', [alarmId])).toEqual([
+      { step: 'received' },
+      { step: 'note' },
+    ]);
   });
 
   it('keeps non-alarm events on the device history and opens no alarm for them', async () => {
@@ -253,14 +321,27 @@ describe('response centre: device-event intake from Kafka', () => {
       { event_id: 'marker', type: 'alarm.button', alarm_id: markerAlarm },
     ]);
     expect((await alarmsOf(deviceId)).map((alarm) => alarm.trigger_event_id)).toEqual(['marker']);
-    expect(commandsFor(deviceId).map((record) => record.value?.command)).toEqual([{ type: 'alarm.received', ref: 'marker', alarmId: markerAlarm }]);
+    expect(commandsFor(deviceId).map((record) => record.value?.command)).toEqual([
+      { type: 'alarm.received', ref: 'marker', alarmId: markerAlarm },
+    ]);
 
-    const history = await fetch(`${centre.url}/api/devices/${deviceId}/events`, { headers: { authorization: `Bearer ${await operatorToken(randomUUID())}` } });
+    const history = await fetch(`${centre.url}/api/devices/${deviceId}/events`, {
+      headers: { authorization: `Bearer ${await operatorToken(randomUUID())}` },
+    });
     expect(history.status).toBe(200);
-    const rows = (await history.json()) as { eventId: string; type: string; alarmId: string | null; payload: Record<string, unknown> }[];
+    const rows = (await history.json()) as {
+      eventId: string;
+      type: string;
+      alarmId: string | null;
+      payload: Record<string, unknown>;
+    }[];
     expect(rows.map((row) => row.eventId)).toEqual(['marker', ...quiet.map((event) => event.id).reverse()]);
     for (const record of records) {
-      expect(rows.find((row) => row.eventId === record.event.id)).toMatchObject({ type: record.event.type, alarmId: null, payload: record.event });
+      expect(rows.find((row) => row.eventId === record.event.id)).toMatchObject({
+        type: record.event.type,
+        alarmId: null,
+        payload: record.event,
+      });
     }
   });
 
@@ -268,13 +349,20 @@ describe('response centre: device-event intake from Kafka', () => {
     const [button, fall, quiet] = [uniqueName('restart'), uniqueName('restart'), uniqueName('restart')];
     await produce(button, deviceEventRecord(button, { id: 'b-1', type: 'alarm.button' }));
     await produce(fall, deviceEventRecord(fall, { id: 'f-1', type: 'fall.detected', confidence: 0.8 }));
-    await produce(quiet, deviceEventRecord(quiet, { id: 'h-1', type: 'heartbeat' }), deviceEventRecord(quiet, { id: 'd-1', type: 'door.opened' }));
+    await produce(
+      quiet,
+      deviceEventRecord(quiet, { id: 'h-1', type: 'heartbeat' }),
+      deviceEventRecord(quiet, { id: 'd-1', type: 'door.opened' }),
+    );
 
     const buttonAlarm = await waitForAlarm(button, 'b-1');
     const fallAlarm = await waitForAlarm(fall, 'f-1');
     await eventually(async () => expect(await eventsOf(quiet)).toHaveLength(2));
     await eventually(() => expect([alarmReceivedFor(button).length, alarmReceivedFor(fall).length]).toEqual([1, 1]));
-    const taken = await fetch(`${centre.url}/api/alarms/${buttonAlarm}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${await operatorToken(randomUUID(), 'op-before-restart')}` } });
+    const taken = await fetch(`${centre.url}/api/alarms/${buttonAlarm}/acknowledge`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await operatorToken(randomUUID(), 'op-before-restart')}` },
+    });
     expect(taken.status).toBe(200);
 
     const devices = [button, fall, quiet];
@@ -283,8 +371,14 @@ describe('response centre: device-event intake from Kafka', () => {
         'SELECT id, device_id, trigger_event_id, state, acknowledged_by, acknowledged_at, opened_at FROM alarms WHERE device_id = ANY($1) ORDER BY device_id',
         [devices],
       ),
-      events: await sql('SELECT id, device_id, event_id, alarm_id, stored_at FROM device_events WHERE device_id = ANY($1) ORDER BY id', [devices]),
-      log: await sql('SELECT id, alarm_id, step, actor_id FROM alarm_handling_log WHERE alarm_id = ANY($1::uuid[]) ORDER BY id', [[buttonAlarm, fallAlarm]]),
+      events: await sql(
+        'SELECT id, device_id, event_id, alarm_id, stored_at FROM device_events WHERE device_id = ANY($1) ORDER BY id',
+        [devices],
+      ),
+      log: await sql(
+        'SELECT id, alarm_id, step, actor_id FROM alarm_handling_log WHERE alarm_id = ANY($1::uuid[]) ORDER BY id',
+        [[buttonAlarm, fallAlarm]],
+      ),
     });
     const before = await snapshot();
     expect(before.alarms).toHaveLength(2);
@@ -304,13 +398,18 @@ describe('response centre: device-event intake from Kafka', () => {
     expect(alarmReceivedFor(fall).map((command) => command.alarmId)).toEqual([fallAlarm, fallAlarm]);
     // A new event behind the old ones on the quiet device's partition: once it is stored, they were re-read.
     await produce(quiet, deviceEventRecord(quiet, { id: 'h-2', type: 'heartbeat' }));
-    await eventually(async () => expect((await eventsOf(quiet)).map((row) => row.event_id)).toEqual(['h-1', 'd-1', 'h-2']));
+    await eventually(async () =>
+      expect((await eventsOf(quiet)).map((row) => row.event_id)).toEqual(['h-1', 'd-1', 'h-2']),
+    );
 
     const after = await snapshot();
     expect(after.alarms).toEqual(before.alarms);
     expect(after.events.filter((row) => row.event_id !== 'h-2')).toEqual(before.events);
     expect(after.log).toEqual(before.log);
-    expect(after.alarms.find((alarm) => alarm.id === buttonAlarm)).toMatchObject({ state: 'acknowledged', acknowledged_by: 'op-before-restart' });
+    expect(after.alarms.find((alarm) => alarm.id === buttonAlarm)).toMatchObject({
+      state: 'acknowledged',
+      acknowledged_by: 'op-before-restart',
+    });
   });
 
   // The contract accepts a leap second; JavaScript's Date and PostgreSQL do not. The alarm must
@@ -318,7 +417,11 @@ describe('response centre: device-event intake from Kafka', () => {
   it('opens alarms for button presses stamped with a leap second, an offset past +-16:00 or year 0000, which the contract accepts', async () => {
     // One device each: presses of one device would be attached to its first alarm as repeats.
     const deviceId = uniqueName('odd-clock');
-    const stamps = { 'leap-1': '2016-12-31T23:59:60Z', 'far-offset-1': '2026-11-23T10:00:00+16:30', 'year-zero-1': '0000-01-01T00:00:00Z' };
+    const stamps = {
+      'leap-1': '2016-12-31T23:59:60Z',
+      'far-offset-1': '2026-11-23T10:00:00+16:30',
+      'year-zero-1': '0000-01-01T00:00:00Z',
+    };
     for (const [id, time] of Object.entries(stamps)) {
       const record = deviceEventRecord(`${deviceId}-${id}`, { id, type: 'alarm.button', time });
       expect(checkEvent(record.event)).toEqual({ event: record.event });
@@ -330,16 +433,25 @@ describe('response centre: device-event intake from Kafka', () => {
       const alarms = (await Promise.all(Object.keys(stamps).map((id) => alarmsOf(`${deviceId}-${id}`)))).flat();
       const letters = Object.keys(stamps).flatMap((id) => ourDeadLettersFor(`${deviceId}-${id}`));
       if (alarms.length < 3 && letters.length === 0) throw new Error('not all alarms yet, and no dead letter');
-      return { alarms: alarms.map((alarm) => alarm.trigger_event_id).sort(), deadLetters: letters.map((letter) => `${letter.reason}: ${letter.detail}`) };
+      return {
+        alarms: alarms.map((alarm) => alarm.trigger_event_id).sort(),
+        deadLetters: letters.map((letter) => `${letter.reason}: ${letter.detail}`),
+      };
     }, 30_000);
     expect(outcome).toEqual({ alarms: ['far-offset-1', 'leap-1', 'year-zero-1'], deadLetters: [] });
 
-    const stored = await sql<{ trigger_event_id: string; triggered_at: Date }>('SELECT trigger_event_id, triggered_at FROM alarms WHERE device_id LIKE $1', [`${deviceId}-%`]);
+    const stored = await sql<{ trigger_event_id: string; triggered_at: Date }>(
+      'SELECT trigger_event_id, triggered_at FROM alarms WHERE device_id LIKE $1',
+      [`${deviceId}-%`],
+    );
     const instants = Object.fromEntries(stored.map((row) => [row.trigger_event_id, row.triggered_at.toISOString()]));
     expect(instants['leap-1']).toBe('2016-12-31T23:59:59.999Z');
     expect(instants['far-offset-1']).toBe('2026-11-22T17:30:00.000Z');
     expect(instants['year-zero-1']).toMatch(/^0001-01-01T00:00:00/);
-    const history = await sql<{ payload: { time: string } }>('SELECT payload FROM device_events WHERE device_id LIKE $1 ORDER BY id', [`${deviceId}-%`]);
+    const history = await sql<{ payload: { time: string } }>(
+      'SELECT payload FROM device_events WHERE device_id LIKE $1 ORDER BY id',
+      [`${deviceId}-%`],
+    );
     expect(history.map((row) => row.payload.time).sort()).toEqual(Object.values(stamps).sort());
   });
 });

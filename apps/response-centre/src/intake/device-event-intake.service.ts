@@ -56,7 +56,10 @@ export class DeviceEventIntakeService {
     crashPoint('intake.after-commit');
     this.stored.inc({ type: record.event.type, outcome: result.outcome });
     if (result.outcome === 'alarm_opened' || result.outcome === 'alarm_repeated') {
-      this.logger.log({ alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type }, result.outcome === 'alarm_opened' ? 'alarm opened' : 'repeat attached to alarm');
+      this.logger.log(
+        { alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type },
+        result.outcome === 'alarm_opened' ? 'alarm opened' : 'repeat attached to alarm',
+      );
     }
     if (result.outcome !== 'stored') void this.relay.drain();
     return result;
@@ -75,14 +78,27 @@ export class DeviceEventIntakeService {
 
   /** Any event means the device is alive: its silence deadline moves on, and its "device silent" alarm closes. */
   private async heardFrom(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<void> {
-    const silentAlarmId = await this.supervision.heard(manager, record.deviceId, now, this.supervisionSettings.graceSeconds);
+    const silentAlarmId = await this.supervision.heard(
+      manager,
+      record.deviceId,
+      now,
+      this.supervisionSettings.graceSeconds,
+    );
     if (!silentAlarmId) return;
-    const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', 'device.silent', record.deviceId, null));
+    const alarm = await this.alarms.findUnresolvedByKey(
+      manager,
+      correlationKey('technical', 'device.silent', record.deviceId, null),
+    );
     if (alarm?.id !== silentAlarmId) return; // linked to the fleet alarm, or already closed
     await this.closeByDevice(manager, alarm.id, record, now, { reason: 'heard again' });
   }
 
-  private async apply(manager: EntityManager, rule: EventRule, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
+  private async apply(
+    manager: EntityManager,
+    rule: EventRule,
+    record: DeviceEventRecord,
+    now: Date,
+  ): Promise<IntakeResult> {
     switch (rule.action) {
       case 'open':
         return this.openOrAttach(manager, record, rule.priority, rule.kind, now);
@@ -105,13 +121,29 @@ export class DeviceEventIntakeService {
    * A new alarm, unless the resident (or, for a technical alarm, the device) already has an
    * unresolved one of this kind: then the event is attached to it as a repeat.
    */
-  private async openOrAttach(manager: EntityManager, record: DeviceEventRecord, priority: AlarmPriority, kind: AlarmKind, now: Date): Promise<IntakeResult> {
+  private async openOrAttach(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    priority: AlarmPriority,
+    kind: AlarmKind,
+    now: Date,
+  ): Promise<IntakeResult> {
     const { deviceId, event } = record;
     // An alarm from a device the registry has not (yet) told us about still opens: it is stamped later or by hand, never dropped.
     const owner = await this.registry.ownership(manager, deviceId);
     if (!owner) this.logger.warn({ deviceId, eventId: event.id }, 'alarm from a device the registry does not know');
     const details = { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt };
-    const cause = { deviceId, triggerEventId: event.id, triggerType: event.type, priority, kind, triggeredAt: deviceTimeInstant(event.time), owner, details, fromDeviceEvent: true };
+    const cause = {
+      deviceId,
+      triggerEventId: event.id,
+      triggerType: event.type,
+      priority,
+      kind,
+      triggeredAt: deviceTimeInstant(event.time),
+      owner,
+      details,
+      fromDeviceEvent: true,
+    };
     return openedOrRepeated(await this.opening.openOrAttach(manager, cause, now));
   }
 
@@ -120,7 +152,10 @@ export class DeviceEventIntakeService {
     const ref = String((record.event as { ref?: unknown }).ref ?? '');
     const cancelled = await this.events.findOne(record.deviceId, ref, manager);
     if (!cancelled?.alarmId) {
-      this.logger.warn({ deviceId: record.deviceId, eventId: record.event.id, ref }, 'cancellation of an event that opened no alarm; kept on the history');
+      this.logger.warn(
+        { deviceId: record.deviceId, eventId: record.event.id, ref },
+        'cancellation of an event that opened no alarm; kept on the history',
+      );
       return { outcome: 'stored' };
     }
     await this.alarms.markCancelledAtDevice(manager, cancelled.alarmId, now);
@@ -136,15 +171,29 @@ export class DeviceEventIntakeService {
   }
 
   /** `power.restored`: logged on the device's unresolved power alarm, which it closes. */
-  private async clearByDevice(manager: EntityManager, record: DeviceEventRecord, clears: DeviceEventType, now: Date): Promise<IntakeResult> {
-    const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('technical', clears, record.deviceId, null));
+  private async clearByDevice(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    clears: DeviceEventType,
+    now: Date,
+  ): Promise<IntakeResult> {
+    const alarm = await this.alarms.findUnresolvedByKey(
+      manager,
+      correlationKey('technical', clears, record.deviceId, null),
+    );
     if (!alarm) return { outcome: 'stored' };
     await this.closeByDevice(manager, alarm.id, record, now);
     return { outcome: 'logged_on_alarm', alarmId: alarm.id };
   }
 
   /** The device itself reports the cause gone: the alarm is resolved by it, and the event logged on it. */
-  private async closeByDevice(manager: EntityManager, alarmId: string, record: DeviceEventRecord, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
+  private async closeByDevice(
+    manager: EntityManager,
+    alarmId: string,
+    record: DeviceEventRecord,
+    now: Date,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.alarms.clearByDevice(manager, alarmId, record.deviceId, now);
     await this.log.append(manager, {
       alarmId,
@@ -160,7 +209,12 @@ export class DeviceEventIntakeService {
     const existing = await this.events.findOne(record.deviceId, record.event.id, manager);
     const alarmId = existing?.alarmId ?? null;
     if (alarmId && mayOpenAlarm(record.event.type)) {
-      await this.outbox.enqueue(manager, record.deviceId, { type: 'alarm.received', ref: record.event.id, alarmId }, now);
+      await this.outbox.enqueue(
+        manager,
+        record.deviceId,
+        { type: 'alarm.received', ref: record.event.id, alarmId },
+        now,
+      );
     }
     return { outcome: 'duplicate', alarmId };
   }

@@ -45,5 +45,4 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
     await this.intake.intake(decoded);
   }
-
 }

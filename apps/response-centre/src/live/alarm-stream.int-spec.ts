@@ -7,7 +7,13 @@ import { RunningService, startResponseCentre } from '../../../../test/support/ru
 import { SseClient } from '../../../../test/support/sse-client';
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { uniqueName } from '../../../../test/support/test-infra';
-import { homeCareToken, municipalityAdminToken, operatorToken, supervisorToken, systemAdminToken } from '../../../../test/support/tokens';
+import {
+  homeCareToken,
+  municipalityAdminToken,
+  operatorToken,
+  supervisorToken,
+  systemAdminToken,
+} from '../../../../test/support/tokens';
 import { laterCursor, parseCursor } from './feed-cursor';
 import { HandlingLogFeed } from './handling-log-feed';
 
@@ -19,7 +25,14 @@ interface StepJson {
   at: string;
   actor: { kind: string; id: string };
   details: Record<string, any>;
-  alarm: { id: string; state: string; priority: number; escalationLevel: number; responseCentreId: string | null; dispatch: { status: string } | null } | null;
+  alarm: {
+    id: string;
+    state: string;
+    priority: number;
+    escalationLevel: number;
+    responseCentreId: string | null;
+    dispatch: { status: string } | null;
+  } | null;
 }
 
 /**
@@ -27,7 +40,7 @@ interface StepJson {
  * one database. The instance the streams read from polls only once a minute here, so every live
  * delivery must come through LISTEN/NOTIFY, also for steps the other instance wrote.
  */
-describe('response centre: the operators\' live stream', () => {
+describe("response centre: the operators' live stream", () => {
   let database: { url: string; drop(): Promise<void> };
   let centre: RunningService;
   let other: RunningService;
@@ -40,7 +53,11 @@ describe('response centre: the operators\' live stream', () => {
   beforeAll(async () => {
     database = await createTestDatabase('live_stream');
     const group = uniqueName('rc-live');
-    centre = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: group, STREAM_POLL_INTERVAL_MS: '60000', STREAM_HEARTBEAT_SECONDS: '1' });
+    centre = await startResponseCentre(database.url, {
+      KAFKA_CONSUMER_GROUP: group,
+      STREAM_POLL_INTERVAL_MS: '60000',
+      STREAM_HEARTBEAT_SECONDS: '1',
+    });
     other = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: group, STREAM_POLL_INTERVAL_MS: '200' });
     world = await CentreWorld.open(centre, database.url);
     [a, b] = [await world.place(), await world.place()];
@@ -53,7 +70,11 @@ describe('response centre: the operators\' live stream', () => {
     await database?.drop();
   });
 
-  async function stream(on: RunningService, token: string | null, options: { since?: string; lastEventId?: string } = {}): Promise<SseClient> {
+  async function stream(
+    on: RunningService,
+    token: string | null,
+    options: { since?: string; lastEventId?: string } = {},
+  ): Promise<SseClient> {
     const client = await SseClient.open(on.url, { token, ...options });
     clients.push(client);
     return client;
@@ -63,13 +84,17 @@ describe('response centre: the operators\' live stream', () => {
   async function act(on: RunningService, place: Place, path: string, body?: unknown): Promise<void> {
     const response = await fetch(`${on.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await operatorToken(place.centreId, 'op-live')}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${await operatorToken(place.centreId, 'op-live')}`,
+        'content-type': 'application/json',
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(response.status).toBeLessThan(300);
   }
 
-  const note = (on: RunningService, place: Place, alarmId: string, text: string) => act(on, place, `/api/alarms/${alarmId}/notes`, { text });
+  const note = (on: RunningService, place: Place, alarmId: string, text: string) =>
+    act(on, place, `/api/alarms/${alarmId}/notes`, { text });
 
   /** The steps of these alarms as stored, in the feed's order: what a client must have seen, once each. */
   async function storedSteps(alarmIds: string[], after?: string): Promise<string[]> {
@@ -81,24 +106,46 @@ describe('response centre: the operators\' live stream', () => {
     return rows.map((row) => row.cursor);
   }
 
-  const cursorsOf = (client: SseClient, alarmIds: string[]) => client.steps<StepJson>().filter((step) => alarmIds.includes(step.alarmId)).map((step) => step.id);
+  const cursorsOf = (client: SseClient, alarmIds: string[]) =>
+    client
+      .steps<StepJson>()
+      .filter((step) => alarmIds.includes(step.alarmId))
+      .map((step) => step.id);
 
-  it('starts at now, streams each step with the alarm\'s current summary, and a client reconnecting with its last id misses nothing and gets nothing twice', async () => {
+  it("starts at now, streams each step with the alarm's current summary, and a client reconnecting with its last id misses nothing and gets nothing twice", async () => {
     const before = await world.raiseAlarm(a);
     const first = await stream(centre, await operatorToken(a.centreId));
-    expect({ status: first.status, contentType: first.contentType }).toEqual({ status: 200, contentType: 'text/event-stream; charset=utf-8' });
+    expect({ status: first.status, contentType: first.contentType }).toEqual({
+      status: 200,
+      contentType: 'text/event-stream; charset=utf-8',
+    });
     const ready = await first.waitForReady();
 
     // Written by the other instance: only NOTIFY can wake this one's stream in time.
     await act(other, a, `/api/alarms/${before}/acknowledge`);
     await note(other, a, before, 'first note');
-    const received = await first.waitFor('the note', (event) => event.type === 'step' && event.data.includes('first note'));
-    const ofBefore = (client: SseClient, step: string) => client.steps<StepJson>().find((event) => event.alarmId === before && event.step === step);
+    const received = await first.waitFor(
+      'the note',
+      (event) => event.type === 'step' && event.data.includes('first note'),
+    );
+    const ofBefore = (client: SseClient, step: string) =>
+      client.steps<StepJson>().find((event) => event.alarmId === before && event.step === step);
     expect(ofBefore(first, 'acknowledged')).toMatchObject({
       actor: { kind: 'operator', id: 'op-live' },
-      alarm: { id: before, state: 'acknowledged', priority: 1, escalationLevel: 0, responseCentreId: a.centreId, dispatch: null },
+      alarm: {
+        id: before,
+        state: 'acknowledged',
+        priority: 1,
+        escalationLevel: 0,
+        responseCentreId: a.centreId,
+        dispatch: null,
+      },
     });
-    expect(ofBefore(first, 'note')).toMatchObject({ details: { text: 'first note' }, id: received.id, cursor: received.id });
+    expect(ofBefore(first, 'note')).toMatchObject({
+      details: { text: 'first note' },
+      id: received.id,
+      cursor: received.id,
+    });
 
     // Disconnected: meanwhile a new alarm, a dispatch, notes.
     await first.close();
@@ -118,11 +165,21 @@ describe('response centre: the operators\' live stream', () => {
     const seen = [...cursorsOf(first, mine), ...cursorsOf(resumed, mine)];
     expect(seen).toEqual(await storedSteps(mine, ready.id!));
     expect(new Set(seen).size).toBe(seen.length);
-    expect(resumed.steps<StepJson>().filter((step) => mine.includes(step.alarmId)).map((step) => step.step)).toEqual(['received', 'note', 'dispatched', 'note', 'note']);
-    expect(resumed.steps<StepJson>().find((step) => step.step === 'dispatched')!.alarm?.dispatch).toMatchObject({ status: 'requested' });
+    expect(
+      resumed
+        .steps<StepJson>()
+        .filter((step) => mine.includes(step.alarmId))
+        .map((step) => step.step),
+    ).toEqual(['received', 'note', 'dispatched', 'note', 'note']);
+    expect(resumed.steps<StepJson>().find((step) => step.step === 'dispatched')!.alarm?.dispatch).toMatchObject({
+      status: 'requested',
+    });
     // `ready` carries the position reached (at or past the last step sent), so a client that saw no step yet can resume from it too.
     const readyIndex = resumed.events.findIndex((event) => event.type === 'ready');
-    const [readyAt, lastStep] = [parseCursor(resumed.events[readyIndex].id!)!, parseCursor(resumed.events[readyIndex - 1].id!)!];
+    const [readyAt, lastStep] = [
+      parseCursor(resumed.events[readyIndex].id!)!,
+      parseCursor(resumed.events[readyIndex - 1].id!)!,
+    ];
     expect(laterCursor(readyAt, lastStep)).toBe(readyAt);
 
     // ?since= replays the same, for a client that kept the cursor itself.
@@ -131,7 +188,7 @@ describe('response centre: the operators\' live stream', () => {
     expect(cursorsOf(replay, mine)).toEqual(seen);
   });
 
-  it('shows another centre\'s operator nothing of it: not live, not in a replay from the start; unplaced alarms go to every centre', async () => {
+  it("shows another centre's operator nothing of it: not live, not in a replay from the start; unplaced alarms go to every centre", async () => {
     const fromStart = await stream(centre, await operatorToken(b.centreId), { since: '0.0' });
     const live = await stream(other, await operatorToken(b.centreId));
     await Promise.all([fromStart.waitForReady(), live.waitForReady()]);
@@ -142,12 +199,13 @@ describe('response centre: the operators\' live stream', () => {
     const unplaced = await world.raiseAlarm({ ...a, deviceId: uniqueName('unknown-device') }, 'battery.low');
 
     for (const client of [fromStart, live]) {
-      await client.waitFor('B\'s alarm', (event) => event.data.includes(alarmOfB));
+      await client.waitFor("B's alarm", (event) => event.data.includes(alarmOfB));
       await client.waitFor('the unplaced alarm', (event) => event.data.includes(unplaced));
     }
     const ofA = await world.sql<{ id: string }>('SELECT id FROM alarms WHERE response_centre_id = $1', [a.centreId]);
     for (const client of [fromStart, live]) {
-      for (const leaked of [a.centreId, a.deviceId, a.residentId, secret, ...ofA.map((row) => row.id)]) expect(client.text).not.toContain(leaked);
+      for (const leaked of [a.centreId, a.deviceId, a.residentId, secret, ...ofA.map((row) => row.id)])
+        expect(client.text).not.toContain(leaked);
       expect(client.steps<StepJson>().every((step) => step.alarm?.responseCentreId !== a.centreId)).toBe(true);
     }
   });
@@ -162,11 +220,15 @@ describe('response centre: the operators\' live stream', () => {
     ];
     for (const [token, status] of refused) {
       const client = await stream(centre, token);
-      expect({ status: client.status, json: client.contentType.includes('application/json') }).toEqual({ status, json: true });
+      expect({ status: client.status, json: client.contentType.includes('application/json') }).toEqual({
+        status,
+        json: true,
+      });
       expect(client.text).not.toContain(a.centreId);
     }
     const token = await operatorToken(a.centreId);
-    for (const cursor of ['12', 'abc', '1.2.3', '-1.0']) expect((await stream(centre, token, { since: cursor })).status).toBe(400);
+    for (const cursor of ['12', 'abc', '1.2.3', '-1.0'])
+      expect((await stream(centre, token, { since: cursor })).status).toBe(400);
     expect((await stream(centre, token, { lastEventId: 'yesterday' })).status).toBe(400);
   });
 
@@ -174,9 +236,12 @@ describe('response centre: the operators\' live stream', () => {
     const subject = uniqueName('op-watcher');
     const client = await stream(centre, await operatorToken(a.centreId, subject));
     await client.waitForReady();
-    expect(await world.sql('SELECT action, resource_id, resident_id, actor_tenant FROM access_log WHERE actor_subject = $1', [subject])).toEqual([
-      { action: 'alarm-stream.open', resource_id: a.centreId, resident_id: null, actor_tenant: a.centreId },
-    ]);
+    expect(
+      await world.sql(
+        'SELECT action, resource_id, resident_id, actor_tenant FROM access_log WHERE actor_subject = $1',
+        [subject],
+      ),
+    ).toEqual([{ action: 'alarm-stream.open', resource_id: a.centreId, resident_id: null, actor_tenant: a.centreId }]);
     await eventually(() => expect(client.text).toContain(': heartbeat'), 5000);
   });
 
@@ -191,11 +256,18 @@ describe('response centre: the operators\' live stream', () => {
     await client.waitForReady();
     const feed = centre.app.get(HandlingLogFeed);
     const reads = jest.spyOn(feed, 'after');
-    const bySql = () => client.steps<StepJson>().filter((step) => step.alarmId === alarmId && step.actor.id === 'op-sql');
-    const [early, late] = [new Client({ connectionString: database.url }), new Client({ connectionString: database.url })];
+    const bySql = () =>
+      client.steps<StepJson>().filter((step) => step.alarmId === alarmId && step.actor.id === 'op-sql');
+    const [early, late] = [
+      new Client({ connectionString: database.url }),
+      new Client({ connectionString: database.url }),
+    ];
     await Promise.all([early.connect(), late.connect()]);
     const insert = (sql: Client, text: string) =>
-      sql.query<{ id: string }>(`INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id, details) VALUES ($1, 'note', now(), 'operator', 'op-sql', $2) RETURNING id`, [alarmId, { text }]);
+      sql.query<{ id: string }>(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id, details) VALUES ($1, 'note', now(), 'operator', 'op-sql', $2) RETURNING id`,
+        [alarmId, { text }],
+      );
     try {
       await early.query('BEGIN');
       const lowId = (await insert(early, 'took the lower id')).rows[0].id;
@@ -250,16 +322,26 @@ describe('response centre: the operators\' live stream', () => {
     const feed = centre.app.get(HandlingLogFeed);
     const scope = { responseCentreId: b.centreId };
     const start = await feed.now();
-    const [early, late] = [new Client({ connectionString: database.url }), new Client({ connectionString: database.url })];
+    const [early, late] = [
+      new Client({ connectionString: database.url }),
+      new Client({ connectionString: database.url }),
+    ];
     await Promise.all([early.connect(), late.connect()]);
-    const insert = (sql: Client) => sql.query(`INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-sql')`, [alarmId]);
+    const insert = (sql: Client) =>
+      sql.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-sql')`,
+        [alarmId],
+      );
     try {
       await early.query('BEGIN');
       await insert(early);
       await late.query('BEGIN');
       await insert(late);
       await late.query('COMMIT');
-      const bySql = async (after = start) => (await feed.after(scope, after, 100)).steps.filter((step) => step.alarmId === alarmId && step.actorId === 'op-sql');
+      const bySql = async (after = start) =>
+        (await feed.after(scope, after, 100)).steps.filter(
+          (step) => step.alarmId === alarmId && step.actorId === 'op-sql',
+        );
       expect(await bySql()).toEqual([]);
       await early.query('COMMIT');
       const steps = await bySql();
@@ -277,14 +359,22 @@ describe('response centre: the operators\' live stream', () => {
     const feed = centre.app.get(HandlingLogFeed);
     const start = await feed.now();
     const elsewhere = await createTestDatabase('live_stream_elsewhere');
-    const [longRunning, writer] = [new Client({ connectionString: elsewhere.url }), new Client({ connectionString: database.url })];
+    const [longRunning, writer] = [
+      new Client({ connectionString: elsewhere.url }),
+      new Client({ connectionString: database.url }),
+    ];
     await Promise.all([longRunning.connect(), writer.connect()]);
     try {
       // Transaction ids are cluster-wide: this one, open in another database, is older than the note below.
       await longRunning.query('BEGIN');
       await longRunning.query('SELECT pg_current_xact_id()');
-      await writer.query(`INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-elsewhere')`, [alarmId]);
-      const steps = (await feed.after({ responseCentreId: b.centreId }, start, 100)).steps.filter((step) => step.actorId === 'op-elsewhere');
+      await writer.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'note', now(), 'operator', 'op-elsewhere')`,
+        [alarmId],
+      );
+      const steps = (await feed.after({ responseCentreId: b.centreId }, start, 100)).steps.filter(
+        (step) => step.actorId === 'op-elsewhere',
+      );
       expect(steps).toHaveLength(1);
     } finally {
       await longRunning.query('ROLLBACK').catch(() => undefined);
@@ -305,9 +395,14 @@ describe('response centre: the operators\' live stream', () => {
       ['console.css', 'text/css'],
     ]) {
       const asset = await fetch(`${centre.url}/console/${file}`);
-      expect({ file, status: asset.status, type: asset.headers.get('content-type')?.split(';')[0] }).toEqual({ file, status: 200, type });
+      expect({ file, status: asset.status, type: asset.headers.get('content-type')?.split(';')[0] }).toEqual({
+        file,
+        status: 200,
+        type,
+      });
     }
-    for (const path of ['/console/index.html', '/console/..%2Fconsole.controller.ts', '/console/secret.json']) expect((await fetch(`${centre.url}${path}`)).status).toBe(404);
+    for (const path of ['/console/index.html', '/console/..%2Fconsole.controller.ts', '/console/secret.json'])
+      expect((await fetch(`${centre.url}${path}`)).status).toBe(404);
   });
 
   it('ends its streams when the instance shuts down, so the server can close', async () => {
@@ -317,7 +412,10 @@ describe('response centre: the operators\' live stream', () => {
     otherClosed = true;
     await other.close();
     expect(Date.now() - started).toBeLessThan(15_000);
-    const ended = await Promise.race([client.ended.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('still open'), 5000))]);
+    const ended = await Promise.race([
+      client.ended.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 5000)),
+    ]);
     expect(ended).toBe('ended');
   });
 });

@@ -1,4 +1,11 @@
-import { BadRequestException, BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { DataSource, In } from 'typeorm';
@@ -98,9 +105,12 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
   async open(actor: Actor, request: Request, response: Response, since: string | undefined): Promise<void> {
     const scope = centreScopeOf(actor);
     const requested = requestedCursor(request, since);
-    if (this.closing) throw new ServiceUnavailableException('the service is shutting down; reconnect with your last event id');
+    if (this.closing)
+      throw new ServiceUnavailableException('the service is shutting down; reconnect with your last event id');
     // The stream carries handling details (notes, visit reports): who opened one is logged, like a detail read.
-    await this.accessLog.record(actor, [{ action: 'alarm-stream.open', resourceId: scope.responseCentreId, residentId: null }]);
+    await this.accessLog.record(actor, [
+      { action: 'alarm-stream.open', resourceId: scope.responseCentreId, residentId: null },
+    ]);
     const cursor = requested ?? (await this.feed.now());
     startEventStream(response);
     const stream: OpenStream = {
@@ -143,7 +153,10 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
       heldBack = await this.sendCaughtUp(stream);
       if (!stream.ready && !stream.closed) {
         stream.ready = true;
-        await write(stream, `id: ${formatCursor(stream.cursor)}\nevent: ready\ndata: ${JSON.stringify({ cursor: formatCursor(stream.cursor) })}\n\n`);
+        await write(
+          stream,
+          `id: ${formatCursor(stream.cursor)}\nevent: ready\ndata: ${JSON.stringify({ cursor: formatCursor(stream.cursor) })}\n\n`,
+        );
       }
     } while (stream.again && !stream.closed);
     this.lookAgainIf(stream, heldBack);
@@ -190,9 +203,17 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async summaries(alarmIds: string[]): Promise<Map<string, AlarmSummaryDto>> {
     const alarms = await this.dataSource.manager.findBy(Alarm, { id: In(alarmIds) });
-    const [dispatches, positions] = await Promise.all([this.dispatches.latestFor(alarmIds), this.positions.latestOfResidents(residentsOf(alarms))]);
+    const [dispatches, positions] = await Promise.all([
+      this.dispatches.latestFor(alarmIds),
+      this.positions.latestOfResidents(residentsOf(alarms)),
+    ]);
     const now = this.clock.now();
-    return new Map(alarms.map((alarm) => [alarm.id, toAlarmSummary(alarm, dispatches.get(alarm.id) ?? null, positions.get(alarm.residentId ?? '') ?? null, now)]));
+    return new Map(
+      alarms.map((alarm) => [
+        alarm.id,
+        toAlarmSummary(alarm, dispatches.get(alarm.id) ?? null, positions.get(alarm.residentId ?? '') ?? null, now),
+      ]),
+    );
   }
 
   /** The database is away: the stream stays open at its cursor, and the next wake-up or poll tries again. */
@@ -204,7 +225,8 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** A comment line: keeps proxies and the client's idle timers from closing a quiet stream. */
   private beat(): void {
-    for (const stream of this.streams) if (!stream.closed && !stream.response.writableNeedDrain) stream.response.write(': heartbeat\n\n');
+    for (const stream of this.streams)
+      if (!stream.closed && !stream.response.writableNeedDrain) stream.response.write(': heartbeat\n\n');
   }
 
   private close(stream: OpenStream): void {
@@ -223,7 +245,10 @@ function requestedCursor(request: Request, since: string | undefined): FeedCurso
   const text = (Array.isArray(header) ? header[0] : header) ?? since;
   if (text === undefined || text === '') return null;
   const cursor = parseCursor(text);
-  if (!cursor) throw new BadRequestException('the cursor (Last-Event-ID or since) must look like "734.12": the id of an event this stream sent');
+  if (!cursor)
+    throw new BadRequestException(
+      'the cursor (Last-Event-ID or since) must look like "734.12": the id of an event this stream sent',
+    );
   return cursor;
 }
 

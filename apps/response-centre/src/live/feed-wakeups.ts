@@ -64,7 +64,11 @@ export class FeedWakeups implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: `${this.config.KAFKA_CLIENT_ID}-live-feed`, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      connectionString: this.config.DATABASE_URL,
+      application_name: `${this.config.KAFKA_CLIENT_ID}-live-feed`,
+      connectionTimeoutMillis: 5000,
+    });
     client.on('notification', () => this.notified());
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
@@ -86,7 +90,10 @@ export class FeedWakeups implements OnApplicationBootstrap, BeforeApplicationShu
     client.on('error', () => undefined);
     void client.end().catch(() => undefined);
     if (this.stopped || this.reconnect) return;
-    this.logger.warn({ err: error }, `live feed: LISTEN connection lost; polling every ${this.config.STREAM_POLL_INTERVAL_MS} ms until it is back`);
+    this.logger.warn(
+      { err: error },
+      `live feed: LISTEN connection lost; polling every ${this.config.STREAM_POLL_INTERVAL_MS} ms until it is back`,
+    );
     this.reconnect = setTimeout(() => {
       this.reconnect = null;
       void this.listen();

@@ -16,7 +16,10 @@ const RESPONSE_CENTRE_RELAY_LOCK = 7_364_004;
     OutboxRelayService,
     {
       provide: OUTBOX_RELAY_OPTIONS,
-      useFactory: (config: ResponseCentreConfig): OutboxRelayOptions => ({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, exclusiveLockKey: RESPONSE_CENTRE_RELAY_LOCK }),
+      useFactory: (config: ResponseCentreConfig): OutboxRelayOptions => ({
+        pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        exclusiveLockKey: RESPONSE_CENTRE_RELAY_LOCK,
+      }),
       inject: [ResponseCentreConfig],
     },
     counterProvider('outbox_messages_sent_total', 'Outbox messages delivered to Kafka'),

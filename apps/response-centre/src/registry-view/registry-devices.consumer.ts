@@ -50,6 +50,13 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
     await this.devices.upsert(decoded);
     const active = decoded.state === 'active';
-    await this.supervision.registered(this.dataSource.manager, decoded.deviceId, active, decoded.heartbeatIntervalSeconds, this.clock.now(), this.supervisionSettings.graceSeconds);
+    await this.supervision.registered(
+      this.dataSource.manager,
+      decoded.deviceId,
+      active,
+      decoded.heartbeatIntervalSeconds,
+      this.clock.now(),
+      this.supervisionSettings.graceSeconds,
+    );
   }
 }

@@ -43,11 +43,16 @@ export class RegistryDevicesRepository {
 
   /** Null when the registry has not told us about the device (yet). */
   async ownership(manager: EntityManager, deviceId: string): Promise<DeviceOwnership | null> {
-    const rows: { resident_id: string | null; municipality_id: string | null; response_centre_id: string | null }[] = await manager.query(
-      `SELECT resident_id, municipality_id, response_centre_id FROM registry_devices WHERE device_id = $1`,
-      [deviceId],
-    );
+    const rows: { resident_id: string | null; municipality_id: string | null; response_centre_id: string | null }[] =
+      await manager.query(
+        `SELECT resident_id, municipality_id, response_centre_id FROM registry_devices WHERE device_id = $1`,
+        [deviceId],
+      );
     if (rows.length === 0) return null;
-    return { residentId: rows[0].resident_id, municipalityId: rows[0].municipality_id, responseCentreId: rows[0].response_centre_id };
+    return {
+      residentId: rows[0].resident_id,
+      municipalityId: rows[0].municipality_id,
+      responseCentreId: rows[0].response_centre_id,
+    };
   }
 }

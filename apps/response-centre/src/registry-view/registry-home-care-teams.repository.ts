@@ -35,13 +35,23 @@ export class RegistryHomeCareTeamsRepository {
          revision = EXCLUDED.revision, municipality_id = EXCLUDED.municipality_id, name = EXCLUDED.name,
          deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
        WHERE registry_home_care_teams.revision < EXCLUDED.revision`,
-      [record.teamId, record.revision, record.municipalityId, record.name.slice(0, 200), record.deleted, record.updatedAt],
+      [
+        record.teamId,
+        record.revision,
+        record.municipalityId,
+        record.name.slice(0, 200),
+        record.deleted,
+        record.updatedAt,
+      ],
     );
   }
 
   /** The team, deleted or not; null when the registry has not told us about it. */
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<HomeCareTeam | null> {
-    const rows: TeamRow[] = await manager.query(`SELECT team_id, municipality_id, name, deleted FROM registry_home_care_teams WHERE team_id = $1`, [id]);
+    const rows: TeamRow[] = await manager.query(
+      `SELECT team_id, municipality_id, name, deleted FROM registry_home_care_teams WHERE team_id = $1`,
+      [id],
+    );
     return rows.length === 0 ? null : toTeam(rows[0]);
   }
 

@@ -1,5 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { decodeRegistryHomeCareTeamRecord, decodeRegistryMunicipalityRecord, decodeRegistryResidentRecord, KafkaTopics } from '@welfare/contracts';
+import {
+  decodeRegistryHomeCareTeamRecord,
+  decodeRegistryMunicipalityRecord,
+  decodeRegistryResidentRecord,
+  KafkaTopics,
+} from '@welfare/contracts';
 import type { Rejection } from '@welfare/contracts';
 import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
 import { isTransientDatabaseError } from '@welfare/persistence';
@@ -8,7 +13,10 @@ import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repo
 import { RegistryResidentsRepository } from './registry-residents.repository';
 
 /** How one registry topic is read into its view: decode (a refusal is dead-lettered), then keep. */
-function intoView<T extends object>(decode: (value: Buffer | null) => T | Rejection, keep: (record: T) => Promise<void>): (value: Buffer | null) => Promise<void> {
+function intoView<T extends object>(
+  decode: (value: Buffer | null) => T | Rejection,
+  keep: (record: T) => Promise<void>,
+): (value: Buffer | null) => Promise<void> {
   return async (value) => {
     const decoded = decode(value);
     // Registry records carry no `reason` of their own: one here is the decoder's refusal.
@@ -34,8 +42,12 @@ export class RegistryResidentsConsumer implements OnApplicationBootstrap, Before
     private readonly config: ResponseCentreConfig,
   ) {
     this.views = {
-      [KafkaTopics.registryResidents]: intoView(decodeRegistryResidentRecord, (record) => residents.upsertResident(record)),
-      [KafkaTopics.registryMunicipalities]: intoView(decodeRegistryMunicipalityRecord, (record) => residents.upsertMunicipality(record)),
+      [KafkaTopics.registryResidents]: intoView(decodeRegistryResidentRecord, (record) =>
+        residents.upsertResident(record),
+      ),
+      [KafkaTopics.registryMunicipalities]: intoView(decodeRegistryMunicipalityRecord, (record) =>
+        residents.upsertMunicipality(record),
+      ),
       [KafkaTopics.registryHomeCareTeams]: intoView(decodeRegistryHomeCareTeamRecord, (record) => teams.upsert(record)),
     };
   }

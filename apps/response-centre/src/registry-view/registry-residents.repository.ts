@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { effectiveAlarmRules } from '@welfare/contracts';
-import type { DispatchResident, ResidentContact, EffectiveAlarmRules, MunicipalityAlarmRuleDefaults, RegistryMunicipalityRecord, RegistryResidentRecord, ResidentAlarmRules } from '@welfare/contracts';
+import type {
+  DispatchResident,
+  ResidentContact,
+  EffectiveAlarmRules,
+  MunicipalityAlarmRuleDefaults,
+  RegistryMunicipalityRecord,
+  RegistryResidentRecord,
+  ResidentAlarmRules,
+} from '@welfare/contracts';
 
 /** What the operator sees of a resident: who, where, how to get in, whom to call. */
 export interface ResidentDetails {
@@ -38,7 +46,22 @@ export class RegistryResidentsRepository {
          access_note = EXCLUDED.access_note, contacts = EXCLUDED.contacts, care_note = EXCLUDED.care_note,
          alarm_rules = EXCLUDED.alarm_rules, deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
        WHERE registry_residents.revision < EXCLUDED.revision`,
-      [r.residentId, r.revision, r.municipalityId, r.homeCareTeamId, r.name, r.address, r.keyBox, r.doorCodeHint, r.accessNote, JSON.stringify(r.contacts), r.careNote, JSON.stringify(r.alarmRules), r.deleted, r.updatedAt],
+      [
+        r.residentId,
+        r.revision,
+        r.municipalityId,
+        r.homeCareTeamId,
+        r.name,
+        r.address,
+        r.keyBox,
+        r.doorCodeHint,
+        r.accessNote,
+        JSON.stringify(r.contacts),
+        r.careNote,
+        JSON.stringify(r.alarmRules),
+        r.deleted,
+        r.updatedAt,
+      ],
     );
   }
 
@@ -50,18 +73,27 @@ export class RegistryResidentsRepository {
          revision = EXCLUDED.revision, name = EXCLUDED.name, response_centre_id = EXCLUDED.response_centre_id,
          alarm_rule_defaults = EXCLUDED.alarm_rule_defaults, deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
        WHERE registry_municipalities.revision < EXCLUDED.revision`,
-      [m.municipalityId, m.revision, m.name, m.responseCentreId, JSON.stringify(m.alarmRuleDefaults), m.deleted, m.updatedAt],
+      [
+        m.municipalityId,
+        m.revision,
+        m.name,
+        m.responseCentreId,
+        JSON.stringify(m.alarmRuleDefaults),
+        m.deleted,
+        m.updatedAt,
+      ],
     );
   }
 
   /** The rules that apply to the resident now; null when the registry has not told us about them (no rule-based alarms then). */
   async rulesFor(manager: EntityManager, residentId: string): Promise<EffectiveAlarmRules | null> {
-    const rows: { alarm_rules: ResidentAlarmRules; alarm_rule_defaults: MunicipalityAlarmRuleDefaults | null }[] = await manager.query(
-      `SELECT r.alarm_rules, m.alarm_rule_defaults
+    const rows: { alarm_rules: ResidentAlarmRules; alarm_rule_defaults: MunicipalityAlarmRuleDefaults | null }[] =
+      await manager.query(
+        `SELECT r.alarm_rules, m.alarm_rule_defaults
          FROM registry_residents r LEFT JOIN registry_municipalities m ON m.municipality_id = r.municipality_id AND NOT m.deleted
         WHERE r.resident_id = $1 AND NOT r.deleted`,
-      [residentId],
-    );
+        [residentId],
+      );
     return rows.length === 0 ? null : effectiveAlarmRules(rows[0].alarm_rules, rows[0].alarm_rule_defaults);
   }
 
@@ -92,7 +124,10 @@ export class RegistryResidentsRepository {
       contacts: row.contacts as ResidentDetails['contacts'],
       careNote: row.care_note as string | null,
       homeCareTeamId: row.home_care_team_id as string | null,
-      alarmRules: effectiveAlarmRules(row.alarm_rules as ResidentAlarmRules, row.alarm_rule_defaults as MunicipalityAlarmRuleDefaults | null),
+      alarmRules: effectiveAlarmRules(
+        row.alarm_rules as ResidentAlarmRules,
+        row.alarm_rule_defaults as MunicipalityAlarmRuleDefaults | null,
+      ),
     };
   }
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { DeviceEventRecord, encodeRecord, encodeRegistryDeviceRecord, encodeRegistryRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import {
+  DeviceEventRecord,
+  encodeRecord,
+  encodeRegistryDeviceRecord,
+  encodeRegistryRecord,
+  KafkaTopics,
+  RegistryDeviceRecord,
+} from '@welfare/contracts';
 import type { RegistryResidentRecord } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
@@ -32,7 +39,11 @@ describe('response centre: alarms stamped from the registry view', () => {
   beforeAll(async () => {
     database = await createTestDatabase('registry_view');
     centre = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: uniqueName('rc-registry-view') });
-    const kafka = new Kafka({ clientId: uniqueName('registry-view-test'), brokers: [testInfra().kafkaBrokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: uniqueName('registry-view-test'),
+      brokers: [testInfra().kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await producer.connect();
     deadLetters = await KafkaTap.open(KafkaTopics.deviceEventsDeadLetter);
@@ -43,7 +54,11 @@ describe('response centre: alarms stamped from the registry view', () => {
     await database?.drop();
   });
 
-  const registryRecord = (deviceId: string, revision: number, owner: Pick<RegistryDeviceRecord, 'residentId' | 'municipalityId' | 'responseCentreId'>): RegistryDeviceRecord => ({
+  const registryRecord = (
+    deviceId: string,
+    revision: number,
+    owner: Pick<RegistryDeviceRecord, 'residentId' | 'municipalityId' | 'responseCentreId'>,
+  ): RegistryDeviceRecord => ({
     v: 1,
     deviceId,
     revision,
@@ -59,9 +74,14 @@ describe('response centre: alarms stamped from the registry view', () => {
 
   /** All into partition 0, so the view takes them in exactly this order. */
   async function publishRegistry(...records: (RegistryDeviceRecord | string)[]): Promise<void> {
-    const value = (record: RegistryDeviceRecord | string) => (typeof record === 'string' ? record : encodeRegistryDeviceRecord(record));
-    const key = (record: RegistryDeviceRecord | string) => (typeof record === 'string' ? 'unreadable' : record.deviceId);
-    await producer.send({ topic: KafkaTopics.registryDevices, messages: records.map((record) => ({ key: key(record), value: value(record), partition: 0 })) });
+    const value = (record: RegistryDeviceRecord | string) =>
+      typeof record === 'string' ? record : encodeRegistryDeviceRecord(record);
+    const key = (record: RegistryDeviceRecord | string) =>
+      typeof record === 'string' ? 'unreadable' : record.deviceId;
+    await producer.send({
+      topic: KafkaTopics.registryDevices,
+      messages: records.map((record) => ({ key: key(record), value: value(record), partition: 0 })),
+    });
   }
 
   /**
@@ -71,10 +91,20 @@ describe('response centre: alarms stamped from the registry view', () => {
   async function pressButton(deviceId: string, centreId: string = randomUUID()): Promise<AlarmJson> {
     const headers = { authorization: `Bearer ${await operatorToken(centreId)}` };
     const eventId = uniqueName('press');
-    const record: DeviceEventRecord = { v: 1, deviceId, receivedAt: new Date().toISOString(), event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() } as DeviceEventRecord['event'] };
-    await producer.send({ topic: KafkaTopics.deviceEvents, messages: [{ key: deviceId, value: encodeRecord(record) }] });
+    const record: DeviceEventRecord = {
+      v: 1,
+      deviceId,
+      receivedAt: new Date().toISOString(),
+      event: { id: eventId, type: 'alarm.button', time: new Date().toISOString() } as DeviceEventRecord['event'],
+    };
+    await producer.send({
+      topic: KafkaTopics.deviceEvents,
+      messages: [{ key: deviceId, value: encodeRecord(record) }],
+    });
     return eventually(async () => {
-      const history = (await (await fetch(`${centre.url}/api/devices/${deviceId}/events?limit=500`, { headers })).json()) as { eventId: string; alarmId: string | null }[];
+      const history = (await (
+        await fetch(`${centre.url}/api/devices/${deviceId}/events?limit=500`, { headers })
+      ).json()) as { eventId: string; alarmId: string | null }[];
       const alarmId = history.find((event) => event.eventId === eventId)?.alarmId;
       if (!alarmId) throw new Error(`press ${deviceId}/${eventId} not taken in yet`);
       return (await (await fetch(`${centre.url}/api/alarms/${alarmId}`, { headers })).json()) as AlarmJson;
@@ -89,25 +119,44 @@ describe('response centre: alarms stamped from the registry view', () => {
     const marker = uniqueName('marker');
     await publishRegistry(
       registryRecord(deviceId, 2, newest),
-      registryRecord(deviceId, 1, { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() }),
+      registryRecord(deviceId, 1, {
+        residentId: randomUUID(),
+        municipalityId: randomUUID(),
+        responseCentreId: randomUUID(),
+      }),
       registryRecord(marker, 1, newest),
     );
-    await eventually(async () => expect((await pressButton(marker, newest.responseCentreId)).residentId).toBe(newest.residentId), 30_000);
+    await eventually(
+      async () => expect((await pressButton(marker, newest.responseCentreId)).residentId).toBe(newest.residentId),
+      30_000,
+    );
 
     expect(await pressButton(deviceId, newest.responseCentreId)).toMatchObject(newest);
   });
 
   it('still opens the alarm of a device the registry does not know, without a resident', async () => {
-    expect(await pressButton(uniqueName('unknown'))).toMatchObject({ residentId: null, municipalityId: null, responseCentreId: null });
+    expect(await pressButton(uniqueName('unknown'))).toMatchObject({
+      residentId: null,
+      municipalityId: null,
+      responseCentreId: null,
+    });
   });
 
   it('dead-letters a registry record it cannot read and takes the records behind it', async () => {
     const deviceId = uniqueName('after-poison');
     const owner = { residentId: randomUUID(), municipalityId: randomUUID(), responseCentreId: randomUUID() };
     await publishRegistry('{"v":1,"deviceId":', registryRecord(deviceId, 1, owner));
-    await eventually(async () => expect(await pressButton(deviceId, owner.responseCentreId)).toMatchObject(owner), 30_000);
-    const dead = await deadLetters.waitFor((record) => record.key === 'unreadable' && record.value.source === 'response-centre');
-    expect(dead.value).toMatchObject({ reason: 'invalid_json', payload: { encoding: 'utf8', data: '{"v":1,"deviceId":' } });
+    await eventually(
+      async () => expect(await pressButton(deviceId, owner.responseCentreId)).toMatchObject(owner),
+      30_000,
+    );
+    const dead = await deadLetters.waitFor(
+      (record) => record.key === 'unreadable' && record.value.source === 'response-centre',
+    );
+    expect(dead.value).toMatchObject({
+      reason: 'invalid_json',
+      payload: { encoding: 'utf8', data: '{"v":1,"deviceId":' },
+    });
   });
 
   it("shows the operator the resident's details from the newest revision of registry.residents.v1, and dead-letters an unreadable one", async () => {
@@ -143,12 +192,23 @@ describe('response centre: alarms stamped from the registry view', () => {
     });
     await publishRegistry(registryRecord(deviceId, 1, owner));
     const alarm = await eventually(async () => {
-      const current = (await pressButton(deviceId, owner.responseCentreId)) as AlarmJson & { resident: Record<string, unknown> | null };
+      const current = (await pressButton(deviceId, owner.responseCentreId)) as AlarmJson & {
+        resident: Record<string, unknown> | null;
+      };
       expect(current.resident).not.toBeNull();
       return current;
     }, 30_000);
-    expect(alarm.resident).toMatchObject({ name: 'Kari Nordmann', keyBox: 'Behind the blue door', accessNote: 'Dog in the hall', contacts: [{ name: 'Ola' }, { name: 'Eva' }] });
-    const dead = await deadLetters.waitFor((record) => record.value.source === 'response-centre' && (record.value.origin as { topic?: string }).topic === KafkaTopics.registryResidents);
+    expect(alarm.resident).toMatchObject({
+      name: 'Kari Nordmann',
+      keyBox: 'Behind the blue door',
+      accessNote: 'Dog in the hall',
+      contacts: [{ name: 'Ola' }, { name: 'Eva' }],
+    });
+    const dead = await deadLetters.waitFor(
+      (record) =>
+        record.value.source === 'response-centre' &&
+        (record.value.origin as { topic?: string }).topic === KafkaTopics.registryResidents,
+    );
     expect(dead.value).toMatchObject({ reason: 'invalid_json' });
   });
 });

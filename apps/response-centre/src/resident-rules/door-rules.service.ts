@@ -49,7 +49,12 @@ export class DoorRulesService {
     private readonly clock: Clock,
   ) {}
 
-  async opened(manager: EntityManager, record: DeviceEventRecord, owner: DeviceOwnership | null, now: Date): Promise<IntakeResult> {
+  async opened(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    owner: DeviceOwnership | null,
+    now: Date,
+  ): Promise<IntakeResult> {
     const { deviceId, event } = record;
     const rules = owner?.residentId ? await this.residents.rulesFor(manager, owner.residentId) : null;
     const at = deviceTimeInstant(event.time);
@@ -57,23 +62,72 @@ export class DoorRulesService {
       // A second "opened" before "closed" keeps the first: the door has been open since then.
       await manager.query(
         `INSERT INTO door_watches (device_id, door, resident_id, opened_event_id, opened_at, due_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [deviceId, doorOf(record), owner?.residentId ?? null, event.id, at, new Date(at.getTime() + rules.doorOpenLimitMinutes * 60_000)],
+        [
+          deviceId,
+          doorOf(record),
+          owner?.residentId ?? null,
+          event.id,
+          at,
+          new Date(at.getTime() + rules.doorOpenLimitMinutes * 60_000),
+        ],
       );
     }
     if (!rules?.doorNightWindow || !nightWindowContains(rules.doorNightWindow, at)) return { outcome: 'stored' };
-    const details = { eventId: event.id, type: event.type, door: doorOf(record), deviceTime: event.time, receivedAt: record.receivedAt, nightWindow: rules.doorNightWindow };
-    return openedOrRepeated(await this.opening.openOrAttach(manager, { deviceId, triggerEventId: event.id, triggerType: 'door.opened', ...RULE_ALARM, triggeredAt: at, owner, details, fromDeviceEvent: true }, now));
+    const details = {
+      eventId: event.id,
+      type: event.type,
+      door: doorOf(record),
+      deviceTime: event.time,
+      receivedAt: record.receivedAt,
+      nightWindow: rules.doorNightWindow,
+    };
+    return openedOrRepeated(
+      await this.opening.openOrAttach(
+        manager,
+        {
+          deviceId,
+          triggerEventId: event.id,
+          triggerType: 'door.opened',
+          ...RULE_ALARM,
+          triggeredAt: at,
+          owner,
+          details,
+          fromDeviceEvent: true,
+        },
+        now,
+      ),
+    );
   }
 
-  async closed(manager: EntityManager, record: DeviceEventRecord, owner: DeviceOwnership | null, now: Date): Promise<IntakeResult> {
+  async closed(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    owner: DeviceOwnership | null,
+    now: Date,
+  ): Promise<IntakeResult> {
     const { deviceId, event } = record;
     await manager.query(`DELETE FROM door_watches WHERE device_id = $1 AND door = $2`, [deviceId, doorOf(record)]);
     let loggedOn: string | null = null;
     for (const trigger of DOOR_ALARMS) {
-      const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey(RULE_ALARM.kind, trigger, deviceId, owner?.residentId ?? null));
+      const alarm = await this.alarms.findUnresolvedByKey(
+        manager,
+        correlationKey(RULE_ALARM.kind, trigger, deviceId, owner?.residentId ?? null),
+      );
       if (!alarm) continue;
-      const details = { eventId: event.id, door: doorOf(record), deviceTime: event.time, receivedAt: record.receivedAt };
-      await this.log.append(manager, { alarmId: alarm.id, step: 'door_closed', at: now, actorKind: 'device', actorId: deviceId, details });
+      const details = {
+        eventId: event.id,
+        door: doorOf(record),
+        deviceTime: event.time,
+        receivedAt: record.receivedAt,
+      };
+      await this.log.append(manager, {
+        alarmId: alarm.id,
+        step: 'door_closed',
+        at: now,
+        actorKind: 'device',
+        actorId: deviceId,
+        details,
+      });
       loggedOn ??= alarm.id;
     }
     return loggedOn ? { outcome: 'logged_on_alarm', alarmId: loggedOn } : { outcome: 'stored' };
@@ -104,9 +158,22 @@ export class DoorRulesService {
 
   private async leftOpen(manager: EntityManager, watch: DueWatch, now: Date): Promise<void> {
     const owner = await this.registry.ownership(manager, watch.device_id);
-    const details = { door: watch.door || null, openedAt: watch.opened_at.toISOString(), openedEventId: watch.opened_event_id };
-    const cause = { deviceId: watch.device_id, triggerEventId: `door-open:${watch.opened_event_id}`, triggerType: 'door.left_open' as const, ...RULE_ALARM };
-    const { alarmId } = await this.opening.openOrAttach(manager, { ...cause, triggeredAt: watch.due_at, owner, details, fromDeviceEvent: false }, now);
+    const details = {
+      door: watch.door || null,
+      openedAt: watch.opened_at.toISOString(),
+      openedEventId: watch.opened_event_id,
+    };
+    const cause = {
+      deviceId: watch.device_id,
+      triggerEventId: `door-open:${watch.opened_event_id}`,
+      triggerType: 'door.left_open' as const,
+      ...RULE_ALARM,
+    };
+    const { alarmId } = await this.opening.openOrAttach(
+      manager,
+      { ...cause, triggeredAt: watch.due_at, owner, details, fromDeviceEvent: false },
+      now,
+    );
     await manager.query(`DELETE FROM door_watches WHERE device_id = $1 AND door = $2`, [watch.device_id, watch.door]);
     this.logger.warn({ deviceId: watch.device_id, door: watch.door, alarmId }, 'door left open past its limit');
   }

@@ -30,7 +30,12 @@ export class PositionRulesService {
     private readonly log: HandlingLogRepository,
   ) {}
 
-  async position(manager: EntityManager, record: DeviceEventRecord, owner: DeviceOwnership | null, now: Date): Promise<IntakeResult> {
+  async position(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    owner: DeviceOwnership | null,
+    now: Date,
+  ): Promise<IntakeResult> {
     const { deviceId, event } = record;
     const fields = event as unknown as { lat: number; lon: number; accuracy?: number };
     const point = { lat: fields.lat, lon: fields.lon };
@@ -39,20 +44,75 @@ export class PositionRulesService {
     const inside = zones.length === 0 ? null : zonesContaining(zones, point).length > 0;
     const previous = await this.positions.previousInside(manager, deviceId);
     const at = deviceTimeInstant(event.time);
-    await this.positions.append(manager, { deviceId, residentId, eventId: event.id, ...point, accuracyMeters: fields.accuracy ?? null, at, receivedAt: new Date(record.receivedAt), insideSafeZone: inside });
-    const details = { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt, ...point, accuracyMeters: fields.accuracy ?? null };
+    await this.positions.append(manager, {
+      deviceId,
+      residentId,
+      eventId: event.id,
+      ...point,
+      accuracyMeters: fields.accuracy ?? null,
+      at,
+      receivedAt: new Date(record.receivedAt),
+      insideSafeZone: inside,
+    });
+    const details = {
+      eventId: event.id,
+      type: event.type,
+      deviceTime: event.time,
+      receivedAt: record.receivedAt,
+      ...point,
+      accuracyMeters: fields.accuracy ?? null,
+    };
     if (inside === false && previous !== false) {
-      const cause = { deviceId, triggerEventId: event.id, triggerType: 'gps.left_safe_zone' as const, ...RULE_ALARM, triggeredAt: at, owner, fromDeviceEvent: true };
-      return openedOrRepeated(await this.opening.openOrAttach(manager, { ...cause, details: { ...details, zones: zones.map((zone) => zone.name) } }, now));
+      const cause = {
+        deviceId,
+        triggerEventId: event.id,
+        triggerType: 'gps.left_safe_zone' as const,
+        ...RULE_ALARM,
+        triggeredAt: at,
+        owner,
+        fromDeviceEvent: true,
+      };
+      return openedOrRepeated(
+        await this.opening.openOrAttach(
+          manager,
+          { ...cause, details: { ...details, zones: zones.map((zone) => zone.name) } },
+          now,
+        ),
+      );
     }
-    if (inside === true && previous === false) return this.returned(manager, deviceId, residentId, details, zonesContaining(zones, point).map((zone) => zone.name), now);
+    if (inside === true && previous === false)
+      return this.returned(
+        manager,
+        deviceId,
+        residentId,
+        details,
+        zonesContaining(zones, point).map((zone) => zone.name),
+        now,
+      );
     return { outcome: 'stored' };
   }
 
-  private async returned(manager: EntityManager, deviceId: string, residentId: string | null, details: Record<string, unknown>, zones: string[], now: Date): Promise<IntakeResult> {
-    const alarm = await this.alarms.findUnresolvedByKey(manager, correlationKey('care', 'gps.left_safe_zone', deviceId, residentId));
+  private async returned(
+    manager: EntityManager,
+    deviceId: string,
+    residentId: string | null,
+    details: Record<string, unknown>,
+    zones: string[],
+    now: Date,
+  ): Promise<IntakeResult> {
+    const alarm = await this.alarms.findUnresolvedByKey(
+      manager,
+      correlationKey('care', 'gps.left_safe_zone', deviceId, residentId),
+    );
     if (!alarm) return { outcome: 'stored' };
-    await this.log.append(manager, { alarmId: alarm.id, step: 'returned_to_safe_zone', at: now, actorKind: 'device', actorId: deviceId, details: { ...details, zones } });
+    await this.log.append(manager, {
+      alarmId: alarm.id,
+      step: 'returned_to_safe_zone',
+      at: now,
+      actorKind: 'device',
+      actorId: deviceId,
+      details: { ...details, zones },
+    });
     return { outcome: 'logged_on_alarm', alarmId: alarm.id };
   }
 }

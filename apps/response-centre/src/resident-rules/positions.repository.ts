@@ -49,11 +49,24 @@ export class PositionsRepository {
   }
 
   /** Adds the position and drops what falls off the end of the device's trail. */
-  async append(manager: EntityManager, position: Position & { residentId: string | null; eventId: string; receivedAt: Date }): Promise<void> {
+  async append(
+    manager: EntityManager,
+    position: Position & { residentId: string | null; eventId: string; receivedAt: Date },
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO device_positions (device_id, resident_id, event_id, lat, lon, accuracy_meters, at, received_at, inside_safe_zone)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [position.deviceId, position.residentId, position.eventId, position.lat, position.lon, position.accuracyMeters, position.at, position.receivedAt, position.insideSafeZone],
+      [
+        position.deviceId,
+        position.residentId,
+        position.eventId,
+        position.lat,
+        position.lon,
+        position.accuracyMeters,
+        position.at,
+        position.receivedAt,
+        position.insideSafeZone,
+      ],
     );
     await manager.query(
       `DELETE FROM device_positions WHERE device_id = $1 AND id < (SELECT id FROM device_positions WHERE device_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,

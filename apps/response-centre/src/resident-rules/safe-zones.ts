@@ -20,14 +20,18 @@ export function polygonContains(points: GeoPoint[], point: GeoPoint): boolean {
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
     const a = points[i];
     const b = points[j];
-    const crosses = a.lat > point.lat !== b.lat > point.lat && point.lon < ((b.lon - a.lon) * (point.lat - a.lat)) / (b.lat - a.lat) + a.lon;
+    const crosses =
+      a.lat > point.lat !== b.lat > point.lat &&
+      point.lon < ((b.lon - a.lon) * (point.lat - a.lat)) / (b.lat - a.lat) + a.lon;
     if (crosses) inside = !inside;
   }
   return inside;
 }
 
 export function zoneContains(zone: SafeZone, point: GeoPoint): boolean {
-  return zone.kind === 'circle' ? distanceMeters(zone.center, point) <= zone.radiusMeters : polygonContains(zone.points, point);
+  return zone.kind === 'circle'
+    ? distanceMeters(zone.center, point) <= zone.radiusMeters
+    : polygonContains(zone.points, point);
 }
 
 /** The zones the point is in; empty means outside all of them. */

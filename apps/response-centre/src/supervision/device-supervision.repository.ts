@@ -33,7 +33,14 @@ export class DeviceSupervisionRepository {
   }
 
   /** The registry said the device is active (start watching it from now) or not (stop). */
-  async registered(manager: EntityManager, deviceId: string, active: boolean, intervalSeconds: number, at: Date, graceSeconds: number): Promise<void> {
+  async registered(
+    manager: EntityManager,
+    deviceId: string,
+    active: boolean,
+    intervalSeconds: number,
+    at: Date,
+    graceSeconds: number,
+  ): Promise<void> {
     if (!active) {
       await manager.query(`DELETE FROM device_supervision WHERE device_id = $1`, [deviceId]);
       return;
@@ -62,6 +69,9 @@ export class DeviceSupervisionRepository {
   }
 
   async linkAlarm(manager: EntityManager, deviceIds: string[], alarmId: string): Promise<void> {
-    await manager.query(`UPDATE device_supervision SET silent_alarm_id = $2 WHERE device_id = ANY($1::varchar[])`, [deviceIds, alarmId]);
+    await manager.query(`UPDATE device_supervision SET silent_alarm_id = $2 WHERE device_id = ANY($1::varchar[])`, [
+      deviceIds,
+      alarmId,
+    ]);
   }
 }

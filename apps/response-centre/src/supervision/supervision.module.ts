@@ -18,7 +18,11 @@ export class SupervisionModule {
         { provide: SUPERVISION_SETTINGS, useValue: settings },
         DeviceSupervisionRepository,
         SupervisionService,
-        counterProvider('devices_silent_total', 'Devices found silent past their heartbeat interval and grace, by what was raised', ['outcome']),
+        counterProvider(
+          'devices_silent_total',
+          'Devices found silent past their heartbeat interval and grace, by what was raised',
+          ['outcome'],
+        ),
       ],
       exports: [DeviceSupervisionRepository, SupervisionService, SUPERVISION_SETTINGS],
     };

@@ -85,16 +85,31 @@ export class SupervisionService {
       escalateAt: this.escalation.firstDueAt(3, now),
       owner,
     });
-    const { alarm: { id: alarmId }, opened } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    const {
+      alarm: { id: alarmId },
+      opened,
+    } = await this.alarms.openUnlessCorrelated(manager, alarm);
     if (opened) {
-      await this.log.append(manager, { alarmId, step: 'received', at: now, actorKind: 'system', actorId: 'supervision', details: { lastHeardAt: device.lastHeardAt.toISOString() } });
+      await this.log.append(manager, {
+        alarmId,
+        step: 'received',
+        at: now,
+        actorKind: 'system',
+        actorId: 'supervision',
+        details: { lastHeardAt: device.lastHeardAt.toISOString() },
+      });
     }
     await this.supervision.linkAlarm(manager, [device.deviceId], alarmId);
     this.silent.inc({ outcome: 'device_alarm' });
     this.logger.warn({ deviceId: device.deviceId, lastHeardAt: device.lastHeardAt, alarmId }, 'device silent');
   }
 
-  private async fleetSilent(manager: EntityManager, silent: SilentDevice[], supervised: number, now: Date): Promise<void> {
+  private async fleetSilent(
+    manager: EntityManager,
+    silent: SilentDevice[],
+    supervised: number,
+    now: Date,
+  ): Promise<void> {
     const alarm = newAlarm({
       deviceId: 'system',
       triggerEventId: `fleet-silent:${now.toISOString()}`,
@@ -107,11 +122,32 @@ export class SupervisionService {
       escalateAt: this.escalation.firstDueAt(1, now),
       owner: null,
     });
-    const { alarm: { id: alarmId }, opened } = await this.alarms.openUnlessCorrelated(manager, alarm);
-    const details = { silentDevices: silent.length, supervisedDevices: supervised, examples: silent.slice(0, 10).map((device) => device.deviceId) };
-    await this.log.append(manager, { alarmId, step: opened ? 'received' : 'repeated', at: now, actorKind: 'system', actorId: 'supervision', details });
-    await this.supervision.linkAlarm(manager, silent.map((device) => device.deviceId), alarmId);
+    const {
+      alarm: { id: alarmId },
+      opened,
+    } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    const details = {
+      silentDevices: silent.length,
+      supervisedDevices: supervised,
+      examples: silent.slice(0, 10).map((device) => device.deviceId),
+    };
+    await this.log.append(manager, {
+      alarmId,
+      step: opened ? 'received' : 'repeated',
+      at: now,
+      actorKind: 'system',
+      actorId: 'supervision',
+      details,
+    });
+    await this.supervision.linkAlarm(
+      manager,
+      silent.map((device) => device.deviceId),
+      alarmId,
+    );
     this.silent.inc({ outcome: 'fleet_alarm' }, silent.length);
-    this.logger.error({ alarmId, ...details }, 'many devices silent at once: one system alarm instead of one per device (is Kafka, the MQTT broker or the ingestor down?)');
+    this.logger.error(
+      { alarmId, ...details },
+      'many devices silent at once: one system alarm instead of one per device (is Kafka, the MQTT broker or the ingestor down?)',
+    );
   }
 }

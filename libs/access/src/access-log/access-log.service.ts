@@ -22,11 +22,23 @@ export class AccessLogService {
     private readonly clock: Clock,
   ) {}
 
-  async record(actor: Actor, reads: PersonalDataRead[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async record(
+    actor: Actor,
+    reads: PersonalDataRead[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
     if (reads.length === 0) return;
     const at = this.clock.now();
-    const who = { actorSubject: actor.subject, actorName: actor.name, actorRoles: actor.roles.join(','), actorTenant: tenantOf(actor) };
-    await manager.insert(AccessLogEntry, reads.map((read) => ({ at, ...who, ...read })));
+    const who = {
+      actorSubject: actor.subject,
+      actorName: actor.name,
+      actorRoles: actor.roles.join(','),
+      actorTenant: tenantOf(actor),
+    };
+    await manager.insert(
+      AccessLogEntry,
+      reads.map((read) => ({ at, ...who, ...read })),
+    );
   }
 
   /** The log of one resident's data, newest first (for the municipality's own review). */

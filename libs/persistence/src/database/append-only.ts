@@ -11,8 +11,12 @@ export async function makeAppendOnly(queryRunner: QueryRunner, table: string): P
     BEGIN
       RAISE EXCEPTION '${table} is append-only (% refused)', TG_OP;
     END $$`);
-  await queryRunner.query(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_refuse_change()`);
-  await queryRunner.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_refuse_change()`);
+  await queryRunner.query(
+    `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_refuse_change()`,
+  );
+  await queryRunner.query(
+    `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_refuse_change()`,
+  );
 }
 
 /** Drops the function makeAppendOnly made (the triggers go with their table). */

@@ -2,7 +2,8 @@ import { CommonSettings } from '@welfare/platform';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
-const toBoolean = ({ value }: { value: unknown }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value);
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.toLowerCase()) : value;
 
 /** Settings of a service that owns a PostgreSQL database with an outbox; its config extends this. */
 export class DatabaseServiceSettings extends CommonSettings {

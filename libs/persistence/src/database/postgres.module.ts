@@ -33,7 +33,9 @@ export class SchemaGuard implements OnModuleInit {
       return;
     }
     if (await this.dataSource.showMigrations()) {
-      throw new Error(`the database schema is behind this version: run \`${this.options.migrateCommand}\` or start with DATABASE_RUN_MIGRATIONS=true`);
+      throw new Error(
+        `the database schema is behind this version: run \`${this.options.migrateCommand}\` or start with DATABASE_RUN_MIGRATIONS=true`,
+      );
     }
   }
 }

@@ -28,6 +28,9 @@ export class DatabaseServiceHealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 3000 }), () => this.kafka.brokerReachable()]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 3000 }),
+      () => this.kafka.brokerReachable(),
+    ]);
   }
 }

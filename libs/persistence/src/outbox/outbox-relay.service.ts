@@ -108,7 +108,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   /** With an exclusive lock key: only while this transaction holds it (another instance relays). */
   private async mayRelay(manager: EntityManager): Promise<boolean> {
     if (this.options.exclusiveLockKey === undefined) return true;
-    const [{ locked }]: { locked: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.options.exclusiveLockKey]);
+    const [{ locked }]: { locked: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      this.options.exclusiveLockKey,
+    ]);
     return locked;
   }
 

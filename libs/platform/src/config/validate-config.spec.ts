@@ -13,12 +13,22 @@ class ExampleConfig extends CommonSettings {
 
 describe('loadConfig', () => {
   it('applies defaults and converts types', () => {
-    const config = loadConfig(ExampleConfig, { DATABASE_URL: 'postgres://x/y', HTTP_PORT: '8080', KAFKA_BROKERS: 'a:9092, b:9093' });
-    expect(config).toMatchObject({ HTTP_PORT: 8080, KAFKA_BROKERS: ['a:9092', 'b:9093'], LOG_LEVEL: 'info', KAFKA_CLIENT_ID: 'example' });
+    const config = loadConfig(ExampleConfig, {
+      DATABASE_URL: 'postgres://x/y',
+      HTTP_PORT: '8080',
+      KAFKA_BROKERS: 'a:9092, b:9093',
+    });
+    expect(config).toMatchObject({
+      HTTP_PORT: 8080,
+      KAFKA_BROKERS: ['a:9092', 'b:9093'],
+      LOG_LEVEL: 'info',
+      KAFKA_CLIENT_ID: 'example',
+    });
   });
 
   it('fails with every problem listed at once, by setting name', () => {
-    const attempt = () => loadConfig(ExampleConfig, { HTTP_PORT: 'eighty', KAFKA_BROKERS: 'no-port', LOG_LEVEL: 'loud' });
+    const attempt = () =>
+      loadConfig(ExampleConfig, { HTTP_PORT: 'eighty', KAFKA_BROKERS: 'no-port', LOG_LEVEL: 'loud' });
     expect(attempt).toThrow(ConfigurationError);
     try {
       attempt();

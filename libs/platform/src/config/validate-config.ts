@@ -25,7 +25,9 @@ export function loadConfig<T extends object>(type: ConfigClass<T>, env: Record<s
 }
 
 function describeError(error: ValidationError): string[] {
-  const own = Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message} (got ${shown(error)})`);
+  const own = Object.values(error.constraints ?? {}).map(
+    (message) => `${error.property}: ${message} (got ${shown(error)})`,
+  );
   return [...own, ...(error.children ?? []).flatMap(describeError)];
 }
 

@@ -41,7 +41,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const res = exception.getResponse();
-      const message = typeof res === 'string' ? res : ((res as { message?: string | string[] }).message ?? exception.message);
+      const message =
+        typeof res === 'string' ? res : ((res as { message?: string | string[] }).message ?? exception.message);
       return { statusCode, error: exception.name, message };
     }
     const clientStatus = clientErrorStatus(exception);

@@ -44,7 +44,12 @@ function publishOpenApi(app: INestApplication, info: NonNullable<HttpAppOptions[
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from the identity provider (locally: npm run token)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A token from the identity provider (locally: npm run token)',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH });
@@ -55,7 +60,11 @@ function publishOpenApi(app: INestApplication, info: NonNullable<HttpAppOptions[
  * clear line on stderr and exit code 1, instead of a stack trace in a restart loop.
  * A second signal, or a shutdown that hangs past the timeout, exits at once.
  */
-export async function runService(name: string, start: () => Promise<INestApplication>, shutdownTimeoutMs: () => number): Promise<void> {
+export async function runService(
+  name: string,
+  start: () => Promise<INestApplication>,
+  shutdownTimeoutMs: () => number,
+): Promise<void> {
   try {
     const app = await start();
     // Nest runs the shutdown hooks (stop intake, finish in-flight work, commit, disconnect);

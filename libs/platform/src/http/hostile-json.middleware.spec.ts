@@ -18,9 +18,14 @@ describe('hostileJsonProblem', () => {
     expect(hostileJsonProblem(nested(100_000), 32)).toMatch(/deeper than 32/);
   });
 
-  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'])('refuses the key %s at any depth', (key) => {
-    expect(hostileJsonProblem(JSON.parse(`{"text":"a","${key}":{"polluted":"yes"}}`), 32)).toBe(`field "${key}" is not allowed`);
-    expect(hostileJsonProblem(JSON.parse(`{"a":[{"b":{"${key}":1}}]}`), 32)).toBe(`field "${key}" is not allowed`);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
+  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'])(
+    'refuses the key %s at any depth',
+    (key) => {
+      expect(hostileJsonProblem(JSON.parse(`{"text":"a","${key}":{"polluted":"yes"}}`), 32)).toBe(
+        `field "${key}" is not allowed`,
+      );
+      expect(hostileJsonProblem(JSON.parse(`{"a":[{"b":{"${key}":1}}]}`), 32)).toBe(`field "${key}" is not allowed`);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 });

@@ -21,7 +21,8 @@ export class ObservabilityModule {
           pinoHttp: {
             level: options.logLevel,
             base: { service: options.service },
-            transport: options.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+            transport:
+              options.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
             // Probes and scrapes every few seconds would drown the lines that matter.
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             redact: ['req.headers.authorization', 'req.headers.cookie'],

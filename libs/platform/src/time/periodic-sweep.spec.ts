@@ -22,7 +22,10 @@ describe('PeriodicSweep', () => {
     const log = logger();
     const sweep = new PeriodicSweep(log, 'test sweep');
     expect(await sweep.run(() => Promise.reject(new Error('database away')))).toBe(0);
-    expect(log.error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), 'test sweep failed; retrying on the next tick');
+    expect(log.error).toHaveBeenCalledWith(
+      expect.objectContaining({ err: expect.any(Error) }),
+      'test sweep failed; retrying on the next tick',
+    );
     expect(await sweep.run(async () => 5)).toBe(5);
   });
 });

@@ -52,7 +52,9 @@ export class HomeCare1765000000000 implements MigrationInterface {
         withdrawal_reason text,
         updated_at timestamptz NOT NULL
       )`);
-    await queryRunner.query(`CREATE INDEX dispatches_by_team ON dispatches (home_care_team_id, status, priority, requested_at)`);
+    await queryRunner.query(
+      `CREATE INDEX dispatches_by_team ON dispatches (home_care_team_id, status, priority, requested_at)`,
+    );
     await queryRunner.query(`CREATE INDEX dispatches_expiry_due ON dispatches (accept_by) WHERE status = 'requested'`);
 
     // tx: the writing transaction's id. Ids of a bigserial are handed out in one order and

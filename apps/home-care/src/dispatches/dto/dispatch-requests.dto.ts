@@ -5,7 +5,13 @@ import { DISPATCH_STATUSES } from '../dispatch-state';
 import type { DispatchStatus } from '../dispatch-state';
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value);
+const list = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : value;
 
 export class ListDispatchesQueryDto {
   @ApiPropertyOptional({
@@ -15,7 +21,10 @@ export class ListDispatchesQueryDto {
   @IsOptional()
   @Transform(list)
   @ArrayNotEmpty({ message: 'status must name at least one status' })
-  @IsIn(DISPATCH_STATUSES, { each: true, message: `status must be a comma-separated list of ${DISPATCH_STATUSES.join(', ')}` })
+  @IsIn(DISPATCH_STATUSES, {
+    each: true,
+    message: `status must be a comma-separated list of ${DISPATCH_STATUSES.join(', ')}`,
+  })
   status?: DispatchStatus[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
@@ -28,10 +37,15 @@ export class ListDispatchesQueryDto {
 }
 
 export class StreamQueryDto {
-  @ApiPropertyOptional({ description: 'Resume after this stream position ("tx.id", the id of the last event seen, or the list\'s Stream-Cursor header). The Last-Event-ID header wins when both are sent. Neither: from now on.' })
+  @ApiPropertyOptional({
+    description:
+      'Resume after this stream position ("tx.id", the id of the last event seen, or the list\'s Stream-Cursor header). The Last-Event-ID header wins when both are sent. Neither: from now on.',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^\d{1,20}\.\d{1,19}$/, { message: 'since must be a stream position "tx.id" as sent in an event id (e.g. 5123.87)' })
+  @Matches(/^\d{1,20}\.\d{1,19}$/, {
+    message: 'since must be a stream position "tx.id" as sent in an event id (e.g. 5123.87)',
+  })
   since?: string;
 }
 
@@ -44,7 +58,11 @@ export class DeclineDispatchDto {
 }
 
 export class CompleteDispatchDto {
-  @ApiProperty({ minLength: 1, maxLength: 4000, description: 'A short report of the visit; the response centre reads it' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 4000,
+    description: 'A short report of the visit; the response centre reads it',
+  })
   @Transform(trimmed)
   @IsString({ message: 'report is required: a short report of the visit' })
   @Length(1, 4000, { message: 'report is required (1 to 4000 characters): a short report of the visit' })

@@ -3,7 +3,10 @@ import { DISPATCH_ACTOR_KINDS, DISPATCH_LOG_STEPS } from '../dispatch-log-entry.
 import { DISPATCH_STATUSES } from '../dispatch-state';
 
 export class DispatchActorDto {
-  @ApiProperty({ description: "The token subject (a nurse), the response centre's operator, or `home-care` for this service" }) id: string;
+  @ApiProperty({
+    description: "The token subject (a nurse), the response centre's operator, or `home-care` for this service",
+  })
+  id: string;
   @ApiProperty({ nullable: true, type: String, description: 'Display name' }) name: string | null;
 }
 
@@ -18,9 +21,12 @@ export class DispatchResidentDto {
   @ApiProperty() name: string;
   @ApiProperty() address: string;
   @ApiProperty({ nullable: true, type: String, description: 'Where the key box is' }) keyBox: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'A hint to the door code, never the code' }) doorCodeHint: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Other access notes (dog, stairs, side door)' }) accessNote: string | null;
-  @ApiProperty({ type: [DispatchContactDto], description: 'Contacts and next of kin, in call order' }) contacts: DispatchContactDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'A hint to the door code, never the code' }) doorCodeHint:
+    string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Other access notes (dog, stairs, side door)' })
+  accessNote: string | null;
+  @ApiProperty({ type: [DispatchContactDto], description: 'Contacts and next of kin, in call order' })
+  contacts: DispatchContactDto[];
 }
 
 export class DispatchSummaryDto {
@@ -28,15 +34,24 @@ export class DispatchSummaryDto {
   @ApiProperty({ format: 'uuid' }) alarmId: string;
   @ApiProperty({ format: 'uuid' }) homeCareTeamId: string;
   @ApiProperty({ enum: DISPATCH_STATUSES }) status: string;
-  @ApiProperty({ description: 'true while someone may still have to act (requested, accepted, en route, arrived)' }) active: boolean;
+  @ApiProperty({ description: 'true while someone may still have to act (requested, accepted, en route, arrived)' })
+  active: boolean;
   @ApiProperty({ enum: [1, 2, 3], description: '1 is most urgent' }) priority: number;
   @ApiProperty({ description: "The alarm's trigger, e.g. alarm.button, fall.detected" }) triggerType: string;
   @ApiProperty({ description: "The response centre's instructions to the team" }) instructions: string;
-  @ApiProperty({ type: DispatchResidentDto, nullable: true, description: 'As the response centre had the resident when it dispatched; null if it did not know them' })
+  @ApiProperty({
+    type: DispatchResidentDto,
+    nullable: true,
+    description: 'As the response centre had the resident when it dispatched; null if it did not know them',
+  })
   resident: DispatchResidentDto | null;
   @ApiProperty({ type: DispatchActorDto }) requestedBy: DispatchActorDto;
   @ApiProperty({ format: 'date-time' }) requestedAt: string;
-  @ApiProperty({ format: 'date-time', description: 'Not accepted by then: the dispatch expires and the centre is told' }) acceptBy: string;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'Not accepted by then: the dispatch expires and the centre is told',
+  })
+  acceptBy: string;
   @ApiProperty({ type: DispatchActorDto, nullable: true }) acceptedBy: DispatchActorDto | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acceptedAt: string | null;
   @ApiProperty({ type: DispatchActorDto, nullable: true }) enRouteBy: DispatchActorDto | null;
@@ -72,7 +87,14 @@ export class DispatchDetailDto extends DispatchSummaryDto {
 
 /** The data of one event on the live stream (event name `dispatch`, id = its stream position). */
 export class DispatchStreamEventDto {
-  @ApiProperty({ description: 'The stream position "tx.id" (also the event id): resume after it with Last-Event-ID or ?since=' }) cursor: string;
+  @ApiProperty({
+    description: 'The stream position "tx.id" (also the event id): resume after it with Last-Event-ID or ?since=',
+  })
+  cursor: string;
   @ApiProperty({ type: DispatchLogEntryDto, description: 'The step that happened' }) entry: DispatchLogEntryDto;
-  @ApiProperty({ type: DispatchSummaryDto, description: 'The dispatch as it is now (it may have moved on since the step)' }) dispatch: DispatchSummaryDto;
+  @ApiProperty({
+    type: DispatchSummaryDto,
+    description: 'The dispatch as it is now (it may have moved on since the step)',
+  })
+  dispatch: DispatchSummaryDto;
 }

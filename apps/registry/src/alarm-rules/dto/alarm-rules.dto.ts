@@ -1,7 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
-import { CLOCK_TIME_PATTERN, MAX_DOOR_OPEN_LIMIT_MINUTES, MAX_POLYGON_POINTS, MAX_SAFE_ZONES } from '@welfare/contracts';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  CLOCK_TIME_PATTERN,
+  MAX_DOOR_OPEN_LIMIT_MINUTES,
+  MAX_POLYGON_POINTS,
+  MAX_SAFE_ZONES,
+} from '@welfare/contracts';
 
 const clockTime = new RegExp(CLOCK_TIME_PATTERN);
 
@@ -10,7 +30,10 @@ export class NightWindowDto {
   @Matches(clockTime, { message: 'start must be a time HH:MM' })
   start: string;
 
-  @ApiProperty({ example: '06:00', description: 'Local time; earlier than start means the window runs across midnight' })
+  @ApiProperty({
+    example: '06:00',
+    description: 'Local time; earlier than start means the window runs across midnight',
+  })
   @Matches(clockTime, { message: 'end must be a time HH:MM' })
   end: string;
 }
@@ -65,13 +88,22 @@ export class SafeZoneDto {
 
 /** The municipality's defaults for its residents; null switches a rule off. */
 export class AlarmRuleDefaultsDto {
-  @ApiPropertyOptional({ type: NightWindowDto, nullable: true, description: 'door.opened inside it opens a priority-2 alarm; null or left out: no night window' })
+  @ApiPropertyOptional({
+    type: NightWindowDto,
+    nullable: true,
+    description: 'door.opened inside it opens a priority-2 alarm; null or left out: no night window',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => NightWindowDto)
   doorNightWindow?: NightWindowDto | null;
 
-  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: MAX_DOOR_OPEN_LIMIT_MINUTES, description: 'A door open longer than this opens a priority-2 alarm' })
+  @ApiPropertyOptional({
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_DOOR_OPEN_LIMIT_MINUTES,
+    description: 'A door open longer than this opens a priority-2 alarm',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -81,7 +113,11 @@ export class AlarmRuleDefaultsDto {
 
 /** A resident's own rules. A field left out takes the municipality's default; null switches it off for this resident. */
 export class ResidentAlarmRulesDto extends AlarmRuleDefaultsDto {
-  @ApiPropertyOptional({ type: [SafeZoneDto], maxItems: MAX_SAFE_ZONES, description: 'Leaving every zone opens a priority-2 alarm; none: no GPS alarms' })
+  @ApiPropertyOptional({
+    type: [SafeZoneDto],
+    maxItems: MAX_SAFE_ZONES,
+    description: 'Leaving every zone opens a priority-2 alarm; none: no GPS alarms',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_SAFE_ZONES)
@@ -98,6 +134,8 @@ export class EffectiveAlarmRulesDto {
 
 export class ResidentAlarmRulesViewDto {
   @ApiProperty({ type: ResidentAlarmRulesDto, description: "The resident's own rules" }) own: ResidentAlarmRulesDto;
-  @ApiProperty({ type: AlarmRuleDefaultsDto, description: "The municipality's defaults" }) municipalityDefaults: AlarmRuleDefaultsDto;
-  @ApiProperty({ type: EffectiveAlarmRulesDto, description: 'What the response centre applies' }) effective: EffectiveAlarmRulesDto;
+  @ApiProperty({ type: AlarmRuleDefaultsDto, description: "The municipality's defaults" })
+  municipalityDefaults: AlarmRuleDefaultsDto;
+  @ApiProperty({ type: EffectiveAlarmRulesDto, description: 'What the response centre applies' })
+  effective: EffectiveAlarmRulesDto;
 }

@@ -11,7 +11,9 @@ export class Tenancy1764200000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE devices ADD COLUMN municipality_id uuid REFERENCES municipalities (id)`);
-    await queryRunner.query(`UPDATE devices SET municipality_id = residents.municipality_id FROM residents WHERE residents.id = devices.resident_id`);
+    await queryRunner.query(
+      `UPDATE devices SET municipality_id = residents.municipality_id FROM residents WHERE residents.id = devices.resident_id`,
+    );
     await queryRunner.query(`CREATE INDEX devices_by_municipality ON devices (municipality_id)`);
     await createAccessLogTable(queryRunner);
   }

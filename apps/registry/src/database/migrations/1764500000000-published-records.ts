@@ -12,7 +12,9 @@ export class PublishedRecords1764500000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['residents', 'municipalities', 'home_care_teams']) {
-      await queryRunner.query(`ALTER TABLE ${table} ADD COLUMN revision integer NOT NULL DEFAULT 1 CHECK (revision >= 1)`);
+      await queryRunner.query(
+        `ALTER TABLE ${table} ADD COLUMN revision integer NOT NULL DEFAULT 1 CHECK (revision >= 1)`,
+      );
     }
     await queryRunner.query(`ALTER TABLE residents ADD COLUMN alarm_rules jsonb NOT NULL DEFAULT '{}'`);
     await queryRunner.query(`ALTER TABLE municipalities ADD COLUMN alarm_rule_defaults jsonb NOT NULL DEFAULT '{}'`);

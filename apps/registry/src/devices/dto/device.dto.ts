@@ -8,7 +8,12 @@ import { TimestampsDto } from '../../common/timestamps.dto';
 export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 900;
 
 export class HeartbeatIntervalDto {
-  @ApiPropertyOptional({ minimum: 10, maximum: 86_400, default: DEFAULT_HEARTBEAT_INTERVAL_SECONDS, description: 'How often the device checks in' })
+  @ApiPropertyOptional({
+    minimum: 10,
+    maximum: 86_400,
+    default: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    description: 'How often the device checks in',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -31,7 +36,10 @@ export class CreateDeviceDto extends HeartbeatIntervalDto {
   @IsIn(DEVICE_KINDS, { message: `kind must be one of ${DEVICE_KINDS.join(', ')}` })
   kind: DeviceKind;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'The municipality that owns it; by default the one you administer' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The municipality that owns it; by default the one you administer',
+  })
   @IsOptional()
   @IsUUID()
   municipalityId?: string;
@@ -60,10 +68,12 @@ export class DeviceDto extends TimestampsDto {
   @ApiProperty() serialNumber: string;
   @ApiProperty({ enum: DEVICE_KINDS }) kind: DeviceKind;
   @ApiProperty({ enum: DEVICE_STATES }) state: DeviceState;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The municipality that owns it' }) municipalityId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The municipality that owns it' })
+  municipalityId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) residentId: string | null;
   @ApiProperty() heartbeatIntervalSeconds: number;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current secret was issued' }) credentialsIssuedAt: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current secret was issued' })
+  credentialsIssuedAt: Date | null;
   @ApiProperty({ description: 'Revision of its record on registry.devices.v1' }) revision: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) retiredAt: Date | null;
 }
@@ -71,6 +81,8 @@ export class DeviceDto extends TimestampsDto {
 /** The only answer that ever contains the secret: onboarding and rotation. */
 export class DeviceWithSecretDto {
   @ApiProperty({ type: DeviceDto }) device: DeviceDto;
-  @ApiProperty({ description: 'The MQTT password of the device (username = device id). Shown this once; only its hash is kept.' })
+  @ApiProperty({
+    description: 'The MQTT password of the device (username = device id). Shown this once; only its hash is kept.',
+  })
   secret: string;
 }

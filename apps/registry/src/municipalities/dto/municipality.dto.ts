@@ -3,7 +3,11 @@ import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { TimestampsDto } from '../../common/timestamps.dto';
 
 export class CreateMunicipalityDto {
-  @ApiProperty({ pattern: '^[0-9]{4}$', example: '3301', description: 'The official municipality number (kommunenummer)' })
+  @ApiProperty({
+    pattern: '^[0-9]{4}$',
+    example: '3301',
+    description: 'The official municipality number (kommunenummer)',
+  })
   @Matches(/^[0-9]{4}$/, { message: 'number must be the four-digit municipality number' })
   number: string;
 
@@ -18,7 +22,9 @@ export class CreateMunicipalityDto {
 }
 
 /** The number identifies the municipality and does not change; name and centre may. */
-export class UpdateMunicipalityDto extends PartialType(PickType(CreateMunicipalityDto, ['name', 'responseCentreId'] as const)) {}
+export class UpdateMunicipalityDto extends PartialType(
+  PickType(CreateMunicipalityDto, ['name', 'responseCentreId'] as const),
+) {}
 
 export class ListMunicipalitiesQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })

@@ -60,7 +60,11 @@ export class CreateResidentDto {
   @Length(1, 1000)
   accessNote?: string | null;
 
-  @ApiPropertyOptional({ type: [ContactDto], maxItems: MAX_CONTACTS, description: 'Contacts and next of kin, in call order' })
+  @ApiPropertyOptional({
+    type: [ContactDto],
+    maxItems: MAX_CONTACTS,
+    description: 'Contacts and next of kin, in call order',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_CONTACTS)

@@ -5,7 +5,10 @@ import { ALARM_OUTCOMES } from '../alarm-state';
 import type { AlarmOutcome } from '../alarm-state';
 
 export class ListAlarmsQueryDto {
-  @ApiPropertyOptional({ enum: ['open', 'acknowledged'], description: 'Only this state; default both (every unresolved alarm)' })
+  @ApiPropertyOptional({
+    enum: ['open', 'acknowledged'],
+    description: 'Only this state; default both (every unresolved alarm)',
+  })
   @IsOptional()
   @IsIn(['open', 'acknowledged'])
   state?: 'open' | 'acknowledged';
@@ -39,9 +42,14 @@ export class ResolveAlarmDto {
 }
 
 export class StreamQueryDto {
-  @ApiPropertyOptional({ description: 'Replay every step after this cursor (an event id the stream sent, "tx.id"), then go live; "0.0" replays from the start' })
+  @ApiPropertyOptional({
+    description:
+      'Replay every step after this cursor (an event id the stream sent, "tx.id"), then go live; "0.0" replays from the start',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^\d{1,20}\.\d{1,19}$/, { message: 'since must be a cursor like "734.12": the id of an event the stream sent' })
+  @Matches(/^\d{1,20}\.\d{1,19}$/, {
+    message: 'since must be a cursor like "734.12": the id of an event the stream sent',
+  })
   since?: string;
 }

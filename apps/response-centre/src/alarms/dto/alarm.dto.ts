@@ -9,10 +9,12 @@ export class PositionDto {
   @ApiProperty() deviceId: string;
   @ApiProperty() lat: number;
   @ApiProperty() lon: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'metres, as the tracker reported' }) accuracyMeters: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'metres, as the tracker reported' }) accuracyMeters:
+    number | null;
   @ApiProperty({ format: 'date-time', description: 'When the tracker took it (device time)' }) at: string;
   @ApiProperty({ description: 'Seconds since it was taken, at the time of the answer' }) ageSeconds: number;
-  @ApiProperty({ nullable: true, type: Boolean, description: 'null: the resident had no safe zones then' }) insideSafeZone: boolean | null;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'null: the resident had no safe zones then' })
+  insideSafeZone: boolean | null;
 }
 
 export class ContactDto {
@@ -32,7 +34,11 @@ export class ResidentDetailsDto {
   @ApiProperty({ type: [ContactDto], description: 'In call order' }) contacts: ContactDto[];
   @ApiProperty({ nullable: true, type: String }) careNote: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) homeCareTeamId: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The alarm rules that apply to them now: doorNightWindow, doorOpenLimitMinutes, safeZones' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The alarm rules that apply to them now: doorNightWindow, doorOpenLimitMinutes, safeZones',
+  })
   alarmRules: EffectiveAlarmRules;
 }
 
@@ -40,7 +46,8 @@ export class RecentEventDto {
   @ApiProperty() eventId: string;
   @ApiProperty({ enum: DEVICE_EVENT_TYPES }) type: string;
   @ApiProperty({ format: 'date-time', description: 'Device time' }) occurredAt: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event as the device sent it' }) payload: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event as the device sent it' })
+  payload: Record<string, unknown>;
 }
 
 export class AlarmSummaryDto {
@@ -59,21 +66,52 @@ export class AlarmSummaryDto {
   @ApiProperty({ description: 'Seconds since openedAt at the time of the answer' }) ageSeconds: number;
   @ApiProperty({ nullable: true, type: String }) acknowledgedBy: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acknowledgedAt: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The resident, as the registry had the device when the alarm opened; null if it did not know the device' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description:
+      'The resident, as the registry had the device when the alarm opened; null if it did not know the device',
+  })
   residentId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) municipalityId: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) responseCentreId: string | null;
-  @ApiProperty({ enum: ['care', 'technical', 'system'], description: 'care: help the person; technical: fix the device; system: the service itself' }) kind: string;
+  @ApiProperty({
+    enum: ['care', 'technical', 'system'],
+    description: 'care: help the person; technical: fix the device; system: the service itself',
+  })
+  kind: string;
   @ApiProperty({ description: 'Repeats attached (the button pressed again, a second fall)' }) repeatCount: number;
-  @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' }) lastTriggeredAt: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the resident cancelled it at the device (an operator still closes it)' })
+  @ApiProperty({ format: 'date-time', description: 'The newest trigger or repeat, by the device clock' })
+  lastTriggeredAt: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the resident cancelled it at the device (an operator still closes it)',
+  })
   cancelledAtDeviceAt: string | null;
-  @ApiProperty({ description: '0, or how many times it escalated: waiting unacknowledged, or its dispatch declined, expired or unanswered' })
+  @ApiProperty({
+    description:
+      '0, or how many times it escalated: waiting unacknowledged, or its dispatch declined, expired or unanswered',
+  })
   escalationLevel: number;
-  @ApiProperty({ format: 'date-time', description: 'When the alarm or its dispatch last changed (a newer summary replaces an older one)' }) updatedAt: string;
-  @ApiProperty({ type: DispatchSummaryDto, nullable: true, description: 'The newest dispatch to home care, whatever its status; null if none' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the alarm or its dispatch last changed (a newer summary replaces an older one)',
+  })
+  updatedAt: string;
+  @ApiProperty({
+    type: DispatchSummaryDto,
+    nullable: true,
+    description: 'The newest dispatch to home care, whatever its status; null if none',
+  })
   dispatch: DispatchSummaryDto | null;
-  @ApiProperty({ type: PositionDto, nullable: true, description: "The resident's last known GPS position (any of their trackers) and its age" })
+  @ApiProperty({
+    type: PositionDto,
+    nullable: true,
+    description: "The resident's last known GPS position (any of their trackers) and its age",
+  })
   lastPosition: PositionDto | null;
 }
 
@@ -90,14 +128,30 @@ export class AlarmDetailDto extends AlarmSummaryDto {
   @ApiProperty({ nullable: true, type: String }) resolvedBy: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) resolvedAt: string | null;
   @ApiProperty({ nullable: true, enum: ALARM_OUTCOMES }) outcome: string | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The device event that opened the alarm, as sent' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The device event that opened the alarm, as sent',
+  })
   triggerEvent: Record<string, unknown> | null;
-  @ApiProperty({ type: [HandlingLogEntryDto], description: 'Every handling step, oldest first' }) log: HandlingLogEntryDto[];
-  @ApiProperty({ type: ResidentDetailsDto, nullable: true, description: 'Null when the registry has not told the centre about the resident' })
+  @ApiProperty({ type: [HandlingLogEntryDto], description: 'Every handling step, oldest first' })
+  log: HandlingLogEntryDto[];
+  @ApiProperty({
+    type: ResidentDetailsDto,
+    nullable: true,
+    description: 'Null when the registry has not told the centre about the resident',
+  })
   resident: ResidentDetailsDto | null;
-  @ApiProperty({ type: [RecentEventDto], description: "The device's newest events, newest first" }) recentEvents: RecentEventDto[];
-  @ApiProperty({ type: [PositionDto], description: "The resident's newest positions, newest first" }) trail: PositionDto[];
-  @ApiProperty({ type: [DispatchDto], description: 'Every dispatch to home care, oldest first' }) dispatches: DispatchDto[];
-  @ApiProperty({ type: [HomeCareTeamDto], description: "The teams of the alarm's municipality a dispatch may go to (empty when the alarm has no municipality or the registry has published no teams)" })
+  @ApiProperty({ type: [RecentEventDto], description: "The device's newest events, newest first" })
+  recentEvents: RecentEventDto[];
+  @ApiProperty({ type: [PositionDto], description: "The resident's newest positions, newest first" })
+  trail: PositionDto[];
+  @ApiProperty({ type: [DispatchDto], description: 'Every dispatch to home care, oldest first' })
+  dispatches: DispatchDto[];
+  @ApiProperty({
+    type: [HomeCareTeamDto],
+    description:
+      "The teams of the alarm's municipality a dispatch may go to (empty when the alarm has no municipality or the registry has published no teams)",
+  })
   homeCareTeams: HomeCareTeamDto[];
 }

@@ -181,7 +181,10 @@ function streamLost(reason) {
   const delay = RECONNECT_DELAYS_MS[Math.min(state.reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
   state.reconnectAttempt++;
   state.live = false;
-  setConnection(`Connection lost (${reason}); reconnecting in ${delay / 1000} s. Nothing is missed: the stream resumes where it stopped.`, 'down');
+  setConnection(
+    `Connection lost (${reason}); reconnecting in ${delay / 1000} s. Nothing is missed: the stream resumes where it stopped.`,
+    'down',
+  );
   setTimeout(() => {
     if (state.token) connect();
   }, delay);
@@ -215,7 +218,8 @@ function announce(step, known) {
   const what = `priority ${alarm.priority}, ${TRIGGERS[alarm.triggerType] ?? alarm.triggerType}`;
   if (step.step === 'received' && !known) say('announcer', `New alarm: ${what}.`);
   else if (step.step === 'escalated') say('announcer', `Alarm escalated to level ${alarm.escalationLevel}: ${what}.`);
-  else if (step.step === 'dispatch_declined' || step.step === 'dispatch_expired' || step.step === 'dispatch_unanswered') say('announcer', `${STEPS[step.step]}: ${what}.`);
+  else if (step.step === 'dispatch_declined' || step.step === 'dispatch_expired' || step.step === 'dispatch_unanswered')
+    say('announcer', `${STEPS[step.step]}: ${what}.`);
 }
 
 function say(regionId, text) {
@@ -232,7 +236,14 @@ function stepOnSelected(step) {
   if (!state.detail) return;
   const id = step.cursor.split('.')[1];
   if (!state.detail.log.some((entry) => entry.id === id)) {
-    state.detail.log.push({ id, step: step.step, at: step.at, actorKind: step.actor.kind, actorId: step.actor.id, details: step.details });
+    state.detail.log.push({
+      id,
+      step: step.step,
+      at: step.at,
+      actorKind: step.actor.kind,
+      actorId: step.actor.id,
+      details: step.details,
+    });
   }
   if (step.alarm) Object.assign(state.detail, step.alarm);
   renderDetail();
@@ -247,7 +258,11 @@ function stepOnSelected(step) {
 
 function sortedAlarms() {
   return [...state.alarms.values()].sort(
-    (a, b) => a.priority - b.priority || b.escalationLevel - a.escalationLevel || a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id),
+    (a, b) =>
+      a.priority - b.priority ||
+      b.escalationLevel - a.escalationLevel ||
+      a.openedAt.localeCompare(b.openedAt) ||
+      a.id.localeCompare(b.id),
   );
 }
 
@@ -352,12 +367,24 @@ function renderDetail() {
   $('detail-empty').hidden = Boolean(detail);
   $('detail').hidden = !detail;
   if (!detail) return;
-  $('detail-heading').textContent = `P${detail.priority} · ${TRIGGERS[detail.triggerType] ?? detail.triggerType} · ${detail.state}`;
+  $('detail-heading').textContent =
+    `P${detail.priority} · ${TRIGGERS[detail.triggerType] ?? detail.triggerType} · ${detail.state}`;
   renderFacts(detail);
   renderActions(detail);
   renderResident(detail.resident, detail.residentId);
-  $('dispatches').replaceChildren(...(detail.dispatches.length ? detail.dispatches.map(dispatchItem) : [textItem('None.')]));
-  $('log').replaceChildren(...detail.log.map((entry) => row([formatTime(entry.at), STEPS[entry.step] ?? entry.step, `${entry.actorKind} ${entry.actorId}`, describe(entry.details)])));
+  $('dispatches').replaceChildren(
+    ...(detail.dispatches.length ? detail.dispatches.map(dispatchItem) : [textItem('None.')]),
+  );
+  $('log').replaceChildren(
+    ...detail.log.map((entry) =>
+      row([
+        formatTime(entry.at),
+        STEPS[entry.step] ?? entry.step,
+        `${entry.actorKind} ${entry.actorId}`,
+        describe(entry.details),
+      ]),
+    ),
+  );
 }
 
 function renderFacts(detail) {
@@ -373,7 +400,9 @@ function renderFacts(detail) {
   ];
   if (detail.lastPosition) facts.push(['Last position', positionText(detail.lastPosition)]);
   if (detail.outcome) facts.push(['Outcome', detail.outcome]);
-  $('facts').replaceChildren(...facts.flatMap(([term, value, key]) => [element('dt', term), element('dd', value, key)]));
+  $('facts').replaceChildren(
+    ...facts.flatMap(([term, value, key]) => [element('dt', term), element('dd', value, key)]),
+  );
 }
 
 /** Forms are shown or hidden, never rebuilt: what an operator is typing survives a live update. */
@@ -399,7 +428,14 @@ function fillTeams(teams) {
 function renderResident(resident, residentId) {
   const box = $('resident');
   if (!resident) {
-    box.replaceChildren(element('p', residentId ? `No registry details on this resident here yet (resident ${residentId}).` : 'The registry did not know this device: no resident.'));
+    box.replaceChildren(
+      element(
+        'p',
+        residentId
+          ? `No registry details on this resident here yet (resident ${residentId}).`
+          : 'The registry did not know this device: no resident.',
+      ),
+    );
     return;
   }
   const facts = element('dl');
@@ -429,14 +465,17 @@ function renderResident(resident, residentId) {
 /** Where the resident's tracker last was, how exact, and how old that is. */
 function positionText(position) {
   const accuracy = position.accuracyMeters === null ? '' : ` ±${Math.round(position.accuracyMeters)} m`;
-  const zone = position.insideSafeZone === false ? ', outside the safe zones' : position.insideSafeZone ? ', in a safe zone' : '';
+  const zone =
+    position.insideSafeZone === false ? ', outside the safe zones' : position.insideSafeZone ? ', in a safe zone' : '';
   return `${position.lat.toFixed(5)}, ${position.lon.toFixed(5)}${accuracy}, ${formatAge(position.ageSeconds)} ago${zone}`;
 }
 
 function dispatchItem(dispatch) {
   const who = dispatch.acceptedBy ? `, accepted by ${dispatch.acceptedBy.name ?? dispatch.acceptedBy.id}` : '';
   const until = dispatch.status === 'requested' ? `, accept by ${formatTime(dispatch.acceptBy)}` : '';
-  return textItem(`${formatTime(dispatch.requestedAt)} ${dispatch.homeCareTeamName}: ${DISPATCH_STATUS[dispatch.status] ?? dispatch.status}${until}${who}. “${dispatch.instructions}”`);
+  return textItem(
+    `${formatTime(dispatch.requestedAt)} ${dispatch.homeCareTeamName}: ${DISPATCH_STATUS[dispatch.status] ?? dispatch.status}${until}${who}. “${dispatch.instructions}”`,
+  );
 }
 
 function describe(details) {
@@ -450,20 +489,39 @@ function describe(details) {
 // Actions
 
 function wireActions() {
-  $('acknowledge').addEventListener('click', (event) => void act(event.currentTarget, 'POST', 'acknowledge', undefined, 'You have taken the alarm.'));
+  $('acknowledge').addEventListener(
+    'click',
+    (event) => void act(event.currentTarget, 'POST', 'acknowledge', undefined, 'You have taken the alarm.'),
+  );
   onSubmit('note-form', (form) => act(form, 'POST', 'notes', { text: form.elements.text.value }, 'Note added.'));
   onSubmit('dispatch-form', (form) => {
     const seconds = form.elements.acceptWithinSeconds.value;
-    const body = { homeCareTeamId: form.elements.homeCareTeamId.value, instructions: form.elements.instructions.value, ...(seconds ? { acceptWithinSeconds: Number(seconds) } : {}) };
+    const body = {
+      homeCareTeamId: form.elements.homeCareTeamId.value,
+      instructions: form.elements.instructions.value,
+      ...(seconds ? { acceptWithinSeconds: Number(seconds) } : {}),
+    };
     return act(form, 'POST', 'dispatches', body, 'Home care dispatched.');
   });
   onSubmit('withdraw-form', (form) => {
     const active = state.detail.dispatches.find((dispatch) => ACTIVE_DISPATCH.has(dispatch.status));
-    return act(form, 'POST', `dispatches/${active.id}/withdraw`, { reason: form.elements.reason.value }, 'Dispatch withdrawn.');
+    return act(
+      form,
+      'POST',
+      `dispatches/${active.id}/withdraw`,
+      { reason: form.elements.reason.value },
+      'Dispatch withdrawn.',
+    );
   });
   onSubmit('resolve-form', (form) => {
     const note = form.elements.note.value.trim();
-    return act(form, 'POST', 'resolve', { outcome: form.elements.outcome.value, ...(note ? { note } : {}) }, 'Alarm resolved.');
+    return act(
+      form,
+      'POST',
+      'resolve',
+      { outcome: form.elements.outcome.value, ...(note ? { note } : {}) },
+      'Alarm resolved.',
+    );
   });
 }
 
@@ -510,7 +568,14 @@ function signIn(token) {
 function signOut() {
   state.stream?.abort();
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, { token: '', alarms: new Map(), selectedId: null, detail: null, cursor: null, queueLoaded: false });
+  Object.assign(state, {
+    token: '',
+    alarms: new Map(),
+    selectedId: null,
+    detail: null,
+    cursor: null,
+    queueLoaded: false,
+  });
   renderQueue();
   renderDetail();
   $('who').textContent = '';
@@ -521,7 +586,8 @@ function signOut() {
 function showWho() {
   try {
     const claims = JSON.parse(atob(state.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    $('who').textContent = `Signed in as ${claims.name ?? claims.sub} (${(claims.roles ?? []).join(', ')}), centre ${claims.response_centre_id ?? '—'}`;
+    $('who').textContent =
+      `Signed in as ${claims.name ?? claims.sub} (${(claims.roles ?? []).join(', ')}), centre ${claims.response_centre_id ?? '—'}`;
   } catch {
     $('who').textContent = 'The token could not be read.';
   }

@@ -26,7 +26,9 @@ export class Backbone1763900000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL,
         CONSTRAINT alarms_trigger_unique UNIQUE (device_id, trigger_event_id)
       )`);
-    await queryRunner.query(`CREATE INDEX alarms_unresolved_queue ON alarms (priority, opened_at) WHERE state <> 'resolved'`);
+    await queryRunner.query(
+      `CREATE INDEX alarms_unresolved_queue ON alarms (priority, opened_at) WHERE state <> 'resolved'`,
+    );
     // payload is json, not jsonb: it keeps the event exactly as sent, including characters
     // (such as \\u0000) that jsonb refuses; refusing them would lose an alarm.
     await queryRunner.query(`

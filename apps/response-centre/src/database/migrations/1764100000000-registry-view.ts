@@ -18,11 +18,15 @@ export class RegistryView1764100000000 implements MigrationInterface {
         heartbeat_interval_seconds integer NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
-    await queryRunner.query(`ALTER TABLE alarms ADD COLUMN resident_id uuid, ADD COLUMN municipality_id uuid, ADD COLUMN response_centre_id uuid`);
+    await queryRunner.query(
+      `ALTER TABLE alarms ADD COLUMN resident_id uuid, ADD COLUMN municipality_id uuid, ADD COLUMN response_centre_id uuid`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE alarms DROP COLUMN resident_id, DROP COLUMN municipality_id, DROP COLUMN response_centre_id`);
+    await queryRunner.query(
+      `ALTER TABLE alarms DROP COLUMN resident_id, DROP COLUMN municipality_id, DROP COLUMN response_centre_id`,
+    );
     await queryRunner.query(`DROP TABLE registry_devices`);
   }
 }

@@ -9,16 +9,22 @@ export class AlarmRules1764300000000 implements MigrationInterface {
   name = 'AlarmRules1764300000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE alarms ADD COLUMN kind varchar(16) NOT NULL DEFAULT 'care' CHECK (kind IN ('care', 'technical', 'system'))`);
+    await queryRunner.query(
+      `ALTER TABLE alarms ADD COLUMN kind varchar(16) NOT NULL DEFAULT 'care' CHECK (kind IN ('care', 'technical', 'system'))`,
+    );
     await queryRunner.query(`ALTER TABLE alarms ADD COLUMN correlation_key varchar(200)`);
-    await queryRunner.query(`UPDATE alarms SET correlation_key = COALESCE('resident:' || resident_id::text, 'device:' || device_id) || ':' || trigger_type`);
+    await queryRunner.query(
+      `UPDATE alarms SET correlation_key = COALESCE('resident:' || resident_id::text, 'device:' || device_id) || ':' || trigger_type`,
+    );
     // Alarms from before correlation may share a key while unresolved: the newest keeps it.
     await queryRunner.query(`
       UPDATE alarms SET correlation_key = alarms.correlation_key || ':before-rules:' || alarms.id
       FROM (SELECT id, row_number() OVER (PARTITION BY correlation_key ORDER BY opened_at DESC) AS newest FROM alarms WHERE state <> 'resolved') ranked
       WHERE alarms.id = ranked.id AND ranked.newest > 1`);
     await queryRunner.query(`ALTER TABLE alarms ALTER COLUMN correlation_key SET NOT NULL`);
-    await queryRunner.query(`CREATE UNIQUE INDEX alarms_one_unresolved_per_key ON alarms (correlation_key) WHERE state <> 'resolved'`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX alarms_one_unresolved_per_key ON alarms (correlation_key) WHERE state <> 'resolved'`,
+    );
     await queryRunner.query(`ALTER TABLE alarms ADD COLUMN repeat_count integer NOT NULL DEFAULT 0`);
     await queryRunner.query(`ALTER TABLE alarms ADD COLUMN last_triggered_at timestamptz`);
     await queryRunner.query(`UPDATE alarms SET last_triggered_at = triggered_at`);
@@ -35,7 +41,15 @@ export class AlarmRules1764300000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX alarms_escalation_due`);
     await queryRunner.query(`DROP INDEX alarms_one_unresolved_per_key`);
-    for (const column of ['escalate_at', 'escalation_level', 'cancelled_at_device_at', 'last_triggered_at', 'repeat_count', 'correlation_key', 'kind']) {
+    for (const column of [
+      'escalate_at',
+      'escalation_level',
+      'cancelled_at_device_at',
+      'last_triggered_at',
+      'repeat_count',
+      'correlation_key',
+      'kind',
+    ]) {
       await queryRunner.query(`ALTER TABLE alarms DROP COLUMN ${column}`);
     }
   }

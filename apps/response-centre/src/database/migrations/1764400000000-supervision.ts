@@ -12,7 +12,9 @@ export class Supervision1764400000000 implements MigrationInterface {
         silent_after timestamptz NOT NULL,
         silent_alarm_id uuid REFERENCES alarms (id)
       )`);
-    await queryRunner.query(`CREATE INDEX device_supervision_due ON device_supervision (silent_after) WHERE silent_alarm_id IS NULL`);
+    await queryRunner.query(
+      `CREATE INDEX device_supervision_due ON device_supervision (silent_after) WHERE silent_alarm_id IS NULL`,
+    );
     // Devices the registry view already knows are watched from now on.
     await queryRunner.query(`
       INSERT INTO device_supervision (device_id, last_heard_at, silent_after)

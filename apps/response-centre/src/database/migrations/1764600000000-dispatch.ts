@@ -18,7 +18,9 @@ export class Dispatch1764600000000 implements MigrationInterface {
         deleted boolean NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
-    await queryRunner.query(`CREATE INDEX registry_home_care_teams_by_municipality ON registry_home_care_teams (municipality_id) WHERE NOT deleted`);
+    await queryRunner.query(
+      `CREATE INDEX registry_home_care_teams_by_municipality ON registry_home_care_teams (municipality_id) WHERE NOT deleted`,
+    );
     await queryRunner.query(`
       CREATE TABLE dispatches (
         id uuid PRIMARY KEY,
@@ -42,8 +44,12 @@ export class Dispatch1764600000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`CREATE INDEX dispatches_by_alarm ON dispatches (alarm_id, requested_at)`);
     // At most one dispatch per alarm a team may still be acting on; re-dispatch once it ended.
-    await queryRunner.query(`CREATE UNIQUE INDEX dispatches_one_active_per_alarm ON dispatches (alarm_id) WHERE status IN ('requested', 'accepted', 'en_route', 'arrived')`);
-    await queryRunner.query(`CREATE INDEX dispatches_unanswered_due ON dispatches (accept_by) WHERE status = 'requested'`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX dispatches_one_active_per_alarm ON dispatches (alarm_id) WHERE status IN ('requested', 'accepted', 'en_route', 'arrived')`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX dispatches_unanswered_due ON dispatches (accept_by) WHERE status = 'requested'`,
+    );
     await queryRunner.query(`
       CREATE TABLE dispatch_updates (
         update_id uuid PRIMARY KEY,

@@ -17,7 +17,8 @@ export class DispatchSummaryDto {
   @ApiProperty({ enum: DISPATCH_STATUSES }) status: string;
   @ApiProperty({ format: 'date-time' }) requestedAt: string;
   @ApiProperty({ format: 'date-time', description: 'Not accepted by then: home care expires it' }) acceptBy: string;
-  @ApiProperty({ type: HomeCareActorDto, nullable: true, description: 'The nurse who accepted it' }) acceptedBy: HomeCareActorDto | null;
+  @ApiProperty({ type: HomeCareActorDto, nullable: true, description: 'The nurse who accepted it' })
+  acceptedBy: HomeCareActorDto | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acceptedAt: string | null;
 }
 
@@ -47,7 +48,11 @@ export class DispatchRequestDto {
   @Length(1, 2000)
   instructions: string;
 
-  @ApiPropertyOptional({ minimum: 30, maximum: 3600, description: 'Seconds the team has to accept; default DISPATCH_ACCEPT_SECONDS' })
+  @ApiPropertyOptional({
+    minimum: 30,
+    maximum: 3600,
+    description: 'Seconds the team has to accept; default DISPATCH_ACCEPT_SECONDS',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -199,6 +199,7 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(
       `Kafka on ${brokers} did not start: ${reason}\n--- last lines of ${logFile} ---\n${tail(logFile, 40)}`,
+      { cause: err },
     );
   }
   return {

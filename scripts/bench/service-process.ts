@@ -42,7 +42,9 @@ export async function startService(
     await waitUntilReady(service, exited);
   } catch (error) {
     await service.stop();
-    throw new Error(`${name}: ${(error as Error).message}\n--- end of ${logFile} ---\n${tail(logFile, 20)}`);
+    throw new Error(`${name}: ${(error as Error).message}\n--- end of ${logFile} ---\n${tail(logFile, 20)}`, {
+      cause: error,
+    });
   }
   return service;
 }

@@ -29,6 +29,7 @@ export function ensureChromium(): void {
   } catch (error) {
     throw new Error(
       `${CHROMIUM} is missing and could not be installed with apt-get (needs root or passwordless sudo): ${(error as Error).message}`,
+      { cause: error },
     );
   }
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);

@@ -115,7 +115,7 @@ async function start() {
     state.dispatches = new Map(json.map((dispatch) => [dispatch.id, dispatch]));
     render();
     follow();
-  } catch (error) {
+  } catch {
     if (!state.token) return;
     connection('offline', 'Could not load dispatches; trying again…');
     setTimeout(() => state.token && void start(), nextRetry());
@@ -243,7 +243,7 @@ async function act(id, path, body, label) {
           if (status === 409 || status === 404) await refresh(id);
         }
         return;
-      } catch (error) {
+      } catch {
         if (!state.token) return;
         if (attempt >= 4) {
           state.notes.set(id, 'No connection: not sent. Try again when you have signal.');

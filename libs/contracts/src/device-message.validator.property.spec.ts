@@ -787,20 +787,16 @@ describe('validateDeviceMessage under hostile input (property-based)', () => {
           field: 'time',
           label: 'time missing',
         }),
-        fc
-          .oneof(identifier.filter((id) => id !== DEVICE_ID).map(jsonText), nonString)
-          .map((v) => ({
-            entries: set('deviceId', v),
-            reason: 'device_mismatch',
-            label: 'deviceId of another device',
-          })),
-        fc
-          .constantFrom('NaN', 'Infinity', '-Infinity', 'undefined')
-          .map((v) => ({
-            entries: [...entries, ['extra', v] as Entry],
-            reason: 'invalid_json',
-            label: `bare ${v} in an extra field`,
-          })),
+        fc.oneof(identifier.filter((id) => id !== DEVICE_ID).map(jsonText), nonString).map((v) => ({
+          entries: set('deviceId', v),
+          reason: 'device_mismatch',
+          label: 'deviceId of another device',
+        })),
+        fc.constantFrom('NaN', 'Infinity', '-Infinity', 'undefined').map((v) => ({
+          entries: [...entries, ['extra', v] as Entry],
+          reason: 'invalid_json',
+          label: `bare ${v} in an extra field`,
+        })),
       ];
       for (const [field, min, max, required] of NUMBER_FIELDS[type] ?? []) {
         const outOfRange = fc
@@ -942,6 +938,7 @@ describe('validateDeviceMessage under hostile input (property-based)', () => {
           } catch (error) {
             throw new Error(
               `the validator accepts time ${JSON.stringify(time)} but deviceTimeInstant throws: ${(error as Error).message}`,
+              { cause: error },
             );
           }
           expect(Number.isFinite(instant)).toBe(true);

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { MixedList, EntitySchema } from 'typeorm';
 
+/* eslint-disable @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types name Function */
 export interface PostgresSettings {
   url: string;
   poolSize: number;
@@ -8,6 +9,7 @@ export interface PostgresSettings {
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
 }
+/* eslint-enable @typescript-eslint/no-unsafe-function-type */
 
 /**
  * PostgreSQL options shared by every service and by the migration CLI. The schema is owned

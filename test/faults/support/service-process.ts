@@ -126,7 +126,7 @@ export class ServiceProcess {
         200,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- ${this.logFile} ---\n${this.logTail()}`);
+      throw new Error(`${(error as Error).message}\n--- ${this.logFile} ---\n${this.logTail()}`, { cause: error });
     }
   }
 }

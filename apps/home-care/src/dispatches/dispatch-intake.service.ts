@@ -142,7 +142,9 @@ export class DispatchIntakeService {
  * lost to the dead-letter topic over one, so it becomes U+FFFD (the replacement character).
  */
 export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(/\u0000/g, '\uFFFD') as T;
+  if (typeof value === 'string')
+    // eslint-disable-next-line no-control-regex -- NUL is exactly what must be replaced
+    return value.replace(/\u0000/g, '\uFFFD') as T;
   if (Array.isArray(value)) return value.map((item: unknown) => withoutNul(item)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [withoutNul(key), withoutNul(item)])) as T;

@@ -40,6 +40,7 @@ export class PageController implements OnModuleInit {
       } catch (error) {
         throw new Error(
           `the phone page's ${name} is missing in ${PAGE_DIR} (npm run build copies apps/home-care/public there): ${(error as Error).message}`,
+          { cause: error },
         );
       }
     }

@@ -38,18 +38,27 @@ function splitRecords(text: string): CsvRow[] {
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
     if (quoted) {
-      if (char === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (char === '"') quoted = false;
+      if (char === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (char === '"') quoted = false;
       else {
         if (char === '\n') line++;
         field += char;
       }
-    } else if (char === '"' && field === '') ((quoted = true), (quoteOpenedOn = line));
-    else if (char === ',') (cells.push(field), (field = ''));
-    else if (char === '\n' || char === '\r') {
+    } else if (char === '"' && field === '') {
+      quoted = true;
+      quoteOpenedOn = line;
+    } else if (char === ',') {
+      cells.push(field);
+      field = '';
+    } else if (char === '\n' || char === '\r') {
       if (char === '\r' && text[i + 1] === '\n') i++;
       records.push({ line: recordLine, cells: [...cells, field] });
-      ((cells = []), (field = ''), line++, (recordLine = line));
+      cells = [];
+      field = '';
+      line++;
+      recordLine = line;
     } else field += char;
   }
   if (quoted) throw new CsvSyntaxError(quoteOpenedOn, 'a quoted field is never closed');

@@ -147,7 +147,7 @@ export class AlarmStreams implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async sendLoop(stream: OpenStream): Promise<void> {
-    let heldBack = false;
+    let heldBack: boolean;
     do {
       stream.again = false;
       heldBack = await this.sendCaughtUp(stream);

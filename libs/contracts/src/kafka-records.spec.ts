@@ -6,6 +6,8 @@ import {
   encodeRecord,
   rawPayload,
 } from './kafka-records';
+import { deviceEventLane, deviceEventTopicFor, KafkaTopics } from './topics';
+import { DEVICE_EVENT_TYPES } from './device-event.types';
 
 const event = { id: 'e1', type: 'alarm.button', time: '2026-11-23T10:00:00Z', extra: 1 };
 
@@ -75,5 +77,15 @@ describe('rawPayload', () => {
     });
     expect(raw.data).toHaveLength(DEAD_LETTER_PAYLOAD_LIMIT);
     expect(rawPayload(Buffer.alloc(DEAD_LETTER_PAYLOAD_LIMIT, 'y'))).not.toHaveProperty('truncatedFrom');
+  });
+});
+
+describe('device event lanes', () => {
+  it('puts what opens a priority-1 alarm, and its cancellation, in the alarm lane; the rest is telemetry', () => {
+    const alarmLane = DEVICE_EVENT_TYPES.filter((type) => deviceEventLane(type) === 'alarm');
+    expect(alarmLane.sort()).toEqual(['alarm.button', 'alarm.cancelled', 'fall.detected']);
+    expect(deviceEventTopicFor('alarm.button')).toBe(KafkaTopics.deviceAlarms);
+    expect(deviceEventTopicFor('heartbeat')).toBe(KafkaTopics.deviceEvents);
+    expect(deviceEventTopicFor('door.opened')).toBe(KafkaTopics.deviceEvents);
   });
 });

@@ -3,7 +3,7 @@ import { DeviceCommand } from './device-command.types';
 import { DeviceEvent, IDENTIFIER_PATTERN } from './device-event.types';
 import { checkEvent, Rejection } from './device-message.validator';
 
-/** Value of a record on KafkaTopics.deviceEvents (key: device id). */
+/** Value of a record on either device-event lane, KafkaTopics.deviceAlarms or deviceEvents (key: device id). */
 export interface DeviceEventRecord {
   v: 1;
   deviceId: string;

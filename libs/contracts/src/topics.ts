@@ -1,10 +1,23 @@
+import type { DeviceEventType } from './device-event.types';
+
 /**
  * Every topic name the apps use to speak to each other. Apps import these; no app
  * spells a topic name itself.
  */
 export const KafkaTopics = {
-  /** Validated device events, keyed by device id (one device's events stay in order). */
+  /**
+   * The telemetry lane: validated device events other than the alarm lane's (heartbeats,
+   * positions, door, battery and power events), keyed by device id, so one device's events stay
+   * in order within the lane. Consumed in batches.
+   */
   deviceEvents: 'device-events.v1',
+  /**
+   * The alarm lane: the events that open a priority-1 alarm (`alarm.button`, `fall.detected`)
+   * and those that refer to them (`alarm.cancelled`), keyed by device id. Its own topic, its own
+   * consumers and database work, so an alarm never queues behind telemetry; a cancellation
+   * stays behind its alarm because both travel in this lane.
+   */
+  deviceAlarms: 'device-alarms.v1',
   /** Device messages that failed validation, and consumer poison messages, with the reason. */
   deviceEventsDeadLetter: 'device-events.dead-letter.v1',
   /** Commands for devices (alarm.received, alarm.acknowledged), keyed by device id. */
@@ -37,6 +50,7 @@ export type KafkaTopic = (typeof KafkaTopics)[keyof typeof KafkaTopics];
 /** Partition counts used when the apps create missing topics at start-up. */
 export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
   [KafkaTopics.deviceEvents]: 6,
+  [KafkaTopics.deviceAlarms]: 6,
   [KafkaTopics.deviceEventsDeadLetter]: 1,
   [KafkaTopics.deviceCommands]: 3,
   [KafkaTopics.registryDevices]: 3,
@@ -58,6 +72,28 @@ export const KafkaTopicConfigs: Partial<Record<KafkaTopic, Record<string, string
   [KafkaTopics.registryResidents]: { 'cleanup.policy': 'compact' },
   [KafkaTopics.registryMunicipalities]: { 'cleanup.policy': 'compact' },
 };
+
+/** The two lanes of device events: life-safety alarms apart from telemetry, end to end. */
+export type DeviceEventLane = 'alarm' | 'telemetry';
+
+const ALARM_LANE_TYPES: ReadonlySet<DeviceEventType> = new Set<DeviceEventType>([
+  'alarm.button',
+  'fall.detected',
+  'alarm.cancelled',
+]);
+
+/** Which lane an event of this type travels in. */
+export function deviceEventLane(type: DeviceEventType): DeviceEventLane {
+  return ALARM_LANE_TYPES.has(type) ? 'alarm' : 'telemetry';
+}
+
+/** The Kafka topic of the lane an event of this type travels in. */
+export function deviceEventTopicFor(type: DeviceEventType): KafkaTopic {
+  return deviceEventLane(type) === 'alarm' ? KafkaTopics.deviceAlarms : KafkaTopics.deviceEvents;
+}
+
+/** Both lanes' topics, for consumers and taps that read every device event. */
+export const DEVICE_EVENT_TOPICS: readonly KafkaTopic[] = [KafkaTopics.deviceAlarms, KafkaTopics.deviceEvents];
 
 /** MQTT subscription for every device's events (contract section 2). */
 export const DEVICE_EVENTS_TOPIC_FILTER = 'devices/+/events';

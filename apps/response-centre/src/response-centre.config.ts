@@ -11,14 +11,27 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   KAFKA_CONSUMER_GROUP: string = 'response-centre';
 
   /**
-   * Kafka partitions taken in at the same time, each in its own transaction (one device's
-   * events stay in order: a device always maps to one partition). Leave connections in
-   * DATABASE_POOL_SIZE for the API and the outbox.
+   * Telemetry-lane partitions taken in at the same time, each batch in its own transaction (one
+   * device's events stay in order: a device always maps to one partition). Each holds a database
+   * connection while it works: leave connections in DATABASE_POOL_SIZE for the alarm lane
+   * (ALARM_INTAKE_CONCURRENCY), the API and the outbox, or alarms wait for a connection.
    */
   @IsInt()
   @Min(1)
   @Max(64)
-  INTAKE_CONCURRENCY: number = 6;
+  INTAKE_CONCURRENCY: number = 2;
+
+  /** Telemetry events stored per transaction (the most a fetched batch is cut into). */
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  INTAKE_BATCH_SIZE: number = 500;
+
+  /** Alarm-lane partitions taken in at the same time, each in its own (small) transaction. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  ALARM_INTAKE_CONCURRENCY: number = 2;
 
   /**
    * Seconds an alarm of priority 1, 2 and 3 may wait unacknowledged before it escalates, and

@@ -1,12 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
 import { ConsumedRecord, PoisonRecordError } from './consumed-record';
 import type { DeadLetterWriter } from './dead-letter-writer';
 
 export interface ManagedConsumerOptions {
   groupId: string;
   topics: string[];
-  handle: (record: ConsumedRecord) => Promise<void>;
+  /** One record at a time: its offset is committed once this resolves. */
+  handle?: (record: ConsumedRecord) => Promise<void>;
+  /**
+   * A chunk of a partition's records at a time (in offset order, at most `maxBatchSize`): the
+   * handler stores them in one transaction, and the chunk's offsets are committed once it
+   * resolves. A chunk that fails for other than a transient cause is retried one record at a
+   * time, so only the record at fault is dead-lettered. Exactly one of handle / handleBatch.
+   */
+  handleBatch?: (records: ConsumedRecord[]) => Promise<void>;
+  /** Records per handleBatch call (default 500). */
+  maxBatchSize?: number;
   /** Called after a record was dead-lettered (for metrics). */
   onDeadLetter?: (reason: string) => void;
   /** Errors that will pass by themselves (database or broker away): retried for as long as it takes. */
@@ -49,6 +59,7 @@ export class ManagedConsumer {
     private readonly deadLetters: DeadLetterWriter,
   ) {
     this.logger = new Logger(`ManagedConsumer:${options.groupId}`);
+    if (!options.handle === !options.handleBatch) throw new Error('a managed consumer takes handle or handleBatch');
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -80,9 +91,19 @@ export class ManagedConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 1;
+    if (this.options.handleBatch) {
+      await this.consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.processBatch(payload),
+      });
+      return;
+    }
     await this.consumer.run({
       autoCommit: true,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently,
       eachMessage: (payload) => this.process(payload),
     });
   }
@@ -95,12 +116,62 @@ export class ManagedConsumer {
     this.logger.log('consumer stopped; processed offsets committed');
   }
 
-  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const record: ConsumedRecord = { topic, partition, message };
+  /**
+   * A fetched batch in chunks: each chunk handled (one transaction), then its offsets resolved
+   * and committed before the next, so a crash redoes at most the chunk in hand.
+   */
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const size = this.options.maxBatchSize ?? 500;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages
+        .slice(start, start + size)
+        .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+      await this.processChunk(chunk, heartbeat);
+      const last = chunk[chunk.length - 1].message.offset;
+      resolveOffset(last);
+      const next = (BigInt(last) + 1n).toString();
+      await commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+      });
+      await heartbeat();
+    }
+  }
+
+  private async processChunk(chunk: ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    const handleBatch = this.options.handleBatch!;
+    if (chunk.length === 1) return this.processOne(chunk[0], heartbeat, (record) => handleBatch([record]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handleBatch(chunk);
+        this.lastProcessed = new Date();
+        return;
+      } catch (error) {
+        const transient = !(error instanceof PoisonRecordError) && this.options.isTransient(error);
+        if (!transient) {
+          this.logger.warn({ err: error, records: chunk.length }, 'batch failed; handling its records one at a time');
+          for (const record of chunk) await this.processOne(record, heartbeat, (one) => handleBatch([one]));
+          return;
+        }
+        await this.backOff(error, attempt, true, chunk[0], heartbeat);
+      }
+    }
+  }
+
+  private process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    return this.processOne({ topic, partition, message }, heartbeat, this.options.handle!);
+  }
+
+  private async processOne(
+    record: ConsumedRecord,
+    heartbeat: () => Promise<void>,
+    handle: (record: ConsumedRecord) => Promise<void>,
+  ): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.handle(record);
+        await handle(record);
         this.lastProcessed = new Date();
         return;
       } catch (error) {
@@ -109,18 +180,29 @@ export class ManagedConsumer {
         if (!transient && attempt >= maxAttempts) {
           return this.deadLetter(record, 'processing_failed', `failed ${attempt} times: ${describe(error)}`);
         }
-        this.options.onRetry?.(error, attempt, transient);
-        this.logger.warn(
-          { err: error, topic, partition, offset: message.offset, attempt, transient },
-          'record failed; retrying',
-        );
-        // Leave the record uncommitted on shutdown: the next owner of the partition redoes it.
-        if (this.stopping) throw error;
-        await sleep(Math.min(200 * 2 ** Math.min(attempt, 6), 10_000));
-        // Throws during a rebalance, which hands the record to the partition's next owner.
-        await heartbeat();
+        await this.backOff(error, attempt, transient, record, heartbeat);
       }
     }
+  }
+
+  private async backOff(
+    error: unknown,
+    attempt: number,
+    transient: boolean,
+    record: ConsumedRecord,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    this.options.onRetry?.(error, attempt, transient);
+    const { topic, partition, message } = record;
+    this.logger.warn(
+      { err: error, topic, partition, offset: message.offset, attempt, transient },
+      'record failed; retrying',
+    );
+    // Leave the record uncommitted on shutdown: the next owner of the partition redoes it.
+    if (this.stopping) throw error;
+    await sleep(Math.min(200 * 2 ** Math.min(attempt, 6), 10_000));
+    // Throws during a rebalance, which hands the record to the partition's next owner.
+    await heartbeat();
   }
 
   private async deadLetter(record: ConsumedRecord, reason: string, detail: string): Promise<void> {

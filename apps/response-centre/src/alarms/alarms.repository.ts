@@ -44,6 +44,16 @@ export class AlarmsRepository {
     });
   }
 
+  /** Which of these correlation keys have an unresolved alarm (one query for a batch; nothing locked). */
+  async unresolvedKeys(manager: EntityManager, correlationKeys: string[]): Promise<string[]> {
+    if (correlationKeys.length === 0) return [];
+    const rows: { correlation_key: string }[] = await manager.query(
+      `SELECT correlation_key FROM alarms WHERE correlation_key = ANY($1::varchar[]) AND state IN ('open', 'acknowledged')`,
+      [correlationKeys],
+    );
+    return rows.map((row) => row.correlation_key);
+  }
+
   async attachRepeat(manager: EntityManager, id: string, triggeredAt: Date, at: Date): Promise<void> {
     await manager
       .createQueryBuilder()

@@ -35,6 +35,51 @@ export class DeviceEventsRepository {
     return rows[0]?.id ?? null;
   }
 
+  /**
+   * Stores a batch's events in one statement, skipping any (deviceId, eventId) already stored
+   * (or earlier in the batch). Returns the new rows' ids by `eventKey`; a record whose key is
+   * missing is a resend or redelivery.
+   */
+  async insertManyIfNew(
+    manager: EntityManager,
+    records: DeviceEventRecord[],
+    storedAt: Date,
+  ): Promise<Map<string, string>> {
+    if (records.length === 0) return new Map();
+    const rows: { id: string; device_id: string; event_id: string }[] = await manager.query(
+      `INSERT INTO device_events (device_id, event_id, type, occurred_at, received_at, stored_at, payload)
+       SELECT e.device_id, e.event_id, e.type, e.occurred_at, e.received_at, $6::timestamptz, e.payload::json
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::timestamptz[], $7::text[])
+              WITH ORDINALITY AS e(device_id, event_id, type, occurred_at, received_at, payload, n)
+        ORDER BY e.n
+       ON CONFLICT ON CONSTRAINT device_events_device_event_unique DO NOTHING
+       RETURNING id, device_id, event_id`,
+      [
+        records.map((record) => record.deviceId),
+        records.map((record) => record.event.id),
+        records.map((record) => record.event.type),
+        records.map((record) => deviceTimeInstant(record.event.time)),
+        records.map((record) => record.receivedAt),
+        storedAt,
+        records.map((record) => JSON.stringify(record.event)),
+      ],
+    );
+    return new Map(rows.map((row) => [eventKey(row.device_id, row.event_id), row.id]));
+  }
+
+  /** The alarm each of these stored events opened or joined, by `eventKey` (events with none are left out). */
+  async alarmsOf(manager: EntityManager, keys: { deviceId: string; eventId: string }[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows: { device_id: string; event_id: string; alarm_id: string }[] = await manager.query(
+      `SELECT d.device_id, d.event_id, d.alarm_id FROM device_events d
+         JOIN unnest($1::varchar[], $2::varchar[]) AS k(device_id, event_id)
+           ON d.device_id = k.device_id AND d.event_id = k.event_id
+        WHERE d.alarm_id IS NOT NULL`,
+      [keys.map((key) => key.deviceId), keys.map((key) => key.eventId)],
+    );
+    return new Map(rows.map((row) => [eventKey(row.device_id, row.event_id), row.alarm_id]));
+  }
+
   async linkAlarm(manager: EntityManager, eventRowId: string, alarmId: string): Promise<void> {
     await manager.update(DeviceEventRow, { id: eventRowId }, { alarmId });
   }
@@ -70,4 +115,9 @@ export class DeviceEventsRepository {
     const events = await this.newest(deviceId, limit);
     return { residentId: placed[0]?.resident_id ?? null, events };
   }
+}
+
+/** One device event's identity, as a map key. */
+export function eventKey(deviceId: string, eventId: string): string {
+  return `${deviceId}\u0000${eventId}`;
 }

@@ -5,10 +5,11 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
 import type { DeviceEventRecord, DeviceEventType } from '@welfare/contracts';
-import { AlarmKind, AlarmPriority, correlationKey, EventRule, mayOpenAlarm, ruleFor } from '../alarms/alarm-rules';
+import { AlarmKind, AlarmPriority, correlationKey, mayOpenAlarm } from '../alarms/alarm-rules';
 import { AlarmOpeningService } from '../alarms/alarm-opening.service';
 import { DoorRulesService } from '../resident-rules/door-rules.service';
 import { PositionRulesService } from '../resident-rules/position-rules.service';
+import { PositionsRepository } from '../resident-rules/positions.repository';
 import { IntakeResult, openedOrRepeated } from './intake-result';
 import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
 import { SUPERVISION_SETTINGS } from '../supervision/supervision.service';
@@ -17,17 +18,32 @@ import { AlarmsRepository } from '../alarms/alarms.repository';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
 import { OutboxRelayService } from '@welfare/persistence';
-import { DeviceEventsRepository } from '../device-events/device-events.repository';
-import { RegistryDevicesRepository } from '../registry-view/registry-devices.repository';
+import { DeviceEventsRepository, eventKey } from '../device-events/device-events.repository';
+import type { DeviceOwnership } from '../registry-view/registry-devices.repository';
+import { RegistryMemoryView } from '../registry-view/registry-memory-view';
+import { decide, EnrichedEvent, EventOutcome } from './event-decisions';
+import { TrailHousekeeping } from './trail-housekeeping';
+
+/** One event of a batch, as the batch's set-based statements left it. */
+interface Staged {
+  record: DeviceEventRecord;
+  /** The new history row, or null for a resend or redelivery. */
+  rowId: string | null;
+  enriched: EnrichedEvent;
+  outcome: EventOutcome | null;
+}
 
 /**
- * Turns one device event into stored facts, in one transaction: the event on the device's
- * history and what its rule says (alarm-rules.ts): a new alarm, or a repeat attached to the
- * unresolved alarm of the same kind, with its handling step and the `alarm.received` command
- * for the device; a cancellation or a clearance logged on the alarm it concerns; door and GPS
- * events by the resident's rules (resident-rules/). A second
- * delivery of the same event changes nothing but re-sends `alarm.received`, since a device
- * that resends may not have heard the first one.
+ * Turns a batch of device events (one partition's, in order) into stored facts, in one
+ * transaction, shaped after the data:
+ * 1. every event on the device's history in one statement, which is also the de-duplication gate;
+ * 2. every device heard from in one statement (supervision);
+ * 3. each event enriched from the registry's view in memory and judged by the rules, a pure
+ *    function (event-decisions.ts);
+ * 4. the positions and door watches of the batch in one statement each;
+ * 5. only what touches an alarm (open or attach, cancel, clear, door and zone alarms, a door
+ *    closed on a door alarm, a resend of an alarm's event) is done event by event, in order.
+ * A heartbeat costs its share of the batch's statements and nothing more.
  */
 @Injectable()
 export class DeviceEventIntakeService {
@@ -40,80 +56,185 @@ export class DeviceEventIntakeService {
     private readonly log: HandlingLogRepository,
     private readonly outbox: DeviceCommandOutbox,
     private readonly relay: OutboxRelayService,
-    private readonly registry: RegistryDevicesRepository,
+    private readonly registry: RegistryMemoryView,
     private readonly opening: AlarmOpeningService,
     private readonly doors: DoorRulesService,
-    private readonly positions: PositionRulesService,
+    private readonly positionRules: PositionRulesService,
+    private readonly positions: PositionsRepository,
+    private readonly trails: TrailHousekeeping,
     private readonly supervision: DeviceSupervisionRepository,
     @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
     private readonly clock: Clock,
     @InjectMetric('device_events_stored_total') private readonly stored: Counter<'type' | 'outcome'>,
   ) {}
 
+  /** One event (a batch of one). */
   async intake(record: DeviceEventRecord): Promise<IntakeResult> {
-    const result = await this.dataSource.transaction((manager) => this.store(manager, record));
-    // Stored, offset not yet committed: the record comes again and must change nothing.
+    return (await this.intakeBatch([record]))[0];
+  }
+
+  /** A batch of events in one transaction; the results are in the batch's order. */
+  async intakeBatch(records: DeviceEventRecord[]): Promise<IntakeResult[]> {
+    if (records.length === 0) return [];
+    const results = await this.dataSource.transaction((manager) => this.store(manager, records));
+    // Stored, offsets not yet committed: the records come again and must change nothing.
     crashPoint('intake.after-commit');
-    this.stored.inc({ type: record.event.type, outcome: result.outcome });
-    if (result.outcome === 'alarm_opened' || result.outcome === 'alarm_repeated') {
-      this.logger.log(
-        { alarmId: result.alarmId, deviceId: record.deviceId, eventId: record.event.id, type: record.event.type },
-        result.outcome === 'alarm_opened' ? 'alarm opened' : 'repeat attached to alarm',
-      );
-    }
-    if (result.outcome !== 'stored') void this.relay.drain();
-    return result;
+    this.report(records, results);
+    return results;
   }
 
-  private async store(manager: EntityManager, record: DeviceEventRecord): Promise<IntakeResult> {
+  private report(records: DeviceEventRecord[], results: IntakeResult[]): void {
+    let touchedAlarm = false;
+    results.forEach((result, i) => {
+      const { deviceId, event } = records[i];
+      this.stored.inc({ type: event.type, outcome: result.outcome });
+      if (result.outcome !== 'stored') touchedAlarm = true;
+      if (result.outcome === 'alarm_opened' || result.outcome === 'alarm_repeated') {
+        this.logger.log(
+          { alarmId: result.alarmId, deviceId, eventId: event.id, type: event.type },
+          result.outcome === 'alarm_opened' ? 'alarm opened' : 'repeat attached to alarm',
+        );
+      }
+    });
+    if (touchedAlarm) void this.relay.drain();
+  }
+
+  private async store(manager: EntityManager, records: DeviceEventRecord[]): Promise<IntakeResult[]> {
     const now = this.clock.now();
-    const eventRowId = await this.events.insertIfNew(manager, record, now);
-    if (eventRowId === null) return this.redelivered(manager, record, now);
-    await this.heardFrom(manager, record, now);
-    const rule = ruleFor(record.event.type);
-    const result = await this.apply(manager, rule, record, now);
-    if ('alarmId' in result && result.alarmId) await this.events.linkAlarm(manager, eventRowId, result.alarmId);
-    return result;
+    const staged = await this.stage(manager, records, now);
+    const fresh = staged.filter((item) => item.rowId !== null);
+    await this.heardFrom(manager, fresh, now);
+    await this.judge(manager, fresh);
+    await this.positions.appendMany(
+      manager,
+      fresh.flatMap((item) => (item.outcome?.position ? [item.outcome.position] : [])),
+    );
+    this.trails.grew(fresh.flatMap((item) => (item.outcome?.position ? [item.record.deviceId] : [])));
+    await this.doors.applyWatches(
+      manager,
+      fresh.flatMap((item) => (item.outcome?.watch ? [item.outcome.watch] : [])),
+    );
+    const doorAlarms = await this.unresolvedDoorAlarms(manager, fresh);
+    const redeliveredAlarms = await this.alarmsOfRedelivered(manager, staged);
+    const results: IntakeResult[] = [];
+    const alarmOfEvent = new Map<string, string | null>();
+    for (const item of staged) {
+      const key = eventKey(item.record.deviceId, item.record.event.id);
+      const result =
+        item.rowId === null
+          ? await this.redelivered(
+              manager,
+              item.record,
+              alarmOfEvent.get(key) ?? redeliveredAlarms.get(key) ?? null,
+              now,
+            )
+          : await this.apply(manager, item, doorAlarms, now);
+      if (item.rowId !== null && 'alarmId' in result && result.alarmId) {
+        await this.events.linkAlarm(manager, item.rowId, result.alarmId);
+      }
+      if (item.rowId !== null) alarmOfEvent.set(key, 'alarmId' in result ? result.alarmId : null);
+      if (result.outcome === 'alarm_opened' && item.outcome?.decision.kind === 'door_alarm') {
+        doorAlarms.add(item.enriched.owner?.residentId ?? item.record.deviceId);
+      }
+      results.push(result);
+    }
+    return results;
   }
 
-  /** Any event means the device is alive: its silence deadline moves on, and its "device silent" alarm closes. */
-  private async heardFrom(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<void> {
-    const silentAlarmId = await this.supervision.heard(
+  /** Every event on the history in one statement; the first of a (device, event) pair is the new one. */
+  private async stage(manager: EntityManager, records: DeviceEventRecord[], now: Date): Promise<Staged[]> {
+    const inserted = await this.events.insertManyIfNew(manager, records, now);
+    return records.map((record) => {
+      const key = eventKey(record.deviceId, record.event.id);
+      const rowId = inserted.get(key) ?? null;
+      inserted.delete(key);
+      const owner = this.registry.ownership(record.deviceId);
+      const enriched = { record, owner, rules: this.registry.rulesFor(owner?.residentId ?? null) };
+      return { record, rowId, enriched, outcome: null };
+    });
+  }
+
+  /** The rules, in order: a position is judged against the device's previous one, also within the batch. */
+  private async judge(manager: EntityManager, fresh: Staged[]): Promise<void> {
+    const zoned = fresh.filter(
+      (item) => item.record.event.type === 'gps.position' && (item.enriched.rules?.safeZones.length ?? 0) > 0,
+    );
+    const previous = await this.positions.previousInsideOf(manager, [
+      ...new Set(zoned.map((item) => item.record.deviceId)),
+    ]);
+    for (const item of fresh) {
+      item.outcome = decide(item.enriched, previous.get(item.record.deviceId) ?? null);
+      if (item.outcome.position) previous.set(item.record.deviceId, item.outcome.position.insideSafeZone);
+    }
+  }
+
+  /**
+   * Any event means the device is alive: its silence deadline moves on (one statement for the
+   * batch), and a "device silent" alarm of its own closes.
+   */
+  private async heardFrom(manager: EntityManager, fresh: Staged[], now: Date): Promise<void> {
+    const silenced = await this.supervision.heardMany(
       manager,
-      record.deviceId,
+      fresh.map((item) => item.record.deviceId),
       now,
       this.supervisionSettings.graceSeconds,
     );
-    if (!silentAlarmId) return;
-    const alarm = await this.alarms.findUnresolvedByKey(
-      manager,
-      correlationKey('technical', 'device.silent', record.deviceId, null),
-    );
-    if (alarm?.id !== silentAlarmId) return; // linked to the fleet alarm, or already closed
-    await this.closeByDevice(manager, alarm.id, record, now, { reason: 'heard again' });
+    for (const [deviceId, silentAlarmId] of silenced) {
+      const record = fresh.find((item) => item.record.deviceId === deviceId)!.record;
+      const alarm = await this.alarms.findUnresolvedByKey(
+        manager,
+        correlationKey('technical', 'device.silent', deviceId, null),
+      );
+      if (alarm?.id !== silentAlarmId) continue; // linked to the fleet alarm, or already closed
+      await this.closeByDevice(manager, alarm.id, record, now, { reason: 'heard again' });
+    }
   }
 
-  private async apply(
-    manager: EntityManager,
-    rule: EventRule,
-    record: DeviceEventRecord,
-    now: Date,
-  ): Promise<IntakeResult> {
-    switch (rule.action) {
-      case 'open':
-        return this.openOrAttach(manager, record, rule.priority, rule.kind, now);
-      case 'cancel':
-        return this.cancelAtDevice(manager, record, now);
-      case 'clear':
-        return this.clearByDevice(manager, record, rule.clears, now);
-      case 'door_opened':
-        return this.doors.opened(manager, record, await this.registry.ownership(manager, record.deviceId), now);
-      case 'door_closed':
-        return this.doors.closed(manager, record, await this.registry.ownership(manager, record.deviceId), now);
-      case 'position':
-        return this.positions.position(manager, record, await this.registry.ownership(manager, record.deviceId), now);
+  /**
+   * The residents (or devices) of the batch's `door.closed` events with an unresolved door alarm,
+   * found in one query; a door alarm opened earlier in the batch is added as it opens.
+   */
+  private async unresolvedDoorAlarms(manager: EntityManager, fresh: Staged[]): Promise<Set<string>> {
+    const closed = fresh.filter((item) => item.outcome?.decision.kind === 'door_closed');
+    const subjects = new Map<string, string>();
+    for (const item of closed) {
+      const subject = item.enriched.owner?.residentId ?? item.record.deviceId;
+      for (const key of DoorRulesService.closedAlarmKeys(item.record.deviceId, item.enriched.owner?.residentId ?? null))
+        subjects.set(key, subject);
+    }
+    const keys = await this.alarms.unresolvedKeys(manager, [...subjects.keys()]);
+    return new Set(keys.map((key) => subjects.get(key)!));
+  }
+
+  /** For resends of events that may have opened an alarm: the alarm, from the history in one query. */
+  private async alarmsOfRedelivered(manager: EntityManager, staged: Staged[]): Promise<Map<string, string>> {
+    const keys = staged
+      .filter((item) => item.rowId === null && mayOpenAlarm(item.record.event.type))
+      .map((item) => ({ deviceId: item.record.deviceId, eventId: item.record.event.id }));
+    return this.events.alarmsOf(manager, keys);
+  }
+
+  private async apply(manager: EntityManager, item: Staged, doorAlarms: Set<string>, now: Date): Promise<IntakeResult> {
+    const { record, enriched } = item;
+    const decision = item.outcome!.decision;
+    switch (decision.kind) {
       case 'keep':
         return { outcome: 'stored' };
+      case 'open':
+        return this.openOrAttach(manager, record, enriched.owner, decision.priority, decision.alarmKind, now);
+      case 'cancel':
+        return this.cancelAtDevice(manager, record, decision.ref, now);
+      case 'clear':
+        return this.clearByDevice(manager, record, decision.clears, now);
+      case 'door_alarm':
+        return this.doors.openNightAlarm(manager, record, enriched.owner, decision.nightWindow, now);
+      case 'door_closed':
+        if (!doorAlarms.has(enriched.owner?.residentId ?? record.deviceId)) return { outcome: 'stored' };
+        return this.doors.logClosed(manager, record, enriched.owner, now);
+      case 'left_zone':
+        return this.positionRules.leftZone(manager, record, enriched.owner, decision.zones, now);
+      case 'returned':
+        return this.positionRules.returned(manager, record, enriched.owner, decision.zones, now);
     }
   }
 
@@ -124,13 +245,13 @@ export class DeviceEventIntakeService {
   private async openOrAttach(
     manager: EntityManager,
     record: DeviceEventRecord,
+    owner: DeviceOwnership | null,
     priority: AlarmPriority,
     kind: AlarmKind,
     now: Date,
   ): Promise<IntakeResult> {
     const { deviceId, event } = record;
     // An alarm from a device the registry has not (yet) told us about still opens: it is stamped later or by hand, never dropped.
-    const owner = await this.registry.ownership(manager, deviceId);
     if (!owner) this.logger.warn({ deviceId, eventId: event.id }, 'alarm from a device the registry does not know');
     const details = { eventId: event.id, type: event.type, deviceTime: event.time, receivedAt: record.receivedAt };
     const cause = {
@@ -148,8 +269,12 @@ export class DeviceEventIntakeService {
   }
 
   /** `alarm.cancelled`: logged on the alarm of the event it names, which is marked; an operator still closes it. */
-  private async cancelAtDevice(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
-    const ref = String((record.event as { ref?: unknown }).ref ?? '');
+  private async cancelAtDevice(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    ref: string,
+    now: Date,
+  ): Promise<IntakeResult> {
     const cancelled = await this.events.findOne(record.deviceId, ref, manager);
     if (!cancelled?.alarmId) {
       this.logger.warn(
@@ -205,9 +330,13 @@ export class DeviceEventIntakeService {
     });
   }
 
-  private async redelivered(manager: EntityManager, record: DeviceEventRecord, now: Date): Promise<IntakeResult> {
-    const existing = await this.events.findOne(record.deviceId, record.event.id, manager);
-    const alarmId = existing?.alarmId ?? null;
+  /** A second delivery changes nothing but re-sends `alarm.received`: a device that resends may not have heard the first. */
+  private async redelivered(
+    manager: EntityManager,
+    record: DeviceEventRecord,
+    alarmId: string | null,
+    now: Date,
+  ): Promise<IntakeResult> {
     if (alarmId && mayOpenAlarm(record.event.type)) {
       await this.outbox.enqueue(
         manager,

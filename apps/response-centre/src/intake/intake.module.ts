@@ -6,19 +6,30 @@ import { HandlingLogModule } from '../handling-log/handling-log.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { RegistryViewModule } from '../registry-view/registry-view.module';
 import { ResidentRulesModule } from '../resident-rules/resident-rules.module';
+import { PositionsModule } from '../resident-rules/positions.module';
+import { TrailHousekeeping } from './trail-housekeeping';
 import { DeviceEventIntakeService } from './device-event-intake.service';
 import { DeviceEventsConsumer } from './device-events.consumer';
 
 /** Device events from Kafka into the history and, by rule, into alarms. */
 @Module({
-  imports: [AlarmsModule, DeviceEventsModule, HandlingLogModule, OutboxModule, RegistryViewModule, ResidentRulesModule],
+  imports: [
+    AlarmsModule,
+    DeviceEventsModule,
+    HandlingLogModule,
+    OutboxModule,
+    RegistryViewModule,
+    ResidentRulesModule,
+    PositionsModule,
+  ],
   providers: [
     DeviceEventIntakeService,
     DeviceEventsConsumer,
+    TrailHousekeeping,
     counterProvider('device_events_stored_total', 'Device events taken in, by type and outcome', ['type', 'outcome']),
     counterProvider('device_events_retried_total', 'Device-event processing retries', ['transient']),
     counterProvider('device_events_dead_lettered_total', 'Device events sent to the dead-letter topic', ['reason']),
   ],
-  exports: [DeviceEventIntakeService],
+  exports: [DeviceEventIntakeService, TrailHousekeeping],
 })
 export class IntakeModule {}

@@ -7,6 +7,7 @@ import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordErr
 import { isTransientDatabaseError } from '@welfare/persistence';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { RegistryDevicesRepository } from './registry-devices.repository';
+import { RegistryMemoryView } from './registry-memory-view';
 import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
 import { SUPERVISION_SETTINGS } from '../supervision/supervision.service';
 import type { SupervisionSettings } from '../supervision/supervision.service';
@@ -29,6 +30,7 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
     @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly memory: RegistryMemoryView,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,6 +50,8 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
   private async handle(record: ConsumedRecord): Promise<void> {
     const decoded = decodeRegistryDeviceRecord(record.message.value);
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
+    // Memory first: once the table shows the record, the intake's view has it too.
+    this.memory.applyDevice(decoded);
     await this.devices.upsert(decoded);
     const active = decoded.state === 'active';
     await this.supervision.registered(

@@ -11,6 +11,7 @@ import { isTransientDatabaseError } from '@welfare/persistence';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repository';
 import { RegistryResidentsRepository } from './registry-residents.repository';
+import { RegistryMemoryView } from './registry-memory-view';
 
 /** How one registry topic is read into its view: decode (a refusal is dead-lettered), then keep. */
 function intoView<T extends object>(
@@ -40,14 +41,18 @@ export class RegistryResidentsConsumer implements OnApplicationBootstrap, Before
     residents: RegistryResidentsRepository,
     teams: RegistryHomeCareTeamsRepository,
     private readonly config: ResponseCentreConfig,
+    memory: RegistryMemoryView,
   ) {
     this.views = {
-      [KafkaTopics.registryResidents]: intoView(decodeRegistryResidentRecord, (record) =>
-        residents.upsertResident(record),
-      ),
-      [KafkaTopics.registryMunicipalities]: intoView(decodeRegistryMunicipalityRecord, (record) =>
-        residents.upsertMunicipality(record),
-      ),
+      // Memory first: once the table shows the record, the intake's view has it too.
+      [KafkaTopics.registryResidents]: intoView(decodeRegistryResidentRecord, (record) => {
+        memory.applyResident(record);
+        return residents.upsertResident(record);
+      }),
+      [KafkaTopics.registryMunicipalities]: intoView(decodeRegistryMunicipalityRecord, (record) => {
+        memory.applyMunicipality(record);
+        return residents.upsertMunicipality(record);
+      }),
       [KafkaTopics.registryHomeCareTeams]: intoView(decodeRegistryHomeCareTeamRecord, (record) => teams.upsert(record)),
     };
   }

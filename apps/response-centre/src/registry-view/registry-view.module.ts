@@ -4,6 +4,7 @@ import { RegistryDevicesRepository } from './registry-devices.repository';
 import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repository';
 import { RegistryResidentsConsumer } from './registry-residents.consumer';
 import { RegistryResidentsRepository } from './registry-residents.repository';
+import { RegistryMemoryView } from './registry-memory-view';
 
 @Module({
   providers: [
@@ -12,7 +13,13 @@ import { RegistryResidentsRepository } from './registry-residents.repository';
     RegistryResidentsRepository,
     RegistryResidentsConsumer,
     RegistryHomeCareTeamsRepository,
+    RegistryMemoryView,
   ],
-  exports: [RegistryDevicesRepository, RegistryResidentsRepository, RegistryHomeCareTeamsRepository],
+  exports: [
+    RegistryDevicesRepository,
+    RegistryResidentsRepository,
+    RegistryHomeCareTeamsRepository,
+    RegistryMemoryView,
+  ],
 })
 export class RegistryViewModule {}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Interval } from '@nestjs/schedule';
 import { DataSource, EntityManager } from 'typeorm';
 import { deviceTimeInstant } from '@welfare/contracts';
-import type { DeviceEventRecord } from '@welfare/contracts';
+import type { DeviceEventRecord, NightWindow } from '@welfare/contracts';
 import { Clock, PeriodicSweep } from '@welfare/platform';
 import { AlarmOpeningService } from '../alarms/alarm-opening.service';
 import { AlarmTrigger, correlationKey, RULE_ALARM } from '../alarms/alarm-rules';
@@ -12,8 +12,8 @@ import { HandlingLogRepository } from '../handling-log/handling-log.repository';
 import { IntakeResult, openedOrRepeated } from '../intake/intake-result';
 import type { DeviceOwnership } from '../registry-view/registry-devices.repository';
 import { RegistryDevicesRepository } from '../registry-view/registry-devices.repository';
-import { RegistryResidentsRepository } from '../registry-view/registry-residents.repository';
-import { nightWindowContains } from './night-window';
+import { doorOf } from '../intake/event-decisions';
+import type { WatchFact } from '../intake/event-decisions';
 
 const BATCH = 100;
 const DOOR_ALARMS: AlarmTrigger[] = ['door.opened', 'door.left_open'];
@@ -27,12 +27,12 @@ interface DueWatch {
 }
 
 /**
- * Door sensors. `door.opened` inside the resident's night window (local time) opens a
- * priority-2 alarm; with an open-door limit it also starts a watch, and a watch that runs out
- * before `door.closed` opens a "door left open" alarm. `door.closed` ends the watch and is logged
- * on the door alarms still unresolved; the operator closes them. Times are the device's (when
- * the door moved), so a late delivery is judged by when it happened. Watches are rows, swept
- * with SKIP LOCKED: they survive restarts and fire once with two instances.
+ * Door sensors' database work (what to do is decided in intake/event-decisions.ts). `door.opened`
+ * inside the resident's night window (local time) opens a priority-2 alarm; with an open-door
+ * limit it also starts a watch, and a watch that runs out before `door.closed` opens a "door left
+ * open" alarm. `door.closed` ends the watch and is logged on the door alarms still unresolved;
+ * the operator closes them. Watches are rows, swept with SKIP LOCKED: they survive restarts and
+ * fire once with two instances.
  */
 @Injectable()
 export class DoorRulesService {
@@ -41,7 +41,6 @@ export class DoorRulesService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly residents: RegistryResidentsRepository,
     private readonly registry: RegistryDevicesRepository,
     private readonly opening: AlarmOpeningService,
     private readonly alarms: AlarmsRepository,
@@ -49,70 +48,52 @@ export class DoorRulesService {
     private readonly clock: Clock,
   ) {}
 
-  async opened(
+  /** `door.opened` inside the resident's night window: a priority-2 care alarm (or a repeat on it). */
+  async openNightAlarm(
     manager: EntityManager,
     record: DeviceEventRecord,
     owner: DeviceOwnership | null,
+    nightWindow: NightWindow,
     now: Date,
   ): Promise<IntakeResult> {
     const { deviceId, event } = record;
-    const rules = owner?.residentId ? await this.residents.rulesFor(manager, owner.residentId) : null;
-    const at = deviceTimeInstant(event.time);
-    if (rules?.doorOpenLimitMinutes) {
-      // A second "opened" before "closed" keeps the first: the door has been open since then.
-      await manager.query(
-        `INSERT INTO door_watches (device_id, door, resident_id, opened_event_id, opened_at, due_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [
-          deviceId,
-          doorOf(record),
-          owner?.residentId ?? null,
-          event.id,
-          at,
-          new Date(at.getTime() + rules.doorOpenLimitMinutes * 60_000),
-        ],
-      );
-    }
-    if (!rules?.doorNightWindow || !nightWindowContains(rules.doorNightWindow, at)) return { outcome: 'stored' };
     const details = {
       eventId: event.id,
       type: event.type,
       door: doorOf(record),
       deviceTime: event.time,
       receivedAt: record.receivedAt,
-      nightWindow: rules.doorNightWindow,
+      nightWindow,
     };
-    return openedOrRepeated(
-      await this.opening.openOrAttach(
-        manager,
-        {
-          deviceId,
-          triggerEventId: event.id,
-          triggerType: 'door.opened',
-          ...RULE_ALARM,
-          triggeredAt: at,
-          owner,
-          details,
-          fromDeviceEvent: true,
-        },
-        now,
-      ),
-    );
+    const cause = {
+      deviceId,
+      triggerEventId: event.id,
+      triggerType: 'door.opened' as const,
+      ...RULE_ALARM,
+      triggeredAt: deviceTimeInstant(event.time),
+      owner,
+      details,
+      fromDeviceEvent: true,
+    };
+    return openedOrRepeated(await this.opening.openOrAttach(manager, cause, now));
   }
 
-  async closed(
+  /** The correlation keys of the door alarms a `door.closed` of this device is logged on. */
+  static closedAlarmKeys(deviceId: string, residentId: string | null): string[] {
+    return DOOR_ALARMS.map((trigger) => correlationKey(RULE_ALARM.kind, trigger, deviceId, residentId));
+  }
+
+  /** `door.closed`: logged on the resident's unresolved door alarms; the operator closes them. */
+  async logClosed(
     manager: EntityManager,
     record: DeviceEventRecord,
     owner: DeviceOwnership | null,
     now: Date,
   ): Promise<IntakeResult> {
     const { deviceId, event } = record;
-    await manager.query(`DELETE FROM door_watches WHERE device_id = $1 AND door = $2`, [deviceId, doorOf(record)]);
     let loggedOn: string | null = null;
-    for (const trigger of DOOR_ALARMS) {
-      const alarm = await this.alarms.findUnresolvedByKey(
-        manager,
-        correlationKey(RULE_ALARM.kind, trigger, deviceId, owner?.residentId ?? null),
-      );
+    for (const key of DoorRulesService.closedAlarmKeys(deviceId, owner?.residentId ?? null)) {
+      const alarm = await this.alarms.findUnresolvedByKey(manager, key);
       if (!alarm) continue;
       const details = {
         eventId: event.id,
@@ -131,6 +112,48 @@ export class DoorRulesService {
       loggedOn ??= alarm.id;
     }
     return loggedOn ? { outcome: 'logged_on_alarm', alarmId: loggedOn } : { outcome: 'stored' };
+  }
+
+  /**
+   * A batch's watch starts and ends, set-based, with the outcome of applying them in order: a
+   * door closed in the batch ends its watch; a door opened after its last close (or with none)
+   * starts one unless one runs already (the door has been open since then).
+   */
+  async applyWatches(manager: EntityManager, watches: WatchFact[]): Promise<void> {
+    if (watches.length === 0) return;
+    const ended = new Map<string, { deviceId: string; door: string }>();
+    const started = new Map<string, Extract<WatchFact, { op: 'start' }>>();
+    for (const watch of watches) {
+      const key = `${watch.deviceId}\u0000${watch.door}`;
+      if (watch.op === 'end') {
+        ended.set(key, watch);
+        started.delete(key);
+      } else if (!started.has(key)) started.set(key, watch);
+    }
+    if (ended.size > 0) {
+      const list = [...ended.values()];
+      await manager.query(
+        `DELETE FROM door_watches w USING unnest($1::varchar[], $2::varchar[]) AS e(device_id, door)
+          WHERE w.device_id = e.device_id AND w.door = e.door`,
+        [list.map((watch) => watch.deviceId), list.map((watch) => watch.door)],
+      );
+    }
+    if (started.size > 0) {
+      const list = [...started.values()];
+      await manager.query(
+        `INSERT INTO door_watches (device_id, door, resident_id, opened_event_id, opened_at, due_at)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::timestamptz[], $6::timestamptz[])
+         ON CONFLICT DO NOTHING`,
+        [
+          list.map((watch) => watch.deviceId),
+          list.map((watch) => watch.door),
+          list.map((watch) => watch.residentId),
+          list.map((watch) => watch.openedEventId),
+          list.map((watch) => watch.openedAt),
+          list.map((watch) => watch.dueAt),
+        ],
+      );
+    }
   }
 
   /** Every 5 s, one sweep at a time per instance; a failed sweep is logged and the next one tries again. */
@@ -177,10 +200,4 @@ export class DoorRulesService {
     await manager.query(`DELETE FROM door_watches WHERE device_id = $1 AND door = $2`, [watch.device_id, watch.door]);
     this.logger.warn({ deviceId: watch.device_id, door: watch.door, alarmId }, 'door left open past its limit');
   }
-}
-
-/** The contract's optional `door` names which door of a multi-door sensor; '' is the only one. */
-function doorOf(record: DeviceEventRecord): string {
-  const door = (record.event as { door?: unknown }).door;
-  return typeof door === 'string' ? door : '';
 }

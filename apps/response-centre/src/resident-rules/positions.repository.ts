@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PositionFact } from '../intake/event-decisions';
 
 /** How many positions each device keeps: enough for the operator to see where someone went. */
 export const TRAIL_LENGTH = 100;
@@ -39,39 +40,55 @@ const toPosition = (row: PositionRow): Position => ({
 export class PositionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Whether the device's previous position was inside a safe zone (null: no zones then, or no position yet). */
-  async previousInside(manager: EntityManager, deviceId: string): Promise<boolean | null> {
-    const rows: { inside_safe_zone: boolean | null }[] = await manager.query(
-      `SELECT inside_safe_zone FROM device_positions WHERE device_id = $1 ORDER BY id DESC LIMIT 1`,
-      [deviceId],
+  /** Whether each device's newest position was inside a safe zone (absent or null: no zones then, or no position yet). */
+  async previousInsideOf(manager: EntityManager, deviceIds: string[]): Promise<Map<string, boolean | null>> {
+    if (deviceIds.length === 0) return new Map();
+    const rows: { device_id: string; inside_safe_zone: boolean | null }[] = await manager.query(
+      `SELECT DISTINCT ON (device_id) device_id, inside_safe_zone FROM device_positions
+        WHERE device_id = ANY($1::varchar[]) ORDER BY device_id, id DESC`,
+      [deviceIds],
     );
-    return rows[0]?.inside_safe_zone ?? null;
+    return new Map(rows.map((row) => [row.device_id, row.inside_safe_zone]));
   }
 
-  /** Adds the position and drops what falls off the end of the device's trail. */
-  async append(
-    manager: EntityManager,
-    position: Position & { residentId: string | null; eventId: string; receivedAt: Date },
-  ): Promise<void> {
+  /** Adds a batch's positions in one statement, in order; the trail is trimmed later (trimTrails). */
+  async appendMany(manager: EntityManager, positions: PositionFact[]): Promise<void> {
+    if (positions.length === 0) return;
+    const column = <K extends keyof PositionFact>(key: K) => positions.map((position) => position[key]);
     await manager.query(
       `INSERT INTO device_positions (device_id, resident_id, event_id, lat, lon, accuracy_meters, at, received_at, inside_safe_zone)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       SELECT p.device_id, p.resident_id, p.event_id, p.lat, p.lon, p.accuracy_meters, p.at, p.received_at, p.inside_safe_zone
+         FROM unnest($1::varchar[], $2::uuid[], $3::varchar[], $4::float8[], $5::float8[], $6::float8[],
+                     $7::timestamptz[], $8::timestamptz[], $9::boolean[])
+              WITH ORDINALITY AS p(device_id, resident_id, event_id, lat, lon, accuracy_meters, at, received_at, inside_safe_zone, n)
+        ORDER BY p.n`,
       [
-        position.deviceId,
-        position.residentId,
-        position.eventId,
-        position.lat,
-        position.lon,
-        position.accuracyMeters,
-        position.at,
-        position.receivedAt,
-        position.insideSafeZone,
+        column('deviceId'),
+        column('residentId'),
+        column('eventId'),
+        column('lat'),
+        column('lon'),
+        column('accuracyMeters'),
+        column('at'),
+        column('receivedAt'),
+        column('insideSafeZone'),
       ],
     );
-    await manager.query(
-      `DELETE FROM device_positions WHERE device_id = $1 AND id < (SELECT id FROM device_positions WHERE device_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
-      [position.deviceId, TRAIL_LENGTH - 1],
+  }
+
+  /** Drops what falls off the end of these devices' trails (housekeeping, off the per-event path). */
+  async trimTrails(deviceIds: string[]): Promise<number> {
+    if (deviceIds.length === 0) return 0;
+    const [, deleted]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM device_positions p USING (
+         SELECT id FROM (
+           SELECT id, row_number() OVER (PARTITION BY device_id ORDER BY id DESC) AS n
+             FROM device_positions WHERE device_id = ANY($1::varchar[])
+         ) ranked WHERE n > $2
+       ) old WHERE p.id = old.id`,
+      [deviceIds, TRAIL_LENGTH],
     );
+    return deleted;
   }
 
   /** The newest position of each resident (over all their trackers), by resident id. */

@@ -32,6 +32,31 @@ export class DeviceSupervisionRepository {
     return rows[0]?.previous ?? null;
   }
 
+  /**
+   * A batch's devices heard now, in one statement (heard() for each). Returns the silence alarm
+   * each device was linked to, for those that had one (now unlinked).
+   */
+  async heardMany(
+    manager: EntityManager,
+    deviceIds: string[],
+    at: Date,
+    graceSeconds: number,
+  ): Promise<Map<string, string>> {
+    if (deviceIds.length === 0) return new Map();
+    const [rows]: [{ device_id: string; previous: string | null }[], number] = await manager.query(
+      `UPDATE device_supervision watch SET
+         last_heard_at = GREATEST(watch.last_heard_at, $2::timestamptz),
+         silent_after = GREATEST(watch.silent_after, $2::timestamptz + make_interval(secs => device.heartbeat_interval_seconds + $3::integer)),
+         silent_alarm_id = NULL
+         FROM (SELECT device_id, silent_alarm_id FROM device_supervision WHERE device_id = ANY($1::varchar[])
+                ORDER BY device_id FOR UPDATE) before, registry_devices device
+        WHERE watch.device_id = before.device_id AND device.device_id = watch.device_id AND device.state = 'active'
+       RETURNING watch.device_id, before.silent_alarm_id AS previous`,
+      [[...new Set(deviceIds)].sort(), at, graceSeconds],
+    );
+    return new Map(rows.filter((row) => row.previous !== null).map((row) => [row.device_id, row.previous as string]));
+  }
+
   /** The registry said the device is active (start watching it from now) or not (stop). */
   async registered(
     manager: EntityManager,

@@ -3,10 +3,11 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
-import { DatabaseServiceHealthModule } from '@welfare/persistence';
+import { DatabaseServiceHealthModule, isTransientDatabaseError } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { DatabaseModule } from './database/database.module';
 import { DispatchesModule } from './dispatches/dispatches.module';
+import { DISPATCH_RECORDS_GROUP } from './dispatches/dispatch-records.controller';
 import { HomeCareConfig } from './home-care.config';
 import { PageModule } from './page/page.module';
 
@@ -28,6 +29,12 @@ export class HomeCareModule {
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'home-care' },
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          consumers: {
+            groupId: config.KAFKA_CONSUMER_GROUP,
+            isTransient: isTransientDatabaseError,
+            // One alarm's records share a key, hence a partition: they stay in order.
+            groups: { [DISPATCH_RECORDS_GROUP]: { concurrency: 3 } },
+          },
         }),
         DatabaseModule.forRoot(config),
         AccessModule.forRoot(config),

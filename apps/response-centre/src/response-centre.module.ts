@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
-import { DatabaseServiceHealthModule } from '@welfare/persistence';
+import { DatabaseServiceHealthModule, isTransientDatabaseError } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
 import { ConsoleModule } from './console/console.module';
@@ -14,6 +14,7 @@ import { EscalationModule } from './escalation/escalation.module';
 import { parseEscalationLimits } from './escalation/escalation-policy';
 import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
+import { ALARM_LANE_GROUP, TELEMETRY_LANE_GROUP } from './intake/device-events.controller';
 import { ResponseCentreConfig } from './response-centre.config';
 
 /** The inter-municipal response centre: device events become alarms that operators handle, live, and dispatch home care to. */
@@ -38,6 +39,17 @@ export class ResponseCentreModule {
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'response-centre' },
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          consumers: {
+            groupId: config.KAFKA_CONSUMER_GROUP,
+            isTransient: isTransientDatabaseError,
+            groups: {
+              [ALARM_LANE_GROUP]: { maxBatchSize: 50, concurrency: config.ALARM_INTAKE_CONCURRENCY },
+              [TELEMETRY_LANE_GROUP]: {
+                maxBatchSize: config.INTAKE_BATCH_SIZE,
+                concurrency: config.INTAKE_CONCURRENCY,
+              },
+            },
+          },
         }),
         DatabaseModule.forRoot(config),
         AccessModule.forRoot(config),

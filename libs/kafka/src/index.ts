@@ -7,3 +7,5 @@ export * from './kafka.health';
 export * from './managed-consumer';
 export * from './consumed-record';
 export * from './dead-letter-writer';
+export * from './transport/kafka-consumer.transport';
+export * from './transport/kafka-handler';

@@ -1,13 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DeadLetterWriter } from './dead-letter-writer';
 import { KAFKA_CLIENT, KAFKA_OPTIONS } from './kafka.tokens';
 import type { KafkaOptions } from './kafka.tokens';
 import { ManagedConsumer, ManagedConsumerOptions } from './managed-consumer';
 
-/** Creates managed consumers on the service's Kafka client and knows them for health checks. */
+/**
+ * Creates managed consumers on the service's Kafka client and knows them for health checks.
+ * Stops them all first on shutdown, so the work in hand finishes while the database is still there.
+ */
 @Injectable()
-export class KafkaConsumersService {
+export class KafkaConsumersService implements BeforeApplicationShutdown {
   private readonly consumers: ManagedConsumer[] = [];
 
   constructor(
@@ -28,5 +31,9 @@ export class KafkaConsumersService {
 
   all(): readonly ManagedConsumer[] {
     return this.consumers;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
   }
 }

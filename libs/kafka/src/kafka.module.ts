@@ -8,6 +8,8 @@ import { KafkaProducerService } from './kafka-producer.service';
 import { KafkaTopicsService } from './kafka-topics.service';
 import { KafkaHealthIndicator } from './kafka.health';
 import { KAFKA_CLIENT, KAFKA_OPTIONS, KafkaOptions } from './kafka.tokens';
+import { KafkaConsumerTransport } from './transport/kafka-consumer.transport';
+import { MESSAGE_TRANSPORT } from '@welfare/platform';
 
 /**
  * The service's Kafka plumbing: one client, one idempotent producer, managed consumers,
@@ -41,8 +43,17 @@ export class KafkaModule {
         KafkaConsumersService,
         KafkaTopicsService,
         KafkaHealthIndicator,
+        KafkaConsumerTransport,
+        { provide: MESSAGE_TRANSPORT, useExisting: KafkaConsumerTransport },
       ],
-      exports: [KAFKA_CLIENT, KafkaProducerService, KafkaConsumersService, KafkaTopicsService, KafkaHealthIndicator],
+      exports: [
+        KAFKA_CLIENT,
+        KafkaProducerService,
+        KafkaConsumersService,
+        KafkaTopicsService,
+        KafkaHealthIndicator,
+        MESSAGE_TRANSPORT,
+      ],
     };
   }
 }

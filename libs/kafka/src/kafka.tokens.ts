@@ -16,4 +16,14 @@ export interface KafkaOptions {
    * to this long, so keep it short; the broker's minimum is 6 s by default.
    */
   sessionTimeoutMs: number;
+  /**
+   * The `@KafkaHandler` consumers (transport/): the service's consumer group (handlers name a
+   * suffix of it), how failures are told apart, and per group, batch size and partitions taken
+   * in at once. A service without handlers leaves it out.
+   */
+  consumers?: {
+    groupId: string;
+    isTransient: (error: unknown) => boolean;
+    groups?: Record<string, { maxBatchSize?: number; concurrency?: number }>;
+  };
 }

@@ -49,6 +49,8 @@ export class ManagedConsumer {
   private readonly logger: Logger;
   private readonly consumer: Consumer;
   private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private readonly heartbeatIntervalMs: number;
   private currentState: ConsumerState = 'starting';
   private lastProcessed: Date | null = null;
   private lastCrash: string | null = null;
@@ -61,10 +63,11 @@ export class ManagedConsumer {
     this.logger = new Logger(`ManagedConsumer:${options.groupId}`);
     if (!options.handle === !options.handleBatch) throw new Error('a managed consumer takes handle or handleBatch');
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+    this.heartbeatIntervalMs = Math.floor(sessionTimeout / 10);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
-      heartbeatInterval: Math.floor(sessionTimeout / 10),
+      heartbeatInterval: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 2000 },
     });
@@ -109,11 +112,15 @@ export class ManagedConsumer {
   }
 
   /** Stops fetching, lets the record in hand finish, commits what was processed, leaves the group. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.consumer.disconnect();
-    this.currentState = 'stopped';
-    this.logger.log('consumer stopped; processed offsets committed');
+  /** Idempotent: the owner and the shutdown hook may both ask. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      await this.consumer.disconnect();
+      this.currentState = 'stopped';
+      this.logger.log('consumer stopped; processed offsets committed');
+    })();
+    return this.stopped;
   }
 
   /**
@@ -144,7 +151,7 @@ export class ManagedConsumer {
     if (chunk.length === 1) return this.processOne(chunk[0], heartbeat, (record) => handleBatch([record]));
     for (let attempt = 1; ; attempt++) {
       try {
-        await handleBatch(chunk);
+        await this.keepingMembership(heartbeat, () => handleBatch(chunk));
         this.lastProcessed = new Date();
         return;
       } catch (error) {
@@ -156,6 +163,21 @@ export class ManagedConsumer {
         }
         await this.backOff(error, attempt, true, chunk[0], heartbeat);
       }
+    }
+  }
+
+  /**
+   * Heartbeats while a chunk is in hand: one transaction of many events can outlast the session
+   * timeout on a busy machine, and a member that goes quiet that long is put out of the group,
+   * its chunk redone by the next owner, again and again. A heartbeat refused during a rebalance
+   * is left to the commit after the chunk, which then fails and hands the chunk on.
+   */
+  private async keepingMembership<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -12,3 +12,4 @@ export * from './time/with-timeout';
 export * from './faults/crash-point';
 export * from './access/public-route';
 export * from './time/periodic-sweep';
+export * from './messaging/message-transport';

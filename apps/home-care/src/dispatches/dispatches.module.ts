@@ -7,19 +7,18 @@ import { DispatchExpiryService } from './dispatch-expiry.service';
 import { DispatchIntakeService } from './dispatch-intake.service';
 import { DispatchLogRepository } from './dispatch-log.repository';
 import { DispatchQueriesService } from './dispatch-queries.service';
-import { DispatchesConsumer } from './dispatches.consumer';
+import { DispatchRecordsController } from './dispatch-records.controller';
 import { DispatchesController } from './dispatches.controller';
 import { DispatchesRepository } from './dispatches.repository';
 
 /** Dispatches: in from the response centre (Kafka), the nurses' API and live stream, expiry, updates out (outbox). */
 @Module({
   imports: [OutboxModule],
-  controllers: [DispatchesController],
+  controllers: [DispatchesController, DispatchRecordsController],
   providers: [
     DispatchesRepository,
     DispatchLogRepository,
     DispatchIntakeService,
-    DispatchesConsumer,
     DispatchQueriesService,
     DispatchActionsService,
     DispatchExpiryService,
@@ -27,10 +26,6 @@ import { DispatchesRepository } from './dispatches.repository';
     counterProvider('dispatch_records_total', 'Records of dispatches.v1 taken in, by type and outcome', [
       'type',
       'outcome',
-    ]),
-    counterProvider('dispatch_records_retried_total', 'Dispatch record processing retries', ['transient']),
-    counterProvider('dispatch_records_dead_lettered_total', 'Dispatch records sent to the dead-letter topic', [
-      'reason',
     ]),
     counterProvider('dispatch_steps_total', 'Steps nurses took on dispatches', ['step']),
     counterProvider('dispatches_expired_total', 'Dispatches expired unaccepted at their acceptBy'),

@@ -8,7 +8,7 @@ import { DispatchController } from './dispatch.controller';
 import { DispatchOutbox } from './dispatch-outbox';
 import { DispatchService } from './dispatch.service';
 import { DispatchStoreModule } from './dispatch-store.module';
-import { DispatchUpdatesConsumer } from './dispatch-updates.consumer';
+import { DispatchUpdatesController } from './dispatch-updates.controller';
 import { DispatchUpdatesService } from './dispatch-updates.service';
 import { UnansweredDispatchesService } from './unanswered-dispatches.service';
 
@@ -19,19 +19,15 @@ import { UnansweredDispatchesService } from './unanswered-dispatches.service';
  */
 @Module({
   imports: [AlarmsModule, DispatchStoreModule, HandlingLogModule, OutboxModule, RegistryViewModule],
-  controllers: [DispatchController],
+  controllers: [DispatchController, DispatchUpdatesController],
   providers: [
     DispatchOutbox,
     DispatchService,
     DispatchUpdatesService,
-    DispatchUpdatesConsumer,
     UnansweredDispatchesService,
     counterProvider('dispatch_updates_total', 'Dispatch updates from home care, by type and outcome', [
       'type',
       'outcome',
-    ]),
-    counterProvider('dispatch_updates_dead_lettered_total', 'Dispatch updates sent to the dead-letter topic', [
-      'reason',
     ]),
   ],
   exports: [UnansweredDispatchesService, DispatchUpdatesService],

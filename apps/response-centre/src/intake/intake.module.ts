@@ -9,7 +9,7 @@ import { ResidentRulesModule } from '../resident-rules/resident-rules.module';
 import { PositionsModule } from '../resident-rules/positions.module';
 import { TrailHousekeeping } from './trail-housekeeping';
 import { DeviceEventIntakeService } from './device-event-intake.service';
-import { DeviceEventsConsumer } from './device-events.consumer';
+import { DeviceEventsController } from './device-events.controller';
 
 /** Device events from Kafka into the history and, by rule, into alarms. */
 @Module({
@@ -22,13 +22,11 @@ import { DeviceEventsConsumer } from './device-events.consumer';
     ResidentRulesModule,
     PositionsModule,
   ],
+  controllers: [DeviceEventsController],
   providers: [
     DeviceEventIntakeService,
-    DeviceEventsConsumer,
     TrailHousekeeping,
     counterProvider('device_events_stored_total', 'Device events taken in, by type and outcome', ['type', 'outcome']),
-    counterProvider('device_events_retried_total', 'Device-event processing retries', ['transient']),
-    counterProvider('device_events_dead_lettered_total', 'Device events sent to the dead-letter topic', ['reason']),
   ],
   exports: [DeviceEventIntakeService, TrailHousekeeping],
 })

@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
-import { RegistryDevicesConsumer } from './registry-devices.consumer';
+import { RegistryDevicesController } from './registry-devices.controller';
 import { RegistryDevicesRepository } from './registry-devices.repository';
 import { RegistryHomeCareTeamsRepository } from './registry-home-care-teams.repository';
-import { RegistryResidentsConsumer } from './registry-residents.consumer';
+import { RegistryResidentsController } from './registry-residents.controller';
 import { RegistryResidentsRepository } from './registry-residents.repository';
 import { RegistryMemoryView } from './registry-memory-view';
 
 @Module({
+  controllers: [RegistryDevicesController, RegistryResidentsController],
   providers: [
     RegistryDevicesRepository,
-    RegistryDevicesConsumer,
     RegistryResidentsRepository,
-    RegistryResidentsConsumer,
     RegistryHomeCareTeamsRepository,
     RegistryMemoryView,
   ],

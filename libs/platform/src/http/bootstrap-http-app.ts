@@ -7,6 +7,8 @@ import { CommonSettings } from '../config/common-settings';
 import { HttpErrorFilter } from '../errors/http-exception.filter';
 import { armCrashPoint } from '../faults/crash-point';
 import { refuseHostileJson } from './hostile-json.middleware';
+import { MESSAGE_TRANSPORT } from '../messaging/message-transport';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 
 export interface HttpAppOptions {
   module: DynamicModule;
@@ -32,11 +34,28 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpErrorFilter());
   if (options.openApi) publishOpenApi(app, options.openApi);
+  await startMessageTransport(app);
   if (options.listen !== false) {
     await app.listen(options.settings.HTTP_PORT, options.settings.HTTP_HOST);
     new Logger('Bootstrap').log(`HTTP listening on ${await app.getUrl()}`);
   }
   return app;
+}
+
+/**
+ * Connects the service's message transport, if it has one, and starts it once the app is up
+ * (its start-up hooks have run: views loaded, topics created): its handlers then take messages.
+ */
+async function startMessageTransport(app: INestApplication): Promise<void> {
+  let strategy: CustomTransportStrategy;
+  try {
+    strategy = app.get<CustomTransportStrategy>(MESSAGE_TRANSPORT, { strict: false });
+  } catch {
+    return; // a service without a message transport
+  }
+  app.connectMicroservice({ strategy });
+  await app.init();
+  await app.startAllMicroservices();
 }
 
 function publishOpenApi(app: INestApplication, info: NonNullable<HttpAppOptions['openApi']>): void {

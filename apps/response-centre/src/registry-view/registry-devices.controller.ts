@@ -1,11 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '@welfare/platform';
 import { decodeRegistryDeviceRecord, KafkaTopics } from '@welfare/contracts';
-import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
-import { isTransientDatabaseError } from '@welfare/persistence';
-import { ResponseCentreConfig } from '../response-centre.config';
+import { KafkaConsumerController, KafkaHandler, PoisonRecordError } from '@welfare/kafka';
+import type { ConsumedRecord } from '@welfare/kafka';
 import { RegistryDevicesRepository } from './registry-devices.repository';
 import { RegistryMemoryView } from './registry-memory-view';
 import { DeviceSupervisionRepository } from '../supervision/device-supervision.repository';
@@ -18,14 +18,10 @@ import type { SupervisionSettings } from '../supervision/supervision.service';
  * An active device is supervised from when the registry announces it (a device never heard
  * from falls silent too); a retired one no longer is.
  */
-@Injectable()
-export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer: ManagedConsumer | null = null;
-
+@KafkaConsumerController()
+export class RegistryDevicesController {
   constructor(
-    private readonly consumers: KafkaConsumersService,
     private readonly devices: RegistryDevicesRepository,
-    private readonly config: ResponseCentreConfig,
     private readonly supervision: DeviceSupervisionRepository,
     @Inject(SUPERVISION_SETTINGS) private readonly supervisionSettings: SupervisionSettings,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -33,21 +29,8 @@ export class RegistryDevicesConsumer implements OnApplicationBootstrap, BeforeAp
     private readonly memory: RegistryMemoryView,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = this.consumers.create({
-      groupId: `${this.config.KAFKA_CONSUMER_GROUP}.registry-devices`,
-      topics: [KafkaTopics.registryDevices],
-      handle: (record) => this.handle(record),
-      isTransient: isTransientDatabaseError,
-    });
-    await this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  private async handle(record: ConsumedRecord): Promise<void> {
+  @KafkaHandler(KafkaTopics.registryDevices, { group: 'registry-devices' })
+  async device(@Payload() record: ConsumedRecord): Promise<void> {
     const decoded = decodeRegistryDeviceRecord(record.message.value);
     if ('reason' in decoded) throw new PoisonRecordError(decoded.reason, decoded.detail);
     // Memory first: once the table shows the record, the intake's view has it too.

@@ -781,6 +781,20 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   /** The roles that may not call the route: each must get 403, whatever tenant it is scoped to. */
   const wrongRoles = (route: Route): Role[] => ROLES.filter((role) => !route.roles.includes(role));
 
+  /** The roles the access guard names when it refuses a caller for the role (access.guard.ts); null for any other answer. */
+  function guardRefusal(text: string): string[] | null {
+    try {
+      const { message } = JSON.parse(text) as { message?: unknown };
+      const named = typeof message === 'string' ? /^this needs one of the roles: (.+)$/.exec(message) : null;
+      return named ? named[1].split(', ') : null;
+    } catch {
+      return null;
+    }
+  }
+
+  const sameRoles = (named: string[] | null, roles: Role[]) =>
+    named !== null && JSON.stringify([...named].sort()) === JSON.stringify([...roles].sort());
+
   /** Tenant B's people with the roles that may call the route (system admins have no tenant). */
   const otherTenant = (route: Route): Role[] => route.roles.filter((role) => role !== 'system-admin');
 
@@ -828,7 +842,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     }
   });
 
-  it('refuses every role that may not call a route with 403, on every endpoint, lists and live streams included', async () => {
+  it("refuses every role that may not call a route with the access guard's 403, on every endpoint, lists and live streams included", async () => {
     const problems: string[] = [];
     let tried = 0;
     for (const route of ROUTES) {
@@ -842,8 +856,12 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         );
         tried++;
         const what = `${route.method} ${route.path} as ${role} of tenant A`;
-        // Refused by the role, not by the data: an empty list, a 404 or a 422 would not show a missing @Roles.
-        if (answer.status !== 403) problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+        // Refused by the access guard for the role, naming the roles stated here: not by the data (an
+        // empty list, a 404 or a 422 would hide a missing @Roles), nor only by a check deeper in the service.
+        if (answer.status !== 403 || !sameRoles(guardRefusal(answer.text), route.roles))
+          problems.push(
+            `${what}: ${answer.status} ${answer.text.slice(0, 200)} (wanted 403 "this needs one of the roles: ${route.roles.join(', ')}")`,
+          );
         const leaked = leaks(answer.text, route);
         if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
       }

@@ -1,4 +1,5 @@
 import { PeopleApiSettings } from '@welfare/access';
+import { Setting } from '@welfare/platform';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every setting of the home-care service, read from the environment once and validated at start-up. */
@@ -8,33 +9,32 @@ export class HomeCareConfig extends PeopleApiSettings {
 
   override DATABASE_POOL_SIZE: number = 10;
 
-  /** The consumer group reading dispatches.v1. */
+  @Setting('the consumer group reading `dispatches.v1`')
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'home-care';
 
-  /** How often dispatches not accepted by their acceptBy are expired (and the centre told). */
+  @Setting('how often dispatches not accepted by their `acceptBy` are expired (and the centre told)')
   @IsInt()
   @Min(100)
   @Max(60_000)
   DISPATCH_EXPIRY_SWEEP_MS: number = 1000;
 
-  /**
-   * The live stream is woken by PostgreSQL NOTIFY; this is the fallback sweep while the LISTEN
-   * connection is down or the database cannot notify (embedded PGlite).
-   */
+  @Setting(
+    "the nurses' live stream is woken by PostgreSQL NOTIFY; this is the fallback sweep while the LISTEN connection is down or the database cannot notify (embedded PGlite)",
+  )
   @IsInt()
   @Min(100)
   @Max(60_000)
   DISPATCH_STREAM_POLL_MS: number = 2000;
 
-  /** A comment line on every open stream this often, so proxies and phones keep the connection. */
+  @Setting('a comment line on every open live stream this often, so proxies and phones keep the connection')
   @IsInt()
   @Min(1000)
   @Max(120_000)
   DISPATCH_STREAM_HEARTBEAT_MS: number = 15_000;
 
-  /** Open live streams one instance serves; more are refused with 503 (the page retries). */
+  @Setting('open live streams one instance serves; more are refused with 503 (the page retries)')
   @IsInt()
   @Min(1)
   @Max(10_000)

@@ -1,4 +1,4 @@
-import { CommonSettings } from '@welfare/platform';
+import { CommonSettings, Setting } from '@welfare/platform';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every setting of the MQTT ingestor, read from the environment once and validated at start-up. */
@@ -6,45 +6,52 @@ export class IngestorConfig extends CommonSettings {
   override KAFKA_CLIENT_ID: string = 'ingestor';
   override HTTP_PORT: number = 3001;
 
+  @Setting('the MQTT broker (`mqtts://` in production)')
   @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
   MQTT_URL: string = 'mqtt://127.0.0.1:1883';
 
-  /** Fixed, so the broker keeps this ingestor's session and queues messages while it is away. */
+  @Setting("fixed, so the broker keeps this ingestor's session and queues device events while it is away")
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   MQTT_CLIENT_ID: string = 'welfare-ingestor-1';
 
+  @Setting(
+    "the ingestor's broker account (may subscribe to `devices/+/events`, also as `$share/+/...`, and publish `devices/+/commands`)",
+  )
   @IsOptional()
   @IsString()
   MQTT_USERNAME?: string;
 
+  @Setting("the password of the ingestor's broker account")
   @IsOptional()
   @IsString()
   MQTT_PASSWORD?: string;
 
-  /** Set to share device events across ingestor instances ($share/GROUP/...; Mosquitto, EMQX, HiveMQ). */
+  @Setting('set to share device events across ingestor instances (`$share/GROUP/...`; Mosquitto, EMQX, HiveMQ)')
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/)
   MQTT_SHARED_GROUP?: string;
 
+  @Setting('MQTT keepalive, in seconds')
   @IsInt()
   @Min(5)
   @Max(600)
   MQTT_KEEPALIVE_SECONDS: number = 30;
 
+  @Setting('the consumer group reading `device-commands.v1` (commands to send to devices)')
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'ingestor-device-commands';
 
-  /** Start-up waits this long for the registry view to read registry.devices.v1 to its end, then gives up (the start fails). */
+  @Setting(
+    'start-up reads `registry.devices.v1` to its end before MQTT intake begins; if that takes longer, the start fails',
+  )
   @IsInt()
   @Min(1000)
   @Max(600_000)
   REGISTRY_VIEW_STARTUP_TIMEOUT_MS: number = 120_000;
 
-  /**
-   * An event from a device the view does not know as active waits at most this long for the
-   * view to catch up before it is judged; if the view cannot confirm it is current by then, the
-   * message stays unacknowledged and is tried again (never refused on a stale view).
-   */
+  @Setting(
+    'an event from a device the view does not know as active waits this long for the view to catch up; if it cannot, the message stays unacknowledged and is tried again (never refused on a stale view)',
+  )
   @IsInt()
   @Min(100)
   @Max(60_000)

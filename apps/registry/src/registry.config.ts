@@ -1,4 +1,5 @@
 import { PeopleApiSettings } from '@welfare/access';
+import { Setting } from '@welfare/platform';
 import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 export const BROKER_ACCESS_MODES = ['mosquitto-dynsec', 'http-hooks', 'none'] as const;
@@ -11,22 +12,19 @@ export class RegistryConfig extends PeopleApiSettings {
 
   override DATABASE_POOL_SIZE: number = 5;
 
-  /** Largest CSV body the bulk import takes, in bytes (10,000 rows fit in about 3 MB). */
+  @Setting('largest CSV body the bulk import takes, in bytes (10,000 rows fit in about 3 MB)')
   @IsInt()
   @Min(1024)
   @Max(100 * 1024 * 1024)
   IMPORT_MAX_BYTES: number = 5 * 1024 * 1024;
 
-  /**
-   * How the MQTT broker learns which devices may sign in: `mosquitto-dynsec` (the registry keeps
-   * Mosquitto's dynamic-security plugin current over BROKER_ADMIN_*), `http-hooks` (the broker
-   * asks POST /api/broker/authenticate and /authorize: EMQX, the embedded aedes), or `none` (only
-   * for a production broker wired to the registry another way; logged loudly at start).
-   */
+  @Setting(
+    "how the MQTT broker learns which devices may sign in: `mosquitto-dynsec` (the registry keeps Mosquitto's dynamic-security plugin current over `BROKER_ADMIN_*`), `http-hooks` (the broker asks `POST /api/broker/authenticate` and `/authorize`: EMQX, the embedded aedes), or `none` (only for a production broker wired to the registry another way; logged loudly at start); see [Devices at the broker](#devices-at-the-broker)",
+  )
   @IsIn(BROKER_ACCESS_MODES, { message: `BROKER_ACCESS must be one of ${BROKER_ACCESS_MODES.join(', ')}` })
   BROKER_ACCESS: BrokerAccessMode;
 
-  /** The broker the registry manages (mosquitto-dynsec): mqtt:// or mqtts://. */
+  @Setting('the broker the registry manages', { requiredWhen: 'with `BROKER_ACCESS=mosquitto-dynsec`' })
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
   @Matches(/^(mqtts?|wss?):\/\/.+/, {
     message:
@@ -34,38 +32,45 @@ export class RegistryConfig extends PeopleApiSettings {
   })
   BROKER_ADMIN_URL?: string;
 
-  /** An account whose role may use $CONTROL/dynamic-security/# and nothing else. */
+  @Setting('a broker account whose role may use `$CONTROL/dynamic-security/#` and nothing else', {
+    requiredWhen: 'with `BROKER_ACCESS=mosquitto-dynsec`',
+  })
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
   @IsString({ message: 'BROKER_ADMIN_USERNAME is needed with BROKER_ACCESS=mosquitto-dynsec' })
   BROKER_ADMIN_USERNAME?: string;
 
+  @Setting('the password of that account', { requiredWhen: 'with `BROKER_ACCESS=mosquitto-dynsec`' })
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'mosquitto-dynsec')
   @IsString({ message: 'BROKER_ADMIN_PASSWORD is needed with BROKER_ACCESS=mosquitto-dynsec' })
   BROKER_ADMIN_PASSWORD?: string;
 
-  /** A device change waits this long for the broker to confirm, then fails with 503 and changes nothing. */
+  @Setting(
+    'onboarding, rotation and retirement wait this long for the broker to confirm, then answer 503 and change nothing',
+  )
   @IsInt()
   @Min(500)
   @Max(60_000)
   BROKER_CONFIRM_TIMEOUT_MS: number = 5000;
 
-  /** How often broker clients of devices that are not active are removed (also at start and on every reconnect). */
+  @Setting(
+    'how often broker accounts of devices that are not active are removed (also at start and on every broker reconnect)',
+  )
   @IsInt()
   @Min(10_000)
   @Max(24 * 3600 * 1000)
   BROKER_RECONCILE_INTERVAL_MS: number = 10 * 60 * 1000;
 
-  /**
-   * Prefix of the broker role each device gets (mosquitto-dynsec). The reconciliation only
-   * touches clients holding a role with this prefix, so registries of several environments (or
-   * test runs) can share one broker without removing each other's devices.
-   */
+  @Setting(
+    "prefix of each device's broker role (`mosquitto-dynsec`); the reconciliation only touches clients with such a role, so registries of several environments (or test runs) can share one broker",
+  )
   @Matches(/^[A-Za-z0-9:._-]{1,100}$/, {
     message: 'BROKER_DEVICE_ROLE_PREFIX must be 1-100 characters of A-Z a-z 0-9 : . _ -',
   })
   BROKER_DEVICE_ROLE_PREFIX: string = 'device:';
 
-  /** The shared secret the broker sends in x-broker-secret to the hooks (http-hooks). */
+  @Setting('the shared secret the broker sends in `x-broker-secret` to the hooks', {
+    requiredWhen: 'with `BROKER_ACCESS=http-hooks`',
+  })
   @ValidateIf((config: RegistryConfig) => config.BROKER_ACCESS === 'http-hooks')
   @IsString()
   @MinLength(16, {

@@ -1,4 +1,5 @@
 import { PeopleApiSettings } from '@welfare/access';
+import { Setting } from '@welfare/platform';
 import { IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every setting of the response centre, read from the environment once and validated at start-up. */
@@ -6,37 +7,36 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   override KAFKA_CLIENT_ID: string = 'response-centre';
   override HTTP_PORT: number = 3000;
 
+  @Setting('the consumer group reading device events, the registry topics and `dispatch-updates.v1`')
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'response-centre';
 
-  /**
-   * Telemetry-lane partitions taken in at the same time, each batch in its own transaction (one
-   * device's events stay in order: a device always maps to one partition). Each holds a database
-   * connection while it works: leave connections in DATABASE_POOL_SIZE for the alarm lane
-   * (ALARM_INTAKE_CONCURRENCY), the API and the outbox, or alarms wait for a connection.
-   */
+  @Setting(
+    "telemetry-lane (`device-events.v1`) partitions taken in at once, each batch in its own transaction (a device's events stay in order); each holds a database connection: leave connections in `DATABASE_POOL_SIZE` for the alarm lane, the API and the outbox",
+  )
   @IsInt()
   @Min(1)
   @Max(64)
   INTAKE_CONCURRENCY: number = 2;
 
-  /** Telemetry events stored per transaction (the most a fetched batch is cut into). */
+  @Setting('telemetry events stored per transaction (the most a fetched batch is cut into)')
   @IsInt()
   @Min(1)
   @Max(5000)
   INTAKE_BATCH_SIZE: number = 500;
 
-  /** Alarm-lane partitions taken in at the same time, each in its own (small) transaction. */
+  @Setting(
+    'alarm-lane (`device-alarms.v1`) partitions taken in at once, each in its own small transaction (at most 50 events)',
+  )
   @IsInt()
   @Min(1)
   @Max(64)
   ALARM_INTAKE_CONCURRENCY: number = 2;
 
-  /**
-   * Seconds an alarm of priority 1, 2 and 3 may wait unacknowledged before it escalates, and
-   * escalates again each time that passes once more (e.g. "60,300,1800").
-   */
+  @Setting(
+    'seconds an alarm of priority 1, 2 and 3 may stay unacknowledged before it escalates, and again each time that passes once more',
+  )
   @IsString()
   @Matches(/^\d{1,6},\d{1,6},\d{1,6}$/, {
     message: 'ESCALATION_LIMITS_SECONDS must be three whole numbers of seconds for priorities 1,2,3, e.g. 60,300,1800',
@@ -44,48 +44,48 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   @Matches(/^(?!.*(^|,)0*[0-4](,|$))/, { message: 'ESCALATION_LIMITS_SECONDS: each limit must be at least 5 seconds' })
   ESCALATION_LIMITS_SECONDS: string = '60,300,1800';
 
-  /** Seconds past a device's heartbeat interval before it counts as silent (a technical alarm). */
+  @Setting('seconds of silence past a device\'s heartbeat interval before a "device silent" alarm')
   @IsInt()
   @Min(0)
   @Max(86_400)
   HEARTBEAT_GRACE_SECONDS: number = 120;
 
-  /** When at least this share of supervised devices (and FLEET_SILENCE_MIN_DEVICES) fall silent at once, one system alarm is raised instead of one each. */
+  @Setting(
+    'when at least this share of supervised devices (and `FLEET_SILENCE_MIN_DEVICES`) fall silent at once, one system alarm is raised instead of one each',
+  )
   @IsNumber()
   @Min(0.01)
   @Max(1)
   FLEET_SILENCE_FRACTION: number = 0.5;
 
+  @Setting('fewest silent devices that count as the fleet falling silent (with `FLEET_SILENCE_FRACTION`)')
   @IsInt()
   @Min(2)
   FLEET_SILENCE_MIN_DEVICES: number = 5;
 
-  /** Seconds a home-care team has to accept a dispatch when the operator does not say (30 to 3600). */
+  @Setting('seconds a home-care team has to accept a dispatch when the operator gives none')
   @IsInt()
   @Min(30)
   @Max(3600)
   DISPATCH_ACCEPT_SECONDS: number = 300;
 
-  /**
-   * Seconds past a dispatch's acceptBy the centre waits for home care to say anything (accepted,
-   * declined, expired) before it marks the dispatch unanswered and escalates the alarm itself:
-   * the backstop for a home-care service that is down.
-   */
+  @Setting(
+    "seconds past a dispatch's `acceptBy` the centre waits for any word from home care before it marks the dispatch unanswered and escalates the alarm (the backstop for a home-care service that is down)",
+  )
   @IsInt()
   @Min(0)
   @Max(3600)
   DISPATCH_UNANSWERED_GRACE_SECONDS: number = 60;
 
-  /**
-   * How often each operator's live stream looks for new handling-log steps even without a
-   * database notification (a lost LISTEN connection, PGlite whose NOTIFY stays on its session).
-   */
+  @Setting(
+    "how often each operator's live stream looks for new handling-log steps even without a database notification (a lost LISTEN connection, PGlite)",
+  )
   @IsInt()
   @Min(100)
   @Max(60_000)
   STREAM_POLL_INTERVAL_MS: number = 2000;
 
-  /** Seconds between keep-alive comments on an idle live stream (proxies close silent connections). */
+  @Setting('seconds between keep-alive comments on an idle live stream (proxies close silent connections)')
   @IsInt()
   @Min(1)
   @Max(300)

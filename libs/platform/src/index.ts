@@ -1,6 +1,7 @@
 export * from './config/validate-config';
 export * from './config/typed-config.module';
 export * from './config/common-settings';
+export * from './config/setting';
 export * from './observability/observability.module';
 export * from './errors/domain-error';
 export * from './errors/http-exception.filter';

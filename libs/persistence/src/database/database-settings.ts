@@ -1,4 +1,4 @@
-import { CommonSettings } from '@welfare/platform';
+import { CommonSettings, Setting } from '@welfare/platform';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -7,22 +7,25 @@ const toBoolean = ({ value }: { value: unknown }) =>
 
 /** Settings of a service that owns a PostgreSQL database with an outbox; its config extends this. */
 export class DatabaseServiceSettings extends CommonSettings {
-  /** postgres://user:password@host:port/database: the service's own database. */
+  @Setting("`postgres://user:password@host:port/database`: the service's own database")
   @IsString()
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL: string;
 
+  @Setting('database connections per instance')
   @IsInt()
   @Min(1)
   @Max(100)
   DATABASE_POOL_SIZE: number = 10;
 
-  /** Apply pending migrations at start-up; when false, a schema that is behind stops the start. */
+  @Setting(
+    'apply pending migrations at start-up (`true`, `1` or `yes`); otherwise a schema that is behind stops the start',
+  )
   @Transform(toBoolean)
   @IsBoolean()
   DATABASE_RUN_MIGRATIONS: boolean = false;
 
-  /** How often the outbox is swept for records not yet sent (a commit also wakes it at once). */
+  @Setting('how often the outbox is swept for records not yet sent to Kafka (a commit also wakes it at once)')
   @IsInt()
   @Min(10)
   @Max(60_000)

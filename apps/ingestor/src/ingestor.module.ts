@@ -23,6 +23,8 @@ export class IngestorModule {
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'ingestor' },
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          // Commands to devices: a broker that is away comes back, so every failure is retried in order.
+          consumers: { groupId: config.KAFKA_CONSUMER_GROUP, isTransient: () => true },
         }),
         MqttModule,
         CommandsModule,

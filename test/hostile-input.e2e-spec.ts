@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connectAsync } from 'mqtt';
-import { DeviceEventType, KafkaTopics } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS, DeviceEventType, KafkaTopics } from '@welfare/contracts';
 import { alarmPriorityFor, ruleFor } from '../apps/response-centre/src/alarms/alarm-rules';
 import { eventually } from './support/eventually';
 import { KafkaTap, TappedRecord } from './support/kafka-tap';
@@ -129,7 +129,7 @@ describe(`hostile device input over MQTT, Kafka and PostgreSQL (seed ${SEED})`, 
       startRegistry(registryDatabase.url),
     ]);
     [events, deadLetters] = await Promise.all([
-      KafkaTap.open(KafkaTopics.deviceEvents),
+      KafkaTap.open(DEVICE_EVENT_TOPICS),
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
     ]);
     const fleet = await onboardFleet(

@@ -1,14 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@welfare/platform';
 import { Counter } from 'prom-client';
-import { decodeDeviceEventRecord, KafkaTopics } from '@welfare/contracts';
+import { decodeDeviceEventRecord, DEVICE_EVENT_TOPICS } from '@welfare/contracts';
 import { ConsumedRecord, KafkaConsumersService, ManagedConsumer, PoisonRecordError } from '@welfare/kafka';
 import { isTransientDatabaseError } from '@welfare/persistence';
 import { ResponseCentreConfig } from '../response-centre.config';
 import { DeviceEventIntakeService } from './device-event-intake.service';
 
 /**
- * Feeds the device-events topic into the intake. Started after the app is fully up, stopped
+ * Feeds both device-event lanes (device-alarms.v1 and device-events.v1) into the intake. Started after the app is fully up, stopped
  * first on shutdown; the offset of an event is committed only after its transaction committed.
  */
 @Injectable()
@@ -26,7 +26,7 @@ export class DeviceEventsConsumer implements OnApplicationBootstrap, BeforeAppli
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = this.consumers.create({
       groupId: this.config.KAFKA_CONSUMER_GROUP,
-      topics: [KafkaTopics.deviceEvents],
+      topics: [...DEVICE_EVENT_TOPICS],
       handle: (record) => this.handle(record),
       onDeadLetter: (reason) => this.deadLettered.inc({ reason }),
       isTransient: isTransientDatabaseError,

@@ -6,7 +6,8 @@ export class IngestorConfig extends CommonSettings {
   override KAFKA_CLIENT_ID: string = 'ingestor';
   override HTTP_PORT: number = 3001;
 
-  @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  /** The intake speaks MQTT over TCP or TLS itself (mqtt-packet), so no WebSocket URLs. */
+  @Matches(/^(mqtts?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt:// or mqtts:// URL' })
   MQTT_URL: string = 'mqtt://127.0.0.1:1883';
 
   /** Fixed, so the broker keeps this ingestor's session and queues messages while it is away. */
@@ -30,6 +31,23 @@ export class IngestorConfig extends CommonSettings {
   @Min(5)
   @Max(600)
   MQTT_KEEPALIVE_SECONDS: number = 30;
+
+  /**
+   * How many QoS 1 messages the broker may send the intake before it has their PUBACKs (MQTT 5
+   * Receive Maximum). Enough for several Kafka round trips' worth of messages, so the pipeline
+   * never runs dry waiting for the broker. An MQTT 3.1.1 broker decides this itself (Mosquitto:
+   * max_inflight_messages; aedes: no limit).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  MQTT_RECEIVE_MAXIMUM: number = 2000;
+
+  /** Most records in one Kafka send of an ingest lane (a batch is sent as soon as the lane is free, never held to fill). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  INGEST_BATCH_MAX_RECORDS: number = 500;
 
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'ingestor-device-commands';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IngestModule } from '../ingest/ingest.module';
-import { MqttConnectionService } from './mqtt-connection.service';
+import { MqttIntakeService } from './mqtt-intake.service';
 
-@Module({ imports: [IngestModule], providers: [MqttConnectionService], exports: [MqttConnectionService] })
+@Module({ imports: [IngestModule], providers: [MqttIntakeService], exports: [MqttIntakeService] })
 export class MqttModule {}

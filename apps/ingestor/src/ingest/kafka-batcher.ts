@@ -36,8 +36,10 @@ interface Pending {
  * device's within its partition).
  *
  * A failed send is retried after a back-off, for as long as its records' connection lives; a
- * record whose connection is gone is given up (its promise rejects with HandOverAbandonedError):
- * the broker still holds it and delivers it again.
+ * record whose connection is gone is given up (its promise rejects with HandOverAbandonedError),
+ * and so is every record of that connection queued behind it, so nothing of a device is sent
+ * after an earlier message of it was dropped: the broker still holds them all and delivers them
+ * again, in order.
  */
 export class KafkaBatcher {
   private readonly logger: Logger;
@@ -60,6 +62,7 @@ export class KafkaBatcher {
   /** Resolves once Kafka has the record (acks = all); rejects only when it was given up. */
   add(record: OutgoingRecord, alive: () => boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (!alive()) return reject(new HandOverAbandonedError('connection gone before the record was queued'));
       this.queue.push({ record, alive, resolve, reject });
       if (!this.running) {
         this.running = true;
@@ -75,6 +78,16 @@ export class KafkaBatcher {
     } finally {
       this.running = false;
     }
+  }
+
+  /** Takes the queued records whose connection is gone out of the queue. */
+  private dropGone(): Pending[] {
+    const gone = this.queue.filter((pending) => !pending.alive());
+    if (gone.length > 0) {
+      const kept = this.queue.filter((pending) => pending.alive());
+      this.queue.splice(0, this.queue.length, ...kept);
+    }
+    return gone;
   }
 
   private takeBatch(): Pending[] {
@@ -97,7 +110,10 @@ export class KafkaBatcher {
           batch.map((pending) => pending.record),
         );
       } catch (error) {
-        const gone = batch.filter((pending) => !pending.alive());
+        // Given up with every record of the same gone connection still queued behind: sending a
+        // later one after an earlier one was dropped would put the device's redelivered earlier
+        // message behind it on Kafka.
+        const gone = [...batch.filter((pending) => !pending.alive()), ...this.dropGone()];
         batch = batch.filter((pending) => pending.alive());
         for (const pending of gone)
           pending.reject(new HandOverAbandonedError('connection gone before Kafka had the record'));

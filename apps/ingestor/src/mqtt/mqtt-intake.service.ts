@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DEVICE_EVENTS_TOPIC_FILTER } from '@welfare/contracts';
+import { InjectMetric } from '@welfare/platform';
+import { Counter } from 'prom-client';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
 import { HandOverAbandonedError } from '../ingest/kafka-batcher';
@@ -21,10 +23,16 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly config: IngestorConfig,
     private readonly ingest: DeviceMessageIngestService,
+    @InjectMetric('mqtt_intake_redelivered_total') private readonly redelivered: Counter,
   ) {}
 
   get isConnected(): boolean {
     return this.intake?.isConnected ?? false;
+  }
+
+  /** Messages taken in on the current connection whose PUBACK has not been written yet. */
+  get unacknowledged(): number {
+    return this.intake?.unacknowledged ?? 0;
   }
 
   /** Cuts the intake's socket without DISCONNECT, as a crash would (tests); it connects again. */
@@ -60,6 +68,7 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
   private onMessage(message: IntakeMessage): void {
     // Shutting down: leave the message unacknowledged; the broker redelivers it to the next session.
     if (!this.accepting) return;
+    if (message.redelivered) this.redelivered.inc();
     const work = this.ingest
       .ingest(message.topic, message.payload, () => message.alive() && this.accepting)
       .then(

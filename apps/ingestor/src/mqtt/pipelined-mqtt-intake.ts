@@ -9,6 +9,8 @@ export interface IntakeMessage {
   topic: string;
   payload: Buffer;
   qos: number;
+  /** The broker says it may have sent this before (DUP): a connection ended before its PUBACK. */
+  redelivered: boolean;
   /** Whether the connection it came on still lives: once it is gone, the broker has it again. */
   alive(): boolean;
   /** Kafka has it: its PUBACK goes once every earlier message of the connection is acknowledged. */
@@ -253,6 +255,7 @@ export class PipelinedMqttIntake {
       topic: packet.topic,
       payload,
       qos: packet.qos,
+      redelivered: packet.dup,
       alive: () => connection.alive && !this.stopping,
       acknowledge: () => slot?.ready(),
     });

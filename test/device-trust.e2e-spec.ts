@@ -1,5 +1,5 @@
 import { connectAsync, IClientOptions, MqttClient } from 'mqtt';
-import { KafkaTopics } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import { DynsecControl } from '../apps/registry/src/broker-access/dynsec-control';
 import { connectAnyDevicePublisher, deviceRolePrefix } from './support/broker-access';
 import { BrokerAccessService } from '../apps/registry/src/broker-access/broker-access.service';
@@ -41,7 +41,7 @@ describe('device trust: registry, broker and ingestor', () => {
     await fleet.api.expect(200, 'POST', `/api/devices/${retiredEarlier.deviceId}/retire`);
     [ingestor, events, deadLetters] = await Promise.all([
       startIngestor(),
-      KafkaTap.open(KafkaTopics.deviceEvents),
+      KafkaTap.open(DEVICE_EVENT_TOPICS),
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
     ]);
   });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { KafkaTopics } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import {
   createDatabase,
   dropDatabase,
@@ -108,7 +108,7 @@ describe('no alarm lost, none duplicated, under faults', () => {
     await responseCentre.start();
     await ingestor.start();
     [events, deadLetters] = await Promise.all([
-      KafkaTap.open(KafkaTopics.deviceEvents, kafka.brokers),
+      KafkaTap.open(DEVICE_EVENT_TOPICS, kafka.brokers),
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter, kafka.brokers),
     ]);
     fleet = await AlarmFleet.connect(mosquitto.url, onboarded);

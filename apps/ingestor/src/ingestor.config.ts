@@ -6,8 +6,10 @@ export class IngestorConfig extends CommonSettings {
   override KAFKA_CLIENT_ID: string = 'ingestor';
   override HTTP_PORT: number = 3001;
 
-  @Setting('the MQTT broker (`mqtts://` in production)')
-  @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+  @Setting(
+    'the MQTT broker (`mqtt://`, `mqtts://` in production; the intake speaks MQTT over TCP or TLS itself, so no WebSocket URLs)',
+  )
+  @Matches(/^(mqtts?|tcp|ssl):\/\/.+/, { message: 'MQTT_URL must be an mqtt:// or mqtts:// URL' })
   MQTT_URL: string = 'mqtt://127.0.0.1:1883';
 
   @Setting("fixed, so the broker keeps this ingestor's session and queues device events while it is away")
@@ -37,7 +39,24 @@ export class IngestorConfig extends CommonSettings {
   @Max(600)
   MQTT_KEEPALIVE_SECONDS: number = 30;
 
+  @Setting(
+    "QoS 1 messages the broker may send the intake before their PUBACKs (MQTT 5 Receive Maximum): several Kafka round trips' worth, so the pipeline never runs dry; an MQTT 3.1.1 broker decides this itself (Mosquitto: `max_inflight_messages`; aedes: no limit)",
+  )
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  MQTT_RECEIVE_MAXIMUM: number = 2000;
+
+  @Setting(
+    'most records in one Kafka send of an ingest lane (a batch is sent as soon as the lane is free, never held to fill)',
+  )
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  INGEST_BATCH_MAX_RECORDS: number = 500;
+
   @Setting('the consumer group reading `device-commands.v1` (commands to send to devices)')
+  @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,100}$/)
   KAFKA_CONSUMER_GROUP: string = 'ingestor-device-commands';
 

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { MqttCommandPublisher } from '../commands/mqtt-command-publisher.service';
-import { MqttConnectionService } from '../mqtt/mqtt-connection.service';
+import { MqttIntakeService } from '../mqtt/mqtt-intake.service';
 import { RegistryViewService } from '../registry-view/registry-view.service';
 
 @Injectable()
 export class MqttHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly mqtt: MqttConnectionService,
+    private readonly mqtt: MqttIntakeService,
     private readonly commands: MqttCommandPublisher,
     private readonly registryView: RegistryViewService,
   ) {}

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { counterProvider } from '@welfare/platform';
 import { RegistryViewModule } from '../registry-view/registry-view.module';
+import { alarmLaneProducerProvider } from './alarm-lane-producer';
 import { DeviceMessageIngestService } from './device-message-ingest.service';
 
 @Module({
   imports: [RegistryViewModule],
   providers: [
     DeviceMessageIngestService,
+    alarmLaneProducerProvider,
     counterProvider('ingest_accepted_total', 'Device events accepted onto Kafka, by type', ['type']),
     counterProvider(
       'ingest_rejected_total',

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { KafkaTopics } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
 import {
@@ -17,7 +17,7 @@ import { contractEvent, SimulatedDevice } from '../../../../test/support/simulat
 import { testInfra, uniqueName } from '../../../../test/support/test-infra';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
 import { IngestorModule } from '../ingestor.module';
-import { MqttConnectionService } from './mqtt-connection.service';
+import { MqttIntakeService } from './mqtt-intake.service';
 
 /**
  * The ingestor against the real MQTT broker and Kafka. The guarantee under test: a device
@@ -34,7 +34,7 @@ describe('ingestor: MQTT to Kafka', () => {
 
   beforeAll(async () => {
     [events, deadLetters] = await Promise.all([
-      KafkaTap.open(KafkaTopics.deviceEvents),
+      KafkaTap.open(DEVICE_EVENT_TOPICS),
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
     ]);
     // The device is onboarded at the real registry: on registry.devices.v1 and at the broker.
@@ -251,7 +251,7 @@ async function startStalledIngestor(
     seen,
     async dropConnectionAndClose() {
       // Tear the socket down without DISCONNECT, as a crash would, then let the app go.
-      await app.get(MqttConnectionService).mqttClient.endAsync(true);
+      app.get(MqttIntakeService).cutConnection();
       died = new Error('process died');
       for (const reject of pending.splice(0)) reject(died);
       await app.close();

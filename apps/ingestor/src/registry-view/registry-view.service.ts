@@ -85,6 +85,11 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
     return this.crashed;
   }
 
+  /** Whether the view knows this device as active now (no waiting): the common case, judged at once. */
+  isActive(deviceId: string): boolean {
+    return this.states.get(deviceId)?.state === 'active';
+  }
+
   /**
    * Whether events of this device, received at `receivedAt` (ms), may go on: active devices
    * yes. A device the view does not know as active is judged only after the view has read

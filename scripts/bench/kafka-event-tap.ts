@@ -1,10 +1,12 @@
 /**
- * Reads device-events.v1 in a consumer group of its own and reports each record's event id
- * with the time it became visible here: the "on Kafka" end of the ingest latency.
+ * Reads both lanes of device events (DEVICE_EVENT_TOPICS: device-alarms.v1 and device-events.v1)
+ * in a consumer group of its own and reports each record's event id with the time it became
+ * visible here: the "on Kafka" end of the ingest latency. Reading both lanes works whether the
+ * ingestor sends alarms to their own topic or, as before the lanes, everything to one.
  */
 import { performance } from 'node:perf_hooks';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { KafkaTopics } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS } from '@welfare/contracts';
 import { withTimeout } from '@welfare/platform/time/with-timeout';
 
 export type ArrivalListener = (eventId: string, arrivedAt: number) => void;
@@ -27,7 +29,7 @@ export class KafkaEventTap {
     const tap = new KafkaEventTap(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
-    await consumer.subscribe({ topic: KafkaTopics.deviceEvents, fromBeginning: true });
+    await consumer.subscribe({ topics: [...DEVICE_EVENT_TOPICS], fromBeginning: true });
     await consumer.run({
       // Nothing to resume from: committing offsets would only add load on the broker under test.
       autoCommit: false,

@@ -4,10 +4,17 @@
  *
  * 1. a fresh Kafka, a fresh database, a private Mosquitto;
  * 2. the limits, measured first, while nothing else runs;
- * 3. both services from dist/, 200 devices, one alarm round trip to prove the chain works;
- * 4. a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end latency;
- * 5. a saturation phase: the sustained maximum ingest rate;
- * 6. a summary on stdout, a row in bench/results.csv, everything stopped.
+ * 3. both services from dist/, 200 devices (with --connections, idle connections up to that
+ *    many), one alarm round trip to prove the chain works;
+ * 4. a warm-up, then a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end
+ *    latency from each event's scheduled send time;
+ * 5. a saturation phase: the sustained maximum rate, ingested and stored end to end, and the
+ *    CPU each process spends per event;
+ * 6. an overload phase at twice the sustained stored rate: alarm latency while overrun, and
+ *    how long the backlog takes to be stored after;
+ * 7. a summary on stdout, a row in bench/results.csv, everything stopped.
+ * After each phase the benchmark waits (at most --drain-seconds) until its events are stored
+ * and its alarms confirmed; what is missing then is reported lost.
  *
  * Progress and log lines go to stderr, the summary to stdout.
  */
@@ -30,7 +37,9 @@ import { measureSequentialSends } from './kafkajs-sequential-limit';
 import { LoadGenerator } from './load-generator';
 import { measureMqttLoopLimit } from './mqtt-loop-limit';
 import { PostgresBackends } from './postgres-backends';
-import { checkRoundTrip, Run, runFixedRatePhase, runSaturationPhase } from './phases';
+import { checkRoundTrip, Run, runFixedRatePhase, runOverloadPhase, runSaturationPhase, warmUp } from './phases';
+import { ConnectionsResult, IdleConnections, openFilesLimit, raiseOpenFiles, socketCount } from './idle-connections';
+import { StoredEvents } from './stored-events';
 import { ProcessMonitor } from './process-monitor';
 import { log, Progress } from './progress';
 import { formatReport } from './report';
@@ -77,15 +86,31 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const { kafkaLimit, sequentialSends, mqttLimit } = await measureLimits(options, sizes, infra, tag);
 
   const services = await startServices(infra, tag, cleanup, log);
-  const run = await prepareRun(options, tag, infra, services, cleanup);
+  const { run, idle } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
+  await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
+  const connections = idle ? connectionsHeld(options, idle, run, infra.mqttPid) : null;
   const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
+  let overload = null;
+  let overloadSkipped: string | null = null;
+  if (options.overloadSeconds === 0) overloadSkipped = '--overload-seconds 0';
+  else if (!saturation) overloadSkipped = 'no saturation phase to take the sustained rate from';
+  else if (saturation.storedRate < 1) overloadSkipped = 'nothing was stored in the saturation phase';
+  else overload = await runOverloadPhase(run, 2 * saturation.storedRate);
   run.progress.stop();
   return {
     startedAt,
     commit: gitCommit(),
     loadAverage,
+    loadAverageAfter: loadavg()[0],
+    overload,
+    overloadSkipped,
+    connections,
+    openFiles: {
+      bench: openFilesLimit(process.pid) ?? 'unknown',
+      broker: infra.mqttPid === null ? null : (openFilesLimit(infra.mqttPid) ?? 'unknown'),
+    },
     options,
     sizes,
     mqttBroker: `${infra.mqttUrl} (${infra.mqttKind})`,
@@ -129,14 +154,65 @@ async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: I
   return { kafkaLimit, sequentialSends, mqttLimit };
 }
 
-/** Process monitor, Kafka tap and device fleet, each registered for cleanup. */
+/** Sending and idle connections still up after the measured phase, and the broker's sockets. */
+function connectionsHeld(
+  options: BenchOptions,
+  idle: IdleConnections,
+  run: Run,
+  brokerPid: number | null,
+): ConnectionsResult {
+  const idleAsked = options.connections - options.devices;
+  return {
+    target: options.connections,
+    senders: options.devices,
+    idleAsked,
+    idleConnected: idleAsked - idle.failed,
+    idleFailed: idle.failed,
+    connectSeconds: idle.connectSeconds,
+    heldAfter: idle.connected + run.load.connectedDevices,
+    brokerSockets: brokerPid === null ? null : socketCount(brokerPid),
+    sourceAddresses: idle.sourceAddresses,
+  };
+}
+
+/**
+ * With --connections: open-files limits high enough for the sockets (this process and the
+ * private broker), then the idle connections.
+ */
+async function openIdleConnections(
+  options: BenchOptions,
+  tag: string,
+  infra: Infrastructure,
+  cleanup: Cleanup,
+): Promise<IdleConnections | null> {
+  const idleCount = options.connections - options.devices;
+  if (options.connections === 0 || idleCount <= 0) return null;
+  const needed = options.connections + 4096;
+  for (const [name, pid] of [
+    ['benchmark', process.pid],
+    ['mosquitto', infra.mqttPid],
+  ] as const) {
+    if (pid === null) continue;
+    const before = openFilesLimit(pid);
+    const raised = raiseOpenFiles(pid, needed);
+    log(`open files of ${name} (pid ${pid}): ${before} -> ${openFilesLimit(pid)}${raised ? '' : ' (prlimit failed)'}`);
+  }
+  log(`connecting ${idleCount} idle connections (in batches, several loopback source addresses)`);
+  const loopLogin = infra.mqttAccounts?.anyDevicePublisher ?? {};
+  const idle = await IdleConnections.open(infra.mqttUrl, idleCount, loopLogin, tag, log);
+  cleanup.add('disconnect idle connections', () => idle.close());
+  log(`  ${idleCount - idle.failed} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
+  return idle;
+}
+
+/** Process monitor, Kafka tap, device fleet and idle connections, each registered for cleanup. */
 async function prepareRun(
   options: BenchOptions,
   tag: string,
   infra: Infrastructure,
   services: Services,
   cleanup: Cleanup,
-): Promise<Run> {
+): Promise<{ run: Run; idle: IdleConnections | null }> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
   const monitor = new ProcessMonitor([
@@ -168,6 +244,9 @@ async function prepareRun(
     infra.mqttAccounts ? secrets : new Map(),
   );
   cleanup.add('disconnect devices', () => fleet.close());
+  const idle = await openIdleConnections(options, tag, infra, cleanup);
+  const storedEvents = await StoredEvents.open(infra.databaseUrl, tag);
+  cleanup.add('close database read-back', () => storedEvents.close());
 
   const progress = new Progress();
   cleanup.add('stop progress display', async () => progress.stop());
@@ -178,7 +257,18 @@ async function prepareRun(
       (labels) => !labels.includes('outcome="duplicate"'),
     ).catch(() => null);
   const load = new LoadGenerator(fleet, ledger, options.mix, tag);
-  return { options, ledger, load, monitor, backends, progress, stored, databaseUrl: infra.databaseUrl };
+  const run = {
+    options,
+    ledger,
+    load,
+    monitor,
+    backends,
+    progress,
+    stored,
+    storedEvents,
+    databaseUrl: infra.databaseUrl,
+  };
+  return { run, idle };
 }
 
 function deviceId(tag: string, index: number): string {

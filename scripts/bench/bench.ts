@@ -38,7 +38,15 @@ import { LoadGenerator } from './load-generator';
 import { measureMqttLoopLimit } from './mqtt-loop-limit';
 import { PostgresBackends } from './postgres-backends';
 import { checkRoundTrip, Run, runFixedRatePhase, runOverloadPhase, runSaturationPhase, warmUp } from './phases';
-import { ConnectionsResult, IdleConnections, openFilesLimit, raiseOpenFiles, socketCount } from './idle-connections';
+import {
+  ConnectionsResult,
+  fdCount,
+  IdleConnections,
+  openFilesLimit,
+  openFilesSoftLimit,
+  raiseOpenFiles,
+  socketCount,
+} from './idle-connections';
 import { StoredEvents } from './stored-events';
 import { ProcessMonitor } from './process-monitor';
 import { log, Progress } from './progress';
@@ -86,11 +94,11 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const { kafkaLimit, sequentialSends, mqttLimit } = await measureLimits(options, sizes, infra, tag);
 
   const services = await startServices(infra, tag, cleanup, log);
-  const { run, idle } = await prepareRun(options, tag, infra, services, cleanup);
+  const { run, idle, capped } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
   await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
-  const connections = idle ? connectionsHeld(options, idle, run, infra.mqttPid) : null;
+  const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
   const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
   let overload = null;
   let overloadSkipped: string | null = null;
@@ -155,39 +163,48 @@ async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: I
 }
 
 /** Sending and idle connections still up after the measured phase, and the broker's sockets. */
-function connectionsHeld(
+async function connectionsHeld(
   options: BenchOptions,
   idle: IdleConnections,
+  capped: string | null,
   run: Run,
   brokerPid: number | null,
-): ConnectionsResult {
-  const idleAsked = options.connections - options.devices;
+): Promise<ConnectionsResult> {
   return {
     target: options.connections,
     senders: options.devices,
-    idleAsked,
-    idleConnected: idleAsked - idle.failed,
+    idleAsked: options.connections - options.devices,
+    idleConnected: idle.up,
     idleFailed: idle.failed,
     connectSeconds: idle.connectSeconds,
-    heldAfter: idle.connected + run.load.connectedDevices,
+    heldAfter: Math.max(0, await idle.connected()) + run.load.connectedDevices,
     brokerSockets: brokerPid === null ? null : socketCount(brokerPid),
     sourceAddresses: idle.sourceAddresses,
+    capped,
   };
 }
 
+/** File descriptors the broker keeps free for the services, its persistence file and reconnects. */
+const BROKER_FD_MARGIN = 16;
+
 /**
- * With --connections: open-files limits high enough for the sockets (this process and the
- * private broker), then the idle connections.
+ * With --connections: open-files limits raised where allowed (the private broker; the idle
+ * connections' child process), then the idle connections, in a child process of their own.
+ * When the broker cannot open that many sockets (its hard limit, no permission to raise it),
+ * only as many as it can take are opened, and the report says why: a broker out of file
+ * descriptors would spin on its listening socket and spoil every other figure.
  */
 async function openIdleConnections(
   options: BenchOptions,
   tag: string,
   infra: Infrastructure,
   cleanup: Cleanup,
-): Promise<IdleConnections | null> {
-  const idleCount = options.connections - options.devices;
-  if (options.connections === 0 || idleCount <= 0) return null;
+  onChild: (pid: number) => void,
+): Promise<{ idle: IdleConnections | null; capped: string | null }> {
+  let idleCount = options.connections - options.devices;
+  if (options.connections === 0 || idleCount <= 0) return { idle: null, capped: null };
   const needed = options.connections + 4096;
+  let capped: string | null = null;
   for (const [name, pid] of [
     ['benchmark', process.pid],
     ['mosquitto', infra.mqttPid],
@@ -195,14 +212,29 @@ async function openIdleConnections(
     if (pid === null) continue;
     const before = openFilesLimit(pid);
     const raised = raiseOpenFiles(pid, needed);
-    log(`open files of ${name} (pid ${pid}): ${before} -> ${openFilesLimit(pid)}${raised ? '' : ' (prlimit failed)'}`);
+    log(
+      `open files of ${name} (pid ${pid}): ${before} -> ${openFilesLimit(pid)}${raised ? '' : ' (prlimit not permitted: hard limit stays)'}`,
+    );
   }
-  log(`connecting ${idleCount} idle connections (in batches, several loopback source addresses)`);
-  const loopLogin = infra.mqttAccounts?.anyDevicePublisher ?? {};
-  const idle = await IdleConnections.open(infra.mqttUrl, idleCount, loopLogin, tag, log);
+  if (infra.mqttPid !== null) {
+    const limit = openFilesSoftLimit(infra.mqttPid);
+    const open = fdCount(infra.mqttPid);
+    if (limit !== null && open !== null && open + idleCount + BROKER_FD_MARGIN > limit) {
+      const fits = Math.max(0, limit - open - BROKER_FD_MARGIN);
+      capped =
+        `the broker's open-files limit is ${limit} (not raisable here) with ${open} already open: ` +
+        `${fits} of ${idleCount} idle connections fit`;
+      log(`capping: ${capped}`);
+      idleCount = fits;
+    }
+  }
+  log(`connecting ${idleCount} idle connections (child process, batches, several loopback source addresses)`);
+  const login = infra.mqttAccounts?.anyDevicePublisher ?? {};
+  const idle = await IdleConnections.open({ mqttUrl: infra.mqttUrl, count: idleCount, login, tag }, log);
+  onChild(idle.pid);
   cleanup.add('disconnect idle connections', () => idle.close());
-  log(`  ${idleCount - idle.failed} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
-  return idle;
+  log(`  ${idle.up} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
+  return { idle, capped };
 }
 
 /** Process monitor, Kafka tap, device fleet and idle connections, each registered for cleanup. */
@@ -212,9 +244,10 @@ async function prepareRun(
   infra: Infrastructure,
   services: Services,
   cleanup: Cleanup,
-): Promise<{ run: Run; idle: IdleConnections | null }> {
+): Promise<{ run: Run; idle: IdleConnections | null; capped: string | null }> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
+  let idlePid: number | null = null;
   const monitor = new ProcessMonitor([
     { name: 'ingestor', pids: single(services.ingestor.pid) },
     { name: 'response-centre', pids: single(services.responseCentre.pid) },
@@ -222,6 +255,7 @@ async function prepareRun(
     { name: 'kafka', pids: single(infra.kafka.pid) },
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
     { name: 'benchmark (devices, Kafka tap)', pids: single(process.pid) },
+    { name: 'benchmark: idle connections', pids: () => (idlePid === null ? [] : [idlePid]) },
   ]);
   monitor.start();
   cleanup.add('stop process monitor', async () => monitor.stop());
@@ -244,7 +278,9 @@ async function prepareRun(
     infra.mqttAccounts ? secrets : new Map(),
   );
   cleanup.add('disconnect devices', () => fleet.close());
-  const idle = await openIdleConnections(options, tag, infra, cleanup);
+  const { idle, capped } = await openIdleConnections(options, tag, infra, cleanup, (pid) => {
+    idlePid = pid;
+  });
   const storedEvents = await StoredEvents.open(infra.databaseUrl, tag);
   cleanup.add('close database read-back', () => storedEvents.close());
 
@@ -268,7 +304,7 @@ async function prepareRun(
     storedEvents,
     databaseUrl: infra.databaseUrl,
   };
-  return { run, idle };
+  return { run, idle, capped };
 }
 
 function deviceId(tag: string, index: number): string {

@@ -16,8 +16,8 @@ import { ProcessUsage } from './process-monitor';
 
 type Row = Record<string, string>;
 
-/** Runs are compared only with an earlier run at the same settings. */
-const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections'];
+/** Runs are compared only with an earlier run at the same settings, counted the same way (latency_from). */
+const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections', 'latency_from'];
 
 /** Columns compared with the previous run, and which direction is better. */
 const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [

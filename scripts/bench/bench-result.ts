@@ -56,6 +56,8 @@ export interface BenchResult {
   kafkaLimit: KafkaProducerLimit;
   mqttLimit: MqttLoopLimit;
   sequentialSends: SequentialSendLimit;
+  /** How the warm-up went: its events, and whether it was stored before the fixed-rate phase. */
+  warmup: string;
   fixedRate: PhaseResult;
   saturation: PhaseResult | null;
   overload: PhaseResult | null;

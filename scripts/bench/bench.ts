@@ -96,7 +96,7 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const services = await startServices(infra, tag, cleanup, log);
   const { run, idle, capped } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
-  await warmUp(run);
+  const warmup = await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
   const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
   const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
@@ -112,6 +112,7 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
     commit: gitCommit(),
     loadAverage,
     loadAverageAfter: loadavg()[0],
+    warmup,
     overload,
     overloadSkipped,
     connections,

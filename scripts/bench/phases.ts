@@ -73,9 +73,9 @@ export async function checkRoundTrip(run: Run): Promise<void> {
  * fast as they go (closed loop), then wait until the warm-up is stored and its alarms are
  * back, so the measured phase starts from an empty pipeline (at most --drain-seconds).
  */
-export async function warmUp(run: Run): Promise<void> {
+export async function warmUp(run: Run): Promise<string> {
   const { options, load, progress } = run;
-  if (options.warmupSeconds === 0) return;
+  if (options.warmupSeconds === 0) return 'none (--warmup 0)';
   const warmup = new PhaseStats('warm-up');
   const display = { phase: warmup, stored: run.stored, storedAtStart: await run.stored() };
   progress.start(`warm-up, ${options.window} in flight`, options.warmupSeconds, display);
@@ -83,11 +83,12 @@ export async function warmUp(run: Run): Promise<void> {
   progress.start('warm-up: waiting until it is stored', 0, display);
   const { drainMs, stored } = await drain(run, warmup);
   progress.stop();
-  log(
+  const outcome =
     drainMs === null
-      ? `warm-up did not drain within ${options.drainSeconds} s (${stored} of ${warmup.sent} stored); the next phase starts behind a backlog`
-      : `warm-up stored (${warmup.sent} events) ${(drainMs / 1000).toFixed(1)} s after it ended`,
-  );
+      ? `${warmup.sent} events; did not drain within ${options.drainSeconds} s (${stored} stored), so the fixed-rate phase started behind its backlog`
+      : `${warmup.sent} events, all stored ${(drainMs / 1000).toFixed(1)} s after it ended`;
+  log(`warm-up: ${outcome}`);
+  return outcome;
 }
 
 /** Open loop at --rate for --seconds: latencies from each event's scheduled send time. */

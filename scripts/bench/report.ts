@@ -47,6 +47,7 @@ function header(result: BenchResult): string {
     `Broker: ${result.mqttBroker}; database: ${result.database}`,
     `Open files (soft/hard): benchmark ${result.openFiles.bench}; broker ${result.openFiles.broker ?? 'not ours'}`,
     `After each phase: wait at most ${options.drainSeconds} s for its events to be stored and its alarms confirmed; what is missing then is lost`,
+    `Warm-up (${options.warmupSeconds} s, ${options.window} in flight): ${result.warmup}`,
   ].join('\n');
 }
 
@@ -131,7 +132,7 @@ function latencies(result: BenchResult): string {
     ...phases.map(
       (phase) =>
         `  ${phase.name}: ${phase.sent} sent, ${phase.missingOnKafka} never on Kafka, ${phase.sent - phase.stored} not stored ` +
-        `within the drain wait; ${phase.alarmsLost} of ${phase.alarmsSent} alarms never confirmed`,
+        `within the drain wait; ${phase.alarmsLost} of ${phase.alarmsSent} alarms never confirmed; ${drainText(phase)}`,
     ),
     `  publish errors (no PUBACK) over the run: ${result.publishErrors}`,
   ].join('\n');
@@ -150,7 +151,7 @@ function overload(result: BenchResult): string {
 
 function drainText(phase: PhaseResult): string {
   return phase.drainMs === null
-    ? `did not drain within ${phase.drainCapSeconds} s after the phase (${phase.stored} of ${phase.sent} stored by then)`
+    ? `did not drain within ${phase.drainCapSeconds} s after the phase (${phase.stored} of ${phase.sent} stored by then; the next phase started behind it)`
     : `all ${phase.sent} events stored ${(phase.drainMs / 1000).toFixed(1)} s after the phase ended`;
 }
 

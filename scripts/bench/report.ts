@@ -39,6 +39,11 @@ function header(result: BenchResult): string {
     `Welfare backbone benchmark, ${result.startedAt.toISOString()}, commit ${result.commit}`,
     `Machine: ${cpus().length} cores, Node ${process.version}; everything on this box (Kafka, PostgreSQL, MQTT broker, both services, the load)`,
     `Load average: ${result.loadAverage.toFixed(2)} before the run, ${result.loadAverageAfter.toFixed(2)} after (other work on the machine skews every figure)`,
+    ...(Math.max(result.loadAverage, result.loadAverageAfter) > cpus().length
+      ? [
+          `WARNING: load average above the ${cpus().length} cores: other work competed for the CPU; compare the processes' CPU with the whole machine's below`,
+        ]
+      : []),
     `Devices: ${options.devices} sending, one MQTT connection each, QoS 1; mix ${describeMix(options.mix)}`,
     ...(options.connections > 0
       ? [`Many-connections mode: ${options.connections} connections in all (the senders and idle ones)`]
@@ -99,15 +104,18 @@ function latencies(result: BenchResult): string {
   const phases = [result.fixedRate, result.overload, result.saturation].filter(
     (phase): phase is PhaseResult => phase !== null,
   );
-  const row = (name: string, summary: LatencySummary, extra = ''): string[] => [
-    name,
-    ms(summary.p50Ms),
-    ms(summary.p99Ms),
-    ms(summary.p999Ms),
-    ms(summary.maxMs),
-    String(summary.count),
-    extra,
-  ];
+  const row = (name: string, summary: LatencySummary, extra = ''): string[] =>
+    summary.count === 0
+      ? [name, '-', '-', '-', '-', '0', extra]
+      : [
+          name,
+          ms(summary.p50Ms),
+          ms(summary.p99Ms),
+          ms(summary.p999Ms),
+          ms(summary.maxMs),
+          String(summary.count),
+          extra,
+        ];
   const rows = [['', 'p50', 'p99', 'p99.9', 'max', 'samples', 'lost']];
   for (const phase of phases) {
     rows.push([`${describePhase(phase)}`, '', '', '', '', '', '']);

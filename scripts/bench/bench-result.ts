@@ -21,6 +21,10 @@ export interface PhaseResult {
   /** The phase's events the response centre stored per second in the window (end to end). */
   storedRate: number;
   storedInWindow: number;
+  /** 'own': storedRate counts the phase's own events; 'run': every event of the run stored in the window (saturation). */
+  storedCounts: 'own' | 'run';
+  /** The phase's own events stored in the window. */
+  ownStoredInWindow: number;
   sent: number;
   /** Sent but never seen on Kafka by the end of the drain wait. */
   missingOnKafka: number;

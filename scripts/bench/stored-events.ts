@@ -50,6 +50,19 @@ export class StoredEvents {
     return { stored: rows[0].stored, inWindow: rows[0].in_window };
   }
 
+  /**
+   * Every event of the run (any phase) stored within the window: what the response centre
+   * got through while busy, for the capacity figure of the saturation phase.
+   */
+  async countRun(window: { fromMs: number; toMs: number }): Promise<number> {
+    const { rows } = await this.client.query<{ in_window: number }>(
+      `SELECT count(*)::int AS in_window FROM device_events
+        WHERE event_id LIKE $1 AND stored_at >= $2 AND stored_at < $3`,
+      [`${this.tag}.%`, new Date(window.fromMs), new Date(window.toMs)],
+    );
+    return rows[0].in_window;
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }

@@ -16,12 +16,17 @@ export interface PhaseResult {
   phaseSeconds: number;
   /** Length of the measured window, s (saturation: ramp-up excluded). */
   seconds: number;
-  /** The phase's events reaching Kafka (either device-event topic) per second in the window. */
+  /**
+   * The phase's events reaching Kafka (either device-event topic) per second in the window;
+   * saturation ('run'): every event of the run.
+   */
   ingestRate: number;
+  /** The phase's own events reaching Kafka per second in the window. */
+  ownIngestRate: number;
   /** The phase's events the response centre stored per second in the window (end to end). */
   storedRate: number;
   storedInWindow: number;
-  /** 'own': storedRate counts the phase's own events; 'run': every event of the run stored in the window (saturation). */
+  /** 'own': the rates count the phase's own events; 'run': every event of the run in the window (saturation). */
   storedCounts: 'own' | 'run';
   /** The phase's own events stored in the window. */
   ownStoredInWindow: number;

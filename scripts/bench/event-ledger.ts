@@ -59,6 +59,8 @@ interface SentEvent {
 
 export class EventLedger {
   private readonly pending = new Map<string, SentEvent>();
+  /** Events of this run seen on Kafka so far, any phase (the saturation phase's capacity figure). */
+  arrivals = 0;
   /** Called after a batch of arrivals: the saturation phase tops its window up from here. */
   onArrivals: (() => void) | null = null;
 
@@ -81,6 +83,7 @@ export class EventLedger {
     if (!event?.awaitsKafka) return;
     event.awaitsKafka = false;
     event.phase.onKafka++;
+    this.arrivals++;
     event.phase.ingest.record(at - event.scheduledAt);
     this.forgetWhenDone(eventId, event);
   }

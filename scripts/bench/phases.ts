@@ -46,6 +46,8 @@ interface WindowFigures {
   /** Wall clock of the window, ms: the stored rate is read back for it after the drain. */
   wall: { fromMs: number; toMs: number };
   ingestRate: number;
+  /** Every event of the run reaching Kafka per second in the window, any phase. */
+  runIngestRate: number;
   usage: ProcessUsage[];
   machineBusyPercent: number;
 }
@@ -121,10 +123,10 @@ async function runOpenLoop(run: Run, name: string, rate: number, seconds: number
 
 /**
  * Closed loop: --window events in flight to Kafka, for --saturation-seconds; the sustained
- * rates. Its stored rate is a capacity figure: every event of the run the response centre
- * stored in the window, so a backlog left by the phase before (when it did not drain) counts
- * as work done rather than hiding the capacity behind it; its ingest rate and latencies are
- * its own events'.
+ * rates. Its ingest and stored rates are capacity figures: every event of the run that reached
+ * Kafka, and that the response centre stored, in the window, so a backlog left by the phase
+ * before (when it did not drain) counts as work done rather than hiding the capacity behind
+ * it; its latencies and losses are its own events'.
  */
 export async function runSaturationPhase(run: Run): Promise<PhaseResult> {
   const { options, load, progress } = run;
@@ -154,9 +156,11 @@ async function result(
 ): Promise<PhaseResult> {
   const own = (await run.storedEvents.count(phase, figures.wall)).inWindow;
   const inWindow = storedCounts === 'own' ? own : await run.storedEvents.countRun(figures.wall);
-  const { wall: _wall, ...rest } = figures;
+  const { wall: _wall, runIngestRate, ingestRate, ...rest } = figures;
   return {
     ...rest,
+    ingestRate: storedCounts === 'own' ? ingestRate : runIngestRate,
+    ownIngestRate: ingestRate,
     name: phase.name,
     offeredRate,
     phaseSeconds: seconds,
@@ -208,13 +212,25 @@ async function drain(run: Run, phase: PhaseStats): Promise<DrainOutcome> {
  */
 async function openWindow(run: Run, phase: PhaseStats): Promise<() => Promise<WindowFigures>> {
   await run.backends?.refresh();
-  const [onKafka, snapshot, at, fromMs] = [phase.onKafka, run.monitor.snapshot(), performance.now(), Date.now()];
+  const [onKafka, arrivals, snapshot, at, fromMs] = [
+    phase.onKafka,
+    run.ledger.arrivals,
+    run.monitor.snapshot(),
+    performance.now(),
+    Date.now(),
+  ];
   return async () => {
-    const [onKafkaAfter, seconds, toMs] = [phase.onKafka, (performance.now() - at) / 1000, Date.now()];
+    const [onKafkaAfter, arrivalsAfter, seconds, toMs] = [
+      phase.onKafka,
+      run.ledger.arrivals,
+      (performance.now() - at) / 1000,
+      Date.now(),
+    ];
     return {
       seconds,
       wall: { fromMs, toMs },
       ingestRate: (onKafkaAfter - onKafka) / seconds,
+      runIngestRate: (arrivalsAfter - arrivals) / seconds,
       usage: run.monitor.usageSince(snapshot),
       machineBusyPercent: run.monitor.machineSince(snapshot).busyPercent,
     };

@@ -62,7 +62,7 @@ function rates(result: BenchResult): string {
   const stored = sustainedStoredRate(result);
   const phases = [fixedRate, saturation, overload].filter((phase): phase is PhaseResult => phase !== null);
   const rows = [
-    ['Rates (events/s, each phase counts only its own events)', 'ingest', 'stored'],
+    ['Rates (events/s; each phase its own events, saturation all, see below)', 'ingest', 'stored'],
     ...phases.map((phase) => [`  ${describePhase(phase)}`, rate(phase.ingestRate), rate(phase.storedRate)]),
     ...(saturation ? [] : [['  saturation phase skipped', '-', '-']]),
     ['Physical limits on this machine', '', ''],
@@ -93,8 +93,9 @@ function rates(result: BenchResult): string {
     '  (its device_events rows, stored_at inside the window): end to end',
     ...(saturation
       ? [
-          `  saturation stored = every event of the run stored in its window (a capacity figure; its own: ${rate(saturation.ownStoredInWindow / saturation.seconds)}/s),`,
-          '  so a backlog of the phase before counts as work done instead of hiding the capacity',
+          '  saturation: every event of the run that reached Kafka / was stored in its window (capacity figures;',
+          `  its own events: ${rate(saturation.ownIngestRate)}/s ingested, ${rate(saturation.ownStoredInWindow / saturation.seconds)}/s stored), so a backlog of the phase before`,
+          '  counts as work done instead of hiding the capacity',
         ]
       : []),
   ].join('\n');
@@ -134,7 +135,7 @@ function latencies(result: BenchResult): string {
     "Latency (ms, HDR histogram), from each event's SCHEDULED send time (a stall of the load generator counts)",
     table(rows),
     '  ingest             = scheduled send -> record visible on Kafka (device-events.v1 or device-alarms.v1,',
-    '                       read by the benchmark); lost = never seen there',
+    '                       read by the benchmark); lost = not seen there by the end of the drain wait',
     "  alarm event stored = scheduled send -> the alarm event's row stored in PostgreSQL (device_events.stored_at,",
     '                       stamped in the transaction that opens or attaches the alarm; ms resolution);',
     '                       lost = not stored when read back',

@@ -1,16 +1,31 @@
 /**
- * The first half of the alarm path, read back from the database after a phase: device publish
- * -> alarm event stored on its alarm (a new alarm, or a repeat attached to the device's
- * unresolved one), from `device_events.stored_at` (stamped by the response centre inside the
- * storing transaction, on this machine's clock). The rest of the end-to-end time is the push
- * back to the device (outbox -> Kafka -> ingestor -> MQTT).
+ * The first half of the alarm path, read back from the database after a phase: scheduled
+ * device send -> the alarm event's row stored (`device_events.stored_at`, stamped by the
+ * response centre inside the transaction that opens the alarm or attaches the event to the
+ * device's unresolved one, on this machine's clock). This is the alarm EVENT's stored time,
+ * not `alarms.opened_at` (a repeat attaches to an alarm opened earlier). The rest of the
+ * end-to-end time is the push back to the device (outbox -> Kafka -> ingestor -> MQTT).
  */
 import { Client } from 'pg';
 import { LatencyHistogram, LatencySummary } from './latency-histogram';
+import { BENCH_APPLICATION_NAME } from './stored-events';
 
-export async function alarmStoredLatency(databaseUrl: string, sentAt: Map<string, number>): Promise<LatencySummary> {
+export interface AlarmStoredLatency {
+  latency: LatencySummary;
+  /** Alarm events not stored (not in the database when read), so not in `latency`. */
+  notStored: number;
+}
+
+export async function alarmStoredLatency(
+  databaseUrl: string,
+  sentAt: Map<string, number>,
+): Promise<AlarmStoredLatency> {
   const histogram = new LatencyHistogram();
-  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  const client = new Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 5000,
+    application_name: BENCH_APPLICATION_NAME,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -19,8 +34,8 @@ export async function alarmStoredLatency(databaseUrl: string, sentAt: Map<string
       [[...sentAt.keys()]],
     );
     for (const row of rows) histogram.record(row.stored_at.getTime() - sentAt.get(row.event_id)!);
+    return { latency: histogram.summary(), notStored: sentAt.size - rows.length };
   } finally {
     await client.end().catch(() => undefined);
   }
-  return histogram.summary();
 }

@@ -9,6 +9,12 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Length of the saturation phase (as fast as the pipeline takes events). */
   saturationSeconds: number;
+  /** Length of the overload phase (twice the sustained rate, open loop); 0 skips it. */
+  overloadSeconds: number;
+  /** After each phase, how long to wait at most until its events are stored and its alarms back. */
+  drainSeconds: number;
+  /** Many-connections mode: connections held in all (the sending devices plus idle ones); 0 is off. */
+  connections: number;
   /** Saturation: events kept in flight (published, not yet on Kafka). */
   window: number;
   devices: number;
@@ -31,7 +37,13 @@ const USAGE = `usage: npm run bench -- [options]
   --rate N                events/s in the fixed-rate phase (default 1000)
   --seconds N             fixed-rate phase length, s (default 20)
   --warmup N              warm-up before it, as fast as the pipeline goes, then drained, s (default 10)
-  --saturation-seconds N  saturation phase length, s (default 15; 0 skips it)
+  --saturation-seconds N  saturation phase length, s (default 15; 0 skips it; 0 with --connections)
+  --overload-seconds N    overload phase at twice the sustained (saturation) rate, s (default 20; 0 skips it;
+                          0 with --connections)
+  --drain-seconds N       after each phase, wait at most this long for its events to be stored and its
+                          alarms confirmed; what is still missing then counts lost (default 60)
+  --connections N         many-connections mode: N connections in all, the --devices senders at --rate
+                          and the rest idle (e.g. 20000); reports connections held, memory, alarm latency
   --window N              saturation: events in flight, published but not yet on Kafka (default 400)
   --devices N             simulated devices, one MQTT connection each (default 200)
   --mix LIST              event mix, type=weight,... (default ${DEFAULT_MIX})
@@ -50,7 +62,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       rate: { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '10' },
-      'saturation-seconds': { type: 'string', default: '15' },
+      'saturation-seconds': { type: 'string' },
+      'overload-seconds': { type: 'string' },
+      'drain-seconds': { type: 'string', default: '60' },
+      connections: { type: 'string', default: '0' },
       window: { type: 'string', default: '400' },
       devices: { type: 'string', default: '200' },
       mix: { type: 'string', default: DEFAULT_MIX },
@@ -67,13 +82,22 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     process.stdout.write(USAGE);
     process.exit(0);
   }
+  const connections = atLeastZero('connections', values.connections!);
+  const devices = positive('devices', values.devices!);
+  if (connections > 0 && connections < devices)
+    throw new Error(`--connections (${connections}) must be at least --devices (${devices})\n${USAGE}`);
+  // The many-connections mode measures connections and the latency at --rate, not the ceiling.
+  const phaseDefault = connections > 0 ? '0' : undefined;
   return {
     rate: positive('rate', values.rate!),
     seconds: positive('seconds', values.seconds!),
     warmupSeconds: atLeastZero('warmup', values.warmup!),
-    saturationSeconds: atLeastZero('saturation-seconds', values['saturation-seconds']!),
+    saturationSeconds: atLeastZero('saturation-seconds', values['saturation-seconds'] ?? phaseDefault ?? '15'),
+    overloadSeconds: atLeastZero('overload-seconds', values['overload-seconds'] ?? phaseDefault ?? '20'),
+    drainSeconds: positive('drain-seconds', values['drain-seconds']!),
+    connections,
     window: positive('window', values.window!),
-    devices: positive('devices', values.devices!),
+    devices,
     mix: parseMix(values.mix!),
     mqttLoopSeconds: positive('mqtt-loop-seconds', values['mqtt-loop-seconds']!),
     kafkaRecords: positive('kafka-records', values['kafka-records']!),

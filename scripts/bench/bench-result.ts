@@ -1,4 +1,6 @@
+import { AlarmStoredLatency } from './alarm-stored-latency';
 import { BenchOptions } from './bench-options';
+import { ConnectionsResult } from './idle-connections';
 import { RecordSizes } from './event-mix';
 import { KafkaProducerLimit } from './kafka-producer-limit';
 import { SequentialSendLimit } from './kafkajs-sequential-limit';
@@ -6,34 +8,46 @@ import { LatencySummary } from './latency-histogram';
 import { MqttLoopLimit } from './mqtt-loop-limit';
 import { ProcessUsage } from './process-monitor';
 
-export interface FixedRateResult {
-  targetRate: number;
-  /** Events of this run reaching device-events.v1 per second during the phase. */
+/** One measured phase; every count is of the phase's own events. */
+export interface PhaseResult {
+  name: string;
+  /** Events/s offered (open loop), or null for the closed-loop saturation phase. */
+  offeredRate: number | null;
+  phaseSeconds: number;
+  /** Length of the measured window, s (saturation: ramp-up excluded). */
+  seconds: number;
+  /**
+   * The phase's events reaching Kafka (either device-event topic) per second in the window;
+   * saturation ('run'): every event of the run.
+   */
   ingestRate: number;
-  /** Events the response centre stored per second during the phase. */
-  storedRate: number | null;
+  /** The phase's own events reaching Kafka per second in the window. */
+  ownIngestRate: number;
+  /** The phase's events the response centre stored per second in the window (end to end). */
+  storedRate: number;
+  storedInWindow: number;
+  /** 'own': the rates count the phase's own events; 'run': every event of the run in the window (saturation). */
+  storedCounts: 'own' | 'run';
+  /** The phase's own events stored in the window. */
+  ownStoredInWindow: number;
   sent: number;
-  /** Sent (and acknowledged by the broker) but never seen on Kafka within the drain time. */
+  /** Sent but never seen on Kafka by the end of the drain wait. */
   missingOnKafka: number;
+  /** The phase's events stored by the end of the drain wait; sent - stored were lost (or too late). */
+  stored: number;
+  /** End of sending -> last of the phase's events stored; null when not within drainCapSeconds. */
+  drainMs: number | null;
+  drainCapSeconds: number;
   alarmsSent: number;
-  alarmsUnconfirmed: number;
+  /** Alarms with no alarm.received by the end of the drain wait. */
+  alarmsLost: number;
   ingest: LatencySummary;
+  /** Confirmed alarms, and the lost ones at the time waited for them (a lower bound). */
   alarm: LatencySummary;
-  /** Device publish -> alarm row written (the first part of `alarm`); null when not readable. */
-  alarmStored: LatencySummary | null;
+  /** Scheduled send -> alarm event row stored; null when not readable. */
+  alarmStored: AlarmStoredLatency | null;
   usage: ProcessUsage[];
   /** How busy all cores were, percent: other work on the machine included. */
-  machineBusyPercent: number;
-}
-
-export interface SaturationResult {
-  window: number;
-  /** Steady-state events/s onto device-events.v1 (ramp-up excluded). */
-  ingestRate: number;
-  storedRate: number | null;
-  sent: number;
-  missingOnKafka: number;
-  usage: ProcessUsage[];
   machineBusyPercent: number;
 }
 
@@ -42,6 +56,8 @@ export interface BenchResult {
   commit: string;
   /** 1-minute load average before the run: other work on the machine skews every figure. */
   loadAverage: number;
+  /** 1-minute load average at the end of the run. */
+  loadAverageAfter: number;
   options: BenchOptions;
   sizes: RecordSizes;
   mqttBroker: string;
@@ -49,8 +65,17 @@ export interface BenchResult {
   kafkaLimit: KafkaProducerLimit;
   mqttLimit: MqttLoopLimit;
   sequentialSends: SequentialSendLimit;
-  fixedRate: FixedRateResult;
-  saturation: SaturationResult | null;
+  /** How the warm-up went: its events, and whether it was stored before the fixed-rate phase. */
+  warmup: string;
+  fixedRate: PhaseResult;
+  saturation: PhaseResult | null;
+  overload: PhaseResult | null;
+  /** Why the overload phase did not run, when it did not. */
+  overloadSkipped: string | null;
+  /** The many-connections mode (--connections), or null. */
+  connections: ConnectionsResult | null;
+  /** Open-files limits (soft/hard) of the benchmark process and the private broker. */
+  openFiles: { bench: string; broker: string | null };
   publishErrors: number;
 }
 
@@ -59,6 +84,30 @@ export function sustainedIngestRate(result: BenchResult): number {
   return result.saturation?.ingestRate ?? result.fixedRate.ingestRate;
 }
 
-export const INGEST_TARGET_RATIO = 0.5;
-export const ALARM_P99_TARGET_MS = 100;
+/** Our sustained end-to-end rate (stored by the response centre): saturation, else the fixed-rate phase. */
+export function sustainedStoredRate(result: BenchResult): number {
+  return result.saturation?.storedRate ?? result.fixedRate.storedRate;
+}
+
+/** Processes counted in "all processes together" for CPU per event (not the benchmark's own). */
+export const SYSTEM_PROCESSES = ['ingestor', 'response-centre', 'postgres (its backends)', 'kafka', 'mosquitto'];
+
+/** CPU ms per event stored in the window, per process, and the total over SYSTEM_PROCESSES. */
+export function cpuPerEvent(phase: PhaseResult): { perProcess: Map<string, number>; total: number } | null {
+  if (phase.storedInWindow === 0) return null;
+  const perProcess = new Map(
+    phase.usage.map((usage) => [usage.name, (usage.cpuSeconds * 1000) / phase.storedInWindow] as const),
+  );
+  let total = 0;
+  for (const name of SYSTEM_PROCESSES) total += perProcess.get(name) ?? 0;
+  return { perProcess, total };
+}
+
+// The targets of issue 11 (2-core machine, everything on one box).
+export const SUSTAINED_RATE_TARGET = 3000;
+export const SUSTAINED_MQTT_RATIO_TARGET = 0.12;
+export const ALARM_P99_TARGET_MS = 250;
 export const LATENCY_TARGET_RATE = 1000;
+export const OVERLOAD_ALARM_P99_TARGET_MS = 1000;
+export const CPU_MS_PER_EVENT_TARGET = 0.6;
+export const CONNECTIONS_TARGET = 20_000;

@@ -4,10 +4,17 @@
  *
  * 1. a fresh Kafka, a fresh database, a private Mosquitto;
  * 2. the limits, measured first, while nothing else runs;
- * 3. both services from dist/, 200 devices, one alarm round trip to prove the chain works;
- * 4. a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end latency;
- * 5. a saturation phase: the sustained maximum ingest rate;
- * 6. a summary on stdout, a row in bench/results.csv, everything stopped.
+ * 3. both services from dist/, 200 devices (with --connections, idle connections up to that
+ *    many), one alarm round trip to prove the chain works;
+ * 4. a warm-up, then a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end
+ *    latency from each event's scheduled send time;
+ * 5. a saturation phase: the sustained maximum rate, ingested and stored end to end, and the
+ *    CPU each process spends per event;
+ * 6. an overload phase at twice the sustained stored rate: alarm latency while overrun, and
+ *    how long the backlog takes to be stored after;
+ * 7. a summary on stdout, a row in bench/results.csv, everything stopped.
+ * After each phase the benchmark waits (at most --drain-seconds) until its events are stored
+ * and its alarms confirmed; what is missing then is reported lost.
  *
  * Progress and log lines go to stderr, the summary to stdout.
  */
@@ -30,7 +37,17 @@ import { measureSequentialSends } from './kafkajs-sequential-limit';
 import { LoadGenerator } from './load-generator';
 import { measureMqttLoopLimit } from './mqtt-loop-limit';
 import { PostgresBackends } from './postgres-backends';
-import { checkRoundTrip, Run, runFixedRatePhase, runSaturationPhase } from './phases';
+import { checkRoundTrip, Run, runFixedRatePhase, runOverloadPhase, runSaturationPhase, warmUp } from './phases';
+import {
+  ConnectionsResult,
+  fdCount,
+  IdleConnections,
+  openFilesLimit,
+  openFilesSoftLimit,
+  raiseOpenFiles,
+  socketCount,
+} from './idle-connections';
+import { StoredEvents } from './stored-events';
 import { ProcessMonitor } from './process-monitor';
 import { log, Progress } from './progress';
 import { formatReport } from './report';
@@ -77,15 +94,32 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const { kafkaLimit, sequentialSends, mqttLimit } = await measureLimits(options, sizes, infra, tag);
 
   const services = await startServices(infra, tag, cleanup, log);
-  const run = await prepareRun(options, tag, infra, services, cleanup);
+  const { run, idle, capped } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
+  const warmup = await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
+  const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
   const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
+  let overload = null;
+  let overloadSkipped: string | null = null;
+  if (options.overloadSeconds === 0) overloadSkipped = '--overload-seconds 0';
+  else if (!saturation) overloadSkipped = 'no saturation phase to take the sustained rate from';
+  else if (saturation.storedRate < 1) overloadSkipped = 'nothing was stored in the saturation phase';
+  else overload = await runOverloadPhase(run, 2 * saturation.storedRate);
   run.progress.stop();
   return {
     startedAt,
     commit: gitCommit(),
     loadAverage,
+    loadAverageAfter: loadavg()[0],
+    warmup,
+    overload,
+    overloadSkipped,
+    connections,
+    openFiles: {
+      bench: openFilesLimit(process.pid) ?? 'unknown',
+      broker: infra.mqttPid === null ? null : (openFilesLimit(infra.mqttPid) ?? 'unknown'),
+    },
     options,
     sizes,
     mqttBroker: `${infra.mqttUrl} (${infra.mqttKind})`,
@@ -129,16 +163,92 @@ async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: I
   return { kafkaLimit, sequentialSends, mqttLimit };
 }
 
-/** Process monitor, Kafka tap and device fleet, each registered for cleanup. */
+/** Sending and idle connections still up after the measured phase, and the broker's sockets. */
+async function connectionsHeld(
+  options: BenchOptions,
+  idle: IdleConnections,
+  capped: string | null,
+  run: Run,
+  brokerPid: number | null,
+): Promise<ConnectionsResult> {
+  return {
+    target: options.connections,
+    senders: options.devices,
+    idleAsked: options.connections - options.devices,
+    idleConnected: idle.up,
+    idleFailed: idle.failed,
+    connectSeconds: idle.connectSeconds,
+    heldAfter: Math.max(0, await idle.connected()) + run.load.connectedDevices,
+    brokerSockets: brokerPid === null ? null : socketCount(brokerPid),
+    sourceAddresses: idle.sourceAddresses,
+    capped,
+  };
+}
+
+/** File descriptors the broker keeps free for the services, its persistence file and reconnects. */
+const BROKER_FD_MARGIN = 16;
+
+/**
+ * With --connections: open-files limits raised where allowed (the private broker; the idle
+ * connections' child process), then the idle connections, in a child process of their own.
+ * When the broker cannot open that many sockets (its hard limit, no permission to raise it),
+ * only as many as it can take are opened, and the report says why: a broker out of file
+ * descriptors would spin on its listening socket and spoil every other figure.
+ */
+async function openIdleConnections(
+  options: BenchOptions,
+  tag: string,
+  infra: Infrastructure,
+  cleanup: Cleanup,
+  onChild: (pid: number) => void,
+): Promise<{ idle: IdleConnections | null; capped: string | null }> {
+  let idleCount = options.connections - options.devices;
+  if (options.connections === 0 || idleCount <= 0) return { idle: null, capped: null };
+  const needed = options.connections + 4096;
+  let capped: string | null = null;
+  for (const [name, pid] of [
+    ['benchmark', process.pid],
+    ['mosquitto', infra.mqttPid],
+  ] as const) {
+    if (pid === null) continue;
+    const before = openFilesLimit(pid);
+    const raised = raiseOpenFiles(pid, needed);
+    log(
+      `open files of ${name} (pid ${pid}): ${before} -> ${openFilesLimit(pid)}${raised ? '' : ' (prlimit not permitted: hard limit stays)'}`,
+    );
+  }
+  if (infra.mqttPid !== null) {
+    const limit = openFilesSoftLimit(infra.mqttPid);
+    const open = fdCount(infra.mqttPid);
+    if (limit !== null && open !== null && open + idleCount + BROKER_FD_MARGIN > limit) {
+      const fits = Math.max(0, limit - open - BROKER_FD_MARGIN);
+      capped =
+        `the broker's open-files limit is ${limit} (not raisable here) with ${open} already open: ` +
+        `${fits} of ${idleCount} idle connections fit`;
+      log(`capping: ${capped}`);
+      idleCount = fits;
+    }
+  }
+  log(`connecting ${idleCount} idle connections (child process, batches, several loopback source addresses)`);
+  const login = infra.mqttAccounts?.anyDevicePublisher ?? {};
+  const idle = await IdleConnections.open({ mqttUrl: infra.mqttUrl, count: idleCount, login, tag }, log);
+  onChild(idle.pid);
+  cleanup.add('disconnect idle connections', () => idle.close());
+  log(`  ${idle.up} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
+  return { idle, capped };
+}
+
+/** Process monitor, Kafka tap, device fleet and idle connections, each registered for cleanup. */
 async function prepareRun(
   options: BenchOptions,
   tag: string,
   infra: Infrastructure,
   services: Services,
   cleanup: Cleanup,
-): Promise<Run> {
+): Promise<{ run: Run; idle: IdleConnections | null; capped: string | null }> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
+  let idlePid: number | null = null;
   const monitor = new ProcessMonitor([
     { name: 'ingestor', pids: single(services.ingestor.pid) },
     { name: 'response-centre', pids: single(services.responseCentre.pid) },
@@ -146,6 +256,7 @@ async function prepareRun(
     { name: 'kafka', pids: single(infra.kafka.pid) },
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
     { name: 'benchmark (devices, Kafka tap)', pids: single(process.pid) },
+    { name: 'benchmark: idle connections', pids: () => (idlePid === null ? [] : [idlePid]) },
   ]);
   monitor.start();
   cleanup.add('stop process monitor', async () => monitor.stop());
@@ -168,6 +279,11 @@ async function prepareRun(
     infra.mqttAccounts ? secrets : new Map(),
   );
   cleanup.add('disconnect devices', () => fleet.close());
+  const { idle, capped } = await openIdleConnections(options, tag, infra, cleanup, (pid) => {
+    idlePid = pid;
+  });
+  const storedEvents = await StoredEvents.open(infra.databaseUrl, tag);
+  cleanup.add('close database read-back', () => storedEvents.close());
 
   const progress = new Progress();
   cleanup.add('stop progress display', async () => progress.stop());
@@ -178,7 +294,18 @@ async function prepareRun(
       (labels) => !labels.includes('outcome="duplicate"'),
     ).catch(() => null);
   const load = new LoadGenerator(fleet, ledger, options.mix, tag);
-  return { options, ledger, load, monitor, backends, progress, stored, databaseUrl: infra.databaseUrl };
+  const run = {
+    options,
+    ledger,
+    load,
+    monitor,
+    backends,
+    progress,
+    stored,
+    storedEvents,
+    databaseUrl: infra.databaseUrl,
+  };
+  return { run, idle, capped };
 }
 
 function deviceId(tag: string, index: number): string {

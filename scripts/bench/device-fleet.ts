@@ -48,6 +48,11 @@ export class DeviceFleet {
     }
   }
 
+  /** Devices whose connection is up. */
+  get connected(): number {
+    return this.devices.filter((device) => device.client.connected).length;
+  }
+
   /** Publishes on the next device in turn (round robin over the fleet). */
   publishNext(payload: string): void {
     const device = this.devices[this.nextDevice];

@@ -2,6 +2,11 @@
  * Every event the fleet sent, until it has been seen where it should go: on Kafka (all events)
  * and back at the device as alarm.received (alarm events). These times come from one monotonic
  * clock in this process, so publish-to-arrival needs no clock sync.
+ *
+ * Latencies count from the time an event was SCHEDULED to be sent, not from the moment the
+ * load generator got round to it: when the generator stalls (a late timer, a garbage
+ * collection, a busy core), the events it owed are late, and a device would have felt that
+ * delay. Stamping them with the late send time would hide it (coordinated omission).
  */
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from './latency-histogram';
@@ -12,13 +17,24 @@ export class PhaseStats {
   onKafka = 0;
   alarmsSent = 0;
   alarmsConfirmed = 0;
-  /** Device publish -> record on device-events.v1, all events. */
+  /** Alarms given up on (closeAlarms): never confirmed within the wait. */
+  alarmsLost = 0;
+  /** Sequence numbers of this phase's events (ids `${tag}.${seq}`), first and last; -1 before the first. */
+  firstSeq = -1;
+  lastSeq = -1;
+  /** Scheduled send -> record on device-events.v1 or device-alarms.v1, all events. */
   readonly ingest = new LatencyHistogram();
-  /** Device publish -> alarm.received back at the device, alarm events. */
-  readonly alarm = new LatencyHistogram();
   /**
-   * Wall-clock publish time (ms) of each alarm event, to compare with the time the response
-   * centre stamped on the alarm row (same machine, same clock).
+   * Scheduled send -> alarm.received back at the device, alarm events. Alarms still unconfirmed
+   * when the phase gives up on them are recorded with the time waited so far (a lower bound),
+   * so they weigh in the percentiles instead of dropping out of them.
+   */
+  readonly alarm = new LatencyHistogram();
+  /** Alarms not yet confirmed: event id -> scheduled send time (monotonic ms). */
+  readonly pendingAlarms = new Map<string, number>();
+  /**
+   * Wall-clock scheduled send time (ms) of each alarm event, to compare with the time the
+   * response centre stamped on the stored event (same machine, same clock).
    */
   readonly alarmSentAt = new Map<string, number>();
 
@@ -28,13 +44,14 @@ export class PhaseStats {
     return this.sent - this.onKafka;
   }
 
+  /** Alarms sent and not confirmed (yet, or ever once closeAlarms ran). */
   get alarmsUnconfirmed(): number {
     return this.alarmsSent - this.alarmsConfirmed;
   }
 }
 
 interface SentEvent {
-  sentAt: number;
+  scheduledAt: number;
   phase: PhaseStats;
   awaitsKafka: boolean;
   awaitsAlarm: boolean;
@@ -42,28 +59,32 @@ interface SentEvent {
 
 export class EventLedger {
   private readonly pending = new Map<string, SentEvent>();
-  /** Events of this run seen on Kafka so far, across phases (for rates over time windows). */
+  /** Events of this run seen on Kafka so far, any phase (the saturation phase's capacity figure). */
   arrivals = 0;
   /** Called after a batch of arrivals: the saturation phase tops its window up from here. */
   onArrivals: (() => void) | null = null;
 
-  sent(eventId: string, opensAlarm: boolean, phase: PhaseStats): void {
-    this.pending.set(eventId, { sentAt: performance.now(), phase, awaitsKafka: true, awaitsAlarm: opensAlarm });
+  /** `scheduledAt`: when the event was due (monotonic ms); the latencies count from there. */
+  sent(eventId: string, seq: number, opensAlarm: boolean, phase: PhaseStats, scheduledAt: number): void {
+    this.pending.set(eventId, { scheduledAt, phase, awaitsKafka: true, awaitsAlarm: opensAlarm });
     phase.sent++;
+    if (phase.firstSeq < 0) phase.firstSeq = seq;
+    phase.lastSeq = seq;
     if (opensAlarm) {
       phase.alarmsSent++;
-      phase.alarmSentAt.set(eventId, Date.now());
+      phase.pendingAlarms.set(eventId, scheduledAt);
+      phase.alarmSentAt.set(eventId, performance.timeOrigin + scheduledAt);
     }
   }
 
-  /** An event id read from device-events.v1; ids of other traffic and repeats are ignored. */
+  /** An event id read from the device-event topics; ids of other traffic and repeats are ignored. */
   seenOnKafka(eventId: string, at: number): void {
     const event = this.pending.get(eventId);
     if (!event?.awaitsKafka) return;
     event.awaitsKafka = false;
     event.phase.onKafka++;
-    event.phase.ingest.record(at - event.sentAt);
     this.arrivals++;
+    event.phase.ingest.record(at - event.scheduledAt);
     this.forgetWhenDone(eventId, event);
   }
 
@@ -73,8 +94,26 @@ export class EventLedger {
     if (!event?.awaitsAlarm) return;
     event.awaitsAlarm = false;
     event.phase.alarmsConfirmed++;
-    event.phase.alarm.record(at - event.sentAt);
+    event.phase.pendingAlarms.delete(eventId);
+    event.phase.alarm.record(at - event.scheduledAt);
     this.forgetWhenDone(eventId, event);
+  }
+
+  /**
+   * Gives up on the phase's unconfirmed alarms: each is counted lost and recorded in the alarm
+   * histogram with the time waited until now (it took at least that long, if it ever comes).
+   */
+  closeAlarms(phase: PhaseStats, at: number = performance.now()): void {
+    for (const [eventId, scheduledAt] of phase.pendingAlarms) {
+      phase.alarm.record(at - scheduledAt);
+      phase.alarmsLost++;
+      const event = this.pending.get(eventId);
+      if (event) {
+        event.awaitsAlarm = false;
+        this.forgetWhenDone(eventId, event);
+      }
+    }
+    phase.pendingAlarms.clear();
   }
 
   batchDone(): void {

@@ -1,6 +1,8 @@
 /**
- * Reads both device-event lanes (device-alarms.v1, device-events.v1) in a consumer group of its own and reports each record's event id
- * with the time it became visible here: the "on Kafka" end of the ingest latency.
+ * Reads both lanes of device events (DEVICE_EVENT_TOPICS: device-alarms.v1 and device-events.v1)
+ * in a consumer group of its own and reports each record's event id with the time it became
+ * visible here: the "on Kafka" end of the ingest latency. Reading both lanes works whether the
+ * ingestor sends alarms to their own topic or, as before the lanes, everything to one.
  */
 import { performance } from 'node:perf_hooks';
 import { Consumer, Kafka, logLevel } from 'kafkajs';

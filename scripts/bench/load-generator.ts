@@ -27,31 +27,45 @@ export class LoadGenerator {
     this.cycle = new MixCycle(mix);
   }
 
+  /** The sending devices' connections that are up. */
+  get connectedDevices(): number {
+    return this.fleet.connected;
+  }
+
   /** Publishes the broker refused or could not take (connection lost). */
   get publishErrors(): number {
     return this.fleet.publishErrors;
   }
 
-  /** One event of the next type in the mix (or `type`), on the next device. */
-  sendOne(phase: PhaseStats, type: DeviceEventType = this.cycle.next()): void {
+  /**
+   * One event of the next type in the mix (or `type`), on the next device. `scheduledAt` is
+   * when it was due (monotonic ms; now when omitted): its latencies count from there.
+   */
+  sendOne(phase: PhaseStats, type: DeviceEventType = this.cycle.next(), scheduledAt = performance.now()): void {
     const n = this.sequence++;
     const eventId = `${this.runTag}.${n}`;
     const payload = JSON.stringify(buildEvent(type, eventId, n));
-    this.ledger.sent(eventId, opensAlarm(type), phase);
+    this.ledger.sent(eventId, n, opensAlarm(type), phase, scheduledAt);
     this.fleet.publishNext(payload);
   }
 
-  /** Sends `rate` events/s for `seconds`, catching up after a late tick instead of drifting. */
+  /**
+   * Sends `rate` events/s for `seconds` (rounded to whole events), catching up after a late
+   * tick instead of drifting. Event i is due at start + i / rate: a late tick's events keep
+   * that scheduled time, so a stall of the generator shows up as latency (no coordinated
+   * omission). Resolves when every event is sent.
+   */
   runAtRate(rate: number, seconds: number, phase: PhaseStats): Promise<void> {
     const start = performance.now();
-    const end = start + seconds * 1000;
+    const total = Math.round(rate * seconds);
+    const intervalMs = 1000 / rate;
     let sent = 0;
     return new Promise((resolve) => {
       const timer = setInterval(() => {
-        const now = Math.min(performance.now(), end);
-        const due = Math.floor((rate * (now - start)) / 1000);
-        for (; sent < due; sent++) this.sendOne(phase);
-        if (now >= end) {
+        const now = performance.now();
+        const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
+        for (; sent < due; sent++) this.sendOne(phase, this.cycle.next(), start + sent * intervalMs);
+        if (sent >= total) {
           clearInterval(timer);
           resolve();
         }
@@ -59,7 +73,10 @@ export class LoadGenerator {
     });
   }
 
-  /** Keeps `window` events of this phase in flight (sent, not yet on Kafka) for `seconds`. */
+  /**
+   * Keeps `window` events of this phase in flight (sent, not yet on Kafka) for `seconds`. A
+   * closed loop has no schedule: each event counts from when it was sent.
+   */
   async runSaturated(window: number, seconds: number, phase: PhaseStats): Promise<void> {
     let running = true;
     const topUp = (): void => {

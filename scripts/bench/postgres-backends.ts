@@ -3,6 +3,7 @@
  * CPU shows up next to the services': a response centre that waits is often waiting on them.
  */
 import { Client } from 'pg';
+import { BENCH_APPLICATION_NAME } from './stored-events';
 
 export class PostgresBackends {
   private current: number[] = [];
@@ -22,8 +23,9 @@ export class PostgresBackends {
     try {
       await client.connect();
       const { rows } = await client.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-        [database],
+        // The benchmark's own connections (its read-backs) are not the response centre's work.
+        'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name <> $2',
+        [database, BENCH_APPLICATION_NAME],
       );
       this.current = rows.map((row) => row.pid);
     } catch {

@@ -26,6 +26,8 @@ export interface ProcessUsage {
   peakRssMb: number | null;
   /** Share of one core over the window, percent. */
   cpuPercent: number;
+  /** CPU time (user + system) over the window, seconds. */
+  cpuSeconds: number;
 }
 
 export interface MachineUsage {
@@ -89,7 +91,7 @@ export class ProcessMonitor {
       }
       const rssMb = reportRss ? toMb(sumRss(after)) : null;
       const peakRssMb = reportRss ? toMb(this.peakRss.get(name) ?? 0) : null;
-      return [{ name, rssMb, peakRssMb, cpuPercent: (cpuSeconds / seconds) * 100 }];
+      return [{ name, rssMb, peakRssMb, cpuPercent: (cpuSeconds / seconds) * 100, cpuSeconds }];
     });
   }
 

@@ -1,17 +1,23 @@
 /**
  * One row per run in a CSV file, so a change can be compared with the last run at the same
- * settings. The header is written when the file is new; a file with other columns is left alone.
+ * settings. The header is written when the file is new. New columns are only ever added at the
+ * end: a file whose header is the start of ours gets the longer header and keeps every row (old
+ * rows simply have fewer cells); a file with other columns is left alone.
+ *
+ * Rows with latency_from=scheduled measure latencies from each event's scheduled send time, count
+ * each phase's own events only, and include lost alarms in the alarm percentiles; older rows
+ * (latency_from empty) measured from the actual send and counted confirmed alarms only.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BenchResult, sustainedIngestRate } from './bench-result';
+import { BenchResult, cpuPerEvent, sustainedIngestRate, sustainedStoredRate } from './bench-result';
 import { ProcessUsage } from './process-monitor';
 
 type Row = Record<string, string>;
 
-/** Runs are compared only with an earlier run at the same settings. */
-const SETTINGS = ['devices', 'rate_target', 'seconds'];
+/** Runs are compared only with an earlier run at the same settings, counted the same way (latency_from). */
+const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections', 'latency_from'];
 
 /** Columns compared with the previous run, and which direction is better. */
 const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
@@ -23,11 +29,23 @@ const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
   { column: 'ratio_mqtt', better: 'higher' },
   { column: 'rss_ingestor_mb', better: 'lower' },
   { column: 'rss_response_centre_mb', better: 'lower' },
+  { column: 'sustained_stored_rate', better: 'higher' },
+  { column: 'overload_alarm_p99_ms', better: 'lower' },
+  { column: 'cpu_ms_per_event_total', better: 'lower' },
 ];
 
 export function toRow(result: BenchResult): Row {
-  const { fixedRate, saturation, kafkaLimit, mqttLimit } = result;
+  const { fixedRate, saturation, overload, kafkaLimit, mqttLimit, connections } = result;
   const ours = sustainedIngestRate(result);
+  const perEvent = saturation ? cpuPerEvent(saturation) : null;
+  const cpuMs = (name: string): string => {
+    const value = perEvent?.perProcess.get(name);
+    return value === undefined ? '' : fixed(value, 4);
+  };
+  const lastRss = (name: string): string => {
+    const usage = fixedRate.usage.find((u) => u.name === name);
+    return usage?.rssMb == null ? '' : fixed(usage.rssMb, 0);
+  };
   const peakRss = (name: string): string =>
     fixed(findUsage([...fixedRate.usage, ...(saturation?.usage ?? [])], name), 0);
   return {
@@ -35,17 +53,17 @@ export function toRow(result: BenchResult): Row {
     commit: result.commit,
     load_average: result.loadAverage.toFixed(2),
     devices: String(result.options.devices),
-    rate_target: String(fixedRate.targetRate),
+    rate_target: String(fixedRate.offeredRate),
     seconds: String(result.options.seconds),
     ingest_rate_fixed: fixed(fixedRate.ingestRate, 1),
     ingest_rate_saturated: saturation ? fixed(saturation.ingestRate, 1) : '',
-    stored_rate_fixed: fixedRate.storedRate === null ? '' : fixed(fixedRate.storedRate, 1),
-    stored_rate_saturated: saturation?.storedRate == null ? '' : fixed(saturation.storedRate, 1),
+    stored_rate_fixed: fixed(fixedRate.storedRate, 1),
+    stored_rate_saturated: saturation ? fixed(saturation.storedRate, 1) : '',
     ingest_p50_ms: fixed(fixedRate.ingest.p50Ms, 2),
     ingest_p99_ms: fixed(fixedRate.ingest.p99Ms, 2),
     ingest_p999_ms: fixed(fixedRate.ingest.p999Ms, 2),
-    alarm_stored_p50_ms: fixedRate.alarmStored ? fixed(fixedRate.alarmStored.p50Ms, 2) : '',
-    alarm_stored_p99_ms: fixedRate.alarmStored ? fixed(fixedRate.alarmStored.p99Ms, 2) : '',
+    alarm_stored_p50_ms: fixedRate.alarmStored ? fixed(fixedRate.alarmStored.latency.p50Ms, 2) : '',
+    alarm_stored_p99_ms: fixedRate.alarmStored ? fixed(fixedRate.alarmStored.latency.p99Ms, 2) : '',
     alarm_p50_ms: fixed(fixedRate.alarm.p50Ms, 2),
     alarm_p99_ms: fixed(fixedRate.alarm.p99Ms, 2),
     alarm_p999_ms: fixed(fixedRate.alarm.p999Ms, 2),
@@ -62,6 +80,33 @@ export function toRow(result: BenchResult): Row {
     rss_response_centre_mb: peakRss('response-centre'),
     rss_kafka_mb: peakRss('kafka'),
     machine_busy_pct_fixed: fixed(fixedRate.machineBusyPercent, 0),
+    // Added with the overload phase and the many-connections mode: at the end, so old rows stay readable.
+    latency_from: 'scheduled',
+    load_average_after: result.loadAverageAfter.toFixed(2),
+    alarm_max_ms: fixed(fixedRate.alarm.maxMs, 2),
+    alarms_lost_fixed: String(fixedRate.alarmsLost),
+    not_stored_fixed: String(fixedRate.sent - fixedRate.stored),
+    sustained_stored_rate: fixed(sustainedStoredRate(result), 1),
+    ratio_mqtt_stored: fixed(sustainedStoredRate(result) / mqttLimit.messagesPerSec, 5),
+    not_stored_saturated: saturation ? String(saturation.sent - saturation.stored) : '',
+    overload_rate: overload?.offeredRate ? fixed(overload.offeredRate, 1) : '',
+    overload_alarm_p50_ms: overload ? fixed(overload.alarm.p50Ms, 2) : '',
+    overload_alarm_p99_ms: overload ? fixed(overload.alarm.p99Ms, 2) : '',
+    overload_alarm_max_ms: overload ? fixed(overload.alarm.maxMs, 2) : '',
+    overload_alarms_lost: overload ? String(overload.alarmsLost) : '',
+    overload_drain_s: overload?.drainMs == null ? '' : fixed(overload.drainMs / 1000, 1),
+    overload_drained: overload ? (overload.drainMs === null ? `no (cap ${overload.drainCapSeconds} s)` : 'yes') : '',
+    cpu_ms_per_event_total: perEvent ? fixed(perEvent.total, 4) : '',
+    cpu_ms_ingestor: cpuMs('ingestor'),
+    cpu_ms_response_centre: cpuMs('response-centre'),
+    cpu_ms_postgres: cpuMs('postgres (its backends)'),
+    cpu_ms_kafka: cpuMs('kafka'),
+    cpu_ms_mosquitto: cpuMs('mosquitto'),
+    connections: connections ? String(connections.target) : '',
+    connections_held: connections ? String(connections.heldAfter) : '',
+    broker_sockets: connections?.brokerSockets == null ? '' : String(connections.brokerSockets),
+    rss_mosquitto_mb: lastRss('mosquitto'),
+    rss_benchmark_mb: lastRss('benchmark (devices, Kafka tap)'),
   };
 }
 
@@ -78,8 +123,15 @@ export async function appendResult(path: string, row: Row): Promise<string> {
     return `Results: new file ${path}`;
   }
   const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
-  if (lines[0] !== header)
-    return `Results NOT appended: ${path} has other columns; move it aside. The row:\n${header}\n${line}`;
+  let note = '';
+  if (lines[0] !== header) {
+    if (!header.startsWith(`${lines[0]},`))
+      return `Results NOT appended: ${path} has other columns; move it aside. The row:\n${header}\n${line}`;
+    // Our columns with new ones at the end: the longer header, every row kept as it was.
+    await writeFile(path, [header, ...lines.slice(1), ''].join('\n'));
+    note = ` (header extended by ${header.split(',').length - lines[0].split(',').length} columns at the end)`;
+    lines[0] = header;
+  }
   await appendFile(path, `${line}\n`);
   const sameSettings = lines
     .slice(1)
@@ -87,7 +139,7 @@ export async function appendResult(path: string, row: Row): Promise<string> {
     .filter((earlier) => SETTINGS.every((name) => earlier[name] === row[name]));
   const previous = sameSettings.pop();
   const settings = SETTINGS.map((name) => `${name}=${row[name]}`).join(', ');
-  return `Results appended to ${path}\n${previous ? compare(previous, row) : `No earlier run with ${settings} to compare with.`}`;
+  return `Results appended to ${path}${note}\n${previous ? compare(previous, row) : `No earlier run with ${settings} to compare with.`}`;
 }
 
 function compare(previous: Row, current: Row): string {

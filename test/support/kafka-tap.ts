@@ -3,6 +3,7 @@ import { eventually } from './eventually';
 import { testInfra, uniqueName } from './test-infra';
 
 export interface TappedRecord {
+  topic: string;
   key: string | null;
   /** The value parsed as JSON; empty when it is not a JSON object (see raw). */
   value: Record<string, unknown>;
@@ -12,21 +13,25 @@ export interface TappedRecord {
   offset: string;
 }
 
-/** Reads a topic from the beginning in a consumer group of its own, to assert what is on it. */
+/**
+ * Reads a topic (or several, e.g. both lanes of device events, DEVICE_EVENT_TOPICS) from the
+ * beginning in a consumer group of its own, to assert what is on it.
+ */
 export class KafkaTap {
   readonly records: TappedRecord[] = [];
 
   private constructor(private readonly consumer: Consumer) {}
 
-  static async open(topic: string, brokers = testInfra().kafkaBrokers): Promise<KafkaTap> {
+  static async open(topic: string | readonly string[], brokers = testInfra().kafkaBrokers): Promise<KafkaTap> {
     const kafka = new Kafka({ clientId: uniqueName('tap'), brokers: [brokers], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: uniqueName('tap') });
     const tap = new KafkaTap(consumer);
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topics: typeof topic === 'string' ? [topic] : [...topic], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message, partition }) => {
+      eachMessage: async ({ topic: from, message, partition }) => {
         tap.records.push({
+          topic: from,
           key: message.key?.toString('utf8') ?? null,
           value: parseObject(message.value?.toString('utf8') ?? ''),
           raw: message.value?.toString('utf8') ?? '',

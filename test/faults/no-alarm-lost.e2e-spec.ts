@@ -54,6 +54,12 @@ const SWITCH_BEFORE_FAULT_MS = 500;
 const LOAD_AFTER_RESTORE_MS = 2000;
 /** Heartbeats and positions a second across the fleet in the overload scenario. */
 const FLOOD_PER_SECOND = 1500;
+/**
+ * Longer than a scenario's waits for a backlog (90 s) and for confirmations (60 s) together, so
+ * a lost press fails on its assertion, naming it, rather than on the test's timeout (a timed-out
+ * test keeps running under the next one).
+ */
+const SCENARIO_TIMEOUT_MS = 300_000;
 
 interface ScenarioOptions {
   /** Telemetry events a second, on top of the presses, from the start of the load until stopped (at the latest with the presses). */
@@ -401,92 +407,126 @@ describe('no alarm lost, none duplicated, under faults', () => {
     };
   }
 
-  it('loses nothing when the ingestor is SIGKILLed mid-stream and restarted', async () => {
-    await underLoad('ingestor-kill', () => killAndRestart(ingestor));
-  });
+  it(
+    'loses nothing when the ingestor is SIGKILLed mid-stream and restarted',
+    async () => {
+      await underLoad('ingestor-kill', () => killAndRestart(ingestor));
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('stores an event once when the ingestor dies after Kafka has it but before the PUBACK', async () => {
-    // The 70th event of the backlog is, in order, among the first fall presses: those that open alarms.
-    const crash = await crashPoint(ingestor, 'ingest.after-kafka-ack:70');
-    const { count } = await underLoad('ingestor-after-ack', crash.run);
-    expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
-    // The broker sent the unacknowledged event again, so Kafka has it twice: intake absorbed it.
-    expect(redeliveries('ingestor-after-ack')).toBeGreaterThanOrEqual(1);
-    process.stdout.write(
-      `[fault] ingestor-after-ack: on Kafka twice: ${twiceOnKafka('ingestor-after-ack')
-        .map(
-          (id) =>
-            `${id}${[...count.openers].some((key) => key.endsWith(`/${id}`)) ? ' (opened its alarm)' : ' (a repeat)'}`,
-        )
-        .join(', ')}\n`,
-    );
-  });
+  it(
+    'stores an event once when the ingestor dies after Kafka has it but before the PUBACK',
+    async () => {
+      // The 70th event of the backlog is, in order, among the first fall presses: those that open alarms.
+      const crash = await crashPoint(ingestor, 'ingest.after-kafka-ack:70');
+      const { count } = await underLoad('ingestor-after-ack', crash.run);
+      expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+      // The broker sent the unacknowledged event again, so Kafka has it twice: intake absorbed it.
+      expect(redeliveries('ingestor-after-ack')).toBeGreaterThanOrEqual(1);
+      process.stdout.write(
+        `[fault] ingestor-after-ack: on Kafka twice: ${twiceOnKafka('ingestor-after-ack')
+          .map(
+            (id) =>
+              `${id}${[...count.openers].some((key) => key.endsWith(`/${id}`)) ? ' (opened its alarm)' : ' (a repeat)'}`,
+          )
+          .join(', ')}\n`,
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('loses nothing when the response centre is SIGKILLed mid-stream and restarted', async () => {
-    await underLoad('centre-kill', () => killAndRestart(responseCentre));
-  });
+  it(
+    'loses nothing when the response centre is SIGKILLed mid-stream and restarted',
+    async () => {
+      await underLoad('centre-kill', () => killAndRestart(responseCentre));
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('stores an alarm once when the response centre dies between its database commit and its offset commit', async () => {
-    const crash = await crashPoint(responseCentre, 'intake.after-commit:70');
-    const { count, confirmedTwice } = await underLoad('centre-after-commit', crash.run);
-    // A redelivered press re-sends alarm.received: those its device heard twice were taken in again.
-    process.stdout.write(
-      `[fault] centre-after-commit: presses taken in again after the crash: ${confirmedTwice.length}, ` +
-        `${confirmedTwice.filter((key) => count.openers.has(key)).length} of them had opened their alarm\n`,
-    );
-    // The first process died by its own hand at the crash point, after the 40th commit ...
-    expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
-    // ... and its successor was handed that record again, which changed nothing.
-    expect(await responseCentre.metric('device_events_stored_total', 'outcome="duplicate"')).toBeGreaterThanOrEqual(1);
-  });
+  it(
+    'stores an alarm once when the response centre dies between its database commit and its offset commit',
+    async () => {
+      const crash = await crashPoint(responseCentre, 'intake.after-commit:70');
+      const { count, confirmedTwice } = await underLoad('centre-after-commit', crash.run);
+      // A redelivered press re-sends alarm.received: those its device heard twice were taken in again.
+      process.stdout.write(
+        `[fault] centre-after-commit: presses taken in again after the crash: ${confirmedTwice.length}, ` +
+          `${confirmedTwice.filter((key) => count.openers.has(key)).length} of them had opened their alarm\n`,
+      );
+      // The first process died by its own hand at the crash point, after the 40th commit ...
+      expect(crash.exit()).toEqual({ code: null, signal: 'SIGKILL' });
+      // ... and its successor was handed that record again, which changed nothing.
+      expect(await responseCentre.metric('device_events_stored_total', 'outcome="duplicate"')).toBeGreaterThanOrEqual(
+        1,
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('loses nothing when the response centre is frozen past its Kafka session and thawed', async () => {
-    await underLoad('centre-frozen', async () => {
-      responseCentre.freeze();
-      await sleep(12_000); // past KAFKA_SESSION_TIMEOUT_MS (10 s): the group drops it
-      const restoredAt = Date.now();
-      responseCentre.thaw();
-      return restoredAt;
-    });
-    await expectReady(responseCentre);
-  });
-
-  it('loses nothing when the Kafka broker is killed and comes back', async () => {
-    await underLoad('kafka-kill', async () => {
-      await kafka.kill('SIGKILL');
-      await sleep(3000);
-      const restoredAt = Date.now();
-      kafka = await startKafka({ dataDir: kafka.dataDir, port: kafka.port, controllerPort: kafka.controllerPort });
-      return restoredAt;
-    });
-    await expectReady(ingestor, responseCentre);
-  });
-
-  it('loses nothing when PostgreSQL cuts every connection and refuses new ones for five seconds', async () => {
-    await underLoad('postgres-outage', async () => {
-      const outage = await cutDatabase(testInfra().postgresServerUrl, databaseName);
-      await sleep(5000);
-      const restoredAt = Date.now();
-      await outage.restore();
-      return restoredAt;
-    });
-    await expectReady(responseCentre);
-  });
-
-  it('loses nothing when the MQTT broker restarts', async () => {
-    await underLoad('mqtt-restart', async () => {
-      await mosquitto.stop();
-      await sleep(1500);
-      const restoredAt = Date.now();
-      mosquitto = await startMosquittoInstance({
-        dataDir: mosquitto.dataDir,
-        port: mosquitto.port,
-        accounts: mosquitto.accounts,
+  it(
+    'loses nothing when the response centre is frozen past its Kafka session and thawed',
+    async () => {
+      await underLoad('centre-frozen', async () => {
+        responseCentre.freeze();
+        await sleep(12_000); // past KAFKA_SESSION_TIMEOUT_MS (10 s): the group drops it
+        const restoredAt = Date.now();
+        responseCentre.thaw();
+        return restoredAt;
       });
-      return restoredAt;
-    });
-    await expectReady(ingestor);
-  });
+      await expectReady(responseCentre);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'loses nothing when the Kafka broker is killed and comes back',
+    async () => {
+      await underLoad('kafka-kill', async () => {
+        await kafka.kill('SIGKILL');
+        await sleep(3000);
+        const restoredAt = Date.now();
+        kafka = await startKafka({ dataDir: kafka.dataDir, port: kafka.port, controllerPort: kafka.controllerPort });
+        return restoredAt;
+      });
+      await expectReady(ingestor, responseCentre);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'loses nothing when PostgreSQL cuts every connection and refuses new ones for five seconds',
+    async () => {
+      await underLoad('postgres-outage', async () => {
+        const outage = await cutDatabase(testInfra().postgresServerUrl, databaseName);
+        await sleep(5000);
+        const restoredAt = Date.now();
+        await outage.restore();
+        return restoredAt;
+      });
+      await expectReady(responseCentre);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'loses nothing when the MQTT broker restarts',
+    async () => {
+      await underLoad('mqtt-restart', async () => {
+        await mosquitto.stop();
+        await sleep(1500);
+        const restoredAt = Date.now();
+        mosquitto = await startMosquittoInstance({
+          dataDir: mosquitto.dataDir,
+          port: mosquitto.port,
+          accounts: mosquitto.accounts,
+        });
+        return restoredAt;
+      });
+      await expectReady(ingestor);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
   it('loses no alarm when the MQTT broker is SIGKILLed during a telemetry flood and restarted on its persistence', async () => {
     // The flood keeps a queue for the ingestor in the broker, so the kill finds messages the
@@ -533,48 +573,56 @@ describe('no alarm lost, none duplicated, under faults', () => {
     );
   }, 420_000);
 
-  it('opens one alarm per correlation key when devices resend and reconnect all at once', async () => {
-    await underLoad('resend', async () => {
-      await fleet.resend(fleet.sentIn('resend').slice(0, 30));
-      fleet.reconnectStorm();
-      await sleep(500);
-      await fleet.resend(fleet.sentIn('resend').slice(0, 30));
-      return Date.now();
-    });
-    expect(redeliveries('resend')).toBeGreaterThanOrEqual(60);
-  });
-
-  it('loses nothing with two instances of each service while one of each is killed', async () => {
-    const shared = { MQTT_SHARED_GROUP: 'fault-ingestors' };
-    const ingestors = ['s1', 's2'].map(
-      (id) =>
-        new ServiceProcess(
-          `ingestor-${id}`,
-          'ingestor',
-          { ...ingestorEnv(), ...shared, MQTT_CLIENT_ID: `fault-ingestor-${id}` },
-          logDir,
-        ),
-    );
-    const secondCentre = new ServiceProcess('response-centre-b', 'response-centre', centreEnv(), logDir);
-    await Promise.all([...ingestors.map((service) => service.start()), secondCentre.start()]);
-    // The single ingestor hands over to the shared pair; its persistent session is cleared.
-    await ingestor.stop();
-    const { MQTT_USERNAME: username, MQTT_PASSWORD: password } = ingestorBrokerEnv(mosquitto.accounts);
-    await (
-      await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true, username, password })
-    ).endAsync();
-    try {
-      await underLoad('two-instances', async () => {
-        await Promise.all([ingestors[0].kill(), responseCentre.kill()]);
-        await sleep(3000);
-        const restoredAt = Date.now();
-        await Promise.all([ingestors[0].start(), responseCentre.start()]);
-        return restoredAt;
+  it(
+    'opens one alarm per correlation key when devices resend and reconnect all at once',
+    async () => {
+      await underLoad('resend', async () => {
+        await fleet.resend(fleet.sentIn('resend').slice(0, 30));
+        fleet.reconnectStorm();
+        await sleep(500);
+        await fleet.resend(fleet.sentIn('resend').slice(0, 30));
+        return Date.now();
       });
-    } finally {
-      await Promise.all([...ingestors.map((service) => service.stop()), secondCentre.stop()]);
-    }
-  });
+      expect(redeliveries('resend')).toBeGreaterThanOrEqual(60);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'loses nothing with two instances of each service while one of each is killed',
+    async () => {
+      const shared = { MQTT_SHARED_GROUP: 'fault-ingestors' };
+      const ingestors = ['s1', 's2'].map(
+        (id) =>
+          new ServiceProcess(
+            `ingestor-${id}`,
+            'ingestor',
+            { ...ingestorEnv(), ...shared, MQTT_CLIENT_ID: `fault-ingestor-${id}` },
+            logDir,
+          ),
+      );
+      const secondCentre = new ServiceProcess('response-centre-b', 'response-centre', centreEnv(), logDir);
+      await Promise.all([...ingestors.map((service) => service.start()), secondCentre.start()]);
+      // The single ingestor hands over to the shared pair; its persistent session is cleared.
+      await ingestor.stop();
+      const { MQTT_USERNAME: username, MQTT_PASSWORD: password } = ingestorBrokerEnv(mosquitto.accounts);
+      await (
+        await connectAsync(mosquitto.url, { clientId: 'fault-ingestor-a', clean: true, username, password })
+      ).endAsync();
+      try {
+        await underLoad('two-instances', async () => {
+          await Promise.all([ingestors[0].kill(), responseCentre.kill()]);
+          await sleep(3000);
+          const restoredAt = Date.now();
+          await Promise.all([ingestors[0].start(), responseCentre.start()]);
+          return restoredAt;
+        });
+      } finally {
+        await Promise.all([...ingestors.map((service) => service.stop()), secondCentre.stop()]);
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
   function ingestorEnv(): Record<string, string> {
     return {

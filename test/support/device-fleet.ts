@@ -5,6 +5,8 @@ export interface OnboardedDevice {
   deviceId: string;
   /** The MQTT secret the registry issued at onboarding (username = client id = deviceId). */
   secret: string;
+  /** The resident the device was onboarded to (unset for a device made up by a test). */
+  residentId?: string;
 }
 
 export interface OnboardedFleet {
@@ -12,6 +14,7 @@ export interface OnboardedFleet {
   /** The response centre serving the fleet's municipality: its operators see the fleet's alarms. */
   centreId: string;
   municipalityId: string;
+  /** The resident of the first device (with one resident for the fleet: everyone's). */
   residentId: string;
   devices: OnboardedDevice[];
 }
@@ -20,19 +23,27 @@ export interface OnboardedFleet {
  * Onboards devices through the real registry, as a municipality would: a centre, a municipality
  * and a resident, then each device registered and onboarded. The registry puts each on
  * registry.devices.v1 (the ingestor's view) and gives it its broker account.
+ *
+ * `residentPerDevice`: every device gets a resident of its own instead of all sharing one. Care
+ * alarms correlate per resident, so only then does every device's press open an alarm of its own.
  */
 export async function onboardFleet(
   registryUrl: string,
   deviceIds: string[],
   kind = 'safety_alarm',
+  { residentPerDevice = false } = {},
 ): Promise<OnboardedFleet> {
   const api = new RegistryApi(registryUrl);
   const { centreId, municipalityId } = await api.setup();
-  const resident = await api.expect(201, 'POST', '/api/residents', {
-    name: 'Kari Nordmann',
-    address: 'Storgata 1, 3015 Drammen',
-    municipalityId,
-  });
+  const newResident = async (n: number): Promise<string> =>
+    (
+      await api.expect<{ id: string }>(201, 'POST', '/api/residents', {
+        name: n === 0 ? 'Kari Nordmann' : `Kari Nordmann ${n}`,
+        address: `Storgata ${n + 1}, 3015 Drammen`,
+        municipalityId,
+      })
+    ).id;
+  const shared = residentPerDevice ? null : await newResident(0);
   const devices: OnboardedDevice[] = [];
   // A few at a time: each onboarding is a scrypt hash and a broker round trip.
   for (let start = 0; start < deviceIds.length; start += 5) {
@@ -40,11 +51,13 @@ export async function onboardFleet(
       ...(await Promise.all(
         deviceIds
           .slice(start, start + 5)
-          .map((deviceId) => onboardOne(api, deviceId, kind, municipalityId, resident.id)),
+          .map(async (deviceId, i) =>
+            onboardOne(api, deviceId, kind, municipalityId, shared ?? (await newResident(start + i))),
+          ),
       )),
     );
   }
-  return { api, centreId, municipalityId, residentId: resident.id, devices };
+  return { api, centreId, municipalityId, residentId: shared ?? devices[0]?.residentId ?? '', devices };
 }
 
 /** Registers one more device in stock (not onboarded); `onboard` it later with the same api. */
@@ -67,7 +80,7 @@ export async function onboard(api: RegistryApi, deviceId: string, residentId: st
   const { secret } = await api.expect<{ secret: string }>(200, 'POST', `/api/devices/${deviceId}/onboard`, {
     residentId,
   });
-  return { deviceId, secret };
+  return { deviceId, secret, residentId };
 }
 
 async function onboardOne(

@@ -105,24 +105,21 @@ export class RegistryMemoryView implements OnApplicationBootstrap, BeforeApplica
   }
 
   applyDevice(record: RegistryDeviceRecord): void {
-    if ((this.devices.get(record.deviceId)?.revision ?? -1) >= record.revision) return;
     const { residentId, municipalityId, responseCentreId } = record;
-    this.devices.set(record.deviceId, {
+    keepNewer(this.devices, record.deviceId, {
       revision: record.revision,
       ownership: { residentId, municipalityId, responseCentreId },
     });
   }
 
   applyResident(record: RegistryResidentRecord): void {
-    if ((this.residents.get(record.residentId)?.revision ?? -1) >= record.revision) return;
     const { revision, municipalityId, alarmRules, deleted } = record;
-    this.residents.set(record.residentId, { revision, municipalityId, alarmRules, deleted });
+    keepNewer(this.residents, record.residentId, { revision, municipalityId, alarmRules, deleted });
   }
 
   applyMunicipality(record: RegistryMunicipalityRecord): void {
-    if ((this.municipalities.get(record.municipalityId)?.revision ?? -1) >= record.revision) return;
     const { revision, alarmRuleDefaults, deleted } = record;
-    this.municipalities.set(record.municipalityId, { revision, defaults: alarmRuleDefaults, deleted });
+    keepNewer(this.municipalities, record.municipalityId, { revision, defaults: alarmRuleDefaults, deleted });
   }
 
   private follow(record: ConsumedRecord): void {
@@ -150,14 +147,12 @@ export class RegistryMemoryView implements OnApplicationBootstrap, BeforeApplica
       `SELECT device_id, revision, resident_id, municipality_id, response_centre_id FROM registry_devices`,
     );
     for (const row of devices) {
-      const revision = Number(row.revision);
-      if ((this.devices.get(row.device_id)?.revision ?? -1) >= revision) continue;
       const ownership = {
         residentId: row.resident_id,
         municipalityId: row.municipality_id,
         responseCentreId: row.response_centre_id,
       };
-      this.devices.set(row.device_id, { revision, ownership });
+      keepNewer(this.devices, row.device_id, { revision: Number(row.revision), ownership });
     }
     const residents: {
       resident_id: string;
@@ -169,8 +164,7 @@ export class RegistryMemoryView implements OnApplicationBootstrap, BeforeApplica
       `SELECT resident_id, revision, municipality_id, alarm_rules, deleted FROM registry_residents`,
     );
     for (const row of residents) {
-      if ((this.residents.get(row.resident_id)?.revision ?? -1) >= Number(row.revision)) continue;
-      this.residents.set(row.resident_id, {
+      keepNewer(this.residents, row.resident_id, {
         revision: Number(row.revision),
         municipalityId: row.municipality_id,
         alarmRules: row.alarm_rules,
@@ -186,12 +180,17 @@ export class RegistryMemoryView implements OnApplicationBootstrap, BeforeApplica
       `SELECT municipality_id, revision, alarm_rule_defaults, deleted FROM registry_municipalities`,
     );
     for (const row of municipalities) {
-      if ((this.municipalities.get(row.municipality_id)?.revision ?? -1) >= Number(row.revision)) continue;
-      this.municipalities.set(row.municipality_id, {
+      keepNewer(this.municipalities, row.municipality_id, {
         revision: Number(row.revision),
         defaults: row.alarm_rule_defaults,
         deleted: row.deleted,
       });
     }
   }
+}
+
+/** Keeps the entry unless one of the same or a higher revision is already there (the table, the consumers and the follower all feed the view). */
+function keepNewer<T extends { revision: number }>(map: Map<string, T>, id: string, entry: T): void {
+  if ((map.get(id)?.revision ?? -1) >= entry.revision) return;
+  map.set(id, entry);
 }

@@ -53,7 +53,8 @@ export class KafkaConsumerTransport extends Server implements CustomTransportStr
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      for (const [group, topics] of this.groups()) this.consumers.push(this.createConsumer(group, topics));
+      for (const [group, { topics, batch }] of this.groups())
+        this.consumers.push(this.createConsumer(group, topics, batch));
       await Promise.all(this.consumers.map((consumer) => consumer.start()));
       callback();
     } catch (error) {
@@ -73,14 +74,18 @@ export class KafkaConsumerTransport extends Server implements CustomTransportStr
     return this.consumers as T;
   }
 
-  /** The handlers by consumer group, each with its topics. */
-  private groups(): Map<string, Map<string, TopicHandler>> {
-    const groups = new Map<string, Map<string, TopicHandler>>();
+  /** The handlers by consumer group: each group's topics, and whether it takes batches. */
+  private groups(): Map<string, { topics: Map<string, TopicHandler>; batch: boolean }> {
+    const groups = new Map<string, { topics: Map<string, TopicHandler>; batch: boolean }>();
     for (const [topic, handler] of this.getHandlers()) {
       const extras = (handler.extras ?? {}) as Partial<KafkaHandlerExtras>;
       const group = extras.group ?? '';
-      if (!groups.has(group)) groups.set(group, new Map());
-      groups.get(group)!.set(topic, this.topicHandler(handler, extras.batch === true));
+      const batch = extras.batch === true;
+      if (!groups.has(group)) groups.set(group, { topics: new Map(), batch });
+      const entry = groups.get(group)!;
+      // One consumer runs a group, either a chunk or a record at a time: its handlers must agree.
+      if (entry.batch !== batch) throw new Error(`consumer group '${group}' mixes batch and one-record handlers`);
+      entry.topics.set(topic, this.topicHandler(handler, batch));
     }
     return groups;
   }
@@ -93,11 +98,8 @@ export class KafkaConsumerTransport extends Server implements CustomTransportStr
     return batch ? (records) => call(records) : async (records) => call(records[0]);
   }
 
-  private createConsumer(group: string, topics: Map<string, TopicHandler>): ManagedConsumer {
+  private createConsumer(group: string, topics: Map<string, TopicHandler>, batch: boolean): ManagedConsumer {
     const settings = this.options.consumers?.groups?.[group] ?? {};
-    const batch = [...this.getHandlers().entries()].some(
-      ([topic, handler]) => topics.has(topic) && (handler.extras as Partial<KafkaHandlerExtras>)?.batch === true,
-    );
     const dispatch = (records: ConsumedRecord[]) => topics.get(records[0].topic)!(records);
     const consumers = this.options.consumers;
     if (!consumers) throw new Error('KafkaModule.forRoot needs `consumers` for @KafkaHandler handlers');

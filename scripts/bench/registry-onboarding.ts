@@ -1,6 +1,9 @@
 /**
  * The benchmark's devices, onboarded at the real registry as a municipality would: each then
  * has a secret to sign in at the broker with, and is on registry.devices.v1 for the ingestor.
+ * Each device has a resident of its own, as in a real fleet: with one resident for all of them
+ * (as before 6 December 2026), every press of the run attached to one open alarm, and the alarm
+ * lane measured the wait for that one row's lock instead of the pipeline.
  */
 import { DevIssuerFile, mintDevToken } from '@welfare/infra';
 
@@ -40,15 +43,15 @@ export async function onboardBenchDevices(
     roles: ['municipality-admin'],
     municipality_id: municipality.id,
   });
-  const resident = await call<{ id: string }>(admin, '/api/residents', {
-    name: 'Benchmark resident',
-    address: 'Storgata 1, 7011 Trondheim',
-    municipalityId: municipality.id,
-  });
   const secrets = new Map<string, string>();
   for (let start = 0; start < deviceIds.length; start += CONCURRENCY) {
     await Promise.all(
       deviceIds.slice(start, start + CONCURRENCY).map(async (id) => {
+        const resident = await call<{ id: string }>(admin, '/api/residents', {
+          name: `Benchmark resident ${id}`,
+          address: 'Storgata 1, 7011 Trondheim',
+          municipalityId: municipality.id,
+        });
         await call(admin, '/api/devices', {
           id,
           serialNumber: `SN-${id}`,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'pg';
 import type { DeviceEventRecord, RegistryDeviceRecord, RegistryResidentRecord } from '@welfare/contracts';
 import { RunningService, startResponseCentre } from '../../../../test/support/running-services';
@@ -159,6 +160,32 @@ describe('response centre: device events in batches', () => {
     await intake.intakeBatch([event(deviceId, { type: 'door.closed' })]);
     const after = await db.query(`SELECT 1 FROM door_watches WHERE device_id = $1`, [deviceId]);
     expect(after.rowCount).toBe(0);
+  });
+
+  it("an alarm-lane batch does not wait for a telemetry batch holding the device's supervision row", async () => {
+    const deviceId = residentWithDevice({});
+    await db.query(
+      `INSERT INTO registry_devices (device_id, revision, state, kind, heartbeat_interval_seconds, updated_at)
+       VALUES ($1, 1, 'active', 'safety_alarm', 300, now())`,
+      [deviceId],
+    );
+    await db.query(
+      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after) VALUES ($1, now(), now() + interval '1 hour')`,
+      [deviceId],
+    );
+    // A telemetry batch in flight: its transaction holds the row (heardMany locks it) until it commits.
+    const telemetry = await db.connect();
+    await telemetry.query('BEGIN');
+    await telemetry.query(`SELECT 1 FROM device_supervision WHERE device_id = $1 FOR UPDATE`, [deviceId]);
+    const alarm = intake.intakeBatch([event(deviceId, { type: 'alarm.button' })], 'alarm');
+    // Not a speed limit: a lane that waited for the lock would wait until the ROLLBACK below.
+    const whileHeld = await Promise.race([alarm, delay(10_000).then(() => 'still waiting for the lock' as const)]);
+    await telemetry.query('ROLLBACK');
+    telemetry.release();
+    await alarm;
+    expect(whileHeld).toEqual([expect.objectContaining({ outcome: 'alarm_opened' })]);
+    const { rows } = await db.query(`SELECT state FROM alarms WHERE device_id = $1`, [deviceId]);
+    expect(rows).toEqual([{ state: 'open' }]);
   });
 
   it('a trail grows by the batch and housekeeping trims it to its length, keeping the newest', async () => {

@@ -24,6 +24,9 @@ import { RegistryMemoryView } from '../registry-view/registry-memory-view';
 import { decide, EnrichedEvent, EventOutcome } from './event-decisions';
 import { TrailHousekeeping } from './trail-housekeeping';
 
+/** Which lane a batch came on: the alarm lane's transactions must not wait for telemetry's. */
+export type IntakeLane = 'alarm' | 'telemetry';
+
 /** One event of a batch, as the batch's set-based statements left it. */
 interface Staged {
   record: DeviceEventRecord;
@@ -73,10 +76,13 @@ export class DeviceEventIntakeService {
     return (await this.intakeBatch([record]))[0];
   }
 
-  /** A batch of events in one transaction; the results are in the batch's order. */
-  async intakeBatch(records: DeviceEventRecord[]): Promise<IntakeResult[]> {
+  /**
+   * A batch of events in one transaction; the results are in the batch's order. The alarm lane
+   * never waits for a lock a telemetry batch holds (see heardFrom).
+   */
+  async intakeBatch(records: DeviceEventRecord[], lane: IntakeLane = 'telemetry'): Promise<IntakeResult[]> {
     if (records.length === 0) return [];
-    const results = await this.dataSource.transaction((manager) => this.store(manager, records));
+    const results = await this.dataSource.transaction((manager) => this.store(manager, records, lane));
     // Stored, offsets not yet committed: the records come again and must change nothing.
     crashPoint('intake.after-commit');
     this.report(records, results);
@@ -99,11 +105,11 @@ export class DeviceEventIntakeService {
     if (touchedAlarm) void this.relay.drain();
   }
 
-  private async store(manager: EntityManager, records: DeviceEventRecord[]): Promise<IntakeResult[]> {
+  private async store(manager: EntityManager, records: DeviceEventRecord[], lane: IntakeLane): Promise<IntakeResult[]> {
     const now = this.clock.now();
     const staged = await this.stage(manager, records, now);
     const fresh = staged.filter((item) => item.rowId !== null);
-    await this.heardFrom(manager, fresh, now);
+    await this.heardFrom(manager, fresh, now, lane === 'alarm');
     await this.judge(manager, fresh);
     await this.positions.appendMany(
       manager,
@@ -170,14 +176,17 @@ export class DeviceEventIntakeService {
 
   /**
    * Any event means the device is alive: its silence deadline moves on (one statement for the
-   * batch), and a "device silent" alarm of its own closes.
+   * batch), and a "device silent" alarm of its own closes. The alarm lane skips a device whose
+   * supervision row a telemetry batch holds (locked early in that batch's transaction, until it
+   * commits): that batch records it heard at about the same moment.
    */
-  private async heardFrom(manager: EntityManager, fresh: Staged[], now: Date): Promise<void> {
+  private async heardFrom(manager: EntityManager, fresh: Staged[], now: Date, skipLocked: boolean): Promise<void> {
     const silenced = await this.supervision.heardMany(
       manager,
       fresh.map((item) => item.record.deviceId),
       now,
       this.supervisionSettings.graceSeconds,
+      skipLocked,
     );
     for (const [deviceId, silentAlarmId] of silenced) {
       const record = fresh.find((item) => item.record.deviceId === deviceId)!.record;

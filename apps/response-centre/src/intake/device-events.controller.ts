@@ -21,12 +21,12 @@ export class DeviceEventsController {
 
   @KafkaHandler(KafkaTopics.deviceAlarms, { group: ALARM_LANE_GROUP, batch: true })
   async alarms(@Payload() records: ConsumedRecord[]): Promise<void> {
-    await this.intake.intakeBatch(decodeAll(records));
+    await this.intake.intakeBatch(decodeAll(records), 'alarm');
   }
 
   @KafkaHandler(KafkaTopics.deviceEvents, { group: TELEMETRY_LANE_GROUP, batch: true })
   async telemetry(@Payload() records: ConsumedRecord[]): Promise<void> {
-    await this.intake.intakeBatch(decodeAll(records));
+    await this.intake.intakeBatch(decodeAll(records), 'telemetry');
   }
 }
 

@@ -35,12 +35,17 @@ export class DeviceSupervisionRepository {
   /**
    * A batch's devices heard now, in one statement (heard() for each). Returns the silence alarm
    * each device was linked to, for those that had one (now unlinked).
+   *
+   * With `skipLocked`, a device whose row another transaction holds is left out instead of waited
+   * for: that transaction is recording the device heard at about the same time (and closes its
+   * silence alarm), and the alarm lane must not wait for a telemetry batch to commit.
    */
   async heardMany(
     manager: EntityManager,
     deviceIds: string[],
     at: Date,
     graceSeconds: number,
+    skipLocked = false,
   ): Promise<Map<string, string>> {
     if (deviceIds.length === 0) return new Map();
     const [rows]: [{ device_id: string; previous: string | null }[], number] = await manager.query(
@@ -49,7 +54,7 @@ export class DeviceSupervisionRepository {
          silent_after = GREATEST(watch.silent_after, $2::timestamptz + make_interval(secs => device.heartbeat_interval_seconds + $3::integer)),
          silent_alarm_id = NULL
          FROM (SELECT device_id, silent_alarm_id FROM device_supervision WHERE device_id = ANY($1::varchar[])
-                ORDER BY device_id FOR UPDATE) before, registry_devices device
+                ORDER BY device_id FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}) before, registry_devices device
         WHERE watch.device_id = before.device_id AND device.device_id = watch.device_id AND device.state = 'active'
        RETURNING watch.device_id, before.silent_alarm_id AS previous`,
       [[...new Set(deviceIds)].sort(), at, graceSeconds],

@@ -110,7 +110,7 @@ function mosquittoConf(dataDir: string, port: number, plugin: string, dynsecFile
     `persistence_location ${dataDir}/`,
     // As docker/mosquitto.conf, the production-like broker.
     'autosave_interval 10',
-    'max_queued_messages 100000',
+    'max_queued_messages 1000000',
     // QoS 1 messages in flight to an MQTT 3.1.1 client (default 20): the ingestor pipelines its
     // intake and needs a wider window. MQTT 5 clients (the ingestor on Mosquitto) set their own
     // with Receive Maximum, which Mosquitto 2.0 honours above this.

@@ -40,12 +40,12 @@ export class IngestorConfig extends CommonSettings {
   MQTT_KEEPALIVE_SECONDS: number = 30;
 
   @Setting(
-    "QoS 1 messages the broker may send the intake before their PUBACKs (MQTT 5 Receive Maximum): several Kafka round trips' worth, so the pipeline never runs dry; an MQTT 3.1.1 broker decides this itself (Mosquitto: `max_inflight_messages`; aedes: no limit)",
+    "QoS 1 messages the broker may send the intake before their PUBACKs (MQTT 5 Receive Maximum). The most MQTT allows by default: the intake then reads far ahead of a telemetry backlog, so an alarm reaches its lane instead of waiting in the broker's queue behind it (memory: at most this many messages of at most 8 KiB). An MQTT 3.1.1 broker decides this itself (Mosquitto: `max_inflight_messages`; aedes: no limit)",
   )
   @IsInt()
   @Min(1)
   @Max(65_535)
-  MQTT_RECEIVE_MAXIMUM: number = 2000;
+  MQTT_RECEIVE_MAXIMUM: number = 65_535;
 
   @Setting(
     'most records in one Kafka send of an ingest lane (a batch is sent as soon as the lane is free, never held to fill)',

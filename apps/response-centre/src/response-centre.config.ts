@@ -35,6 +35,14 @@ export class ResponseCentreConfig extends PeopleApiSettings {
   ALARM_INTAKE_CONCURRENCY: number = 2;
 
   @Setting(
+    'longest a telemetry batch waits, in ms, for alarm-lane batches being stored before it starts anyway (alarms first; heartbeats must still get in)',
+  )
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  TELEMETRY_YIELD_MAX_MS: number = 1000;
+
+  @Setting(
     'seconds an alarm of priority 1, 2 and 3 may stay unacknowledged before it escalates, and again each time that passes once more',
   )
   @IsString()

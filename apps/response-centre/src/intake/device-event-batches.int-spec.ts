@@ -179,7 +179,7 @@ describe('response centre: device events in batches', () => {
     await telemetry.query(`SELECT 1 FROM device_supervision WHERE device_id = $1 FOR UPDATE`, [deviceId]);
     const alarm = intake.intakeBatch([event(deviceId, { type: 'alarm.button' })], 'alarm');
     // Not a speed limit: a lane that waited for the lock would wait until the ROLLBACK below.
-    const whileHeld = await Promise.race([alarm, delay(10_000).then(() => 'still waiting for the lock' as const)]);
+    const whileHeld = await Promise.race([alarm, delay(30_000).then(() => 'still waiting for the lock' as const)]);
     await telemetry.query('ROLLBACK');
     telemetry.release();
     await alarm;

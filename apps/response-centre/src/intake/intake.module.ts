@@ -10,6 +10,8 @@ import { PositionsModule } from '../resident-rules/positions.module';
 import { TrailHousekeeping } from './trail-housekeeping';
 import { DeviceEventIntakeService } from './device-event-intake.service';
 import { DeviceEventsController } from './device-events.controller';
+import { AlarmLanePriority, TELEMETRY_YIELD_MAX_MS } from './alarm-lane-priority';
+import { ResponseCentreConfig } from '../response-centre.config';
 
 /** Device events from Kafka into the history and, by rule, into alarms. */
 @Module({
@@ -26,6 +28,12 @@ import { DeviceEventsController } from './device-events.controller';
   providers: [
     DeviceEventIntakeService,
     TrailHousekeeping,
+    AlarmLanePriority,
+    {
+      provide: TELEMETRY_YIELD_MAX_MS,
+      useFactory: (config: ResponseCentreConfig) => config.TELEMETRY_YIELD_MAX_MS,
+      inject: [ResponseCentreConfig],
+    },
     counterProvider('device_events_stored_total', 'Device events taken in, by type and outcome', ['type', 'outcome']),
   ],
   exports: [DeviceEventIntakeService, TrailHousekeeping],

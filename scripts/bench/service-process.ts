@@ -2,6 +2,7 @@
  * One of our services (ingestor, response centre) run from dist/ as a child process, the way
  * production runs it, with its output in a log file so the progress display stays readable.
  */
+import { basename } from 'node:path';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { guardAgainstOrphan } from '@welfare/infra';
@@ -53,7 +54,7 @@ function spawnLogged(entry: string, env: Record<string, string>, logFile: string
   const fd = openSync(logFile, 'a');
   try {
     // Own process group: a Ctrl-C reaches only the benchmark, which then stops services in order.
-    return spawn(process.execPath, [entry], {
+    return spawn(process.execPath, [...profilerArgs(logFile), entry], {
       env: { ...process.env, ...env },
       stdio: ['ignore', fd, fd],
       detached: true,
@@ -61,6 +62,17 @@ function spawnLogged(entry: string, env: Record<string, string>, logFile: string
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * With BENCH_CPU_PROF_DIR set, each service writes a V8 CPU profile there when it stops, named
+ * after its log (summarise with cpu-profile-summary.js). Not an option of NODE_OPTIONS: Node
+ * refuses --cpu-prof there.
+ */
+function profilerArgs(logFile: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  if (!dir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${basename(logFile, '.log')}.cpuprofile`];
 }
 
 async function waitUntilReady(service: ServiceProcess, exited: Promise<void>): Promise<void> {

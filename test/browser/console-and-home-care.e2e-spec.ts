@@ -21,7 +21,9 @@ const WAIT = { timeout: 30_000 };
  * whole stack: a device presses its button over MQTT, the alarm appears in the operator's console
  * without a reload, the operator takes it and dispatches home care, a nurse accepts, goes, arrives
  * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
- * Screenshots of every page are left in test-results/screenshots.
+ * Both pages speak Norwegian bokmål by default (labels from libs/contracts' vocabulary, times in
+ * Europe/Oslo even on a browser in another zone); English is chosen on the console and kept
+ * across a reload. Screenshots (in Norwegian) of every page are left in test-results/screenshots.
  */
 describe('web pages: the operator console and the home-care phone page, end to end in Chromium', () => {
   const databases: { drop(): Promise<void> }[] = [];
@@ -83,14 +85,17 @@ describe('web pages: the operator console and the home-care phone page, end to e
 
   it('a device alarm appears live; the operator dispatches; the nurse accepts and completes on the phone; the operator sees it live and resolves', async () => {
     const errors: string[] = [];
-    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A browser in New York: the pages must still show Oslo's time.
+    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
     watchErrors(operator, errors);
     await operator.goto(`${centre.url}/console`);
+    expect(await operator.getAttribute('html', 'lang')).toBe('nb');
+    await expectText(operator.locator('h1'), /^Alarmkonsoll$/);
     await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
     await operator.click('#sign-in button[type=submit]');
     await operator
       .locator('#connection')
-      .filter({ hasText: /^Live\.$/ })
+      .filter({ hasText: /^Direkte\.$/ })
       .waitFor(WAIT);
     // (The queue may hold other tests' unplaced alarms: those go to every centre.)
     const ours = operator.locator('#queue button').filter({ hasText: device.deviceId });
@@ -101,10 +106,18 @@ describe('web pages: the operator console and the home-care phone page, end to e
     const queued = ours.first();
     await queued.waitFor(WAIT);
     await expectText(queued, /P1/);
+    await expectText(queued, /Trygghetsalarm utløst/);
+    await expectText(operator.locator('#announcer'), /^Ny alarm: prioritet 1, Trygghetsalarm utløst\.$/);
     const alarmId = (await queued.getAttribute('data-id')) as string;
     await shot(operator, 'console-1-new-alarm');
 
     await queued.click();
+    const opened = (await (
+      await fetch(`${centre.url}/api/alarms/${alarmId}`, {
+        headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
+      })
+    ).json()) as { openedAt: string };
+    await expectText(operator.locator('#facts'), new RegExp(osloDateTime(opened.openedAt).replace(/\./g, '\\.')));
     await operator.locator('#acknowledge').click();
     await operator.locator('#dispatch-form').waitFor({ state: 'visible', ...WAIT });
     await operator.locator(`#dispatch-team option[value="${teamId}"]`).waitFor({ state: 'attached', ...WAIT });
@@ -117,11 +130,14 @@ describe('web pages: the operator console and the home-care phone page, end to e
     const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     watchErrors(nurse, errors);
     await nurse.goto(`${homeCare.url}/`);
+    await expectText(nurse.locator('h1'), /^Hjemmetjenesten – oppdrag$/);
     await nurse.fill('#token', await homeCareToken(teamId));
     await nurse.click('#sign-in-form button[type=submit]');
     const accept = nurse.locator('button[id^="accept-"]').first();
     await accept.waitFor(WAIT);
     await expectText(nurse.locator('#active'), /Key box by the door/);
+    await expectText(nurse.locator('#active h3'), /Prioritet 1 Trygghetsalarm utløst/);
+    await expectText(nurse.locator('#active .status'), /^Nytt: venter på at noen godtar \(innen kl\. \d\d:\d\d\)$/);
     await shot(nurse, 'home-care-1-new-dispatch');
     await accept.click();
     await nurse.locator('button[id^="en-route-"]').first().click(WAIT);
@@ -132,10 +148,11 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await report.fill('Found on the floor by the bed, not hurt. Helped up, tea made, daughter called.');
     await nurse.locator('button[id^="complete-"][id$="-send"]').first().click();
     await nurse.locator('#finished li').first().waitFor(WAIT);
+    await expectText(nurse.locator('#finished .status'), /^Fullført av /);
     await shot(nurse, 'home-care-3-completed');
 
     // Every step of the nurse reaches the open console without a reload.
-    for (const step of ['Dispatch accepted', 'Nurse on the way', 'Nurse arrived', 'Visit completed'])
+    for (const step of ['Oppdrag godtatt', 'Pleier på vei', 'Pleier fremme', 'Besøk fullført'])
       await expectText(operator.locator('#log'), new RegExp(step));
     await expectText(operator.locator('#log'), /helped up/i);
     await shot(operator, 'console-3-visit-completed');
@@ -144,6 +161,13 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.click('#resolve-form button[type=submit]');
     await queued.waitFor({ state: 'detached', ...WAIT });
     await shot(operator, 'console-4-resolved');
+
+    // English is one choice away, and stays chosen after a reload.
+    await operator.selectOption('#language', 'en');
+    await expectText(operator.locator('h1'), /^Alarm console$/);
+    await operator.reload();
+    await expectText(operator.locator('h1'), /^Alarm console$/);
+    expect(await operator.getAttribute('html', 'lang')).toBe('en');
 
     const detail = (await (
       await fetch(`${centre.url}/api/alarms/${alarmId}`, {
@@ -169,6 +193,13 @@ describe('web pages: the operator console and the home-care phone page, end to e
     expect(errors).toEqual([]);
   });
 });
+
+/** What the console must show for a moment: Oslo's wall clock in Norwegian format (06.12.2026, 14:05:09). */
+function osloDateTime(iso: string): string {
+  return new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'medium' }).format(
+    new Date(iso),
+  );
+}
 
 /** Waits until the element's text matches (the pages update asynchronously). */
 async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp): Promise<void> {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import webpush from 'web-push';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { onboardFleet } from '../support/device-fleet';
 import {
@@ -23,7 +24,11 @@ const WAIT = { timeout: 30_000 };
  * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
  * Both pages speak Norwegian bokmål by default (labels from libs/contracts' vocabulary, times in
  * Europe/Oslo even on a browser in another zone); English is chosen on the console and kept
- * across a reload. Screenshots (in Norwegian) of every page are left in test-results/screenshots.
+ * across a reload. The nurse's service worker gets the new dispatch's push (delivered through the
+ * DevTools protocol, as the browser's push service would: headless Chromium has none), shows the
+ * notification, and her tap on it brings her to the dispatch. With home care gone, the installed
+ * page still opens from the service worker's shell and shows the last dispatches it knew.
+ * Screenshots (in Norwegian) of every page are left in test-results/screenshots.
  */
 describe('web pages: the operator console and the home-care phone page, end to end in Chromium', () => {
   const databases: { drop(): Promise<void> }[] = [];
@@ -34,6 +39,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
   let device: SimulatedDevice;
   let centreId: string;
   let teamId: string;
+  const vapid = webpush.generateVAPIDKeys();
 
   beforeAll(async () => {
     const [centreDb, registryDb, homeCareDb] = await Promise.all([
@@ -55,7 +61,10 @@ describe('web pages: the operator console and the home-care phone page, end to e
     let ingestor: RunningService;
     [centre, homeCare, ingestor] = await Promise.all([
       startResponseCentre(centreDb.url),
-      startHomeCare(homeCareDb.url),
+      startHomeCare(homeCareDb.url, {
+        PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+        PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+      }),
       startIngestor(),
     ]);
     services = [...services, centre, homeCare, ingestor];
@@ -129,12 +138,41 @@ describe('web pages: the operator console and the home-care phone page, end to e
 
     const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     watchErrors(nurse, errors);
+    await nurse.context().grantPermissions(['notifications'], { origin: homeCare.url });
     await nurse.goto(`${homeCare.url}/`);
     await expectText(nurse.locator('h1'), /^Hjemmetjenesten – oppdrag$/);
     await nurse.fill('#token', await homeCareToken(teamId));
     await nurse.click('#sign-in-form button[type=submit]');
     const accept = nurse.locator('button[id^="accept-"]').first();
     await accept.waitFor(WAIT);
+    const dispatchId = (await accept.getAttribute('id'))!.slice('accept-'.length);
+    await expectText(nurse.locator('#push-on'), /^Varsle meg om nye oppdrag$/);
+
+    // The push for the new dispatch reaches her service worker: a notification that names nothing but the dispatch.
+    await nurse.evaluate(() => (globalThis as any).navigator.serviceWorker.ready.then(() => undefined));
+    await deliverPush(nurse, homeCare.url, JSON.stringify({ type: 'dispatch', dispatchId }));
+    const worker = nurse.context().serviceWorkers()[0];
+    const notification = await worker.evaluate(async () => {
+      for (let tries = 0; tries < 100; tries++) {
+        const [shown] = await (globalThis as any).registration.getNotifications();
+        if (shown) return { title: shown.title, body: shown.body, data: shown.data };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return null;
+    });
+    expect(notification).toEqual({ title: 'Nytt oppdrag', body: 'Åpne for å se oppdraget.', data: { dispatchId } });
+    // She taps it: the page comes forward on that dispatch.
+    await nurse.evaluate(() => (globalThis as any).document.activeElement?.blur());
+    await worker.evaluate(async () => {
+      const scope = globalThis as any;
+      const [shown] = await scope.registration.getNotifications();
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification: shown }));
+    });
+    await nurse.waitForFunction(
+      (id) => (globalThis as any).document.activeElement?.id === `dispatch-${id}`,
+      dispatchId,
+      WAIT,
+    );
     await expectText(nurse.locator('#active'), /Key box by the door/);
     await expectText(nurse.locator('#active h3'), /Prioritet 1 Trygghetsalarm utløst/);
     await expectText(nurse.locator('#active .status'), /^Nytt: venter på at noen godtar \(innen kl\. \d\d:\d\d\)$/);
@@ -169,6 +207,18 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(operator.locator('h1'), /^Alarm console$/);
     expect(await operator.getAttribute('html', 'lang')).toBe('en');
 
+    // Home care gone (no network, a dead service): the page opens from the service worker's shell
+    // with the last dispatches it knew, and says how old they are.
+    const failedBefore = errors.length;
+    await homeCare.close();
+    await nurse.reload();
+    await expectText(nurse.locator('#connection'), /^Frakoblet: viser oppdragene slik de var kl\. \d\d:\d\d$/);
+    await expectText(nurse.locator('#finished'), /Fullført av /);
+    await shot(nurse, 'home-care-4-offline');
+    // The page's API calls to the stopping service may fail (503): they should. Anything else still counts.
+    const late = errors.splice(failedBefore);
+    errors.push(...late.filter((error) => !error.startsWith(`503 GET ${homeCare.url}/api/`)));
+
     const detail = (await (
       await fetch(`${centre.url}/api/alarms/${alarmId}`, {
         headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
@@ -193,6 +243,20 @@ describe('web pages: the operator console and the home-care phone page, end to e
     expect(errors).toEqual([]);
   });
 });
+
+/** Hands the service worker of the page's origin a push message, as the browser's push service would. */
+async function deliverPush(page: Page, origin: string, data: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const registered = new Promise<string>((resolve) =>
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((registration) => registration.scopeURL === `${origin}/`);
+      if (ours) resolve(ours.registrationId);
+    }),
+  );
+  await cdp.send('ServiceWorker.enable');
+  const registrationId = await registered;
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data });
+}
 
 /** What the console must show for a moment: Oslo's wall clock in Norwegian format (06.12.2026, 14:05:09). */
 function osloDateTime(iso: string): string {

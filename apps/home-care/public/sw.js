@@ -93,8 +93,9 @@ async function openDispatch(dispatchId) {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
   if (open) {
-    await open.focus();
     open.postMessage({ type: 'open-dispatch', dispatchId });
+    // Bringing the window forward needs the tap's user activation; without it the page still shows the dispatch.
+    await open.focus().catch(() => {});
     return;
   }
   await self.clients.openWindow(dispatchId ? `/?dispatch=${encodeURIComponent(dispatchId)}` : '/');

@@ -30,16 +30,27 @@ export async function subscribeToPush(request, i18n) {
   if ((await Notification.requestPermission()) !== 'granted') return 'denied';
   await rememberNotificationText(i18n);
   const registration = await navigator.serviceWorker.ready;
-  const subscription =
-    (await registration.pushManager.getSubscription()) ??
-    (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
-  const { endpoint, keys } = subscription.toJSON();
-  const { status, json } = await request('POST', '/api/push/subscriptions', { endpoint, keys });
-  if (status !== 201 && status !== 200) {
-    await subscription.unsubscribe();
+  const existing = await registration.pushManager.getSubscription();
+  let { status, json } = await register(request, existing ?? (await newSubscription(registration)));
+  if (status === 403 && existing) {
+    // Still subscribed for another team (nobody signed out there): a fresh subscription for this one.
+    await existing.unsubscribe();
+    ({ status, json } = await register(request, await newSubscription(registration)));
+  }
+  if (status !== 201) {
+    await (await registration.pushManager.getSubscription())?.unsubscribe();
     throw new Error(json?.message ?? `HTTP ${status}`);
   }
   return 'on';
+}
+
+function newSubscription(registration) {
+  return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
+}
+
+function register(request, subscription) {
+  const { endpoint, keys } = subscription.toJSON();
+  return request('POST', '/api/push/subscriptions', { endpoint, keys });
 }
 
 /**

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Post,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -46,6 +56,9 @@ export class PushSubscriptionsController {
   @HttpCode(201)
   @ApiOkResponse({ description: 'Stored: new dispatches for the team ring this phone' })
   @ApiBadRequestResponse({ description: 'Not a subscription, or at a push service this deployment does not use' })
+  @ApiForbiddenResponse({
+    description: 'The endpoint is subscribed for another team (the phone makes a new subscription)',
+  })
   async subscribe(@CurrentActor() actor: Actor, @Body() body: PushSubscriptionDto): Promise<{ subscribed: true }> {
     const scope = teamScopeOf(actor);
     if (!this.config.PUSH_VAPID_PUBLIC_KEY) throw new NotFoundException('Web Push is not switched on here');
@@ -53,12 +66,14 @@ export class PushSubscriptionsController {
       throw new BadRequestException(
         `endpoint must be an https URL at one of the push services ${this.config.PUSH_SERVICE_HOSTS.join(', ')}`,
       );
-    await this.subscriptions.save(scope, {
+    const saved = await this.subscriptions.save(scope, {
       endpoint: body.endpoint,
       p256dh: body.keys.p256dh,
       auth: body.keys.auth,
       nurseId: actor.subject,
     });
+    if (!saved)
+      throw new ForbiddenException('this push subscription belongs to another team: unsubscribe it and subscribe anew');
     return { subscribed: true };
   }
 

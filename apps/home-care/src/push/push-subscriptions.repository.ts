@@ -16,15 +16,21 @@ export interface NewPushSubscription {
 export class PushSubscriptionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One statement: a phone subscribing again (new keys, another nurse or team) takes its row over. */
-  async save(scope: TeamScope, subscription: NewPushSubscription): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(PushSubscription)
-      .values({ ...subscription, homeCareTeamId: scope.homeCareTeamId })
-      .orUpdate(['p256dh', 'auth', 'nurse_id', 'home_care_team_id'], ['endpoint'])
-      .execute();
+  /**
+   * One statement: a phone subscribing again for the same team (new keys, another nurse) updates
+   * its row. False when the endpoint is subscribed for another team: that row is not taken over
+   * (the phone drops its subscription and makes a new one, and the old endpoint answers 410).
+   */
+  async save(scope: TeamScope, subscription: NewPushSubscription): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO push_subscriptions (endpoint, p256dh, auth, home_care_team_id, nurse_id)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (endpoint) DO UPDATE SET p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, nurse_id = EXCLUDED.nurse_id
+       WHERE push_subscriptions.home_care_team_id = EXCLUDED.home_care_team_id
+       RETURNING id`,
+      [subscription.endpoint, subscription.p256dh, subscription.auth, scope.homeCareTeamId, subscription.nurseId],
+    );
+    return rows.length === 1;
   }
 
   /** Removes the endpoint if it belongs to the nurse's team; false when there was none. */

@@ -407,22 +407,22 @@ function facts(rows) {
 }
 
 function statusLine(d) {
-  const t = (status, params) => i18n.t(`status.${status}`, params);
+  const line = (status, params) => i18n.t(`status.${status}`, params);
   switch (d.status) {
     case 'requested':
-      return t('requested', { time: i18n.time(d.acceptBy) });
+      return line('requested', { time: i18n.time(d.acceptBy) });
     case 'accepted':
-      return t('accepted', { who: whoText(d.acceptedBy), time: i18n.time(d.acceptedAt) });
+      return line('accepted', { who: whoText(d.acceptedBy), time: i18n.time(d.acceptedAt) });
     case 'en_route':
-      return t('en_route', { who: whoText(d.enRouteBy), time: i18n.time(d.enRouteAt) });
+      return line('en_route', { who: whoText(d.enRouteBy), time: i18n.time(d.enRouteAt) });
     case 'arrived':
-      return t('arrived', { who: whoText(d.arrivedBy), time: i18n.time(d.arrivedAt) });
+      return line('arrived', { who: whoText(d.arrivedBy), time: i18n.time(d.arrivedAt) });
     case 'completed':
-      return t('completed', { who: byName(d.completedBy), time: i18n.time(d.completedAt) });
+      return line('completed', { who: byName(d.completedBy), time: i18n.time(d.completedAt) });
     case 'declined':
-      return t('declined', { who: byName(d.declinedBy), reason: d.declineReason });
+      return line('declined', { who: byName(d.declinedBy), reason: d.declineReason });
     case 'withdrawn':
-      return t('withdrawn', {
+      return line('withdrawn', {
         time: i18n.time(d.withdrawnAt),
         reason: d.withdrawalReason ? `: ${d.withdrawalReason}` : '',
       });

@@ -242,7 +242,9 @@ async function loadEvents(deviceId) {
   const body = $('events');
   try {
     const events = await api('GET', `/api/devices/${encodeURIComponent(deviceId)}/events?limit=10`);
-    body.replaceChildren(...events.map((event) => row([formatTime(event.receivedAt), event.type, event.eventId])));
+    body.replaceChildren(
+      ...events.map((event) => row([formatTime(event.receivedAt), i18n.trigger(event.type), event.eventId])),
+    );
   } catch (error) {
     body.replaceChildren(row([i18n.t('events.unavailable', { message: error.message }), '', '']));
   }
@@ -393,10 +395,15 @@ function dispatchItem(dispatch) {
   );
 }
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/** A log entry's details as text; moments in them shown in Oslo time like every other time on the page. */
 function describe(details) {
+  const shown = (value) =>
+    typeof value === 'object' ? JSON.stringify(value) : ISO_TIME.test(String(value)) ? formatTime(value) : value;
   return Object.entries(details ?? {})
     .filter(([key]) => !['dispatchId', 'homeCareTeamId', 'updateId', 'eventId'].includes(key))
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+    .map(([key, value]) => `${key}: ${shown(value)}`)
     .join('; ');
 }
 

@@ -97,8 +97,11 @@ export async function api(method, path, body) {
  * when the service refuses the stream for good (401/403: no reconnect), onCursorRefused() when
  * it refuses the position (400: the page reloads its list; the stream starts afresh).
  */
-export function followStream(path, { cursor = null, onOpen, onEvent, onLost, onRefused, onCursorRefused } = {}) {
-  const stream = { cursor, stopped: false, attempt: 0, controller: null, timer: null };
+export function followStream(
+  path,
+  { cursor = null, onOpen, onEvent, onLost, onRefused, onCursorRefused, silenceMs = SILENCE_LIMIT_MS } = {},
+) {
+  const stream = { cursor, silenceMs, stopped: false, attempt: 0, controller: null, timer: null };
 
   const connect = () => {
     if (stream.stopped) return;
@@ -138,7 +141,7 @@ async function readOnce(path, stream, controller, { onOpen, onEvent, onRefused, 
   let silence;
   const watchdog = () => {
     clearTimeout(silence);
-    silence = setTimeout(() => controller.abort('silence'), SILENCE_LIMIT_MS);
+    silence = setTimeout(() => controller.abort('silence'), stream.silenceMs);
   };
   try {
     const extra = { accept: 'text/event-stream' };

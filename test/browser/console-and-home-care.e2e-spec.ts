@@ -173,6 +173,11 @@ describe('web pages: the operator console and the home-care phone page, end to e
       dispatchId,
       WAIT,
     );
+    // Installable: Chromium finds nothing missing (manifest, icon, service worker), bar the test's incognito context.
+    const { installabilityErrors } = await (
+      await nurse.context().newCDPSession(nurse)
+    ).send('Page.getInstallabilityErrors');
+    expect(installabilityErrors.map((error) => error.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
     await expectText(nurse.locator('#active'), /Key box by the door/);
     await expectText(nurse.locator('#active h3'), /Prioritet 1 Trygghetsalarm utløst/);
     await expectText(nurse.locator('#active .status'), /^Nytt: venter på at noen godtar \(innen kl\. \d\d:\d\d\)$/);

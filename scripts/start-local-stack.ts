@@ -6,8 +6,9 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import webpush from 'web-push';
 import {
   DevIssuerFile,
   ensureDatabase,
@@ -46,6 +47,8 @@ interface Service {
   restarts: number;
   /** The service's database when it is not the response centre's. */
   databaseUrl?: string;
+  /** Settings of this service alone. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
@@ -176,7 +179,20 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
     // waits for a second connection inside a transaction).
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (infra.embeddedDatabase ? '1' : '10'),
     LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    ...service.env,
   };
+}
+
+/**
+ * Web Push for the phone page: a VAPID key pair made once and kept in the data folder, so phones
+ * that subscribed stay subscribed across restarts. Keys set in the environment win.
+ */
+function pushEnv(dataDir: string): NodeJS.ProcessEnv {
+  if (process.env.PUSH_VAPID_PUBLIC_KEY) return {};
+  const file = join(dataDir, 'vapid-keys.json');
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(webpush.generateVAPIDKeys()), { mode: 0o600 });
+  const keys = JSON.parse(readFileSync(file, 'utf8')) as { publicKey: string; privateKey: string };
+  return { PUSH_VAPID_PUBLIC_KEY: keys.publicKey, PUSH_VAPID_PRIVATE_KEY: keys.privateKey };
 }
 
 function run(infra: Infra, service: Service): void {
@@ -259,6 +275,7 @@ async function main(): Promise<void> {
       child: null,
       restarts: 0,
       databaseUrl: infra.homeCareDatabaseUrl,
+      env: pushEnv(dataDir),
     },
   ];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

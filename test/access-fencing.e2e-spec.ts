@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
+import webpush from 'web-push';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { base64url, exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
@@ -58,6 +59,17 @@ interface Route {
 }
 
 const NAME = `Fenced Resident ${randomUUID().slice(0, 8)}`;
+const VAPID = webpush.generateVAPIDKeys();
+/** A phone of the tenant's team, as its browser would send it (keys of the right shape). */
+const phoneOf = (t: Tenant) => ({
+  endpoint: `https://127.0.0.1:9/fencing/${t.teamId}`,
+  keys: { p256dh: PHONE_KEY, auth: randomBytes(16).toString('base64url') },
+});
+const PHONE_KEY = (() => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return ecdh.getPublicKey().toString('base64url');
+})();
 
 /**
  * Tenancy, end to end: two response centres, each serving one municipality with its team,
@@ -94,7 +106,12 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     [registry, centre, homeCare] = await Promise.all([
       startRegistry(registryDb.url),
       startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence') }),
-      startHomeCare(homeCareDb.url),
+      // Push on, at a push service on a closed local port: the doorbells of the test's dispatches fail fast.
+      startHomeCare(homeCareDb.url, {
+        PUSH_VAPID_PUBLIC_KEY: VAPID.publicKey,
+        PUSH_VAPID_PRIVATE_KEY: VAPID.privateKey,
+        PUSH_SERVICE_HOSTS: '127.0.0.1',
+      }),
     ]);
     const kafka = new Kafka({
       clientId: uniqueName('fence'),
@@ -106,6 +123,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     centreSql = new Client({ connectionString: centreDb.url });
     await centreSql.connect();
     [a, b] = await Promise.all([tenant(), tenant()]);
+    await Promise.all([subscribedPhone(a), subscribedPhone(b)]);
   }, 120_000);
 
   afterAll(async () => {
@@ -367,6 +385,19 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       }
       return own;
     };
+  }
+
+  /** The tenant's team has its phone subscribed (so B's attempts on it have something to hit). */
+  async function subscribedPhone(t: Tenant): Promise<Tenant> {
+    const answer = await call(
+      'home-care',
+      'POST',
+      '/api/push/subscriptions',
+      await tokensOf(t)['home-care'](),
+      phoneOf(t),
+    );
+    if (answer.status !== 201) throw new Error(`setup: subscribe answered ${answer.status} ${answer.text}`);
+    return t;
   }
 
   /** Every endpoint, and the roles that may call it for their own tenant. */
@@ -776,6 +807,32 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       body: () => ({ report: 'fencing test' }),
       fresh: freshDispatchAfter('accept', 'en-route', 'arrived'),
     },
+    {
+      service: 'home-care',
+      method: 'GET',
+      path: '/api/push/config',
+      roles: ['home-care'],
+      url: () => '/api/push/config',
+    },
+    // Tenant B's nurse naming tenant A's phone: refused (403), never moved to B's team.
+    {
+      service: 'home-care',
+      method: 'POST',
+      path: '/api/push/subscriptions',
+      roles: ['home-care'],
+      url: () => '/api/push/subscriptions',
+      body: phoneOf,
+      fresh: subscribedPhone,
+    },
+    {
+      service: 'home-care',
+      method: 'DELETE',
+      path: '/api/push/subscriptions',
+      roles: ['home-care'],
+      url: () => '/api/push/subscriptions',
+      body: (t) => ({ endpoint: phoneOf(t).endpoint }),
+      fresh: subscribedPhone,
+    },
   ];
 
   /** The roles that may not call the route: each must get 403, whatever tenant it is scoped to. */
@@ -886,10 +943,13 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
         const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
         const streamAnswer =
           route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
+        // The same public key for every nurse: no tenant's data.
+        const pushKey = route.path === '/api/push/config' && answer.status === 200;
         if (
           ![403, 404].includes(answer.status) &&
           !listAnswer &&
           !streamAnswer &&
+          !pushKey &&
           !(route.path === '/api/imports' && answer.status === 422)
         )
           problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);

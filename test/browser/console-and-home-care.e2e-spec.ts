@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import webpush from 'web-push';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { onboardFleet } from '../support/device-fleet';
 import {
@@ -21,7 +22,13 @@ const WAIT = { timeout: 30_000 };
  * whole stack: a device presses its button over MQTT, the alarm appears in the operator's console
  * without a reload, the operator takes it and dispatches home care, a nurse accepts, goes, arrives
  * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
- * Screenshots of every page are left in test-results/screenshots.
+ * Both pages speak Norwegian bokmål by default (labels from libs/contracts' vocabulary, times in
+ * Europe/Oslo even on a browser in another zone); English is chosen on the console and kept
+ * across a reload. The nurse's service worker gets the new dispatch's push (delivered through the
+ * DevTools protocol, as the browser's push service would: headless Chromium has none), shows the
+ * notification, and her tap on it brings her to the dispatch. With home care gone, the installed
+ * page still opens from the service worker's shell and shows the last dispatches it knew.
+ * Screenshots (in Norwegian) of every page are left in test-results/screenshots.
  */
 describe('web pages: the operator console and the home-care phone page, end to end in Chromium', () => {
   const databases: { drop(): Promise<void> }[] = [];
@@ -32,6 +39,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
   let device: SimulatedDevice;
   let centreId: string;
   let teamId: string;
+  const vapid = webpush.generateVAPIDKeys();
 
   beforeAll(async () => {
     const [centreDb, registryDb, homeCareDb] = await Promise.all([
@@ -53,7 +61,10 @@ describe('web pages: the operator console and the home-care phone page, end to e
     let ingestor: RunningService;
     [centre, homeCare, ingestor] = await Promise.all([
       startResponseCentre(centreDb.url),
-      startHomeCare(homeCareDb.url),
+      startHomeCare(homeCareDb.url, {
+        PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+        PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+      }),
       startIngestor(),
     ]);
     services = [...services, centre, homeCare, ingestor];
@@ -83,14 +94,17 @@ describe('web pages: the operator console and the home-care phone page, end to e
 
   it('a device alarm appears live; the operator dispatches; the nurse accepts and completes on the phone; the operator sees it live and resolves', async () => {
     const errors: string[] = [];
-    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A browser in New York: the pages must still show Oslo's time.
+    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
     watchErrors(operator, errors);
     await operator.goto(`${centre.url}/console`);
+    expect(await operator.getAttribute('html', 'lang')).toBe('nb');
+    await expectText(operator.locator('h1'), /^Alarmkonsoll$/);
     await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
     await operator.click('#sign-in button[type=submit]');
     await operator
       .locator('#connection')
-      .filter({ hasText: /^Live\.$/ })
+      .filter({ hasText: /^Direkte\.$/ })
       .waitFor(WAIT);
     // (The queue may hold other tests' unplaced alarms: those go to every centre.)
     const ours = operator.locator('#queue button').filter({ hasText: device.deviceId });
@@ -101,10 +115,18 @@ describe('web pages: the operator console and the home-care phone page, end to e
     const queued = ours.first();
     await queued.waitFor(WAIT);
     await expectText(queued, /P1/);
+    await expectText(queued, /Trygghetsalarm utløst/);
+    await expectText(operator.locator('#announcer'), /^Ny alarm: prioritet 1, Trygghetsalarm utløst\.$/);
     const alarmId = (await queued.getAttribute('data-id')) as string;
     await shot(operator, 'console-1-new-alarm');
 
     await queued.click();
+    const opened = (await (
+      await fetch(`${centre.url}/api/alarms/${alarmId}`, {
+        headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
+      })
+    ).json()) as { openedAt: string };
+    await expectText(operator.locator('#facts'), new RegExp(osloDateTime(opened.openedAt).replace(/\./g, '\\.')));
     await operator.locator('#acknowledge').click();
     await operator.locator('#dispatch-form').waitFor({ state: 'visible', ...WAIT });
     await operator.locator(`#dispatch-team option[value="${teamId}"]`).waitFor({ state: 'attached', ...WAIT });
@@ -116,12 +138,49 @@ describe('web pages: the operator console and the home-care phone page, end to e
 
     const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     watchErrors(nurse, errors);
+    await nurse.context().grantPermissions(['notifications'], { origin: homeCare.url });
     await nurse.goto(`${homeCare.url}/`);
+    await expectText(nurse.locator('h1'), /^Hjemmetjenesten – oppdrag$/);
     await nurse.fill('#token', await homeCareToken(teamId));
     await nurse.click('#sign-in-form button[type=submit]');
     const accept = nurse.locator('button[id^="accept-"]').first();
     await accept.waitFor(WAIT);
+    const dispatchId = (await accept.getAttribute('id'))!.slice('accept-'.length);
+    await expectText(nurse.locator('#push-on'), /^Varsle meg om nye oppdrag$/);
+
+    // The push for the new dispatch reaches her service worker: a notification that names nothing but the dispatch.
+    await nurse.evaluate(() => (globalThis as any).navigator.serviceWorker.ready.then(() => undefined));
+    await deliverPush(nurse, homeCare.url, JSON.stringify({ type: 'dispatch', dispatchId }));
+    const worker = nurse.context().serviceWorkers()[0];
+    const notification = await worker.evaluate(async () => {
+      for (let tries = 0; tries < 100; tries++) {
+        const [shown] = await (globalThis as any).registration.getNotifications();
+        if (shown) return { title: shown.title, body: shown.body, data: shown.data };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return null;
+    });
+    expect(notification).toEqual({ title: 'Nytt oppdrag', body: 'Åpne for å se oppdraget.', data: { dispatchId } });
+    // She taps it: the page comes forward on that dispatch.
+    await nurse.evaluate(() => (globalThis as any).document.activeElement?.blur());
+    await worker.evaluate(async () => {
+      const scope = globalThis as any;
+      const [shown] = await scope.registration.getNotifications();
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification: shown }));
+    });
+    await nurse.waitForFunction(
+      (id) => (globalThis as any).document.activeElement?.id === `dispatch-${id}`,
+      dispatchId,
+      WAIT,
+    );
+    // Installable: Chromium finds nothing missing (manifest, icon, service worker), bar the test's incognito context.
+    const { installabilityErrors } = await (
+      await nurse.context().newCDPSession(nurse)
+    ).send('Page.getInstallabilityErrors');
+    expect(installabilityErrors.map((error) => error.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
     await expectText(nurse.locator('#active'), /Key box by the door/);
+    await expectText(nurse.locator('#active h3'), /Prioritet 1 Trygghetsalarm utløst/);
+    await expectText(nurse.locator('#active .status'), /^Nytt: venter på at noen godtar \(innen kl\. \d\d:\d\d\)$/);
     await shot(nurse, 'home-care-1-new-dispatch');
     await accept.click();
     await nurse.locator('button[id^="en-route-"]').first().click(WAIT);
@@ -132,10 +191,11 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await report.fill('Found on the floor by the bed, not hurt. Helped up, tea made, daughter called.');
     await nurse.locator('button[id^="complete-"][id$="-send"]').first().click();
     await nurse.locator('#finished li').first().waitFor(WAIT);
+    await expectText(nurse.locator('#finished .status'), /^Fullført av /);
     await shot(nurse, 'home-care-3-completed');
 
     // Every step of the nurse reaches the open console without a reload.
-    for (const step of ['Dispatch accepted', 'Nurse on the way', 'Nurse arrived', 'Visit completed'])
+    for (const step of ['Oppdrag godtatt', 'Pleier på vei', 'Pleier fremme', 'Besøk fullført'])
       await expectText(operator.locator('#log'), new RegExp(step));
     await expectText(operator.locator('#log'), /helped up/i);
     await shot(operator, 'console-3-visit-completed');
@@ -144,6 +204,25 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.click('#resolve-form button[type=submit]');
     await queued.waitFor({ state: 'detached', ...WAIT });
     await shot(operator, 'console-4-resolved');
+
+    // English is one choice away, and stays chosen after a reload.
+    await operator.selectOption('#language', 'en');
+    await expectText(operator.locator('h1'), /^Alarm console$/);
+    await operator.reload();
+    await expectText(operator.locator('h1'), /^Alarm console$/);
+    expect(await operator.getAttribute('html', 'lang')).toBe('en');
+
+    // Home care gone (no network, a dead service): the page opens from the service worker's shell
+    // with the last dispatches it knew, and says how old they are.
+    const failedBefore = errors.length;
+    await homeCare.close();
+    await nurse.reload();
+    await expectText(nurse.locator('#connection'), /^Frakoblet: viser oppdragene slik de var kl\. \d\d:\d\d$/);
+    await expectText(nurse.locator('#finished'), /Fullført av /);
+    await shot(nurse, 'home-care-4-offline');
+    // The page's API calls to the stopping service may fail (503): they should. Anything else still counts.
+    const late = errors.splice(failedBefore);
+    errors.push(...late.filter((error) => !error.startsWith(`503 GET ${homeCare.url}/api/`)));
 
     const detail = (await (
       await fetch(`${centre.url}/api/alarms/${alarmId}`, {
@@ -169,6 +248,27 @@ describe('web pages: the operator console and the home-care phone page, end to e
     expect(errors).toEqual([]);
   });
 });
+
+/** Hands the service worker of the page's origin a push message, as the browser's push service would. */
+async function deliverPush(page: Page, origin: string, data: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const registered = new Promise<string>((resolve) =>
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((registration) => registration.scopeURL === `${origin}/`);
+      if (ours) resolve(ours.registrationId);
+    }),
+  );
+  await cdp.send('ServiceWorker.enable');
+  const registrationId = await registered;
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data });
+}
+
+/** What the console must show for a moment: Oslo's wall clock in Norwegian format (06.12.2026, 14:05:09). */
+function osloDateTime(iso: string): string {
+  return new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'medium' }).format(
+    new Date(iso),
+  );
+}
 
 /** Waits until the element's text matches (the pages update asynchronously). */
 async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp): Promise<void> {

@@ -1,42 +1,38 @@
 // The nurses' phone page: the team's dispatches, live. Plain ES module, no build step.
 // Flow: sign in with a token (kept in sessionStorage only), GET /api/dispatches (its Stream-Cursor
-// header says where the list stands), then follow GET /api/dispatches/stream from there with
-// fetch + ReadableStream (the token goes in the Authorization header, never in a URL). On a lost
-// connection it comes back with Last-Event-ID and gets exactly what it missed.
+// header says where the list stands), then follow GET /api/dispatches/stream from there through
+// the shared client (live-client.js: headers, reconnect with Last-Event-ID, silence watchdog).
+// Texts come from messages.<language>.json and the shared vocabulary (i18n.js); times are Oslo's.
+// The last list is kept on the phone so the installed app shows it offline (sw.js serves the shell).
+
+import { configureClient, followStream, messageOf, request } from './live-client.js';
+import { createI18n, wireLanguagePicker } from './i18n.js';
+import { pushAvailable, pushState, rememberNotificationText, subscribeToPush, unsubscribeFromPush } from './push.js';
 
 const TOKEN_KEY = 'home-care-token';
+/** The last list seen, for the offline shell; removed at sign-out. */
+const LAST_LIST_KEY = 'home-care-last-dispatches';
 const ACTIVE = new Set(['requested', 'accepted', 'en_route', 'arrived']);
-const STATUS_TEXT = {
-  requested: 'New: waiting for someone to accept',
-  accepted: 'Accepted',
-  en_route: 'En route',
-  arrived: 'Arrived',
-  completed: 'Completed',
-  declined: 'Declined',
-  expired: 'Expired: nobody accepted in time',
-  withdrawn: 'Withdrawn by the response centre',
-};
-const TRIGGER_TEXT = {
-  'alarm.button': 'Alarm button pressed',
-  'fall.detected': 'Fall detected',
-  'door.opened': 'Door opened at night',
-  'gps.position': 'Left the safe zone',
-};
-/** No byte for this long (heartbeats come every 15 s): the connection is dead even if nobody said so. */
-const SILENCE_LIMIT_MS = 45_000;
 
 const $ = (id) => document.getElementById(id);
+const i18n = createI18n((language) => `/messages.${language}.json`);
 const state = {
   token: null,
   me: null,
-  cursor: null,
   dispatches: new Map(),
   stream: null,
   retryMs: 1000,
   busy: new Set(),
   notes: new Map(),
   openDeclines: new Set(),
+  /** A dispatch a tapped notification asked for: shown and focused once it is in the list. */
+  wanted: new URLSearchParams(location.search).get('dispatch'),
 };
+
+configureClient({
+  bearer: () => state.token,
+  unauthorized: () => signOut(i18n.t('signIn.expired')),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Sign-in
@@ -52,31 +48,42 @@ function claimsOf(token) {
 
 function signIn(token) {
   const claims = claimsOf(token);
-  if (!claims || !claims.sub) return problem('That does not look like an access token. Paste the whole token.');
+  if (!claims || !claims.sub) return problem(i18n.t('signIn.notAToken'));
   sessionStorage.setItem(TOKEN_KEY, token);
   state.token = token;
   state.me = { id: claims.sub, name: claims.name || claims.sub, team: claims.home_care_team_id || null };
   $('sign-in').hidden = true;
   $('signed-in').hidden = false;
-  $('who').textContent = `Signed in as ${state.me.name}${state.me.team ? `, team ${state.me.team.slice(0, 8)}` : ''}`;
+  showWho();
   $('dispatches').hidden = false;
   problem(null);
   void start();
+  void showPushChoice();
+}
+
+function showWho() {
+  if (!state.me) return;
+  $('who').textContent = state.me.team
+    ? i18n.t('signIn.signedInAsTeam', { name: state.me.name, team: state.me.team.slice(0, 8) })
+    : i18n.t('signIn.signedInAs', { name: state.me.name });
 }
 
 function signOut(message) {
+  const wasSignedIn = Boolean(state.token);
   sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(LAST_LIST_KEY);
   stopStream();
+  if (wasSignedIn) void unsubscribeFromPush().catch(() => {});
   state.token = null;
   state.me = null;
-  state.cursor = null;
   state.dispatches.clear();
   $('sign-in').hidden = false;
   $('signed-in').hidden = true;
   $('dispatches').hidden = true;
+  $('push').hidden = true;
   $('token').value = '';
   render();
-  connection('offline', 'Not signed in');
+  connection('offline', i18n.t('connection.notSignedIn'));
   problem(message ?? null);
   $('token').focus();
 }
@@ -84,40 +91,19 @@ function signOut(message) {
 // ---------------------------------------------------------------------------------------------
 // Talking to the service
 
-async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: 'no-store',
-  });
-  if (response.status === 401) {
-    signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
-    throw new Error('signed out');
-  }
-  const json = await response.json().catch(() => null);
-  return { status: response.status, headers: response.headers, json };
-}
-
-function messageOf(json, fallback) {
-  const message = json && json.message;
-  return Array.isArray(message) ? message.join('; ') : message || fallback;
-}
-
 async function start() {
-  connection('connecting', 'Loading dispatches…');
+  connection('connecting', i18n.t('connection.loading'));
   try {
-    const { status, headers, json } = await api('GET', '/api/dispatches?limit=200');
-    if (status !== 200) throw new Error(messageOf(json, `the service answered ${status}`));
-    state.cursor = headers.get('Stream-Cursor');
+    const { status, headers, json } = await request('GET', '/api/dispatches?limit=200');
+    if (status !== 200) throw new Error(messageOf(json) ?? `HTTP ${status}`);
     state.dispatches = new Map(json.map((dispatch) => [dispatch.id, dispatch]));
+    state.retryMs = 1000;
+    remember();
     render();
-    follow();
+    follow(headers.get('Stream-Cursor'));
   } catch {
     if (!state.token) return;
-    connection('offline', 'Could not load dispatches; trying again…');
+    if (!showRemembered()) connection('offline', i18n.t('connection.loadFailed'));
     setTimeout(() => state.token && void start(), nextRetry());
   }
 }
@@ -129,96 +115,44 @@ function nextRetry() {
 }
 
 function stopStream() {
-  if (state.stream) state.stream.abort();
+  state.stream?.stop();
   state.stream = null;
 }
 
-/** Follows the live stream from state.cursor, and comes back after every loss. */
-function follow() {
+/** Follows the live stream from the list's cursor; the shared client comes back after every loss. */
+function follow(cursor) {
   stopStream();
-  const controller = new AbortController();
-  state.stream = controller;
-  void (async () => {
-    let silence;
-    const watchdog = () => {
-      clearTimeout(silence);
-      silence = setTimeout(() => controller.abort(), SILENCE_LIMIT_MS);
-    };
-    try {
-      const headers = { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' };
-      if (state.cursor) headers['Last-Event-ID'] = state.cursor;
-      const response = await fetch('/api/dispatches/stream', { headers, signal: controller.signal, cache: 'no-store' });
-      if (response.status === 401)
-        return signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
-      if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
-      connection('live', 'Live');
-      state.retryMs = 1000;
-      watchdog();
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        watchdog();
-        buffer += value.replace(/\r\n?/g, '\n');
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          handleEvent(parseEvent(block));
-        }
-      }
-    } catch {
-      // aborted, offline, or the service went away: come back below
-    } finally {
-      clearTimeout(silence);
-    }
-    if (state.stream !== controller || !state.token) return;
-    connection('connecting', 'Connection lost; reconnecting…');
-    setTimeout(() => state.stream === controller && state.token && follow(), nextRetry());
-  })();
-}
-
-function parseEvent(block) {
-  const event = { id: null, type: 'message', data: '' };
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') event.id = value;
-    else if (field === 'event') event.type = value;
-    else if (field === 'data') event.data += (event.data ? '\n' : '') + value;
-  }
-  return event;
+  state.stream = followStream('/api/dispatches/stream', {
+    cursor,
+    onOpen: () => connection('live', i18n.t('connection.live')),
+    onEvent: handleEvent,
+    onLost: (reason) => connection('connecting', i18n.t('connection.lost', { reason })),
+    onCursorRefused: () => void start(),
+  });
 }
 
 function handleEvent(event) {
-  if (event.type === 'ready' || event.type === 'dispatch') {
-    if (event.id) state.cursor = event.id;
-  }
-  if (event.type === 'shutdown') {
-    stopStream();
-    connection('connecting', 'The service is restarting; reconnecting…');
-    setTimeout(() => state.token && follow(), 500);
-    return;
-  }
   if (event.type !== 'dispatch') return;
   const { entry, dispatch } = JSON.parse(event.data);
   const known = state.dispatches.has(dispatch.id);
   state.dispatches.set(dispatch.id, dispatch);
+  remember();
   render();
+  const name = dispatch.resident?.name;
   if (entry.step === 'requested' && dispatch.status === 'requested' && !known) {
     announce(
-      `New dispatch, priority ${dispatch.priority}: ${triggerText(dispatch)} at ${dispatch.resident ? dispatch.resident.address : 'an unknown address'}.`,
+      i18n.t('announce.new', {
+        priority: dispatch.priority,
+        trigger: i18n.trigger(dispatch.triggerType),
+        address: dispatch.resident ? dispatch.resident.address : i18n.t('announce.unknownAddress'),
+      }),
     );
     if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
   } else if (entry.step === 'withdrawn') {
-    announce(`Dispatch withdrawn by the response centre${dispatch.resident ? ` for ${dispatch.resident.name}` : ''}.`);
+    announce(name ? i18n.t('announce.withdrawnFor', { name }) : i18n.t('announce.withdrawn'));
   } else if (entry.actorId !== state.me?.id && entry.step === 'accepted') {
-    announce(
-      `${entry.actorName || entry.actorId} accepted the dispatch${dispatch.resident ? ` for ${dispatch.resident.name}` : ''}.`,
-    );
+    const who = entry.actorName || entry.actorId;
+    announce(name ? i18n.t('announce.acceptedFor', { who, name }) : i18n.t('announce.accepted', { who }));
   }
 }
 
@@ -226,7 +160,7 @@ function handleEvent(event) {
  * A step on a dispatch. A phone on a bad connection may never hear the answer: the request is
  * sent again (the service answers a repeat of your own step with the dispatch, not an error).
  */
-async function act(id, path, body, label) {
+async function act(id, path, body, doneKey) {
   if (state.busy.has(id)) return;
   state.busy.add(id);
   state.notes.delete(id);
@@ -234,19 +168,20 @@ async function act(id, path, body, label) {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { status, json } = await api('POST', `/api/dispatches/${id}/${path}`, body);
+        const { status, json } = await request('POST', `/api/dispatches/${id}/${path}`, body);
         if (status === 200) {
           state.dispatches.set(id, json);
-          announce(`${label}: done.`);
+          remember();
+          announce(i18n.t(doneKey));
         } else {
-          state.notes.set(id, messageOf(json, `Not done (${status}).`));
+          state.notes.set(id, messageOf(json) ?? i18n.t('action.notDone', { status }));
           if (status === 409 || status === 404) await refresh(id);
         }
         return;
       } catch {
         if (!state.token) return;
         if (attempt >= 4) {
-          state.notes.set(id, 'No connection: not sent. Try again when you have signal.');
+          state.notes.set(id, i18n.t('action.noConnection'));
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
@@ -261,9 +196,69 @@ async function act(id, path, body, label) {
 }
 
 async function refresh(id) {
-  const { status, json } = await api('GET', `/api/dispatches/${id}`);
+  const { status, json } = await request('GET', `/api/dispatches/${id}`);
   if (status === 200) state.dispatches.set(id, json);
   if (status === 404) state.dispatches.delete(id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The last known list, for the offline shell
+
+function remember() {
+  const list = [...state.dispatches.values()];
+  localStorage.setItem(LAST_LIST_KEY, JSON.stringify({ savedAt: new Date().toISOString(), list }));
+}
+
+/** Offline (or the service away): show the last list seen, and say how old it is. */
+function showRemembered() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(LAST_LIST_KEY) ?? 'null');
+    if (!saved || state.dispatches.size > 0) return false;
+    state.dispatches = new Map(saved.list.map((dispatch) => [dispatch.id, dispatch]));
+    render();
+    connection('offline', i18n.t('connection.offline', { time: i18n.time(saved.savedAt) }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (Web Push): offered once signed in, when the service has push switched on
+
+async function showPushChoice() {
+  const box = $('push');
+  const available = await pushAvailable(request);
+  if (!state.token || !available) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  const current = await pushState();
+  // The service worker shows the notification in the language the nurse chose last.
+  if (current === 'on') await rememberNotificationText(i18n);
+  renderPush(current);
+}
+
+function renderPush(current) {
+  $('push-text').textContent = current === 'denied' ? i18n.t('push.denied') : current === 'on' ? i18n.t('push.on') : '';
+  $('push-text').hidden = current === 'off';
+  $('push-on').hidden = current !== 'off';
+  $('push-off').hidden = current !== 'on';
+  $('push').dataset.state = current;
+}
+
+async function turnPushOn() {
+  try {
+    renderPush(await subscribeToPush(request, i18n));
+  } catch (error) {
+    problem(error.message);
+  }
+}
+
+async function turnPushOff() {
+  await unsubscribeFromPush(request).catch((error) => problem(error.message));
+  renderPush(await pushState());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,10 +276,9 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '');
-const triggerText = (dispatch) => TRIGGER_TEXT[dispatch.triggerType] || dispatch.triggerType;
-const byName = (who) => (who ? who.name || who.id : 'someone');
+const byName = (who) => (who ? who.name || who.id : i18n.t('who.someone'));
 const isMe = (who) => !!who && !!state.me && who.id === state.me.id;
+const whoText = (who) => (isMe(who) ? i18n.t('who.you') : byName(who));
 
 function order(a, b) {
   const activeA = ACTIVE.has(a.status);
@@ -317,6 +311,18 @@ function render() {
     again.focus();
     if (caret && again instanceof HTMLTextAreaElement) again.setSelectionRange(caret[0], caret[1]);
   }
+  showWanted();
+}
+
+/** The dispatch a tapped notification opened: scrolled to and focused once, when it is there. */
+function showWanted() {
+  if (!state.wanted) return;
+  const card = document.getElementById(`dispatch-${state.wanted}`);
+  if (!card) return;
+  state.wanted = null;
+  history.replaceState(null, '', '/');
+  card.scrollIntoView({ block: 'start' });
+  card.focus();
 }
 
 function card(d, drafts) {
@@ -324,64 +330,69 @@ function card(d, drafts) {
   const r = d.resident;
   return el(
     'article',
-    { class: `card status-${d.status} priority-${d.priority}`, 'aria-labelledby': titleId },
+    {
+      id: `dispatch-${d.id}`,
+      tabindex: '-1',
+      class: `card status-${d.status} priority-${d.priority}`,
+      'aria-labelledby': titleId,
+    },
     el(
       'header',
       {},
       el(
         'h3',
         { id: titleId },
-        el('span', { class: 'priority' }, `Priority ${d.priority}`),
+        el('span', { class: 'priority' }, i18n.t('card.priority', { priority: d.priority })),
         ' ',
-        triggerText(d),
+        i18n.trigger(d.triggerType),
         r ? ` — ${r.name}` : '',
       ),
       el('p', { class: 'status' }, statusLine(d)),
     ),
-    r
-      ? el(
-          'div',
-          { class: 'resident' },
-          el('p', { class: 'address' }, r.address),
-          facts([
-            ['Key box', r.keyBox],
-            ['Door code hint', r.doorCodeHint],
-            ['Access', r.accessNote],
-          ]),
-          r.contacts.length
-            ? el(
-                'div',
-                { class: 'contacts' },
-                el('h4', {}, 'Contacts'),
-                el(
-                  'ul',
-                  {},
-                  r.contacts.map((c) =>
-                    el(
-                      'li',
-                      {},
-                      el(
-                        'a',
-                        { class: 'call', href: `tel:${c.phone.replace(/[^+0-9]/g, '')}` },
-                        `Call ${c.name}${c.relation ? ` (${c.relation})` : ''}: ${c.phone}`,
-                      ),
-                    ),
-                  ),
-                ),
-              )
-            : null,
-        )
-      : el(
-          'p',
-          { class: 'resident unknown' },
-          "The response centre did not have the resident's details. Call the centre.",
-        ),
+    r ? resident(r) : el('p', { class: 'resident unknown' }, i18n.t('card.unknownResident')),
     d.instructions
-      ? el('div', { class: 'instructions' }, el('h4', {}, 'Instructions'), el('p', {}, d.instructions))
+      ? el('div', { class: 'instructions' }, el('h4', {}, i18n.t('card.instructions')), el('p', {}, d.instructions))
       : null,
-    d.report ? el('div', { class: 'instructions' }, el('h4', {}, 'Report'), el('p', {}, d.report)) : null,
+    d.report ? el('div', { class: 'instructions' }, el('h4', {}, i18n.t('card.report')), el('p', {}, d.report)) : null,
     actions(d, drafts),
     note(d),
+  );
+}
+
+function resident(r) {
+  return el(
+    'div',
+    { class: 'resident' },
+    el('p', { class: 'address' }, r.address),
+    facts([
+      [i18n.t('card.keyBox'), r.keyBox],
+      [i18n.t('card.doorCodeHint'), r.doorCodeHint],
+      [i18n.t('card.access'), r.accessNote],
+    ]),
+    r.contacts.length
+      ? el(
+          'div',
+          { class: 'contacts' },
+          el('h4', {}, i18n.t('card.contacts')),
+          el(
+            'ul',
+            {},
+            r.contacts.map((c) =>
+              el(
+                'li',
+                {},
+                el(
+                  'a',
+                  { class: 'call', href: `tel:${c.phone.replace(/[^+0-9]/g, '')}` },
+                  c.relation
+                    ? i18n.t('card.callWithRelation', { name: c.name, relation: c.relation, phone: c.phone })
+                    : i18n.t('card.call', { name: c.name, phone: c.phone }),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
   );
 }
 
@@ -396,65 +407,76 @@ function facts(rows) {
 }
 
 function statusLine(d) {
+  const line = (status, params) => i18n.t(`status.${status}`, params);
   switch (d.status) {
     case 'requested':
-      return `${STATUS_TEXT.requested} (accept by ${time(d.acceptBy)})`;
+      return line('requested', { time: i18n.time(d.acceptBy) });
     case 'accepted':
-      return `Accepted by ${isMe(d.acceptedBy) ? 'you' : byName(d.acceptedBy)} at ${time(d.acceptedAt)}`;
+      return line('accepted', { who: whoText(d.acceptedBy), time: i18n.time(d.acceptedAt) });
     case 'en_route':
-      return `En route: ${isMe(d.enRouteBy) ? 'you' : byName(d.enRouteBy)}, since ${time(d.enRouteAt)}`;
+      return line('en_route', { who: whoText(d.enRouteBy), time: i18n.time(d.enRouteAt) });
     case 'arrived':
-      return `Arrived: ${isMe(d.arrivedBy) ? 'you' : byName(d.arrivedBy)}, at ${time(d.arrivedAt)}`;
+      return line('arrived', { who: whoText(d.arrivedBy), time: i18n.time(d.arrivedAt) });
     case 'completed':
-      return `Completed by ${byName(d.completedBy)} at ${time(d.completedAt)}`;
+      return line('completed', { who: byName(d.completedBy), time: i18n.time(d.completedAt) });
     case 'declined':
-      return `Declined by ${byName(d.declinedBy)}: ${d.declineReason}`;
+      return line('declined', { who: byName(d.declinedBy), reason: d.declineReason });
     case 'withdrawn':
-      return `Withdrawn by the response centre at ${time(d.withdrawnAt)}${d.withdrawalReason ? `: ${d.withdrawalReason}` : ''}. Do not go unless the centre asks again.`;
+      return line('withdrawn', {
+        time: i18n.time(d.withdrawnAt),
+        reason: d.withdrawalReason ? `: ${d.withdrawalReason}` : '',
+      });
     default:
-      return STATUS_TEXT[d.status] || d.status;
+      return i18n.dispatchStatus(d.status);
   }
 }
 
 function actions(d, drafts) {
   const busy = state.busy.has(d.id);
   const button = (text, onclick, kind, id) =>
-    el('button', { type: 'button', id, class: kind, disabled: busy, onclick }, busy ? 'Sending…' : text);
+    el('button', { type: 'button', id, class: kind, disabled: busy, onclick }, busy ? i18n.t('action.sending') : text);
+  const row = (...children) => el('div', { class: 'actions' }, ...children);
   switch (d.status) {
     case 'requested':
-      return el(
-        'div',
-        { class: 'actions' },
-        button('Accept', () => act(d.id, 'accept', undefined, 'Accepted'), 'primary', `accept-${d.id}`),
+      return row(
+        button(
+          i18n.t('action.accept'),
+          () => act(d.id, 'accept', undefined, 'done.accepted'),
+          'primary',
+          `accept-${d.id}`,
+        ),
         declineDisclosure(d, drafts),
       );
     case 'accepted':
       // Anyone of the team may go: the one who accepted, or a colleague who takes over.
-      return el(
-        'div',
-        { class: 'actions' },
-        button('On my way', () => act(d.id, 'en-route', undefined, 'En route'), 'primary', `en-route-${d.id}`),
+      return row(
+        button(
+          i18n.t('action.enRoute'),
+          () => act(d.id, 'en-route', undefined, 'done.enRoute'),
+          'primary',
+          `en-route-${d.id}`,
+        ),
       );
     case 'en_route':
-      return el(
-        'div',
-        { class: 'actions' },
-        button('I have arrived', () => act(d.id, 'arrived', undefined, 'Arrived'), 'primary', `arrived-${d.id}`),
+      return row(
+        button(
+          i18n.t('action.arrived'),
+          () => act(d.id, 'arrived', undefined, 'done.arrived'),
+          'primary',
+          `arrived-${d.id}`,
+        ),
       );
     case 'arrived':
-      return el(
-        'div',
-        { class: 'actions' },
-        reasonForm(
-          d,
-          'complete',
-          'Complete visit',
-          'Short report of the visit',
-          'report',
+      return row(
+        reasonForm(d, {
+          path: 'complete',
+          text: i18n.t('action.complete'),
+          label: i18n.t('action.completeLabel'),
+          field: 'report',
+          done: 'done.completed',
+          kind: 'primary',
           drafts,
-          'Completed',
-          'primary',
-        ),
+        }),
       );
     default:
       return null;
@@ -468,8 +490,16 @@ function declineDisclosure(d, drafts) {
   const details = el(
     'details',
     { class: 'decline', open },
-    el('summary', {}, 'Decline…'),
-    reasonForm(d, 'decline', 'Decline dispatch', 'Why can the team not go?', 'reason', drafts, 'Declined', 'secondary'),
+    el('summary', {}, i18n.t('action.decline')),
+    reasonForm(d, {
+      path: 'decline',
+      text: i18n.t('action.declineSend'),
+      label: i18n.t('action.declineLabel'),
+      field: 'reason',
+      done: 'done.declined',
+      kind: 'secondary',
+      drafts,
+    }),
   );
   details.addEventListener('toggle', () =>
     details.open ? state.openDeclines.add(d.id) : state.openDeclines.delete(d.id),
@@ -478,7 +508,7 @@ function declineDisclosure(d, drafts) {
 }
 
 /** Decline and complete need words: a labelled text field, sent with the button. */
-function reasonForm(d, path, text, label, field, drafts, done, kind) {
+function reasonForm(d, { path, text, label, field, done, kind, drafts }) {
   const id = `${path}-${d.id}`;
   const busy = state.busy.has(d.id);
   const area = el('textarea', {
@@ -498,7 +528,7 @@ function reasonForm(d, path, text, label, field, drafts, done, kind) {
         event.preventDefault();
         const value = area.value.trim();
         if (!value) {
-          state.notes.set(d.id, `${label}: please write something first.`);
+          state.notes.set(d.id, i18n.t('action.writeFirst', { label }));
           render();
           return;
         }
@@ -507,7 +537,11 @@ function reasonForm(d, path, text, label, field, drafts, done, kind) {
     },
     el('label', { for: id }, label),
     area,
-    el('button', { type: 'submit', id: `${id}-send`, class: kind, disabled: busy }, busy ? 'Sending…' : text),
+    el(
+      'button',
+      { type: 'submit', id: `${id}-send`, class: kind, disabled: busy },
+      busy ? i18n.t('action.sending') : text,
+    ),
   );
 }
 
@@ -536,6 +570,14 @@ function problem(text) {
 
 // ---------------------------------------------------------------------------------------------
 
+await i18n.use(i18n.language);
+wireLanguagePicker($('language'), i18n, () => {
+  showWho();
+  render();
+  if (!state.token) connection('offline', i18n.t('connection.notSignedIn'));
+  else if (state.stream) connection('live', i18n.t('connection.live'));
+  if (state.token) void showPushChoice();
+});
 $('sign-in-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const token = $('token')
@@ -544,11 +586,20 @@ $('sign-in-form').addEventListener('submit', (event) => {
   if (token) signIn(token);
 });
 $('sign-out').addEventListener('click', () => signOut());
+$('push-on').addEventListener('click', () => void turnPushOn());
+$('push-off').addEventListener('click', () => void turnPushOff());
 // A phone that slept may hold a dead connection: look again when the page is shown.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && state.token) void start();
 });
 window.addEventListener('online', () => state.token && void start());
+// A tapped notification while the page is open: the service worker says which dispatch.
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data?.type !== 'open-dispatch') return;
+  state.wanted = event.data.dispatchId;
+  if (state.token) void refresh(state.wanted).then(render);
+});
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
 
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) signIn(saved);

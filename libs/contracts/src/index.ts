@@ -9,3 +9,4 @@ export * from './registry-records';
 export * from './alarm-records';
 export * from './dispatch-records';
 export * from './alarm-rule-config';
+export * from './vocabulary';

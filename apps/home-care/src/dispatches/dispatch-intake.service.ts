@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { DispatchRecord, DispatchRequestedRecord, DispatchWithdrawnRecord } from '@welfare/contracts';
 import { PoisonRecordError } from '@welfare/kafka';
 import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
+import { DispatchDoorbellService } from '../push/dispatch-doorbell.service';
 import { Dispatch } from './dispatch.entity';
 import { DispatchLogRepository } from './dispatch-log.repository';
 import { ACTIVE_STATUSES } from './dispatch-state';
@@ -28,6 +29,7 @@ export class DispatchIntakeService {
     private readonly dispatches: DispatchesRepository,
     private readonly log: DispatchLogRepository,
     private readonly clock: Clock,
+    private readonly doorbell: DispatchDoorbellService,
     @InjectMetric('dispatch_records_total') private readonly taken: Counter<'type' | 'outcome'>,
   ) {}
 
@@ -38,6 +40,9 @@ export class DispatchIntakeService {
     );
     // Stored, offset not yet committed: the record comes again and must change nothing.
     crashPoint('dispatch-intake.after-commit');
+    // After the commit, and only for a dispatch stored now (a redelivery rings nobody again).
+    if (clean.type === 'dispatch.requested' && outcome === 'stored')
+      this.doorbell.ring(clean.homeCareTeamId.toLowerCase(), clean.dispatchId);
     this.taken.inc({ type: record.type, outcome });
     this.logger.log(
       {

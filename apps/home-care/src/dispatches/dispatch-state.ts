@@ -1,3 +1,4 @@
+import type { DispatchStatus as SharedDispatchStatus } from '@welfare/contracts';
 import { DomainError } from '@welfare/platform';
 
 /**
@@ -15,10 +16,10 @@ export const DISPATCH_STATUSES = [
   'declined',
   'expired',
   'withdrawn',
-] as const;
+] as const satisfies readonly SharedDispatchStatus[];
+/** Home care's statuses: the shared vocabulary's (libs/contracts) without the centre's own `unanswered`. */
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
 
-/** Someone may still have to act on these. */
 export const ACTIVE_STATUSES: readonly DispatchStatus[] = ['requested', 'accepted', 'en_route', 'arrived'];
 
 /** What a nurse does to a dispatch. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { counterProvider, gaugeProvider } from '@welfare/platform';
 import { OutboxModule } from '../outbox/outbox.module';
+import { PushModule } from '../push/push.module';
 import { DispatchStreamService } from '../stream/dispatch-stream.service';
 import { DispatchActionsService } from './dispatch-actions.service';
 import { DispatchExpiryService } from './dispatch-expiry.service';
@@ -13,7 +14,7 @@ import { DispatchesRepository } from './dispatches.repository';
 
 /** Dispatches: in from the response centre (Kafka), the nurses' API and live stream, expiry, updates out (outbox). */
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, PushModule],
   controllers: [DispatchesController, DispatchRecordsController],
   providers: [
     DispatchesRepository,

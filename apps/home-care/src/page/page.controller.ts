@@ -1,42 +1,51 @@
-import { Controller, Get, Header, OnModuleInit, Res } from '@nestjs/common';
+import { Controller, Get, OnModuleInit, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Public } from '@welfare/platform';
+import { PageFile, SHARED_PAGE_FILE_NAMES, sharedPageFiles } from '@welfare/web-pages';
 
 /**
- * The nurses' phone page: three static files, no build step. They sit in apps/home-care/public
+ * The nurses' phone page: static files, no build step. They sit in apps/home-care/public
  * and `npm run build` copies them to dist/apps/home-care/public, the same place relative to
- * this module in both trees. They are read once at start-up: a missing file stops the start.
+ * this module in both trees. With them, the browser modules both pages share (libs/web-pages:
+ * the live/API client, the translator, the vocabulary of libs/contracts). All are read once at
+ * start-up: a missing file stops the start.
  */
 export const PAGE_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
-const FILES = {
+const OWN_FILES = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'push.js': 'text/javascript; charset=utf-8',
+  'sw.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'messages.nb.json': 'application/json; charset=utf-8',
+  'messages.en.json': 'application/json; charset=utf-8',
+  'manifest.webmanifest': 'application/manifest+json; charset=utf-8',
+  'icon.svg': 'image/svg+xml',
 } as const;
-type PageFile = keyof typeof FILES;
+const PATHS = [...Object.keys(OWN_FILES), ...SHARED_PAGE_FILE_NAMES];
 
 /**
- * The page holds health data once signed in: scripts and connections only from this origin,
- * never inside another site's frame, no referrer to tel: or other links.
+ * The page holds health data once signed in: scripts, workers, the manifest and connections only
+ * from this origin, never inside another site's frame, no referrer to tel: or other links.
  */
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; worker-src 'self'; manifest-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Static files only, open to everyone (@Public): the data behind the page needs a token like any API call. */
 @ApiExcludeController()
 @Public()
 @Controller()
 export class PageController implements OnModuleInit {
-  private readonly files = new Map<PageFile, Buffer>();
+  private readonly files = new Map<string, PageFile>();
 
   onModuleInit(): void {
-    for (const name of Object.keys(FILES) as PageFile[]) {
+    for (const [name, type] of Object.entries(OWN_FILES)) {
       try {
-        this.files.set(name, readFileSync(`${PAGE_DIR}${name}`));
+        this.files.set(name, { type, body: readFileSync(`${PAGE_DIR}${name}`) });
       } catch (error) {
         throw new Error(
           `the phone page's ${name} is missing in ${PAGE_DIR} (npm run build copies apps/home-care/public there): ${(error as Error).message}`,
@@ -44,6 +53,7 @@ export class PageController implements OnModuleInit {
         );
       }
     }
+    for (const [name, file] of Object.entries(sharedPageFiles())) this.files.set(name, file);
   }
 
   @Get()
@@ -51,30 +61,20 @@ export class PageController implements OnModuleInit {
     this.send(res, 'index.html');
   }
 
-  @Get('index.html')
-  index(@Res() res: Response): void {
-    this.send(res, 'index.html');
+  @Get(PATHS)
+  file(@Req() req: Request, @Res() res: Response): void {
+    this.send(res, req.path.slice(1));
   }
 
-  @Get('app.js')
-  @Header('Cache-Control', 'no-cache')
-  script(@Res() res: Response): void {
-    this.send(res, 'app.js');
-  }
-
-  @Get('app.css')
-  style(@Res() res: Response): void {
-    this.send(res, 'app.css');
-  }
-
-  private send(res: Response, name: PageFile): void {
+  private send(res: Response, name: string): void {
+    const file = this.files.get(name)!;
     res
       .status(200)
-      .setHeader('Content-Type', FILES[name])
+      .setHeader('Content-Type', file.type)
       .setHeader('Cache-Control', 'no-cache')
       .setHeader('Content-Security-Policy', CSP)
       .setHeader('X-Content-Type-Options', 'nosniff')
       .setHeader('Referrer-Policy', 'no-referrer')
-      .send(this.files.get(name));
+      .send(file.body);
   }
 }

@@ -1,4 +1,4 @@
-import { DeviceEventType } from '@welfare/contracts';
+import { AlarmTriggerType, DeviceEventType } from '@welfare/contracts';
 
 export type AlarmPriority = 1 | 2 | 3;
 
@@ -9,8 +9,7 @@ export type AlarmKind = 'care' | 'technical' | 'system';
  * What opened an alarm: a device event, or the response centre noticing something over time:
  * silence, a door open too long, a tracker outside every safe zone.
  */
-export type AlarmTrigger =
-  DeviceEventType | 'device.silent' | 'system.fleet_silent' | 'door.left_open' | 'gps.left_safe_zone';
+export type AlarmTrigger = AlarmTriggerType;
 
 /**
  * What a device event does (device contract, section 2). A repeat of an alarm's kind while one

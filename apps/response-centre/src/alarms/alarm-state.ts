@@ -4,18 +4,7 @@ export const ALARM_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
 /** How an alarm ended; a fixed list so reports can count them. */
-export const ALARM_OUTCOMES = [
-  'false_alarm',
-  'handled_by_phone',
-  'home_care_visit',
-  'emergency_services',
-  'cancelled_by_resident',
-  'technical_fault',
-  /** Closed by the device itself (power restored): no operator action was needed. */
-  'cleared_by_device',
-  'other',
-] as const;
-export type AlarmOutcome = (typeof ALARM_OUTCOMES)[number];
+export { ALARM_OUTCOMES, type AlarmOutcome } from '@welfare/contracts';
 
 export type AlarmAction = 'acknowledge' | 'resolve' | 'note' | 'dispatch';
 

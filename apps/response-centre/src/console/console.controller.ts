@@ -3,20 +3,28 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { Public } from '@welfare/access';
+import { PageFile, sharedPageFiles } from '@welfare/web-pages';
 
 /**
- * The operator console's three static files, read once at start-up. They live beside this file
- * in `public/`; `npm run build` copies that folder next to the compiled controller, so the
- * same lookup works from the sources (tests) and from dist (npm start, the Docker image).
+ * The operator console's static files, read once at start-up. They live beside this file in
+ * `public/`; `npm run build` copies that folder next to the compiled controller, so the same
+ * lookup works from the sources (tests) and from dist (npm start, the Docker image). With them,
+ * the browser modules both pages share (libs/web-pages: the live/API client, the translator,
+ * the vocabulary of libs/contracts).
  */
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
-const FILES: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
-  [
-    ['index.html', 'text/html; charset=utf-8'],
-    ['console.js', 'text/javascript; charset=utf-8'],
-    ['console.css', 'text/css; charset=utf-8'],
-  ].map(([name, type]) => [name, { type, body: readFileSync(new URL(name, PUBLIC_DIR)) }]),
-);
+const FILES: Record<string, PageFile> = {
+  ...Object.fromEntries(
+    [
+      ['index.html', 'text/html; charset=utf-8'],
+      ['console.js', 'text/javascript; charset=utf-8'],
+      ['console.css', 'text/css; charset=utf-8'],
+      ['messages.nb.json', 'application/json; charset=utf-8'],
+      ['messages.en.json', 'application/json; charset=utf-8'],
+    ].map(([name, type]) => [name, { type, body: readFileSync(new URL(name, PUBLIC_DIR)) }]),
+  ),
+  ...sharedPageFiles(),
+};
 
 /**
  * The page holds a bearer token: it may run only our own script, talk only to this origin, and

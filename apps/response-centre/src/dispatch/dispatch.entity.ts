@@ -1,3 +1,4 @@
+import { ACTIVE_DISPATCH_STATUSES, type DispatchStatus } from '@welfare/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
@@ -6,21 +7,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * care said no or nobody accepted in time; unanswered: home care said nothing at all past
  * acceptBy and a grace period (the centre's backstop); withdrawn: the operator took it back.
  */
-export const DISPATCH_STATUSES = [
-  'requested',
-  'accepted',
-  'en_route',
-  'arrived',
-  'completed',
-  'declined',
-  'expired',
-  'unanswered',
-  'withdrawn',
-] as const;
-export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
-
+export { DISPATCH_STATUSES, type DispatchStatus } from '@welfare/contracts';
 /** A team may still be acting on these: at most one per alarm (a partial unique index holds it). */
-export const ACTIVE_DISPATCH_STATUSES: readonly DispatchStatus[] = ['requested', 'accepted', 'en_route', 'arrived'];
+export { ACTIVE_DISPATCH_STATUSES };
 
 export function isActive(status: DispatchStatus): boolean {
   return ACTIVE_DISPATCH_STATUSES.includes(status);

@@ -1,29 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const HANDLING_STEPS = [
-  'received',
-  'repeated',
-  'cancelled_at_device',
-  'escalated',
-  'acknowledged',
-  'note',
-  'cleared_by_device',
-  'door_closed',
-  'returned_to_safe_zone',
-  'resolved',
-  // Dispatch to a home-care team: the operator's request and withdrawal, what home care told
-  // the centre (actor kind home_care), and the centre's backstop when home care said nothing.
-  'dispatched',
-  'dispatch_withdrawn',
-  'dispatch_accepted',
-  'dispatch_declined',
-  'dispatch_en_route',
-  'dispatch_arrived',
-  'dispatch_completed',
-  'dispatch_expired',
-  'dispatch_unanswered',
-] as const;
-export type HandlingStep = (typeof HANDLING_STEPS)[number];
+/** The steps and their labels are one vocabulary in libs/contracts, shared with the pages. */
+export { HANDLING_STEPS, type HandlingStep } from '@welfare/contracts';
+import type { HandlingStep } from '@welfare/contracts';
 
 export const ACTOR_KINDS = ['device', 'operator', 'system', 'home_care'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];

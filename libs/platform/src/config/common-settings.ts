@@ -5,7 +5,8 @@ import { Setting } from './setting';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const splitList = ({ value }: { value: unknown }) =>
+/** A comma-separated setting as a list (for @Transform). */
+export const splitList = ({ value }: { value: unknown }) =>
   typeof value === 'string'
     ? value
         .split(',')

@@ -33,5 +33,5 @@ function describeError(error: ValidationError): string[] {
 
 function shown(error: ValidationError): string {
   if (error.value === undefined) return 'nothing';
-  return /SECRET|PASSWORD|TOKEN/i.test(error.property) ? '***' : JSON.stringify(error.value);
+  return /SECRET|PASSWORD|TOKEN|PRIVATE_KEY/i.test(error.property) ? '***' : JSON.stringify(error.value);
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DEVICE_EVENT_TYPES } from '@welfare/contracts';
+import { ALARM_TRIGGERS, DEVICE_EVENT_TYPES } from '@welfare/contracts';
 import type { EffectiveAlarmRules } from '@welfare/contracts';
 import { DispatchDto, DispatchSummaryDto, HomeCareTeamDto } from '../../dispatch/dto/dispatch.dto';
 import { ACTOR_KINDS, HANDLING_STEPS } from '../../handling-log/handling-log-entry.entity';
@@ -54,7 +54,7 @@ export class AlarmSummaryDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() deviceId: string;
   @ApiProperty({
-    enum: [...DEVICE_EVENT_TYPES, 'device.silent', 'system.fleet_silent', 'door.left_open', 'gps.left_safe_zone'],
+    enum: ALARM_TRIGGERS,
     description: 'The device event type that opened the alarm, or what the centre noticed over time',
   })
   triggerType: string;

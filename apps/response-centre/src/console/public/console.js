@@ -1,56 +1,15 @@
 // Operator console: the live queue of the operator's centre, one alarm's detail, and the actions.
-// Plain ES module, no build step. The token is sent in the Authorization header only (the live
-// stream is read with fetch, not EventSource, so it never appears in a URL or a server log).
+// Plain ES module, no build step. API calls and the live stream go through the shared client
+// (live-client.js); texts come from messages.<language>.json and the shared vocabulary
+// (i18n.js), times are Oslo's. The token is sent in the Authorization header only.
+
+import { api, configureClient, followStream } from './live-client.js';
+import { createI18n, wireLanguagePicker } from './i18n.js';
+import { VOCABULARY } from './vocabulary.js';
 
 const TOKEN_KEY = 'welfare.console.token';
-const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
-
-const TRIGGERS = {
-  'alarm.button': 'Safety alarm button',
-  'fall.detected': 'Fall detected',
-  'door.opened': 'Door opened at night',
-  'door.left_open': 'Door left open',
-  'gps.left_safe_zone': 'Left the safe zones',
-  'battery.low': 'Battery low',
-  'power.lost': 'Power lost',
-  'device.silent': 'Device silent',
-  'system.fleet_silent': 'Many devices silent',
-};
-
-const STEPS = {
-  received: 'Alarm received',
-  repeated: 'Repeated',
-  cancelled_at_device: 'Cancelled at the device',
-  escalated: 'Escalated',
-  acknowledged: 'Taken',
-  note: 'Note',
-  cleared_by_device: 'Cleared by the device',
-  door_closed: 'Door closed',
-  returned_to_safe_zone: 'Back in a safe zone',
-  resolved: 'Resolved',
-  dispatched: 'Home care dispatched',
-  dispatch_withdrawn: 'Dispatch withdrawn',
-  dispatch_accepted: 'Dispatch accepted',
-  dispatch_declined: 'Dispatch declined',
-  dispatch_en_route: 'Nurse on the way',
-  dispatch_arrived: 'Nurse arrived',
-  dispatch_completed: 'Visit completed',
-  dispatch_expired: 'Dispatch expired (nobody accepted)',
-  dispatch_unanswered: 'Home care did not answer',
-};
-
-const DISPATCH_STATUS = {
-  requested: 'waiting for a team to accept',
-  accepted: 'accepted',
-  en_route: 'nurse on the way',
-  arrived: 'nurse arrived',
-  completed: 'visit completed',
-  declined: 'declined',
-  expired: 'expired, nobody accepted',
-  unanswered: 'home care did not answer',
-  withdrawn: 'withdrawn',
-};
 const ACTIVE_DISPATCH = new Set(['requested', 'accepted', 'en_route', 'arrived']);
+const i18n = createI18n((language) => `/console/messages.${language}.json`);
 
 const $ = (id) => document.getElementById(id);
 
@@ -65,94 +24,31 @@ const state = {
   queueLoaded: false,
   live: false,
   stream: null,
-  reconnectAttempt: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
-// The API
+// The live stream
 
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, messageOf(json) ?? `${response.status} ${response.statusText}`);
-  return json;
-}
-
-function messageOf(json) {
-  const message = json?.message;
-  return Array.isArray(message) ? message.join('; ') : message;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The live stream (Server-Sent Events read with fetch)
+configureClient({ bearer: () => state.token || null });
 
 function connect() {
-  state.stream?.abort();
-  const controller = new AbortController();
-  state.stream = controller;
+  state.stream?.stop();
   state.live = false;
-  const headers = { authorization: `Bearer ${state.token}` };
-  if (state.cursor) headers['last-event-id'] = state.cursor;
-  setConnection(state.cursor ? 'Reconnecting and catching up…' : 'Connecting…', '');
-  fetch('/api/alarms/stream', { headers, signal: controller.signal, cache: 'no-store' })
-    .then((response) => readStream(response, controller))
-    .catch((error) => {
-      if (controller.signal.aborted) return;
-      streamLost(error.message);
-    });
-}
-
-async function readStream(response, controller) {
-  if (response.status === 401 || response.status === 403) {
-    const json = await response.json().catch(() => null);
-    showError(`The live queue refused the token: ${messageOf(json) ?? response.status}`);
-    setConnection('Not connected: the token was refused.', 'down');
-    return;
-  }
-  if (response.status === 400) {
+  setConnection(i18n.t('connection.connecting'), '');
+  state.stream = followStream('/api/alarms/stream', {
+    cursor: state.cursor,
+    onEvent: handleEvent,
+    onLost: (reason, delay) => {
+      state.live = false;
+      setConnection(i18n.t('connection.lost', { reason, seconds: delay / 1000 }), 'down');
+    },
+    onRefused: (status, message) => {
+      showError(i18n.t('error.streamRefused', { message: message ?? status }));
+      setConnection(i18n.t('connection.refused'), 'down');
+    },
     // A cursor the server does not accept (another database?): start afresh and reload the queue.
-    Object.assign(state, { cursor: null, queueLoaded: false, alarms: new Map() });
-    return streamLost('the saved position was refused; reloading the queue');
-  }
-  if (!response.ok || !response.body) return streamLost(`status ${response.status}`);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      handleEvent(parseEvent(buffer.slice(0, end)));
-      buffer = buffer.slice(end + 2);
-    }
-  }
-  if (!controller.signal.aborted) streamLost('the server closed the stream');
-}
-
-/** One SSE block: `event:`, `id:` and `data:` lines; comment lines (heartbeats) start with ":". */
-function parseEvent(block) {
-  const event = { type: 'message', id: null, data: '' };
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') event.type = value;
-    else if (field === 'id') event.id = value;
-    else if (field === 'data') event.data += event.data ? `\n${value}` : value;
-  }
-  return event;
+    onCursorRefused: () => Object.assign(state, { queueLoaded: false, alarms: new Map() }),
+  });
 }
 
 function handleEvent(event) {
@@ -164,8 +60,7 @@ function handleEvent(event) {
 /** Caught up: the first time, load the queue (everything before the stream's start is in it). */
 async function streamReady() {
   state.live = true;
-  state.reconnectAttempt = 0;
-  setConnection('Live.', 'live');
+  setConnection(i18n.t('connection.live'), 'live');
   if (state.queueLoaded) return;
   try {
     const queue = await api('GET', '/api/alarms?limit=500');
@@ -173,21 +68,8 @@ async function streamReady() {
     state.queueLoaded = true;
     renderQueue();
   } catch (error) {
-    showError(`The queue could not be loaded: ${error.message}`);
+    showError(i18n.t('error.queue', { message: error.message }));
   }
-}
-
-function streamLost(reason) {
-  const delay = RECONNECT_DELAYS_MS[Math.min(state.reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
-  state.reconnectAttempt++;
-  state.live = false;
-  setConnection(
-    `Connection lost (${reason}); reconnecting in ${delay / 1000} s. Nothing is missed: the stream resumes where it stopped.`,
-    'down',
-  );
-  setTimeout(() => {
-    if (state.token) connect();
-  }, delay);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,11 +97,12 @@ function putSummary(summary) {
 function announce(step, known) {
   const alarm = step.alarm;
   if (!alarm) return;
-  const what = `priority ${alarm.priority}, ${TRIGGERS[alarm.triggerType] ?? alarm.triggerType}`;
-  if (step.step === 'received' && !known) say('announcer', `New alarm: ${what}.`);
-  else if (step.step === 'escalated') say('announcer', `Alarm escalated to level ${alarm.escalationLevel}: ${what}.`);
+  const what = { priority: alarm.priority, trigger: i18n.trigger(alarm.triggerType) };
+  if (step.step === 'received' && !known) say('announcer', i18n.t('announce.new', what));
+  else if (step.step === 'escalated')
+    say('announcer', i18n.t('announce.escalated', { ...what, level: alarm.escalationLevel }));
   else if (step.step === 'dispatch_declined' || step.step === 'dispatch_expired' || step.step === 'dispatch_unanswered')
-    say('announcer', `${STEPS[step.step]}: ${what}.`);
+    say('announcer', i18n.t('announce.dispatchTrouble', { ...what, step: i18n.step(step.step) }));
 }
 
 function say(regionId, text) {
@@ -285,11 +168,12 @@ function queueItem(alarm) {
   button.setAttribute('aria-current', String(alarm.id === state.selectedId));
   button.append(
     span(`badge p${alarm.priority}`, `P${alarm.priority}`),
-    span('what', TRIGGERS[alarm.triggerType] ?? alarm.triggerType),
+    span('what', i18n.trigger(alarm.triggerType)),
     span('age', formatAge(ageOf(alarm))),
     span('sub', queueLine(alarm)),
   );
-  if (alarm.escalationLevel > 0) button.append(span('flag', `Escalated ×${alarm.escalationLevel}`));
+  if (alarm.escalationLevel > 0)
+    button.append(span('flag', i18n.t('queue.escalated', { level: alarm.escalationLevel })));
   button.addEventListener('click', () => void openAlarm(alarm.id));
   button.addEventListener('keydown', moveInQueue);
   item.append(button);
@@ -297,11 +181,13 @@ function queueItem(alarm) {
 }
 
 function queueLine(alarm) {
-  const parts = [alarm.state === 'open' ? 'Not taken' : `Taken by ${alarm.acknowledgedBy}`];
-  if (alarm.dispatch) parts.push(`Home care: ${DISPATCH_STATUS[alarm.dispatch.status] ?? alarm.dispatch.status}`);
-  if (alarm.repeatCount > 0) parts.push(`repeated ${alarm.repeatCount}×`);
-  if (alarm.cancelledAtDeviceAt) parts.push('cancelled at the device');
-  parts.push(`device ${alarm.deviceId}`);
+  const parts = [
+    alarm.state === 'open' ? i18n.t('queue.notTaken') : i18n.t('queue.takenBy', { who: alarm.acknowledgedBy }),
+  ];
+  if (alarm.dispatch) parts.push(i18n.t('queue.homeCare', { status: i18n.dispatchStatus(alarm.dispatch.status) }));
+  if (alarm.repeatCount > 0) parts.push(i18n.t('queue.repeated', { count: alarm.repeatCount }));
+  if (alarm.cancelledAtDeviceAt) parts.push(i18n.t('queue.cancelled'));
+  parts.push(i18n.t('queue.device', { device: alarm.deviceId }));
   return parts.join(' · ');
 }
 
@@ -319,9 +205,9 @@ function ageOf(alarm) {
 }
 
 function formatAge(seconds) {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds < 60) return i18n.t('age.seconds', { s: seconds });
+  if (seconds < 3600) return i18n.t('age.minutes', { m: Math.floor(seconds / 60), s: seconds % 60 });
+  return i18n.t('age.hours', { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
 }
 
 /** Ages tick in place, without rebuilding the list (which would disturb focus and screen readers). */
@@ -348,7 +234,7 @@ async function openAlarm(id, { keepFocus = false } = {}) {
     if (!keepFocus) $('detail-heading').focus();
     void loadEvents(detail.deviceId);
   } catch (error) {
-    showError(`The alarm could not be opened: ${error.message}`);
+    showError(i18n.t('error.open', { message: error.message }));
   }
 }
 
@@ -356,9 +242,11 @@ async function loadEvents(deviceId) {
   const body = $('events');
   try {
     const events = await api('GET', `/api/devices/${encodeURIComponent(deviceId)}/events?limit=10`);
-    body.replaceChildren(...events.map((event) => row([formatTime(event.receivedAt), event.type, event.eventId])));
+    body.replaceChildren(
+      ...events.map((event) => row([formatTime(event.receivedAt), i18n.trigger(event.type), event.eventId])),
+    );
   } catch (error) {
-    body.replaceChildren(row([`Not available: ${error.message}`, '', '']));
+    body.replaceChildren(row([i18n.t('events.unavailable', { message: error.message }), '', '']));
   }
 }
 
@@ -368,19 +256,19 @@ function renderDetail() {
   $('detail').hidden = !detail;
   if (!detail) return;
   $('detail-heading').textContent =
-    `P${detail.priority} · ${TRIGGERS[detail.triggerType] ?? detail.triggerType} · ${detail.state}`;
+    `P${detail.priority} · ${i18n.trigger(detail.triggerType)} · ${i18n.t(`state.${detail.state}`)}`;
   renderFacts(detail);
   renderActions(detail);
   renderResident(detail.resident, detail.residentId);
   $('dispatches').replaceChildren(
-    ...(detail.dispatches.length ? detail.dispatches.map(dispatchItem) : [textItem('None.')]),
+    ...(detail.dispatches.length ? detail.dispatches.map(dispatchItem) : [textItem(i18n.t('none'))]),
   );
   $('log').replaceChildren(
     ...detail.log.map((entry) =>
       row([
         formatTime(entry.at),
-        STEPS[entry.step] ?? entry.step,
-        `${entry.actorKind} ${entry.actorId}`,
+        i18n.step(entry.step),
+        `${i18n.t(`actor.${entry.actorKind}`)} ${entry.actorId}`,
         describe(entry.details),
       ]),
     ),
@@ -389,17 +277,21 @@ function renderDetail() {
 
 function renderFacts(detail) {
   const facts = [
-    ['State', detail.state === 'open' ? 'Not taken' : detail.state],
-    ['Age', formatAge(ageOf(state.alarms.get(detail.id) ?? { ...detail, seenAt: performance.now() })), 'age'],
-    ['Opened', formatTime(detail.openedAt)],
-    ['Taken by', detail.acknowledgedBy ?? '—'],
-    ['Escalation level', String(detail.escalationLevel)],
-    ['Device', detail.deviceId],
-    ['Repeats', String(detail.repeatCount)],
-    ['Cancelled at the device', detail.cancelledAtDeviceAt ? formatTime(detail.cancelledAtDeviceAt) : 'no'],
+    [i18n.t('fact.state'), i18n.t(`state.${detail.state}`)],
+    [
+      i18n.t('fact.age'),
+      formatAge(ageOf(state.alarms.get(detail.id) ?? { ...detail, seenAt: performance.now() })),
+      'age',
+    ],
+    [i18n.t('fact.opened'), formatTime(detail.openedAt)],
+    [i18n.t('fact.takenBy'), detail.acknowledgedBy ?? '—'],
+    [i18n.t('fact.escalation'), String(detail.escalationLevel)],
+    [i18n.t('fact.device'), detail.deviceId],
+    [i18n.t('fact.repeats'), String(detail.repeatCount)],
+    [i18n.t('fact.cancelled'), detail.cancelledAtDeviceAt ? formatTime(detail.cancelledAtDeviceAt) : i18n.t('fact.no')],
   ];
-  if (detail.lastPosition) facts.push(['Last position', positionText(detail.lastPosition)]);
-  if (detail.outcome) facts.push(['Outcome', detail.outcome]);
+  if (detail.lastPosition) facts.push([i18n.t('fact.position'), positionText(detail.lastPosition)]);
+  if (detail.outcome) facts.push([i18n.t('fact.outcome'), i18n.outcome(detail.outcome)]);
   $('facts').replaceChildren(
     ...facts.flatMap(([term, value, key]) => [element('dt', term), element('dd', value, key)]),
   );
@@ -413,8 +305,21 @@ function renderActions(detail) {
   $('withdraw-form').hidden = !active;
   $('resolve-form').hidden = detail.state !== 'acknowledged';
   $('resolve-blocked').hidden = !active;
-  if (active) $('withdraw-what').textContent = `${active.homeCareTeamName}: ${DISPATCH_STATUS[active.status]}.`;
+  if (active)
+    $('withdraw-what').textContent = i18n.t('withdraw.what', {
+      team: active.homeCareTeamName,
+      status: i18n.dispatchStatus(active.status),
+    });
   fillTeams(detail.homeCareTeams);
+}
+
+/** An operator picks any outcome but the device's own (power restored closes those alarms itself). */
+function fillOutcomes() {
+  const select = $('resolve-outcome');
+  const chosen = select.value;
+  const outcomes = Object.keys(VOCABULARY.outcomes).filter((outcome) => outcome !== 'cleared_by_device');
+  select.replaceChildren(...outcomes.map((outcome) => option(outcome, i18n.outcome(outcome))));
+  if (chosen) select.value = chosen;
 }
 
 function fillTeams(teams) {
@@ -429,26 +334,21 @@ function renderResident(resident, residentId) {
   const box = $('resident');
   if (!resident) {
     box.replaceChildren(
-      element(
-        'p',
-        residentId
-          ? `No registry details on this resident here yet (resident ${residentId}).`
-          : 'The registry did not know this device: no resident.',
-      ),
+      element('p', residentId ? i18n.t('resident.unknownHere', { id: residentId }) : i18n.t('resident.noResident')),
     );
     return;
   }
   const facts = element('dl');
   facts.className = 'facts';
   for (const [term, value] of [
-    ['Name', resident.name],
-    ['Address', resident.address],
-    ['Key box', resident.keyBox],
-    ['Door code hint', resident.doorCodeHint],
-    ['Access note', resident.accessNote],
-    ['Care note', resident.careNote],
+    ['resident.name', resident.name],
+    ['resident.address', resident.address],
+    ['resident.keyBox', resident.keyBox],
+    ['resident.doorCodeHint', resident.doorCodeHint],
+    ['resident.accessNote', resident.accessNote],
+    ['resident.careNote', resident.careNote],
   ]) {
-    if (value) facts.append(element('dt', term), element('dd', value));
+    if (value) facts.append(element('dt', i18n.t(term)), element('dd', value));
   }
   const contacts = element('ul');
   contacts.className = 'contacts';
@@ -459,29 +359,51 @@ function renderResident(resident, residentId) {
     item.append(link);
     contacts.append(item);
   }
-  box.replaceChildren(facts, element('h4', 'Contacts'), resident.contacts.length ? contacts : element('p', 'None.'));
+  box.replaceChildren(
+    facts,
+    element('h4', i18n.t('resident.contacts')),
+    resident.contacts.length ? contacts : element('p', i18n.t('none')),
+  );
 }
 
 /** Where the resident's tracker last was, how exact, and how old that is. */
 function positionText(position) {
   const accuracy = position.accuracyMeters === null ? '' : ` ±${Math.round(position.accuracyMeters)} m`;
   const zone =
-    position.insideSafeZone === false ? ', outside the safe zones' : position.insideSafeZone ? ', in a safe zone' : '';
-  return `${position.lat.toFixed(5)}, ${position.lon.toFixed(5)}${accuracy}, ${formatAge(position.ageSeconds)} ago${zone}`;
+    position.insideSafeZone === false
+      ? i18n.t('position.outside')
+      : position.insideSafeZone
+        ? i18n.t('position.inside')
+        : '';
+  return i18n.t('position.text', {
+    lat: position.lat.toFixed(5),
+    lon: position.lon.toFixed(5),
+    accuracy,
+    age: formatAge(position.ageSeconds),
+    zone,
+  });
 }
 
 function dispatchItem(dispatch) {
-  const who = dispatch.acceptedBy ? `, accepted by ${dispatch.acceptedBy.name ?? dispatch.acceptedBy.id}` : '';
-  const until = dispatch.status === 'requested' ? `, accept by ${formatTime(dispatch.acceptBy)}` : '';
+  const who = dispatch.acceptedBy
+    ? i18n.t('dispatches.acceptedBy', { who: dispatch.acceptedBy.name ?? dispatch.acceptedBy.id })
+    : '';
+  const until =
+    dispatch.status === 'requested' ? i18n.t('dispatches.acceptBy', { time: formatTime(dispatch.acceptBy) }) : '';
   return textItem(
-    `${formatTime(dispatch.requestedAt)} ${dispatch.homeCareTeamName}: ${DISPATCH_STATUS[dispatch.status] ?? dispatch.status}${until}${who}. “${dispatch.instructions}”`,
+    `${formatTime(dispatch.requestedAt)} ${dispatch.homeCareTeamName}: ${i18n.dispatchStatus(dispatch.status)}${until}${who}. “${dispatch.instructions}”`,
   );
 }
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/** A log entry's details as text; moments in them shown in Oslo time like every other time on the page. */
 function describe(details) {
+  const shown = (value) =>
+    typeof value === 'object' ? JSON.stringify(value) : ISO_TIME.test(String(value)) ? formatTime(value) : value;
   return Object.entries(details ?? {})
     .filter(([key]) => !['dispatchId', 'homeCareTeamId', 'updateId', 'eventId'].includes(key))
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+    .map(([key, value]) => `${key}: ${shown(value)}`)
     .join('; ');
 }
 
@@ -491,9 +413,9 @@ function describe(details) {
 function wireActions() {
   $('acknowledge').addEventListener(
     'click',
-    (event) => void act(event.currentTarget, 'POST', 'acknowledge', undefined, 'You have taken the alarm.'),
+    (event) => void act(event.currentTarget, 'POST', 'acknowledge', undefined, 'done.acknowledged'),
   );
-  onSubmit('note-form', (form) => act(form, 'POST', 'notes', { text: form.elements.text.value }, 'Note added.'));
+  onSubmit('note-form', (form) => act(form, 'POST', 'notes', { text: form.elements.text.value }, 'done.note'));
   onSubmit('dispatch-form', (form) => {
     const seconds = form.elements.acceptWithinSeconds.value;
     const body = {
@@ -501,7 +423,7 @@ function wireActions() {
       instructions: form.elements.instructions.value,
       ...(seconds ? { acceptWithinSeconds: Number(seconds) } : {}),
     };
-    return act(form, 'POST', 'dispatches', body, 'Home care dispatched.');
+    return act(form, 'POST', 'dispatches', body, 'done.dispatched');
   });
   onSubmit('withdraw-form', (form) => {
     const active = state.detail.dispatches.find((dispatch) => ACTIVE_DISPATCH.has(dispatch.status));
@@ -510,7 +432,7 @@ function wireActions() {
       'POST',
       `dispatches/${active.id}/withdraw`,
       { reason: form.elements.reason.value },
-      'Dispatch withdrawn.',
+      'done.withdrawn',
     );
   });
   onSubmit('resolve-form', (form) => {
@@ -520,7 +442,7 @@ function wireActions() {
       'POST',
       'resolve',
       { outcome: form.elements.outcome.value, ...(note ? { note } : {}) },
-      'Alarm resolved.',
+      'done.resolved',
     );
   });
 }
@@ -543,7 +465,7 @@ async function act(source, method, action, body, done) {
     if (source instanceof HTMLFormElement) source.reset();
     renderQueue();
     renderDetail();
-    say('notice', done);
+    say('notice', i18n.t(done));
   } catch (error) {
     showError(error.message);
   } finally {
@@ -566,7 +488,8 @@ function signIn(token) {
 }
 
 function signOut() {
-  state.stream?.abort();
+  state.stream?.stop();
+  state.stream = null;
   sessionStorage.removeItem(TOKEN_KEY);
   Object.assign(state, {
     token: '',
@@ -579,17 +502,20 @@ function signOut() {
   renderQueue();
   renderDetail();
   $('who').textContent = '';
-  setConnection('Not connected.', '');
+  setConnection(i18n.t('connection.notConnected'), '');
 }
 
 /** Who the token says you are: read for display only (the server verifies it on every call). */
 function showWho() {
   try {
     const claims = JSON.parse(atob(state.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    $('who').textContent =
-      `Signed in as ${claims.name ?? claims.sub} (${(claims.roles ?? []).join(', ')}), centre ${claims.response_centre_id ?? '—'}`;
+    $('who').textContent = i18n.t('signIn.signedInAs', {
+      name: claims.name ?? claims.sub,
+      roles: (claims.roles ?? []).join(', '),
+      centre: claims.response_centre_id ?? '—',
+    });
   } catch {
-    $('who').textContent = 'The token could not be read.';
+    $('who').textContent = i18n.t('signIn.unreadable');
   }
 }
 
@@ -610,8 +536,9 @@ function clearError() {
   $('error').textContent = '';
 }
 
+/** Date and time in Oslo, in the chosen language's format. */
 function formatTime(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  return i18n.dateTime(iso);
 }
 
 function element(tag, text, factKey) {
@@ -631,7 +558,18 @@ function row(cells) {
   return tr;
 }
 
-function start() {
+async function start() {
+  await i18n.use(i18n.language);
+  fillOutcomes();
+  wireLanguagePicker($('language'), i18n, () => {
+    fillOutcomes();
+    renderQueue();
+    renderDetail();
+    if (state.token) showWho();
+    if (state.live) setConnection(i18n.t('connection.live'), 'live');
+    else if (!state.token) setConnection(i18n.t('connection.notConnected'), '');
+  });
+  setConnection(i18n.t('connection.notConnected'), '');
   wireActions();
   $('sign-in').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -643,4 +581,4 @@ function start() {
   if (state.token) signIn(state.token);
 }
 
-start();
+await start();

@@ -87,8 +87,7 @@ export class ScaipIntakeService {
     const alive = deadline(this.config.SCAIP_KAFKA_TIMEOUT_MS);
     try {
       const parsed = parseScaipRequest(body, { maxBodyBytes: this.config.SCAIP_MAX_BODY_BYTES, maxDepth: 4 });
-      if (!parsed.ok)
-        return await this.refuse({ ...parsed, ref: null, forbidden: false }, null, body, origin, now, alive);
+      if (!parsed.ok) return await this.refuse({ ...parsed, forbidden: false }, null, body, origin, now, alive);
       const request = parsed.request;
       const verdict = await this.units.verdict(request.cid, request.did);
       if (!verdict.trusted)

@@ -57,8 +57,10 @@ export interface ScaipRequest {
   fields: Partial<Record<KnownTag, string>>;
 }
 
+/** A refusal carries the message's `ref` when it could be read, so the receipt can name it. */
 export type ScaipParse =
-  { ok: true; request: ScaipRequest } | { ok: false; snu: SnuValue; reason: string; detail: string };
+  | { ok: true; request: ScaipRequest }
+  | { ok: false; ref: string | null; snu: SnuValue; reason: string; detail: string };
 
 export interface ScaipLimits {
   maxBodyBytes: number;
@@ -80,6 +82,7 @@ class Refusal extends Error {
     readonly snu: SnuValue,
     readonly reason: string,
     detail: string,
+    readonly ref: string | null = null,
   ) {
     super(detail);
   }
@@ -95,9 +98,11 @@ export function parseScaipRequest(body: Buffer, limits: ScaipLimits = DEFAULT_SC
   try {
     return { ok: true, request: readRequest(body, limits) };
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, snu: error.snu, reason: error.reason, detail: error.message };
+    if (error instanceof Refusal)
+      return { ok: false, ref: error.ref, snu: error.snu, reason: error.reason, detail: error.message };
     return {
       ok: false,
+      ref: null,
       snu: Snu.invalidFormat,
       reason: 'invalid_xml',
       detail: `not well-formed XML: ${firstLine(error)}`,
@@ -119,7 +124,12 @@ function readRequest(body: Buffer, limits: ScaipLimits): ScaipRequest {
     throw new Refusal(Snu.invalidFormat, 'invalid_utf8', 'body is not valid UTF-8');
   }
   const fields = readFields(text, limits.maxDepth);
-  return checkFields(fields);
+  try {
+    return checkFields(fields);
+  } catch (error) {
+    if (!(error instanceof Refusal) || !fields.ref || !REF.test(fields.ref)) throw error;
+    throw new Refusal(error.snu, error.reason, error.message, fields.ref);
+  }
 }
 
 function readFields(text: string, maxDepth: number): Partial<Record<KnownTag, string>> {

@@ -148,20 +148,24 @@ export class SipServerService implements OnApplicationBootstrap, OnApplicationSh
     this.stack?.send(sip.makeResponse(request, status, reason));
   }
 
-  /** The receipt: a MESSAGE of the gateway's own to the unit, where the unit's MESSAGE came from, on its transport. */
+  /**
+   * The receipt: a MESSAGE of the gateway's own to the unit, routed over the flow (transport,
+   * address and port; the same TCP or TLS connection) its MESSAGE came on, with its Call-ID.
+   */
   private sendReceipt(request: SipMessage, remote: SipRemote, body: string): void {
+    if (!this.stack) return;
     const unit = request.headers.from!;
-    const user = sip.parseUri(unit.uri).user ?? 'unit';
-    const transport = remote.protocol.toLowerCase();
-    const scheme = transport === 'tls' ? 'sips' : 'sip';
-    this.stack?.send(
+    const scheme = remote.protocol.toUpperCase() === 'TLS' ? 'sips' : 'sip';
+    this.stack.send(
       {
         method: 'MESSAGE',
-        uri: `${scheme}:${user}@${remote.address}:${remote.port};transport=${transport}`,
+        uri: unit.uri,
         headers: {
+          route: [{ uri: this.stack.encodeFlowUri(remote), params: {} }],
           to: { uri: unit.uri, params: {} },
           from: { uri: `${scheme}:scaip-gateway@${this.host}`, params: { tag: randomBytes(6).toString('hex') } },
-          'call-id': randomBytes(12).toString('hex'),
+          // The unit's Call-ID: units (and SIPp playing them) match the receipt to their MESSAGE by it.
+          'call-id': request.headers['call-id'],
           cseq: { method: 'MESSAGE', seq: 1 },
           'content-type': SCAIP_CONTENT_TYPE,
           'max-forwards': 70,

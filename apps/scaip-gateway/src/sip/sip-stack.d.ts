@@ -35,6 +35,7 @@ declare module 'sip' {
     protocol: string;
     address: string;
     port: number;
+    local?: { address: string; port: number };
   }
   export interface SipStackOptions {
     address?: string;
@@ -50,6 +51,8 @@ declare module 'sip' {
   }
   export interface SipStack {
     send(message: SipMessage, onResponse?: (response: SipMessage) => void): void;
+    /** A URI naming the connection (flow) a request came on: a request routed through it goes back on that flow. */
+    encodeFlowUri(flow: SipRemote): SipUri;
     destroy(): void;
   }
   export function create(

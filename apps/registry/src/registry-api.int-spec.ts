@@ -226,6 +226,33 @@ describe('registry HTTP API', () => {
       ).toBe(409);
     });
 
+    it('registers a SCAIP unit and its sub-device by controller id and did, once each, and publishes them', async () => {
+      const cid = String(Date.now()).slice(-12);
+      const unit = await newDevice({ scaipControllerId: cid });
+      const fall = await newDevice({ kind: 'fall_detector', scaipControllerId: cid, scaipSubDeviceId: '05' });
+      expect(unit).toMatchObject({ scaipControllerId: cid, scaipSubDeviceId: null });
+      expect(decodeRegistryDeviceRecord(Buffer.from((await waitForRevision(fall.id, 1)).raw))).toMatchObject({
+        deviceId: fall.id,
+        kind: 'fall_detector',
+        scaip: { controllerId: cid, subDeviceId: '05' },
+      });
+      const again = await api.call('POST', '/api/devices', {
+        id: uniqueName('dev'),
+        serialNumber: uniqueName('sn'),
+        kind: 'safety_alarm',
+        scaipControllerId: cid,
+      });
+      expect(again).toMatchObject({ status: 409, body: { message: expect.stringMatching(/SCAIP controller id/) } });
+      const orphan = await api.call('POST', '/api/devices', {
+        id: uniqueName('dev'),
+        serialNumber: uniqueName('sn'),
+        kind: 'door_sensor',
+        scaipSubDeviceId: '14',
+      });
+      expect(orphan.status).toBe(400);
+      expect([orphan.body.message].flat().join(' ')).toMatch(/needs scaipControllerId/);
+    });
+
     it('onboarding returns the secret once, stores only its scrypt hash, and publishes the placement', async () => {
       const { centreId, municipalityId, teamId } = await api.setup();
       const resident = await newResident(municipalityId, { homeCareTeamId: teamId });

@@ -30,6 +30,14 @@ export class Device {
   @Column({ name: 'secret_hash', type: 'varchar', nullable: true, select: false })
   secretHash: string | null;
 
+  /** A SCAIP unit's controller id (`cid`); null for a device that speaks the MQTT contract. */
+  @Column({ name: 'scaip_controller_id', type: 'varchar', nullable: true })
+  scaipControllerId: string | null;
+
+  /** A SCAIP sub-device's id within its unit (`did`); null for the unit itself. */
+  @Column({ name: 'scaip_sub_device_id', type: 'varchar', nullable: true })
+  scaipSubDeviceId: string | null;
+
   @Column({ name: 'credentials_issued_at', type: 'timestamptz', nullable: true })
   credentialsIssuedAt: Date | null;
 

@@ -148,6 +148,8 @@ export class DevicesService {
       serialNumber: input.serialNumber,
       kind: input.kind,
       heartbeatIntervalSeconds,
+      scaipControllerId: input.scaipControllerId ?? null,
+      scaipSubDeviceId: input.scaipSubDeviceId ?? null,
       ...life,
       revision: 0,
       retiredAt: null,

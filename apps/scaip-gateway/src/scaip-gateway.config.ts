@@ -1,5 +1,5 @@
 import { CommonSettings, Setting } from '@welfare/platform';
-import { IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 /** Every setting of the SCAIP gateway, read from the environment once and validated at start-up. */
 export class ScaipGatewayConfig extends CommonSettings {
@@ -68,4 +68,29 @@ export class ScaipGatewayConfig extends CommonSettings {
   @Min(1)
   @Max(1_000_000)
   SIP_FLOOD_REQUESTS_PER_MINUTE: number = 600;
+
+  @Setting(
+    '`digest`: units sign every MESSAGE with SIP digest (username = controller id, password = the secret the registry issued); `none` only where a SIP proxy in front authenticates them',
+  )
+  @IsIn(['digest', 'none'])
+  SCAIP_AUTH: 'digest' | 'none' = 'digest';
+
+  @Setting("the SIP digest realm; the same value as the registry's `SCAIP_DIGEST_REALM`")
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  SCAIP_DIGEST_REALM: string = 'scaip';
+
+  @Setting("the registry, asked for a unit's digest HA1 (`/api/scaip/digest-credentials`)", {
+    requiredWhen: 'with `SCAIP_AUTH=digest`',
+  })
+  @ValidateIf((config: ScaipGatewayConfig) => config.SCAIP_AUTH === 'digest')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  REGISTRY_URL?: string;
+
+  @Setting("the shared secret sent to the registry in `x-gateway-secret` (the registry's `SCAIP_GATEWAY_SECRET`)", {
+    requiredWhen: 'with `SCAIP_AUTH=digest`',
+  })
+  @ValidateIf((config: ScaipGatewayConfig) => config.SCAIP_AUTH === 'digest')
+  @IsString()
+  @MinLength(16)
+  SCAIP_GATEWAY_SECRET?: string;
 }

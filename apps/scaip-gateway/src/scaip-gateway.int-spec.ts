@@ -1,12 +1,17 @@
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { DEVICE_EVENT_TOPICS, encodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
+import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import { createHttpApp, loadConfig } from '@welfare/platform';
 import type { INestApplication } from '@nestjs/common';
+import { onboard } from '../../../test/support/device-fleet';
 import { KafkaTap, TappedRecord } from '../../../test/support/kafka-tap';
+import { RegistryApi } from '../../../test/support/registry-api';
+import { RunningService, startRegistry } from '../../../test/support/running-services';
+import { createTestDatabase } from '../../../test/support/test-database';
 import { freePort, sendAsUnit, sendRawUdp } from '../../../test/support/scaip/sipp-unit';
 import { testInfra, uniqueName } from '../../../test/support/test-infra';
 import { ScaipGatewayConfig } from './scaip-gateway.config';
 import { ScaipGatewayModule } from './scaip-gateway.module';
+
+const GATEWAY_SECRET = 'gateway-secret-for-tests-0123';
 
 /** "passed", or SIPp's output and errors, so a failure shows what SIPp saw. */
 const verdict = (result: { code: number; output: string }) => (result.code === 0 ? 'passed' : result.output);
@@ -22,46 +27,45 @@ describe('SCAIP gateway: SIP to Kafka', () => {
   let sipPort: number;
   let events: KafkaTap;
   let deadLetters: KafkaTap;
+  let registry: RunningService;
+  let database: { url: string; drop(): Promise<void> };
   const run = uniqueName('scaip')
     .replace(/[^0-9]/g, '')
     .slice(-6)
     .padStart(6, '1');
   const cid = (n: number) => `${run}${n}`;
   const units = { essence: cid(1), possum: cid(2), telealarm: cid(3), climax: cid(4), retired: cid(5) };
-  const deviceOf = (unit: string) => `scaip-${unit}`;
+
+  const secrets = new Map<string, string>();
+  const devices = new Map<string, string>();
+  const deviceOf = (unit: string) => devices.get(unit)!;
+  /** The unit's digest credentials: username = controller id, password = the secret the registry issued. */
+  const authOf = (unit: string) => ({ user: unit, password: secrets.get(unit)! });
 
   beforeAll(async () => {
-    const kafka = new Kafka({
-      clientId: uniqueName('registry-writer'),
-      brokers: [testInfra().kafkaBrokers],
-      logLevel: logLevel.NOTHING,
+    // The units are registered and onboarded at the real registry, which publishes them on
+    // registry.devices.v1 and keeps their digest HA1 for the gateway.
+    database = await createTestDatabase('scaip_gateway');
+    registry = await startRegistry(database.url, { SCAIP_GATEWAY_SECRET: GATEWAY_SECRET });
+    const api = new RegistryApi(registry.url);
+    const { municipalityId } = await api.setup();
+    const resident = await api.expect(201, 'POST', '/api/residents', {
+      name: 'Unit Tester',
+      address: 'Storgata 1',
+      municipalityId,
     });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const record = (unit: string, state: RegistryDeviceRecord['state']): RegistryDeviceRecord => ({
-      v: 1,
-      deviceId: deviceOf(unit),
-      revision: 1,
-      state,
-      kind: 'safety_alarm',
-      serialNumber: unit,
-      residentId: null,
-      homeCareTeamId: null,
-      municipalityId: null,
-      responseCentreId: null,
-      heartbeatIntervalSeconds: 900,
-      credentialsIssuedAt: null,
-      scaip: { controllerId: unit, subDeviceId: null },
-      updatedAt: new Date().toISOString(),
-    });
-    await producer.send({
-      topic: KafkaTopics.registryDevices,
-      messages: Object.entries(units).map(([name, unit]) => ({
-        key: deviceOf(unit),
-        value: encodeRegistryDeviceRecord(record(unit, name === 'retired' ? 'retired' : 'active')),
-      })),
-    });
-    await producer.disconnect();
+    for (const unit of Object.values(units)) {
+      const id = uniqueName('scaip');
+      await api.expect(201, 'POST', '/api/devices', {
+        id,
+        serialNumber: `SN-${id}`,
+        kind: 'safety_alarm',
+        scaipControllerId: unit,
+      });
+      devices.set(unit, id);
+      secrets.set(unit, (await onboard(api, id, resident.id)).secret);
+    }
+    await api.expect(200, 'POST', `/api/devices/${deviceOf(units.retired)}/retire`);
     [events, deadLetters] = await Promise.all([
       KafkaTap.open(DEVICE_EVENT_TOPICS),
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
@@ -74,14 +78,18 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       SIP_HOST: '127.0.0.1',
       SIP_PORT: String(sipPort),
       LOG_LEVEL: 'warn',
-      SIP_FLOOD_REQUESTS_PER_MINUTE: '40',
+      SIP_FLOOD_REQUESTS_PER_MINUTE: '60',
+      REGISTRY_URL: registry.url,
+      SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
     });
     gateway = await createHttpApp({ module: ScaipGatewayModule.forRoot(config), settings: config });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.allSettled([events?.close(), deadLetters?.close()]);
     await gateway?.close();
+    await registry?.close();
+    await database?.drop();
   });
 
   const eventsOf = (unit: string) => events.records.filter((record) => record.key === deviceOf(unit));
@@ -93,12 +101,14 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       // Essence: 8-hex refs, zero-padded 3-digit stc, did 00, a GSM voice route.
       sendAsUnit(sipPort, {
         user: units.essence,
+        auth: authOf(units.essence),
         expectSnu: 0,
         body: `<mrq><ref>00001883</ref><cha>0</cha><mty>ME</mty><cid>${units.essence}</cid><dty>02</dty><did>00</did><crd>gsm:+4791234567</crd><stc>010</stc></mrq>`,
       }),
       // Possum: no mty, unpadded numbers; heartbeats with four tags.
       sendAsUnit(sipPort, {
         user: units.possum,
+        auth: authOf(units.possum),
         expectSnu: 0,
         transport: 't1',
         body: `<mrq><ref>1193308443</ref><cid>${units.possum}</cid><dty>3</dty><stc>10</stc><crd>gsm:</crd></mrq>`,
@@ -106,12 +116,14 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       // TeleAlarm: 16-character refs, four-digit codes.
       sendAsUnit(sipPort, {
         user: units.telealarm,
+        auth: authOf(units.telealarm),
         expectSnu: 0,
         body: `<mrq><ref>yhexGeV5E49zglfi</ref><cid>${units.telealarm}</cid><dty>0004</dty><mty>ME</mty><stc>0010</stc><lco>002</lco><crd>gsm:</crd><cha>0</cha></mrq>`,
       }),
       // Climax: an XML declaration and a leading space in cid.
       sendAsUnit(sipPort, {
         user: units.climax,
+        auth: authOf(units.climax),
         expectSnu: 0,
         body: `<?xml version="1.0" encoding="UTF-8"?><mrq><ref>00020486</ref><cha>0</cha><mty>ME</mty><cid> ${units.climax}</cid><dty>02</dty><did>00</did><crd>no-voice:</crd><stc>10</stc></mrq>`,
       }),
@@ -128,11 +140,14 @@ describe('SCAIP gateway: SIP to Kafka', () => {
 
   it('makes no second event for a resend, logs a cancel against the alarm, and takes a four-tag heartbeat', async () => {
     const alarm = `<mrq><ref>1193308443</ref><cid>${units.possum}</cid><dty>3</dty><stc>10</stc><crd>gsm:</crd></mrq>`;
-    expect(verdict(await sendAsUnit(sipPort, { user: units.possum, expectSnu: 0, body: alarm }))).toBe('passed');
+    expect(
+      verdict(await sendAsUnit(sipPort, { user: units.possum, auth: authOf(units.possum), expectSnu: 0, body: alarm })),
+    ).toBe('passed');
     expect(
       verdict(
         await sendAsUnit(sipPort, {
           user: units.possum,
+          auth: authOf(units.possum),
           expectSnu: 0,
           body: `<mrq><ref>1193308444</ref><cid>${units.possum}</cid><dty>3</dty><stc>19</stc></mrq>`,
         }),
@@ -142,6 +157,7 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       verdict(
         await sendAsUnit(sipPort, {
           user: units.possum,
+          auth: authOf(units.possum),
           expectSnu: 0,
           body: `<mrq><mty>PI</mty><ref>1998218577</ref><cid>${units.possum}</cid><dty>2</dty></mrq>`,
         }),
@@ -191,9 +207,21 @@ describe('SCAIP gateway: SIP to Kafka', () => {
         }),
       ),
     ).toBe('passed');
+    // A wrong secret: challenged again, never received, dead-lettered as digest_wrong.
+    expect(
+      verdict(
+        await sendAsUnit(sipPort, {
+          user: units.climax,
+          auth: { user: units.climax, password: 'not-the-issued-secret' },
+          expectSnu: null,
+          expectStatus: 401,
+          body: `<mrq><ref>81</ref><cid>${units.climax}</cid><dty>2</dty><stc>10</stc></mrq>`,
+        }),
+      ),
+    ).toBe('passed');
     const reasons = () => deadLetters.records.map((record) => record.value.reason);
     await deadLetters.waitFor(() =>
-      ['mandatory_tag_missing', 'invalid_cid', 'device_retired', 'unknown_controller'].every((reason) =>
+      ['mandatory_tag_missing', 'invalid_cid', 'device_retired', 'unknown_controller', 'digest_wrong'].every((reason) =>
         reasons().includes(reason),
       ),
     );

@@ -5,6 +5,7 @@ import { alarmLaneProducerProvider, KafkaModule } from '@welfare/kafka';
 import { ClockModule, counterProvider, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { HealthController } from './health/health.controller';
 import { ScaipIntakeService } from './intake/scaip-intake.service';
+import { UnitCredentialsService } from './intake/unit-credentials.service';
 import { ScaipGatewayConfig } from './scaip-gateway.config';
 import { SipServerService } from './sip/sip-server.service';
 import { ScaipUnitViewService } from './unit-view/scaip-unit-view.service';
@@ -36,6 +37,7 @@ export class ScaipGatewayModule {
       providers: [
         ScaipUnitViewService,
         ScaipIntakeService,
+        UnitCredentialsService,
         SipServerService,
         alarmLaneProducerProvider,
         counterProvider('scaip_accepted_total', 'SCAIP events put on Kafka, by contract type', ['type']),

@@ -49,6 +49,8 @@ export interface UnitMessage {
   /** With expectSnu null: the status expected. */
   expectStatus?: number;
   transport?: 'u1' | 't1';
+  /** SIP digest credentials: the unit sends, is challenged (401), and sends again signed. */
+  auth?: { user: string; password: string };
 }
 
 /**
@@ -92,19 +94,22 @@ export async function sendAsUnit(gatewayPort: number, message: UnitMessage): Pro
 }
 
 function scenarioXml(message: UnitMessage): string {
-  const send = `<send><![CDATA[
+  const request = (cseq: number, authorization: string) => `<send><![CDATA[
 MESSAGE sip:scaip@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 Max-Forwards: 70
 From: <sip:${message.user}@[local_ip]:[local_port]>;tag=[pid]unit[call_number]
 To: <sip:scaip@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
-CSeq: 1 MESSAGE
-User-Agent: SIPp SCAIP unit
+CSeq: ${cseq} MESSAGE
+User-Agent: SIPp SCAIP unit${authorization}
 Content-Type: ${message.contentType ?? 'application/scaip+xml'}
 Content-Length: [len]
 
 ${message.body}]]></send>`;
+  const send = message.auth
+    ? `${request(1, '')}\n  <recv response="401" auth="true"/>\n  ${request(2, `\n[authentication username=${message.auth.user} password=${message.auth.password}]`)}`
+    : request(1, '');
   const answer =
     message.expectSnu === null
       ? `<recv response="${message.expectStatus ?? 400}"/>`

@@ -35,12 +35,19 @@ export interface SipOrigin {
  * - `received`: Kafka has every event of the message: `<mrs>` with `snu` 0;
  * - `refused`: the body is wrong (`snu` 1, 2, 3 or 7; `ref` null when none could be read) or the
  *   controller is not an active registry device (`forbidden`); dead-lettered first;
- * - `unavailable`: Kafka did not take it in time: no success, the unit sends again.
+ * - `unavailable`: Kafka (or the registry) did not answer in time: no success, the unit sends again;
+ * - `unauthenticated`: no valid credentials: challenge again (wrong or replayed ones are dead-lettered first).
  */
 export type IntakeOutcome =
   | { kind: 'received'; ref: string; deviceId: string; eventIds: string[] }
   | { kind: 'refused'; ref: string | null; snu: SnuValue; reason: string; detail: string; forbidden: boolean }
-  | { kind: 'unavailable'; detail: string };
+  | { kind: 'unavailable'; detail: string }
+  | { kind: 'unauthenticated'; detail: string };
+
+/** The unit's own credentials for the message (SIP digest): checked once the controller is known to be active. */
+export type UnitAuthentication = (
+  controllerId: string,
+) => Promise<{ ok: true } | { ok: false; reason: string | null; detail: string; unavailable?: boolean }>;
 
 const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -82,7 +89,7 @@ export class ScaipIntakeService {
     this.refs = new RefMemory(config.SCAIP_RESEND_WINDOW_SECONDS * 1000);
   }
 
-  async take(body: Buffer, origin: SipOrigin): Promise<IntakeOutcome> {
+  async take(body: Buffer, origin: SipOrigin, authenticate?: UnitAuthentication): Promise<IntakeOutcome> {
     const now = this.clock.now();
     const alive = deadline(this.config.SCAIP_KAFKA_TIMEOUT_MS);
     try {
@@ -100,6 +107,15 @@ export class ScaipIntakeService {
           alive,
         );
       const { deviceId } = verdict;
+      const authentication = authenticate ? await authenticate(request.cid) : ({ ok: true } as const);
+      if (!authentication.ok) {
+        if (authentication.unavailable) return { kind: 'unavailable', detail: authentication.detail };
+        if (authentication.reason) {
+          const refusal = { ...authentication, reason: authentication.reason, ref: request.ref, snu: Snu.wrongData };
+          await this.refuse({ ...refusal, forbidden: true }, deviceId, body, origin, now, alive);
+        }
+        return { kind: 'unauthenticated', detail: authentication.detail };
+      }
       const { eventId, firstSeenMs } = this.refs.identify(deviceId, request, now.getTime());
       const events = scaipEvents(request, {
         eventId,

@@ -5,9 +5,11 @@ import * as sip from 'sip';
 import type { SipMessage, SipRemote, SipStack } from 'sip';
 import { Counter } from 'prom-client';
 import { InjectMetric } from '@welfare/platform';
-import { IntakeOutcome, ScaipIntakeService } from '../intake/scaip-intake.service';
+import { IntakeOutcome, ScaipIntakeService, UnitAuthentication } from '../intake/scaip-intake.service';
+import { UnitCredentialsService } from '../intake/unit-credentials.service';
 import { receiptBody } from '../scaip/receipt';
 import { ScaipGatewayConfig } from '../scaip-gateway.config';
+import { DigestAuthenticator } from './digest-authenticator';
 import { FloodGuard } from './flood-guard';
 
 export const SCAIP_CONTENT_TYPE = 'application/scaip+xml';
@@ -22,22 +24,26 @@ export const SCAIP_CONTENT_TYPE = 'application/scaip+xml';
  * does not take it in time the unit gets `503` and no receipt, and sends again. A body that
  * cannot be read gets its `snu` (1, 2, 3, 7) in the receipt, or `400` when not even its `ref` was
  * readable; a controller the registry does not have active gets `403`; another method `405`,
- * another content type `415`, a source over its request rate `503`. Every refusal is counted
+ * another content type `415`, a source over its request rate `503`; a MESSAGE without valid SIP
+ * digest credentials `401` with a fresh challenge (wrong and replayed ones are dead-lettered). Every refusal is counted
  * and (except the flood, whose volume is the attack) dead-lettered with its reason.
  */
 @Injectable()
 export class SipServerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SipServerService.name);
   private readonly flood: FloodGuard;
+  private readonly digest: DigestAuthenticator;
   private stack: SipStack | null = null;
   private readonly host: string;
 
   constructor(
     private readonly config: ScaipGatewayConfig,
     private readonly intake: ScaipIntakeService,
+    private readonly credentials: UnitCredentialsService,
     @InjectMetric('sip_refused_total') private readonly refused: Counter<'reason'>,
   ) {
     this.flood = new FloodGuard(config.SIP_FLOOD_REQUESTS_PER_MINUTE);
+    this.digest = new DigestAuthenticator(config.SCAIP_DIGEST_REALM);
     this.host = config.SIP_HOST === '0.0.0.0' ? '127.0.0.1' : config.SIP_HOST;
   }
 
@@ -120,7 +126,23 @@ export class SipServerService implements OnApplicationBootstrap, OnApplicationSh
       );
       return this.refuse(request, 400, 'Truncated Body', 'truncated_message');
     }
-    this.answer(request, remote, await this.intake.take(body, origin));
+    const authenticate = this.config.SCAIP_AUTH === 'digest' ? this.authenticator(request) : undefined;
+    this.answer(request, remote, await this.intake.take(body, origin, authenticate));
+  }
+
+  /** Checks the MESSAGE's digest credentials against the unit's HA1 (username = controller id). */
+  private authenticator(request: SipMessage): UnitAuthentication {
+    return async (controllerId) => {
+      let ha1: string | null;
+      try {
+        ha1 = await this.credentials.ha1(controllerId);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'registry did not give digest credentials');
+        return { ok: false, reason: null, detail: 'registry unavailable', unavailable: true };
+      }
+      if (!ha1) return { ok: false, reason: 'digest_no_credentials', detail: 'the unit has no issued secret' };
+      return this.digest.verify(request, controllerId, ha1, Date.now());
+    };
   }
 
   private answer(request: SipMessage, remote: SipRemote, outcome: IntakeOutcome): void {
@@ -129,7 +151,11 @@ export class SipServerService implements OnApplicationBootstrap, OnApplicationSh
         this.respond(request, 200, 'OK');
         return this.sendReceipt(request, remote, receiptBody(outcome.ref, 0));
       case 'unavailable':
-        return this.refuse(request, 503, 'Service Unavailable', 'kafka_unavailable');
+        return this.refuse(request, 503, 'Service Unavailable', 'unavailable');
+      case 'unauthenticated':
+        this.refused.inc({ reason: 'unauthenticated' });
+        this.stack?.send(this.digest.challenge(sip.makeResponse(request, 401, 'Unauthorized'), Date.now()));
+        return;
       case 'refused':
         if (outcome.forbidden) return this.refuse(request, 403, 'Forbidden', outcome.reason);
         if (outcome.ref === null) return this.refuse(request, 400, 'Bad SCAIP Body', outcome.reason);

@@ -67,3 +67,25 @@ declare module 'sip' {
   ): SipMessage;
   export function parseUri(uri: string): SipUri;
 }
+
+declare module 'sip/digest' {
+  import type { SipMessage } from 'sip';
+  export function calculateDigest(ctx: {
+    ha1: string;
+    method?: string;
+    uri?: string;
+    nonce?: string;
+    nc?: string;
+    cnonce?: string;
+    qop?: string;
+    entity?: string;
+  }): string;
+  export function calculateUserRealmPasswordHash(user: string, realm: string, password: string): string;
+  /** Client side: adds an Authorization header answering the challenge in `response`. */
+  export function signRequest(
+    ctx: object,
+    request: SipMessage,
+    response: SipMessage,
+    credentials: { user: string; password: string },
+  ): SipMessage;
+}

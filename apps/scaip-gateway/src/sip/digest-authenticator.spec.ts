@@ -1,5 +1,5 @@
 import * as sip from 'sip';
-import * as digest from 'sip/digest';
+import * as digest from 'sip/digest.js';
 import type { SipMessage } from 'sip';
 import { DigestAuthenticator } from './digest-authenticator';
 

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import * as digest from 'sip/digest';
+import * as digest from 'sip/digest.js';
 import type { SipMessage } from 'sip';
 
 /** What a request's credentials say: pass; none or a stale nonce (challenge again); or wrong / replayed. */

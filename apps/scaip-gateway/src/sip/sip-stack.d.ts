@@ -68,7 +68,7 @@ declare module 'sip' {
   export function parseUri(uri: string): SipUri;
 }
 
-declare module 'sip/digest' {
+declare module 'sip/digest.js' {
   import type { SipMessage } from 'sip';
   export function calculateDigest(ctx: {
     ha1: string;

@@ -19,9 +19,15 @@ export function ensureSipp(): string {
     }
   };
   if (found()) return found();
-  execFileSync('sh', ['-c', 'apt-get install -y sip-tester || (apt-get update && apt-get install -y sip-tester)'], {
-    stdio: 'ignore',
-  });
+  // As root (CI) directly, else through passwordless sudo, as browser.ts installs chromium.
+  const apt = process.getuid?.() === 0 ? 'apt-get' : 'sudo -n apt-get';
+  execFileSync(
+    'sh',
+    ['-c', `${apt} install -y -qq sip-tester || (${apt} update -qq && ${apt} install -y -qq sip-tester)`],
+    {
+      stdio: 'ignore',
+    },
+  );
   const path = found();
   if (!path) throw new Error('SIPp (sip-tester) is not installed and could not be installed with apt-get');
   return path;

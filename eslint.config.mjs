@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const APPS = ['ingestor', 'response-centre', 'registry', 'home-care'];
+const APPS = ['ingestor', 'response-centre', 'registry', 'home-care', 'scaip-gateway'];
 const LIBS_ABOVE = {
   platform: ['contracts', 'kafka', 'persistence', 'access', 'web-pages'],
   contracts: ['kafka', 'persistence', 'access', 'web-pages'],

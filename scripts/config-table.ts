@@ -6,6 +6,7 @@ import { HomeCareConfig } from '../apps/home-care/src/home-care.config';
 import { IngestorConfig } from '../apps/ingestor/src/ingestor.config';
 import { RegistryConfig } from '../apps/registry/src/registry.config';
 import { ResponseCentreConfig } from '../apps/response-centre/src/response-centre.config';
+import { ScaipGatewayConfig } from '../apps/scaip-gateway/src/scaip-gateway.config';
 
 /**
  * The README's configuration table, generated from the services' config classes: every setting
@@ -34,6 +35,7 @@ export const CONFIG_SERVICES: readonly ConfigService[] = [
   },
   { name: 'registry', type: RegistryConfig, source: 'apps/registry/src/registry.config.ts' },
   { name: 'home care', type: HomeCareConfig, source: 'apps/home-care/src/home-care.config.ts' },
+  { name: 'SCAIP gateway', type: ScaipGatewayConfig, source: 'apps/scaip-gateway/src/scaip-gateway.config.ts' },
 ];
 
 export const TABLE_START =

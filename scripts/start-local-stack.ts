@@ -2,7 +2,7 @@
  * `npm start`: the whole system on one machine. Uses KAFKA_BROKERS, DATABASE_URL and MQTT_URL
  * when they are set; otherwise starts a single-node Kafka (jars from Maven Central), uses the
  * local PostgreSQL (or embedded PGlite) and the local MQTT broker (or embedded aedes). Then runs
- * the services (response centre, ingestor, registry, home care) as child processes, restarts one that dies, and stops everything on Ctrl-C.
+ * the services (response centre, ingestor, registry, home care, SCAIP gateway) as child processes, restarts one that dies, and stops everything on Ctrl-C.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   DevIssuerFile,
   ensureDatabase,
   ensurePostgres,
+  freePort,
   isPortFree,
   repoRoot,
   RunningMqtt,
@@ -166,6 +167,7 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
     ...process.env,
     ...(service.name === 'ingestor' ? infra.brokerEnv.ingestor : {}),
     ...(service.name === 'registry' ? infra.brokerEnv.registry : {}),
+    ...service.env,
     KAFKA_BROKERS: infra.kafkaBrokers,
     DATABASE_URL: service.databaseUrl ?? infra.databaseUrl,
     MQTT_URL: infra.mqttUrl,
@@ -245,6 +247,9 @@ async function main(): Promise<void> {
   const infra = await startInfra(dataDir);
   // `npm run simulate` finds the broker here when the stack had to take another port.
   writeFileSync(join(dataDir, 'mqtt-url'), infra.mqttUrl);
+  // The SCAIP gateway asks the registry for units' digest HA1 with a secret new on every start.
+  const scaipGatewaySecret = randomBytes(24).toString('base64url');
+  const sipPort = Number(process.env.SIP_PORT ?? ((await isPortFree(5060)) ? 5060 : await freePort()));
   const services: Service[] = [
     {
       name: 'response-centre',
@@ -267,6 +272,7 @@ async function main(): Promise<void> {
       child: null,
       restarts: 0,
       databaseUrl: infra.registryDatabaseUrl,
+      env: { SCAIP_GATEWAY_SECRET: scaipGatewaySecret },
     },
     {
       name: 'home-care',
@@ -277,6 +283,18 @@ async function main(): Promise<void> {
       databaseUrl: infra.homeCareDatabaseUrl,
       env: pushEnv(dataDir),
     },
+    {
+      name: 'scaip-gateway',
+      entry: join(root, 'dist/apps/scaip-gateway/src/main.js'),
+      port: Number(process.env.SCAIP_GATEWAY_PORT ?? 3004),
+      child: null,
+      restarts: 0,
+      env: {
+        SIP_PORT: String(sipPort),
+        REGISTRY_URL: `http://127.0.0.1:${REGISTRY_PORT}`,
+        SCAIP_GATEWAY_SECRET: scaipGatewaySecret,
+      },
+    },
   ];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopAll(services, infra).then(() => process.exit(0)));
@@ -286,7 +304,7 @@ async function main(): Promise<void> {
   printWelcome(infra, services);
 }
 
-function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare]: Service[]): void {
+function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare, scaip]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
   log(
@@ -303,6 +321,9 @@ function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare]: Serv
   );
   log(
     `  Kafka ${infra.kafkaBrokers}   MQTT ${infra.mqttUrl}   PostgreSQL ${infra.databaseUrl}${infra.embeddedDatabase ? ' (embedded PGlite)' : ''}`,
+  );
+  log(
+    `  SCAIP alarm units     sip:127.0.0.1:${scaip.env?.SIP_PORT} over UDP and TCP (SIP MESSAGE, application/scaip+xml; digest user = cid, password = the secret from onboarding; gateway health :${scaip.port})`,
   );
   log('');
   log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');

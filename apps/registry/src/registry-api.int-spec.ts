@@ -4,6 +4,7 @@ import type { ConfigResourceTypes } from 'kafkajs';
 import { decodeRegistryDeviceRecord, KafkaTopics, RegistryDeviceRecord } from '@welfare/contracts';
 import { KafkaTap, TappedRecord } from '../../../test/support/kafka-tap';
 import { RegistryApi } from '../../../test/support/registry-api';
+import { createHash } from 'node:crypto';
 import { startRegistry } from '../../../test/support/running-services';
 import type { RunningService } from '../../../test/support/running-services';
 import { createTestDatabase } from '../../../test/support/test-database';
@@ -15,6 +16,8 @@ import { DeviceCredentialsService } from './devices/device-credentials.service';
  * registry topic is shared with other test files, so assertions on it are narrowed to this
  * file's own device ids.
  */
+const GATEWAY_SECRET = 'gateway-secret-for-tests-0123';
+
 describe('registry HTTP API', () => {
   let database: { url: string; drop(): Promise<void> };
   let registry: RunningService;
@@ -25,7 +28,7 @@ describe('registry HTTP API', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('registry_api');
-    registry = await startRegistry(database.url);
+    registry = await startRegistry(database.url, { SCAIP_GATEWAY_SECRET: GATEWAY_SECRET });
     api = new RegistryApi(registry.url);
     tap = await KafkaTap.open(KafkaTopics.registryDevices);
     sql = new Client({ connectionString: database.url });
@@ -224,6 +227,54 @@ describe('registry HTTP API', () => {
           })
         ).status,
       ).toBe(409);
+    });
+
+    it('registers a SCAIP unit and its sub-device by controller id and did, once each, and publishes them', async () => {
+      const { municipalityId } = await api.setup();
+      const cid = String(Date.now()).slice(-12);
+      const unit = await newDevice({ scaipControllerId: cid });
+      const fall = await newDevice({ kind: 'fall_detector', scaipControllerId: cid, scaipSubDeviceId: '05' });
+      expect(unit).toMatchObject({ scaipControllerId: cid, scaipSubDeviceId: null });
+      expect(decodeRegistryDeviceRecord(Buffer.from((await waitForRevision(fall.id, 1)).raw))).toMatchObject({
+        deviceId: fall.id,
+        kind: 'fall_detector',
+        scaip: { controllerId: cid, subDeviceId: '05' },
+      });
+      const again = await api.call('POST', '/api/devices', {
+        id: uniqueName('dev'),
+        serialNumber: uniqueName('sn'),
+        kind: 'safety_alarm',
+        scaipControllerId: cid,
+      });
+      expect(again).toMatchObject({ status: 409, body: { message: expect.stringMatching(/SCAIP controller id/) } });
+      const orphan = await api.call('POST', '/api/devices', {
+        id: uniqueName('dev'),
+        serialNumber: uniqueName('sn'),
+        kind: 'door_sensor',
+        scaipSubDeviceId: '14',
+      });
+      expect(orphan.status).toBe(400);
+      expect([orphan.body.message].flat().join(' ')).toMatch(/needs scaipControllerId/);
+
+      // Onboarded, the unit's digest HA1 is kept for the gateway (never its secret, never on Kafka).
+      const resident = await newResident(municipalityId);
+      const { secret } = await api.expect(200, 'POST', `/api/devices/${unit.id}/onboard`, { residentId: resident.id });
+      const ask = (gatewaySecret: string) =>
+        fetch(`${registry.url}/api/scaip/digest-credentials`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-gateway-secret': gatewaySecret },
+          body: JSON.stringify({ controllerId: cid }),
+        });
+      const answer = await ask(GATEWAY_SECRET);
+      expect(answer.status).toBe(200);
+      const ha1 = createHash('md5').update(`${cid}:scaip:${secret}`).digest('hex');
+      expect(await answer.json()).toEqual({ realm: 'scaip', ha1 });
+      expect((await ask('not-the-gateway-secret')).status).toBe(401);
+      const published = (await waitForRevision(unit.id, 2)).raw;
+      expect(published).not.toContain(ha1);
+      expect(published).not.toContain(secret);
+      await api.expect(200, 'POST', `/api/devices/${unit.id}/retire`);
+      expect((await ask(GATEWAY_SECRET)).status).toBe(404);
     });
 
     it('onboarding returns the secret once, stores only its scrypt hash, and publishes the placement', async () => {

@@ -1,6 +1,6 @@
 import { PeopleApiSettings } from '@welfare/access';
 import { Setting } from '@welfare/platform';
-import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 export const BROKER_ACCESS_MODES = ['mosquitto-dynsec', 'http-hooks', 'none'] as const;
 export type BrokerAccessMode = (typeof BROKER_ACCESS_MODES)[number];
@@ -77,4 +77,18 @@ export class RegistryConfig extends PeopleApiSettings {
     message: 'BROKER_HOOK_SECRET must be at least 16 characters (needed with BROKER_ACCESS=http-hooks)',
   })
   BROKER_HOOK_SECRET?: string;
+
+  @Setting(
+    "the SIP digest realm of SCAIP units; the registry keeps each unit's HA1 for it (change it and every unit's secret must be rotated). Same value as the SCAIP gateway's",
+  )
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  SCAIP_DIGEST_REALM: string = 'scaip';
+
+  @Setting(
+    "the shared secret the SCAIP gateway sends in `x-gateway-secret` to fetch units' digest HA1 (`/api/scaip/digest-credentials`); unset: that endpoint is off",
+  )
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'SCAIP_GATEWAY_SECRET must be at least 16 characters' })
+  SCAIP_GATEWAY_SECRET?: string;
 }

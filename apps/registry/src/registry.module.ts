@@ -5,6 +5,7 @@ import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule } from '@welfare/persistence';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { BrokerAccessModule } from './broker-access/broker-access.module';
+import { ScaipAccessModule } from './scaip-access/scaip-access.module';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
@@ -44,6 +45,7 @@ export class RegistryModule {
         AlarmRulesModule,
         DevicesModule,
         BrokerAccessModule,
+        ScaipAccessModule,
         BulkImportModule,
         DatabaseServiceHealthModule,
       ],

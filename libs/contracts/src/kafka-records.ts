@@ -23,12 +23,14 @@ export interface DeviceCommandRecord {
 /** Where a dead-lettered message came from. */
 export type DeadLetterOrigin =
   | { kind: 'mqtt'; topic: string }
+  /** A SIP MESSAGE to the SCAIP gateway: its transport and the sender's address. */
+  | { kind: 'sip'; transport: string; remote: string }
   | { kind: 'kafka'; topic: string; partition: number; offset: string; consumerGroup: string };
 
 /** Value of a record on KafkaTopics.deviceEventsDeadLetter: the reason and the raw bytes. */
 export interface DeadLetterRecord {
   v: 1;
-  source: 'ingestor' | 'response-centre' | 'registry' | 'home-care';
+  source: 'ingestor' | 'response-centre' | 'registry' | 'home-care' | 'scaip-gateway';
   reason: string;
   detail: string;
   deviceId: string | null;

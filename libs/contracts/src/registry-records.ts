@@ -42,7 +42,34 @@ export interface RegistryDeviceRecord {
   heartbeatIntervalSeconds: number;
   /** When the current MQTT secret was issued; null when the device has none (in stock, retired). */
   credentialsIssuedAt: string | null;
+  /**
+   * Set for a SCAIP alarm unit (or one of its sub-devices): the controller id (`cid`) it sends
+   * and, for a sub-device, its `did`. The SCAIP gateway maps messages to devices by these. Left
+   * out (older records) or null: not a SCAIP device. No digest secret is ever here.
+   */
+  scaip?: RegistryScaipIdentity | null;
   updatedAt: string;
+}
+
+export interface RegistryScaipIdentity {
+  /** The unit's controller id: up to 16 digits, as the unit sends it (leading spaces trimmed). */
+  controllerId: string;
+  /** The sub-device's id within the unit (up to 8 characters); null for the unit itself. */
+  subDeviceId: string | null;
+}
+
+export const SCAIP_CONTROLLER_ID_PATTERN = '^[0-9]{1,16}$';
+export const SCAIP_SUB_DEVICE_ID_PATTERN = '^[A-Za-z0-9]{1,8}$';
+
+function scaipIdentityProblem(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const identity = value as Partial<RegistryScaipIdentity>;
+  if (typeof identity.controllerId !== 'string' || !new RegExp(SCAIP_CONTROLLER_ID_PATTERN).test(identity.controllerId))
+    return 'scaip.controllerId must be 1-16 digits';
+  const sub = identity.subDeviceId;
+  if (sub !== null && (typeof sub !== 'string' || !new RegExp(SCAIP_SUB_DEVICE_ID_PATTERN).test(sub)))
+    return 'scaip.subDeviceId must be null or 1-8 letters or digits';
+  return null;
 }
 
 export function encodeRegistryDeviceRecord(record: RegistryDeviceRecord): Buffer {
@@ -82,7 +109,7 @@ function registryRecordProblem(record: Partial<RegistryDeviceRecord> | null): st
     return 'heartbeatIntervalSeconds must be a positive integer';
   if (!timeOrNull(record.credentialsIssuedAt) || !timeOrNull(record.updatedAt) || record.updatedAt === null)
     return 'credentialsIssuedAt or updatedAt is not a time';
-  return null;
+  return scaipIdentityProblem(record.scaip);
 }
 
 /**

@@ -9,3 +9,6 @@ export * from './consumed-record';
 export * from './dead-letter-writer';
 export * from './transport/kafka-consumer.transport';
 export * from './transport/kafka-handler';
+export * from './kafka-batcher';
+export * from './retry-delay';
+export * from './alarm-lane-producer';

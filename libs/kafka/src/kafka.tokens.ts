@@ -9,7 +9,7 @@ export interface KafkaOptions {
   /** Created at start-up when missing, before any consumer or producer is used. */
   topics: TopicSpec[];
   /** Where consumers put records they cannot process, and under which source name. */
-  deadLetter: { topic: string; source: 'ingestor' | 'response-centre' | 'registry' | 'home-care' };
+  deadLetter: { topic: string; source: 'ingestor' | 'response-centre' | 'registry' | 'home-care' | 'scaip-gateway' };
   /**
    * How long the group waits for a silent consumer before handing its partitions to another
    * (or to its own restarted process). A crashed instance delays its partitions' alarms by up

@@ -11,12 +11,17 @@ import {
   rawPayload,
   validateDeviceMessage,
 } from '@welfare/contracts';
-import { KafkaProducerService } from '@welfare/kafka';
+import {
+  ALARM_LANE_PRODUCER,
+  HandOverAbandonedError,
+  KafkaBatcher,
+  KafkaProducerService,
+  type RecordSender,
+  retryDelayMs,
+  sleep,
+} from '@welfare/kafka';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceVerdict, RegistryViewService } from '../registry-view/registry-view.service';
-import { ALARM_LANE_PRODUCER } from './alarm-lane-producer';
-import { HandOverAbandonedError, KafkaBatcher, type RecordSender } from './kafka-batcher';
-import { retryDelayMs, sleep } from './retry-delay';
 
 export type IngestOutcome = { accepted: true; deviceId: string; eventId: string } | { accepted: false; reason: string };
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { alarmLaneProducerProvider } from '@welfare/kafka';
 import { counterProvider } from '@welfare/platform';
 import { RegistryViewModule } from '../registry-view/registry-view.module';
-import { alarmLaneProducerProvider } from './alarm-lane-producer';
 import { DeviceMessageIngestService } from './device-message-ingest.service';
 
 @Module({

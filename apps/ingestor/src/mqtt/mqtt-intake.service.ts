@@ -4,7 +4,7 @@ import { InjectMetric } from '@welfare/platform';
 import { Counter } from 'prom-client';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
-import { HandOverAbandonedError } from '../ingest/kafka-batcher';
+import { HandOverAbandonedError } from '@welfare/kafka';
 import { IntakeMessage, PipelinedMqttIntake } from './pipelined-mqtt-intake';
 
 /**

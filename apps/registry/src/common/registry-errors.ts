@@ -19,6 +19,7 @@ const UNIQUE_MESSAGES: Record<string, string> = {
   home_care_teams_name_unique: 'the municipality has a home-care team with this name',
   devices_pkey: 'a device with this id exists',
   devices_serial_number_unique: 'a device with this serial number exists',
+  devices_scaip_identity_unique: 'a device with this SCAIP controller id (and sub-device id) exists',
 };
 
 interface PgError {

@@ -9,6 +9,7 @@ import { ResponseCentre } from '../response-centres/response-centre.entity';
 import { Registry1764000000000 } from './migrations/1764000000000-registry';
 import { Tenancy1764200000000 } from './migrations/1764200000000-tenancy';
 import { PublishedRecords1764500000000 } from './migrations/1764500000000-published-records';
+import { ScaipUnits1764700000000 } from './migrations/1764700000000-scaip-units';
 
 /** The registry's tables and the migrations that create them, in order. */
 export const registryEntities = [
@@ -20,7 +21,12 @@ export const registryEntities = [
   OutboxMessage,
   AccessLogEntry,
 ];
-export const registryMigrations = [Registry1764000000000, Tenancy1764200000000, PublishedRecords1764500000000];
+export const registryMigrations = [
+  Registry1764000000000,
+  Tenancy1764200000000,
+  PublishedRecords1764500000000,
+  ScaipUnits1764700000000,
+];
 
 /** Its own migrations table, so the registry's history never mixes with another service's. */
 export const REGISTRY_MIGRATIONS_TABLE = 'registry_migrations';

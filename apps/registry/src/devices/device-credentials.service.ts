@@ -22,6 +22,19 @@ export class DeviceCredentialsService {
     return verifyDeviceSecret(secret, device?.secretHash ?? null);
   }
 
+  /** The digest HA1 of the active SCAIP unit with this controller id, for the SCAIP gateway; null for any other. */
+  async scaipDigestHa1(controllerId: string): Promise<string | null> {
+    const device = await this.dataSource.manager
+      .createQueryBuilder(Device, 'device')
+      .addSelect('device.scaipDigestHa1')
+      .where('device.scaipControllerId = :controllerId AND device.scaipSubDeviceId IS NULL AND device.state = :state', {
+        controllerId,
+        state: 'active',
+      })
+      .getOne();
+    return device?.scaipDigestHa1 ?? null;
+  }
+
   /** For the broker's authorization hook: only an active device may use its topics. */
   async isActive(deviceId: string): Promise<boolean> {
     return (await this.dataSource.manager.count(Device, { where: { id: deviceId, state: 'active' } })) > 0;

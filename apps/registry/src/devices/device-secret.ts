@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (
@@ -49,4 +49,9 @@ export async function verifyDeviceSecret(secret: string, storedHash: string | nu
     p: Number(p),
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** SIP digest's HA1 (RFC 2617/3261, MD5) for a SCAIP unit whose digest username is its controller id. */
+export function scaipDigestHa1(controllerId: string, realm: string, secret: string): string {
+  return createHash('md5').update(`${controllerId}:${realm}:${secret}`).digest('hex');
 }

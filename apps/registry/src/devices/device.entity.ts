@@ -30,6 +30,22 @@ export class Device {
   @Column({ name: 'secret_hash', type: 'varchar', nullable: true, select: false })
   secretHash: string | null;
 
+  /** A SCAIP unit's controller id (`cid`); null for a device that speaks the MQTT contract. */
+  @Column({ name: 'scaip_controller_id', type: 'varchar', nullable: true })
+  scaipControllerId: string | null;
+
+  /** A SCAIP sub-device's id within its unit (`did`); null for the unit itself. */
+  @Column({ name: 'scaip_sub_device_id', type: 'varchar', nullable: true })
+  scaipSubDeviceId: string | null;
+
+  /**
+   * SIP digest HA1 of a SCAIP unit: MD5(cid:realm:secret). Digest cannot verify against the
+   * scrypt hash, and HA1 is the least it needs (the secret itself is never kept). It unlocks only
+   * this unit in this realm; never selected by default, never on Kafka. Null unless active.
+   */
+  @Column({ name: 'scaip_digest_ha1', type: 'varchar', nullable: true, select: false })
+  scaipDigestHa1: string | null;
+
   @Column({ name: 'credentials_issued_at', type: 'timestamptz', nullable: true })
   credentialsIssuedAt: Date | null;
 

@@ -8,7 +8,8 @@ import { RegistryChanges } from '../outbox/registry-changes';
 import { RegistryRecordOutbox } from '../outbox/registry-record-outbox';
 import { requireResident } from '../residents/residents.service';
 import { Device } from './device.entity';
-import { IssuedSecret, issueDeviceSecret } from './device-secret';
+import { IssuedSecret, issueDeviceSecret, scaipDigestHa1 } from './device-secret';
+import { RegistryConfig } from '../registry.config';
 import {
   CreateDeviceDto,
   DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
@@ -26,7 +27,15 @@ export class DevicesService {
     private readonly changes: RegistryChanges,
     private readonly records: RegistryRecordOutbox,
     private readonly broker: BrokerAccessService,
+    private readonly config: RegistryConfig,
   ) {}
+
+  /** What is stored of a newly issued secret: its scrypt hash, and a SCAIP unit's digest HA1. */
+  private stored(device: Pick<Device, 'scaipControllerId'>, issued: IssuedSecret) {
+    const { scaipControllerId: cid } = device;
+    const scaipDigestHa1Value = cid ? scaipDigestHa1(cid, this.config.SCAIP_DIGEST_REALM, issued.secret) : null;
+    return { secretHash: issued.hash, scaipDigestHa1: scaipDigestHa1Value };
+  }
 
   list(tenancy: Tenancy, query: ListDevicesQueryDto): Promise<Device[]> {
     const filters = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
@@ -46,7 +55,14 @@ export class DevicesService {
       await this.insertIn(
         manager,
         input,
-        { municipalityId, state: 'in_stock', residentId: null, secretHash: null, credentialsIssuedAt: null },
+        {
+          municipalityId,
+          state: 'in_stock',
+          residentId: null,
+          secretHash: null,
+          scaipDigestHa1: null,
+          credentialsIssuedAt: null,
+        },
         at,
       );
       return requireDevice(manager, input.id);
@@ -69,7 +85,7 @@ export class DevicesService {
       return this.save(
         manager,
         id,
-        { state: 'active', residentId, secretHash: issued.hash, credentialsIssuedAt: at },
+        { state: 'active', residentId, ...this.stored(current, issued), credentialsIssuedAt: at },
         at,
       );
     });
@@ -84,7 +100,7 @@ export class DevicesService {
       if (current.state !== 'active')
         throw refusedIn(current, 'rotate', 'only an active device has a secret to rotate');
       this.broker.grant(manager, id, issued.secret);
-      return this.save(manager, id, { secretHash: issued.hash, credentialsIssuedAt: at }, at);
+      return this.save(manager, id, { ...this.stored(current, issued), credentialsIssuedAt: at }, at);
     });
     return { device, secret: issued.secret };
   }
@@ -98,7 +114,7 @@ export class DevicesService {
       return this.save(
         manager,
         id,
-        { state: 'retired', secretHash: null, credentialsIssuedAt: null, retiredAt: at },
+        { state: 'retired', secretHash: null, scaipDigestHa1: null, credentialsIssuedAt: null, retiredAt: at },
         at,
       );
     });
@@ -127,7 +143,7 @@ export class DevicesService {
         municipalityId: resident.municipalityId,
         state: 'active',
         residentId: resident.id,
-        secretHash: issued.hash,
+        ...this.stored({ scaipControllerId: input.scaipControllerId ?? null }, issued),
         credentialsIssuedAt: at,
       },
       at,
@@ -139,7 +155,10 @@ export class DevicesService {
   private async insertIn(
     manager: EntityManager,
     input: CreateDeviceDto,
-    life: Pick<Device, 'municipalityId' | 'state' | 'residentId' | 'secretHash' | 'credentialsIssuedAt'>,
+    life: Pick<
+      Device,
+      'municipalityId' | 'state' | 'residentId' | 'secretHash' | 'scaipDigestHa1' | 'credentialsIssuedAt'
+    >,
     at: Date,
   ): Promise<void> {
     const heartbeatIntervalSeconds = input.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
@@ -148,6 +167,8 @@ export class DevicesService {
       serialNumber: input.serialNumber,
       kind: input.kind,
       heartbeatIntervalSeconds,
+      scaipControllerId: input.scaipControllerId ?? null,
+      scaipSubDeviceId: input.scaipSubDeviceId ?? null,
       ...life,
       revision: 0,
       retiredAt: null,

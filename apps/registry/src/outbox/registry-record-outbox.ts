@@ -30,6 +30,8 @@ interface DeviceRecordRow {
   response_centre_id: string | null;
   heartbeat_interval_seconds: number;
   credentials_issued_at: Date | null;
+  scaip_controller_id: string | null;
+  scaip_sub_device_id: string | null;
   updated_at: Date;
 }
 
@@ -67,7 +69,8 @@ export class RegistryRecordOutbox {
     ]);
     const rows: DeviceRecordRow[] = await manager.query(
       `SELECT d.id, d.revision, d.state, d.kind, d.serial_number, d.resident_id, r.home_care_team_id, r.municipality_id,
-              m.response_centre_id, d.heartbeat_interval_seconds, d.credentials_issued_at, d.updated_at
+              m.response_centre_id, d.heartbeat_interval_seconds, d.credentials_issued_at, d.updated_at,
+              d.scaip_controller_id, d.scaip_sub_device_id
          FROM devices d
          LEFT JOIN residents r ON r.id = d.resident_id
          LEFT JOIN municipalities m ON m.id = r.municipality_id
@@ -204,6 +207,9 @@ function toOutboxRow(row: DeviceRecordRow, at: Date): Partial<OutboxMessage> {
     responseCentreId: row.response_centre_id,
     heartbeatIntervalSeconds: row.heartbeat_interval_seconds,
     credentialsIssuedAt: row.credentials_issued_at?.toISOString() ?? null,
+    scaip: row.scaip_controller_id
+      ? { controllerId: row.scaip_controller_id, subDeviceId: row.scaip_sub_device_id }
+      : null,
     updatedAt: row.updated_at.toISOString(),
   };
   return {

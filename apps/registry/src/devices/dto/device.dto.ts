@@ -1,7 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { DEVICE_KINDS, DEVICE_STATES, IDENTIFIER_PATTERN } from '@welfare/contracts';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import {
+  DEVICE_KINDS,
+  DEVICE_STATES,
+  IDENTIFIER_PATTERN,
+  SCAIP_CONTROLLER_ID_PATTERN,
+  SCAIP_SUB_DEVICE_ID_PATTERN,
+} from '@welfare/contracts';
 import type { DeviceKind, DeviceState } from '@welfare/contracts';
 import { TimestampsDto } from '../../common/timestamps.dto';
 
@@ -43,6 +61,23 @@ export class CreateDeviceDto extends HeartbeatIntervalDto {
   @IsOptional()
   @IsUUID()
   municipalityId?: string;
+
+  @ApiPropertyOptional({
+    pattern: SCAIP_CONTROLLER_ID_PATTERN,
+    description: "A SCAIP alarm unit's controller id (`cid`, up to 16 digits), as the unit sends it",
+  })
+  @ValidateIf((dto: CreateDeviceDto) => dto.scaipControllerId !== undefined || dto.scaipSubDeviceId !== undefined)
+  @IsDefined({ message: 'scaipSubDeviceId needs scaipControllerId' })
+  @Matches(new RegExp(SCAIP_CONTROLLER_ID_PATTERN), { message: 'scaipControllerId must be 1-16 digits' })
+  scaipControllerId?: string;
+
+  @ApiPropertyOptional({
+    pattern: SCAIP_SUB_DEVICE_ID_PATTERN,
+    description: "A SCAIP sub-device's id within its unit (`did`); leave out for the unit itself",
+  })
+  @IsOptional()
+  @Matches(new RegExp(SCAIP_SUB_DEVICE_ID_PATTERN), { message: 'scaipSubDeviceId must be 1-8 letters or digits' })
+  scaipSubDeviceId?: string;
 }
 
 export class OnboardDeviceDto {
@@ -74,6 +109,10 @@ export class DeviceDto extends TimestampsDto {
   @ApiProperty() heartbeatIntervalSeconds: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current secret was issued' })
   credentialsIssuedAt: Date | null;
+  @ApiProperty({ type: String, nullable: true, description: "A SCAIP unit's controller id (`cid`)" })
+  scaipControllerId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "A SCAIP sub-device's id within its unit (`did`)" })
+  scaipSubDeviceId: string | null;
   @ApiProperty({ description: 'Revision of its record on registry.devices.v1' }) revision: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) retiredAt: Date | null;
 }

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { KAFKA_CLIENT, KafkaProducerService } from '@welfare/kafka';
+import { KafkaProducerService } from './kafka-producer.service';
+import { KAFKA_CLIENT } from './kafka.tokens';
 
 /**
  * The alarm lane's own idempotent producer. kafkajs allows an idempotent producer one request

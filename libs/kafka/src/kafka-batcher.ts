@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { OutgoingRecord } from '@welfare/kafka';
+import type { OutgoingRecord } from './kafka-producer.service';
 import { retryDelayMs, sleep } from './retry-delay';
 
 /** What a batcher sends with: one request per call (kafkajs `send` with many messages). */

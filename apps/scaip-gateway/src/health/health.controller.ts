@@ -1,0 +1,32 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { KafkaHealthIndicator } from '@welfare/kafka';
+import { ScaipUnitViewService } from '../unit-view/scaip-unit-view.service';
+
+/** Liveness: restart me if false (the registry view stopped for good). Readiness: Kafka is reachable. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly kafka: KafkaHealthIndicator,
+    private readonly view: ScaipUnitViewService,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([
+      () => {
+        const check = this.indicator.check('registryView');
+        return this.view.crashed ? check.down({ reason: this.view.crashed }) : check.up();
+      },
+    ]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.kafka.brokerReachable()]);
+  }
+}

@@ -1,0 +1,197 @@
+import type { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import { createHttpApp, loadConfig } from '@welfare/platform';
+import { ScaipGatewayConfig } from '../apps/scaip-gateway/src/scaip-gateway.config';
+import { ScaipGatewayModule } from '../apps/scaip-gateway/src/scaip-gateway.module';
+import { onboard } from './support/device-fleet';
+import { eventually } from './support/eventually';
+import { RegistryApi } from './support/registry-api';
+import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
+import { freePort, sendAsUnit, UnitMessage } from './support/scaip/sipp-unit';
+import { createTestDatabase } from './support/test-database';
+import { uniqueName, testInfra } from './support/test-infra';
+import { operatorToken } from './support/tokens';
+
+const GATEWAY_SECRET = 'gateway-secret-for-e2e-tests-01';
+
+/**
+ * Four vendors' unit shapes (from public captures: quirks included), each a body for a button
+ * press, a cancel and a heartbeat. `cid` is the unit's controller id.
+ */
+const VENDORS: {
+  name: string;
+  transport: 'u1' | 't1';
+  press(cid: string): string;
+  cancel(cid: string): string;
+  heartbeat(cid: string): string;
+}[] = [
+  {
+    name: 'Essence (8-hex refs, zero-padded stc, did 00)',
+    transport: 'u1',
+    press: (cid) =>
+      `<mrq><ref>00001883</ref><cha>0</cha><mty>ME</mty><cid>${cid}</cid><dty>02</dty><did>00</did><crd>gsm:+4791234567</crd><stc>010</stc></mrq>`,
+    cancel: (cid) =>
+      `<mrq><ref>00001884</ref><cha>0</cha><mty>RE</mty><cid>${cid}</cid><dty>02</dty><did>00</did></mrq>`,
+    heartbeat: (cid) =>
+      `<mrq><ref>00001A85</ref><cha>0</cha><mty>PI</mty><cid>${cid}</cid><dty>02</dty><did>00</did><crd>no-voice:</crd><stc>102</stc></mrq>`,
+  },
+  {
+    name: 'Possum (no mty, unpadded numbers, four-tag heartbeats), over TCP',
+    transport: 't1',
+    press: (cid) => `<mrq><ref>1193308443</ref><cid>${cid}</cid><dty>3</dty><stc>10</stc><crd>gsm:</crd></mrq>`,
+    cancel: (cid) => `<mrq><ref>1193308444</ref><cid>${cid}</cid><dty>3</dty><stc>19</stc></mrq>`,
+    heartbeat: (cid) => `<mrq><mty>PI</mty><ref>1998218577</ref><cid>${cid}</cid><dty>2</dty></mrq>`,
+  },
+  {
+    name: 'TeleAlarm (16-character refs)',
+    transport: 'u1',
+    press: (cid) =>
+      `<mrq><ref>yhexGeV5E49zglfi</ref><cid>${cid}</cid><dty>0004</dty><mty>ME</mty><stc>0010</stc><lco>002</lco><crd>gsm:</crd><cha>0</cha></mrq>`,
+    cancel: (cid) =>
+      `<mrq><ref>lmepivnFqmI8Jvv1</ref><cid>${cid}</cid><dty>0004</dty><mty>ME</mty><stc>0019</stc><cha>0</cha></mrq>`,
+    heartbeat: (cid) =>
+      `<mrq><ref>v6l7eiuzBTfybE7j</ref><cid>${cid}</cid><dty>0002</dty><mty>PI</mty><stc>0009</stc><lco>002</lco><crd>gsm:</crd><cha>0</cha></mrq>`,
+  },
+  {
+    name: 'Climax (XML declaration, leading space in cid)',
+    transport: 'u1',
+    press: (cid) =>
+      `<?xml version="1.0"?><mrq><ref>00020486</ref><cha>0</cha><mty>ME</mty><cid> ${cid}</cid><dty>02</dty><did>00</did><crd>no-voice:</crd><stc>10</stc></mrq>`,
+    cancel: (cid) => `<?xml version="1.0"?><mrq><ref>00020487</ref><mty>RE</mty><cid> ${cid}</cid><dty>02</dty></mrq>`,
+    heartbeat: (cid) =>
+      `<?xml version="1.0"?><mrq><ref>00020488</ref><mty>PI</mty><cid> ${cid}</cid><dty>02</dty></mrq>`,
+  },
+];
+
+interface AlarmJson {
+  id: string;
+  deviceId: string;
+  state: string;
+  priority: number;
+  triggerType: string;
+  log?: { step: string }[];
+}
+
+/**
+ * SCAIP units through the whole backbone: registered and onboarded at the registry, SIPp plays
+ * each vendor's unit against the gateway (digest-signed), and the operator sees the result at
+ * the response centre. One stack for every vendor.
+ */
+describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
+  let centreDatabase: { url: string; drop(): Promise<void> };
+  let registryDatabase: { url: string; drop(): Promise<void> };
+  let registry: RunningService;
+  let centre: RunningService;
+  let gateway: INestApplication;
+  let centreSql: Pool;
+  let sipPort: number;
+  let centreId: string;
+  const units: { cid: string; deviceId: string; secret: string }[] = [];
+
+  beforeAll(async () => {
+    [centreDatabase, registryDatabase] = await Promise.all([
+      createTestDatabase('scaip-e2e'),
+      createTestDatabase('scaip-e2e-registry'),
+    ]);
+    registry = await startRegistry(registryDatabase.url, { SCAIP_GATEWAY_SECRET: GATEWAY_SECRET });
+    const api = new RegistryApi(registry.url);
+    const setup = await api.setup();
+    centreId = setup.centreId;
+    const base = String(Date.now()).slice(-9);
+    for (let i = 0; i < VENDORS.length; i++) {
+      const cid = `${base}${i}`;
+      const deviceId = uniqueName('scaip');
+      await api.expect(201, 'POST', '/api/devices', {
+        id: deviceId,
+        serialNumber: `SN-${deviceId}`,
+        kind: 'safety_alarm',
+        scaipControllerId: cid,
+        heartbeatIntervalSeconds: 60,
+      });
+      // A resident each: care alarms correlate per resident, so units of one resident would share an alarm.
+      const resident = await api.expect(201, 'POST', '/api/residents', {
+        name: `Resident ${i}`,
+        address: 'Storgata 1',
+        municipalityId: setup.municipalityId,
+      });
+      units.push({ cid, deviceId, secret: (await onboard(api, deviceId, resident.id)).secret });
+    }
+    sipPort = await freePort();
+    const config = loadConfig(ScaipGatewayConfig, {
+      KAFKA_BROKERS: testInfra().kafkaBrokers,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      SIP_HOST: '127.0.0.1',
+      SIP_PORT: String(sipPort),
+      LOG_LEVEL: 'warn',
+      REGISTRY_URL: registry.url,
+      SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
+    });
+    [centre, gateway] = await Promise.all([
+      startResponseCentre(centreDatabase.url),
+      createHttpApp({ module: ScaipGatewayModule.forRoot(config), settings: config }),
+    ]);
+    centreSql = new Pool({ connectionString: centreDatabase.url, max: 2 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await centreSql?.end();
+    await Promise.allSettled([gateway?.close(), centre?.close(), registry?.close()]);
+    await Promise.allSettled([centreDatabase?.drop(), registryDatabase?.drop()]);
+  });
+
+  const asOperator = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${centre.url}${path}`, {
+      headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as T;
+  };
+  const send = async (unit: (typeof units)[number], transport: 'u1' | 't1', body: string) => {
+    const message: UnitMessage = {
+      user: unit.cid,
+      auth: { user: unit.cid, password: unit.secret },
+      expectSnu: 0,
+      transport,
+      body,
+    };
+    const result = await sendAsUnit(sipPort, message);
+    expect(result.code === 0 ? 'receipt snu 0' : result.output).toBe('receipt snu 0');
+  };
+
+  it.each(VENDORS.map((vendor, index) => [vendor.name, index] as const))(
+    '%s: a button press is an alarm in the queue, its cancel is logged on it, a heartbeat keeps the unit heard',
+    async (_name, index) => {
+      const vendor = VENDORS[index];
+      const unit = units[index];
+      await send(unit, vendor.transport, vendor.press(unit.cid));
+      const alarm = await eventually(async () => {
+        const alarms = (await asOperator<AlarmJson[]>('/api/alarms?limit=500')).filter(
+          (candidate) => candidate.deviceId === unit.deviceId,
+        );
+        expect(alarms).toHaveLength(1);
+        return alarms[0];
+      });
+      expect(alarm).toMatchObject({ state: 'open', priority: 1, triggerType: 'alarm.button' });
+
+      await send(unit, vendor.transport, vendor.cancel(unit.cid));
+      await eventually(async () => {
+        const detail = await asOperator<AlarmJson>(`/api/alarms/${alarm.id}`);
+        expect(detail.log?.map((entry) => entry.step)).toContain('cancelled_at_device');
+      });
+
+      const before = new Date();
+      await send(unit, vendor.transport, vendor.heartbeat(unit.cid));
+      await eventually(async () => {
+        const [row] = (
+          await centreSql.query('SELECT last_heard_at FROM device_supervision WHERE device_id = $1', [unit.deviceId])
+        ).rows as { last_heard_at: Date }[];
+        expect(row?.last_heard_at.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      });
+      const silent = (await asOperator<AlarmJson[]>('/api/alarms?limit=500')).filter(
+        (candidate) => candidate.deviceId === unit.deviceId && candidate.triggerType !== 'alarm.button',
+      );
+      expect(silent).toEqual([]);
+    },
+  );
+});

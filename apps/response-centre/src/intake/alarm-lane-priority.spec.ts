@@ -35,6 +35,21 @@ describe('AlarmLanePriority', () => {
     expect(priority.alarmsInProgress).toBe(0);
   });
 
+  it('an alarm batch that starts after telemetry asked does not hold it back longer', async () => {
+    const priority = new AlarmLanePriority(60_000);
+    const order: string[] = [];
+    const first = gate();
+    const later = gate();
+    const alarm = priority.alarmBatch(() => first.promise.then(() => order.push('alarm under way')));
+    const telemetry = priority.telemetryBatch(async () => order.push('telemetry'));
+    const next = priority.alarmBatch(() => later.promise.then(() => order.push('later alarm')));
+    first.open();
+    await Promise.all([alarm, telemetry]);
+    expect(order).toEqual(['alarm under way', 'telemetry']);
+    later.open();
+    await next;
+  });
+
   it('lets telemetry in after the longest wait even while alarm batches never stop', async () => {
     jest.useFakeTimers();
     const priority = new AlarmLanePriority(1000);

@@ -72,7 +72,8 @@ export function readDevIssuerFile(keyDir: string): DevIssuerFile {
   return JSON.parse(readFileSync(path, 'utf8')) as DevIssuerFile;
 }
 
-async function ensureSigningKey(keyDir: string): Promise<string> {
+/** The dev signing key in `keyDir` (made on first use): the embedded provider signs with it, `npm run token` too. */
+export async function ensureSigningKey(keyDir: string): Promise<string> {
   mkdirSync(keyDir, { recursive: true });
   const keyFile = join(keyDir, 'signing-key.jwk.json');
   if (existsSync(keyFile)) return keyFile;

@@ -4,10 +4,11 @@ import { AccessLogEntry } from '@welfare/access';
 import { Dispatch } from '../dispatches/dispatch.entity';
 import { DispatchLogEntry } from '../dispatches/dispatch-log-entry.entity';
 import { HomeCare1765000000000 } from './migrations/1765000000000-home-care';
+import { BrowserSessions1765200000000 } from './migrations/1765200000000-browser-sessions';
 
 /** The home-care service's tables and the migrations that create them, in order. */
 export const homeCareEntities = [Dispatch, DispatchLogEntry, OutboxMessage, AccessLogEntry];
-export const homeCareMigrations = [HomeCare1765000000000];
+export const homeCareMigrations = [HomeCare1765000000000, BrowserSessions1765200000000];
 
 /** Its own migrations table, so its history never mixes with another service's. */
 export const HOME_CARE_MIGRATIONS_TABLE = 'home_care_migrations';

@@ -12,7 +12,9 @@ import {
 import { contractEvent, SimulatedDevice } from '../support/simulated-device';
 import { createTestDatabase } from '../support/test-database';
 import { testInfra, uniqueName } from '../support/test-infra';
-import { homeCareToken, operatorToken } from '../support/tokens';
+import { operatorToken, useIssuer } from '../support/tokens';
+import { PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
+import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
 
 const WAIT = { timeout: 30_000 };
 
@@ -21,6 +23,8 @@ const WAIT = { timeout: 30_000 };
  * whole stack: a device presses its button over MQTT, the alarm appears in the operator's console
  * without a reload, the operator takes it and dispatches home care, a nurse accepts, goes, arrives
  * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
+ * Both sign in through the embedded OpenID provider's login form. Then: sign-out ends the session,
+ * and an expired session asks for sign-in again without losing a typed note.
  * Screenshots of every page are left in test-results/screenshots.
  */
 describe('web pages: the operator console and the home-care phone page, end to end in Chromium', () => {
@@ -32,8 +36,13 @@ describe('web pages: the operator console and the home-care phone page, end to e
   let device: SimulatedDevice;
   let centreId: string;
   let teamId: string;
+  let provider: RunningDevOidcProvider;
+  let consolePage: PageService;
+  let phonePage: PageService;
 
   beforeAll(async () => {
+    // The services trust this file's provider (bearer tokens of the file are minted with its key).
+    ({ provider, pages: [consolePage, phonePage] } = await startSignInProvider(['console', 'phone']));
     const [centreDb, registryDb, homeCareDb] = await Promise.all([
       createTestDatabase('web_centre'),
       createTestDatabase('web_registry'),
@@ -50,10 +59,14 @@ describe('web pages: the operator console and the home-care phone page, end to e
       `/api/home-care-teams?municipalityId=${fleet.municipalityId}`,
     );
     [{ id: teamId }] = teams;
+    provider.setPeople([
+      person('anna', { sub: 'operator-anna', name: 'Anna Operatør', roles: ['operator'], response_centre_id: centreId }),
+      person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: teamId }),
+    ]);
     let ingestor: RunningService;
     [centre, homeCare, ingestor] = await Promise.all([
-      startResponseCentre(centreDb.url),
-      startHomeCare(homeCareDb.url),
+      startResponseCentre(centreDb.url, consolePage.env),
+      startHomeCare(homeCareDb.url, phonePage.env),
       startIngestor(),
     ]);
     services = [...services, centre, homeCare, ingestor];
@@ -66,6 +79,8 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await Promise.allSettled([browser?.close(), device?.close()]);
     await Promise.allSettled(services.map((service) => service.close()));
     await Promise.allSettled(databases.map((database) => database.drop()));
+    await provider?.stop();
+    useIssuer(null);
   });
 
   async function shot(page: Page, name: string): Promise<void> {
@@ -76,7 +91,9 @@ describe('web pages: the operator console and the home-care phone page, end to e
   function watchErrors(page: Page, errors: string[]): void {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+      // A page not yet signed in asks /auth/session and is told 401: that is how it knows.
+      const notSignedIn = response.status() === 401 && response.url().endsWith('/auth/session');
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico') && !notSignedIn)
         errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
   }
@@ -86,8 +103,8 @@ describe('web pages: the operator console and the home-care phone page, end to e
     const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     watchErrors(operator, errors);
     await operator.goto(`${centre.url}/console`);
-    await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
-    await operator.click('#sign-in button[type=submit]');
+    await shot(operator, 'console-0-signed-out');
+    await signInOnPage(operator, 'anna', (login) => shot(login, 'sign-in-provider-login-form'));
     await operator
       .locator('#connection')
       .filter({ hasText: /^Live\.$/ })
@@ -117,8 +134,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     watchErrors(nurse, errors);
     await nurse.goto(`${homeCare.url}/`);
-    await nurse.fill('#token', await homeCareToken(teamId));
-    await nurse.click('#sign-in-form button[type=submit]');
+    await signInOnPage(nurse, 'nina');
     const accept = nurse.locator('button[id^="accept-"]').first();
     await accept.waitFor(WAIT);
     await expectText(nurse.locator('#active'), /Key box by the door/);
@@ -167,6 +183,41 @@ describe('web pages: the operator console and the home-care phone page, end to e
     ]);
     expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
     expect(errors).toEqual([]);
+  });
+
+  it('an expired session asks for sign-in again and keeps the typed note; sign-out ends the session', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const operator = await context.newPage();
+    await operator.goto(`${centre.url}/console`);
+    await signInOnPage(operator, 'anna');
+    await device.publish(contractEvent('fall.detected', 'web-fall'));
+    const alarm = operator.locator('#queue button').filter({ hasText: device.deviceId }).first();
+    await alarm.waitFor(WAIT);
+    await alarm.click();
+    const note = 'Ringte datteren, hun er på vei.';
+    await operator.fill('#note-text', note);
+
+    // The session ends while the note is typed: sending it asks for sign-in again.
+    await context.clearCookies();
+    await operator.click('#note-form button[type=submit]');
+    await operator.locator('#sign-in-button').waitFor({ state: 'visible', ...WAIT });
+    await expectText(operator.locator('#error'), /Økten er utløpt/);
+    await shot(operator, 'console-5-session-expired');
+    await signInOnPage(operator, 'anna');
+    // Back on the console: the alarm is open again with the note as it was typed.
+    await operator.locator('#detail').waitFor({ state: 'visible', ...WAIT });
+    expect(await operator.locator('#note-text').inputValue()).toBe(note);
+    await operator.click('#note-form button[type=submit]');
+    await expectText(operator.locator('#log'), /Ringte datteren/);
+
+    // Sign-out ends the session here and at the provider: signing in again needs the password.
+    await operator.locator('#sign-out').click();
+    await operator.waitForURL(`${centre.url}/auth/signed-out`, WAIT);
+    expect((await operator.request.get(`${centre.url}/auth/session`)).status()).toBe(401);
+    await operator.goto(`${centre.url}/console`);
+    await operator.locator('#sign-in-button').click();
+    await operator.locator('#password').waitFor(WAIT);
+    await context.close();
   });
 });
 

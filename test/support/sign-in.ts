@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../infra/src/free-port';
@@ -47,8 +48,26 @@ export async function startSignInProvider(
 }
 
 /** A person of the test, password `secret`. */
-export function person(username: string, claims: Omit<DevPerson, 'username' | 'password' | 'sub'>): DevPerson {
+export function person(
+  username: string,
+  claims: Omit<DevPerson, 'username' | 'password' | 'sub'> & { sub?: string },
+): DevPerson {
   return { username, password: 'secret', sub: `sub-${username}`, ...claims };
+}
+
+/** Signs in on a page in the browser: its sign-in button, the provider's login form, back to the page. */
+export async function signInOnPage(
+  page: Page,
+  username: string,
+  onLoginForm: (page: Page) => Promise<void> = async () => {},
+): Promise<void> {
+  const back = new URL(page.url()).origin;
+  await page.locator('#sign-in-button').click();
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill('secret');
+  await onLoginForm(page);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => url.origin === back, { timeout: 30_000 });
 }
 
 /**

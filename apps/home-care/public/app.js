@@ -1,10 +1,11 @@
 // The nurses' phone page: the team's dispatches, live. Plain ES module, no build step.
-// Flow: sign in with a token (kept in sessionStorage only), GET /api/dispatches (its Stream-Cursor
-// header says where the list stands), then follow GET /api/dispatches/stream from there with
-// fetch + ReadableStream (the token goes in the Authorization header, never in a URL). On a lost
-// connection it comes back with Last-Event-ID and gets exactly what it missed.
+// Flow: sign in at the organisation's provider (/auth/session.js: the page holds no token; the
+// browser sends the session cookie), GET /api/dispatches (its Stream-Cursor header says where the
+// list stands), then follow GET /api/dispatches/stream from there with fetch + ReadableStream. On
+// a lost connection it comes back with Last-Event-ID and gets exactly what it missed.
 
-const TOKEN_KEY = 'home-care-token';
+import { currentSession, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
+
 const ACTIVE = new Set(['requested', 'accepted', 'en_route', 'arrived']);
 const STATUS_TEXT = {
   requested: 'New: waiting for someone to accept',
@@ -27,7 +28,7 @@ const SILENCE_LIMIT_MS = 45_000;
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  token: null,
+  signedIn: false,
   me: null,
   cursor: null,
   dispatches: new Map(),
@@ -41,21 +42,9 @@ const state = {
 // ---------------------------------------------------------------------------------------------
 // Sign-in
 
-function claimsOf(token) {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(decodeURIComponent(escape(atob(part))));
-  } catch {
-    return null;
-  }
-}
-
-function signIn(token) {
-  const claims = claimsOf(token);
-  if (!claims || !claims.sub) return problem('That does not look like an access token. Paste the whole token.');
-  sessionStorage.setItem(TOKEN_KEY, token);
-  state.token = token;
-  state.me = { id: claims.sub, name: claims.name || claims.sub, team: claims.home_care_team_id || null };
+function signedIn({ actor }) {
+  state.signedIn = true;
+  state.me = { id: actor.subject, name: actor.name, team: actor.homeCareTeamId };
   $('sign-in').hidden = true;
   $('signed-in').hidden = false;
   $('who').textContent = `Signed in as ${state.me.name}${state.me.team ? `, team ${state.me.team.slice(0, 8)}` : ''}`;
@@ -64,28 +53,26 @@ function signIn(token) {
   void start();
 }
 
-function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
+function signedOut(message) {
   stopStream();
-  state.token = null;
+  state.signedIn = false;
   state.me = null;
   state.cursor = null;
   state.dispatches.clear();
   $('sign-in').hidden = false;
   $('signed-in').hidden = true;
   $('dispatches').hidden = true;
-  $('token').value = '';
   render();
   connection('offline', 'Not signed in');
   problem(message ?? null);
-  $('token').focus();
+  $('sign-in-button').focus();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Talking to the service
 
 async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
+  const headers = sessionHeaders();
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
     method,
@@ -94,7 +81,7 @@ async function api(method, path, body) {
     cache: 'no-store',
   });
   if (response.status === 401) {
-    signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
+    signedOut('Økten er utløpt. Logg inn igjen.');
     throw new Error('signed out');
   }
   const json = await response.json().catch(() => null);
@@ -116,9 +103,9 @@ async function start() {
     render();
     follow();
   } catch {
-    if (!state.token) return;
+    if (!state.signedIn) return;
     connection('offline', 'Could not load dispatches; trying again…');
-    setTimeout(() => state.token && void start(), nextRetry());
+    setTimeout(() => state.signedIn && void start(), nextRetry());
   }
 }
 
@@ -145,11 +132,11 @@ function follow() {
       silence = setTimeout(() => controller.abort(), SILENCE_LIMIT_MS);
     };
     try {
-      const headers = { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' };
+      const headers = { ...sessionHeaders(), accept: 'text/event-stream' };
       if (state.cursor) headers['Last-Event-ID'] = state.cursor;
       const response = await fetch('/api/dispatches/stream', { headers, signal: controller.signal, cache: 'no-store' });
       if (response.status === 401)
-        return signOut('Your sign-in has expired or was refused. Sign in again with a new token.');
+        return signedOut('Økten er utløpt. Logg inn igjen.');
       if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
       connection('live', 'Live');
       state.retryMs = 1000;
@@ -173,9 +160,9 @@ function follow() {
     } finally {
       clearTimeout(silence);
     }
-    if (state.stream !== controller || !state.token) return;
+    if (state.stream !== controller || !state.signedIn) return;
     connection('connecting', 'Connection lost; reconnecting…');
-    setTimeout(() => state.stream === controller && state.token && follow(), nextRetry());
+    setTimeout(() => state.stream === controller && state.signedIn && follow(), nextRetry());
   })();
 }
 
@@ -200,7 +187,7 @@ function handleEvent(event) {
   if (event.type === 'shutdown') {
     stopStream();
     connection('connecting', 'The service is restarting; reconnecting…');
-    setTimeout(() => state.token && follow(), 500);
+    setTimeout(() => state.signedIn && follow(), 500);
     return;
   }
   if (event.type !== 'dispatch') return;
@@ -244,7 +231,7 @@ async function act(id, path, body, label) {
         }
         return;
       } catch {
-        if (!state.token) return;
+        if (!state.signedIn) return;
         if (attempt >= 4) {
           state.notes.set(id, 'No connection: not sent. Try again when you have signal.');
           return;
@@ -536,20 +523,14 @@ function problem(text) {
 
 // ---------------------------------------------------------------------------------------------
 
-$('sign-in-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const token = $('token')
-    .value.trim()
-    .replace(/^Bearer\s+/i, '');
-  if (token) signIn(token);
-});
-$('sign-out').addEventListener('click', () => signOut());
+$('sign-in-button').addEventListener('click', goSignIn);
+$('sign-out').addEventListener('click', () => void endSession());
 // A phone that slept may hold a dead connection: look again when the page is shown.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && state.token) void start();
+  if (document.visibilityState === 'visible' && state.signedIn) void start();
 });
-window.addEventListener('online', () => state.token && void start());
+window.addEventListener('online', () => state.signedIn && void start());
 
-const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) signIn(saved);
-else signOut();
+currentSession()
+  .then((session) => (session ? signedIn(session) : signedOut()))
+  .catch((error) => signedOut(`Innloggingen kunne ikke sjekkes: ${error.message}`));

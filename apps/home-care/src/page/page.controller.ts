@@ -26,7 +26,7 @@ type PageFile = keyof typeof FILES;
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** Static files only, open to everyone (@Public): the data behind the page needs a token like any API call. */
+/** Static files only, open to everyone (@Public): the data behind the page needs a session or a token like any API call. */
 @ApiExcludeController()
 @Public()
 @Controller()

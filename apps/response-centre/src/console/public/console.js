@@ -1,8 +1,11 @@
 // Operator console: the live queue of the operator's centre, one alarm's detail, and the actions.
-// Plain ES module, no build step. The token is sent in the Authorization header only (the live
-// stream is read with fetch, not EventSource, so it never appears in a URL or a server log).
+// Plain ES module, no build step. Signing in is the server's (/auth/session.js): the page holds
+// no token, the browser sends the session cookie and each change carries the CSRF header.
 
-const TOKEN_KEY = 'welfare.console.token';
+import { currentSession, keepDrafts, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
+
+/** The alarm open when the session ended, opened again after signing in. */
+const OPEN_ALARM_KEY = 'welfare.console.open-alarm';
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
 
 const TRIGGERS = {
@@ -55,7 +58,7 @@ const ACTIVE_DISPATCH = new Set(['requested', 'accepted', 'en_route', 'arrived']
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  signedIn: false,
   /** Alarm summaries by id, each with the moment (performance.now) its ageSeconds was true. */
   alarms: new Map(),
   selectedId: null,
@@ -79,9 +82,13 @@ class ApiError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
+  const headers = sessionHeaders();
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) {
+    sessionExpired();
+    throw new ApiError(401, 'Økten er utløpt. Logg inn igjen; det du har skrevet, blir tatt vare på.');
+  }
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, messageOf(json) ?? `${response.status} ${response.statusText}`);
@@ -101,7 +108,7 @@ function connect() {
   const controller = new AbortController();
   state.stream = controller;
   state.live = false;
-  const headers = { authorization: `Bearer ${state.token}` };
+  const headers = sessionHeaders();
   if (state.cursor) headers['last-event-id'] = state.cursor;
   setConnection(state.cursor ? 'Reconnecting and catching up…' : 'Connecting…', '');
   fetch('/api/alarms/stream', { headers, signal: controller.signal, cache: 'no-store' })
@@ -113,7 +120,8 @@ function connect() {
 }
 
 async function readStream(response, controller) {
-  if (response.status === 401 || response.status === 403) {
+  if (response.status === 401) return sessionExpired();
+  if (response.status === 403) {
     const json = await response.json().catch(() => null);
     showError(`The live queue refused the token: ${messageOf(json) ?? response.status}`);
     setConnection('Not connected: the token was refused.', 'down');
@@ -186,7 +194,7 @@ function streamLost(reason) {
     'down',
   );
   setTimeout(() => {
-    if (state.token) connect();
+    if (state.signedIn) connect();
   }, delay);
 }
 
@@ -554,43 +562,40 @@ async function act(source, method, action, body, done) {
 // ---------------------------------------------------------------------------------------------
 // Signing in, status, small helpers
 
-function signIn(token) {
-  state.token = token.trim();
-  sessionStorage.setItem(TOKEN_KEY, state.token);
+function signedIn(session) {
+  state.signedIn = true;
   Object.assign(state, { alarms: new Map(), selectedId: null, detail: null, cursor: null, queueLoaded: false });
   renderQueue();
   renderDetail();
-  showWho();
+  showWho(session.actor);
+  showSignedIn(true);
   clearError();
   connect();
+  const reopen = sessionStorage.getItem(OPEN_ALARM_KEY);
+  sessionStorage.removeItem(OPEN_ALARM_KEY);
+  if (reopen) void openAlarm(reopen);
 }
 
-function signOut() {
+/** The session ended (expired, or signed out elsewhere): ask to sign in again; typed notes stay (keepDrafts). */
+function sessionExpired() {
+  if (!state.signedIn) return;
+  state.signedIn = false;
   state.stream?.abort();
-  sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, {
-    token: '',
-    alarms: new Map(),
-    selectedId: null,
-    detail: null,
-    cursor: null,
-    queueLoaded: false,
-  });
-  renderQueue();
-  renderDetail();
-  $('who').textContent = '';
-  setConnection('Not connected.', '');
+  if (state.selectedId) sessionStorage.setItem(OPEN_ALARM_KEY, state.selectedId);
+  showSignedIn(false);
+  setConnection('Ikke tilkoblet: økten er utløpt.', 'down');
+  showError('Økten er utløpt. Logg inn igjen; det du har skrevet, blir tatt vare på.');
 }
 
-/** Who the token says you are: read for display only (the server verifies it on every call). */
-function showWho() {
-  try {
-    const claims = JSON.parse(atob(state.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    $('who').textContent =
-      `Signed in as ${claims.name ?? claims.sub} (${(claims.roles ?? []).join(', ')}), centre ${claims.response_centre_id ?? '—'}`;
-  } catch {
-    $('who').textContent = 'The token could not be read.';
-  }
+function showSignedIn(yes) {
+  $('sign-in-button').hidden = yes;
+  $('sign-out').hidden = !yes;
+  if (!yes) $('who').textContent = '';
+}
+
+/** Who the server says is signed in (from the verified token; the page never sees the token). */
+function showWho(actor) {
+  $('who').textContent = `Logget inn som ${actor.name} (${actor.roles.join(', ')}), sentral ${actor.responseCentreId ?? '—'}`;
 }
 
 function setConnection(text, kind) {
@@ -633,14 +638,13 @@ function row(cells) {
 
 function start() {
   wireActions();
-  $('sign-in').addEventListener('submit', (event) => {
-    event.preventDefault();
-    signIn($('token').value);
-    $('token').value = '';
-  });
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-in-button').addEventListener('click', goSignIn);
+  $('sign-out').addEventListener('click', () => void endSession());
+  for (const form of ['note-form', 'dispatch-form', 'withdraw-form', 'resolve-form']) keepDrafts($(form));
   setInterval(tickAges, 1000);
-  if (state.token) signIn(state.token);
+  currentSession()
+    .then((session) => (session ? signedIn(session) : showSignedIn(false)))
+    .catch((error) => showError(`Innloggingen kunne ikke sjekkes: ${error.message}`));
 }
 
 start();

@@ -102,12 +102,7 @@ export class CookieBrowser {
     path: string,
     options: { body?: unknown; origin?: string | null; csrf?: string | null; site?: string } = {},
   ): Promise<{ status: number; text: string; headers: Headers }> {
-    const headers: Record<string, string> = { cookie: this.cookieHeader(this.page.url) };
-    const origin = options.origin === undefined ? this.page.url : options.origin;
-    if (origin) headers.origin = origin;
-    const csrf = options.csrf === undefined ? this.csrfToken : options.csrf;
-    if (csrf) headers['x-csrf-token'] = csrf;
-    if (options.site) headers['sec-fetch-site'] = options.site;
+    const headers = this.requestHeaders(options);
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const abort = new AbortController();
     const response = await fetch(`${this.page.url}${path}`, {
@@ -123,6 +118,17 @@ export class CookieBrowser {
       return { status: response.status, text: '', headers: response.headers };
     }
     return { status: response.status, text: await response.text(), headers: response.headers };
+  }
+
+  /** What the page's requests carry: the session cookie, its Origin and the CSRF header (each may be changed or left out). */
+  requestHeaders(options: { origin?: string | null; csrf?: string | null; site?: string } = {}): Record<string, string> {
+    const headers: Record<string, string> = { cookie: this.cookieHeader(this.page.url) };
+    const origin = options.origin === undefined ? this.page.url : options.origin;
+    if (origin) headers.origin = origin;
+    const csrf = options.csrf === undefined ? this.csrfToken : options.csrf;
+    if (csrf) headers['x-csrf-token'] = csrf;
+    if (options.site) headers['sec-fetch-site'] = options.site;
+    return headers;
   }
 
   /** Follows redirects by hand, keeping each host's cookies (fetch drops them between hops). */

@@ -56,7 +56,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/*/public/**/*.js', 'apps/*/src/**/public/**/*.js'],
+    files: ['apps/*/public/**/*.js', 'apps/*/src/**/public/**/*.js', 'libs/*/src/**/public/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

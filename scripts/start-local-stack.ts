@@ -10,7 +10,6 @@ import { seedFirstTenants } from './seed-first-tenants';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DevIssuerFile,
   DEV_PASSWORD,
   ensureDatabase,
   ensurePostgres,
@@ -148,7 +147,10 @@ async function identityProvider(
     'response-centre': { clientId: 'console', publicUrl: `http://127.0.0.1:${RESPONSE_CENTRE_PORT}` },
     'home-care': { clientId: 'phone-page', publicUrl: `http://127.0.0.1:${HOME_CARE_PORT}` },
   };
-  const clients = Object.values(pages).map((page) => ({ ...page, clientSecret: randomBytes(24).toString('base64url') }));
+  const clients = Object.values(pages).map((page) => ({
+    ...page,
+    clientSecret: randomBytes(24).toString('base64url'),
+  }));
   const port = Number(process.env.DEV_ISSUER_PORT ?? 3009);
   const provider = await startDevOidcProvider({
     keyDir: join(dataDir, 'dev-issuer'),
@@ -159,7 +161,11 @@ async function identityProvider(
   const pageClients = Object.fromEntries(
     Object.keys(pages).map((service, k) => [
       service,
-      { AUTH_CLIENT_ID: clients[k].clientId, AUTH_CLIENT_SECRET: clients[k].clientSecret, PUBLIC_URL: clients[k].publicUrl },
+      {
+        AUTH_CLIENT_ID: clients[k].clientId,
+        AUTH_CLIENT_SECRET: clients[k].clientSecret,
+        PUBLIC_URL: clients[k].publicUrl,
+      },
     ]),
   );
   return { auth: provider, provider, pageClients };

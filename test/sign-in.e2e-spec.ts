@@ -26,12 +26,18 @@ describe('sign-in: the pages sign people in at the OpenID provider and keep the 
 
   beforeAll(async () => {
     // Access tokens of 62 s: with the 60 s renewal margin, a request 2 s after sign-in renews.
-    ({ provider, pages: [console, phone] } = await startSignInProvider(['console', 'phone'], { accessTokenTtlSeconds: 62 }));
+    ({
+      provider,
+      pages: [console, phone],
+    } = await startSignInProvider(['console', 'phone'], { accessTokenTtlSeconds: 62 }));
     provider.setPeople([
       person('anna', { name: 'Anna Operatør', roles: ['operator'], response_centre_id: CENTRE }),
       person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: TEAM }),
     ]);
-    const [centreDb, homeCareDb] = await Promise.all([createTestDatabase('signin_centre'), createTestDatabase('signin_hc')]);
+    const [centreDb, homeCareDb] = await Promise.all([
+      createTestDatabase('signin_centre'),
+      createTestDatabase('signin_hc'),
+    ]);
     dbs.push(centreDb, homeCareDb);
     [centre, homeCare] = await Promise.all([
       startResponseCentre(centreDb.url, { ...console.env, KAFKA_CONSUMER_GROUP: uniqueName('signin') }),

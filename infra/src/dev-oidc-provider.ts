@@ -48,7 +48,11 @@ const API_RESOURCE = 'urn:welfare-alarm-backbone:api';
 export const DEV_PASSWORD = 'velkommen';
 
 /** The people `npm start` seeds: an operator and a supervisor of the first centre, a nurse of its team, an administrator of its municipality. */
-export function seededPeople(tenants: { responseCentreId: string; municipalityId: string; homeCareTeamId: string }): DevPerson[] {
+export function seededPeople(tenants: {
+  responseCentreId: string;
+  municipalityId: string;
+  homeCareTeamId: string;
+}): DevPerson[] {
   const person = (username: string, name: string, roles: string[], claims: Partial<DevPerson>): DevPerson => ({
     username,
     password: DEV_PASSWORD,
@@ -145,8 +149,7 @@ function providerConfiguration(options: {
     rotateRefreshToken: () => false,
     // The pages' backends are first-party: the people of the organisation sign in, nobody consents.
     loadExistingGrant: async (ctx) => {
-      const grantId =
-        ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       const grant = new ctx.oidc.provider.Grant({
         clientId: ctx.oidc.client!.clientId,
@@ -188,10 +191,7 @@ function providerConfiguration(options: {
     },
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page(
-        'Noe gikk galt',
-        `<p>${escapeHtml(String(out.error_description ?? out.error))}</p>`,
-      );
+      ctx.body = page('Noe gikk galt', `<p>${escapeHtml(String(out.error_description ?? out.error))}</p>`);
     },
   };
 }
@@ -232,7 +232,9 @@ async function interaction(
 }
 
 function loginPage(uid: string, people: DevPerson[], error: string): string {
-  const seeded = people.map((person) => `<li><code>${escapeHtml(person.username)}</code>: ${escapeHtml(person.name)}</li>`);
+  const seeded = people.map(
+    (person) => `<li><code>${escapeHtml(person.username)}</code>: ${escapeHtml(person.name)}</li>`,
+  );
   return page(
     'Logg inn',
     `${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}

@@ -42,7 +42,10 @@ describe('web pages: the operator console and the home-care phone page, end to e
 
   beforeAll(async () => {
     // The services trust this file's provider (bearer tokens of the file are minted with its key).
-    ({ provider, pages: [consolePage, phonePage] } = await startSignInProvider(['console', 'phone']));
+    ({
+      provider,
+      pages: [consolePage, phonePage],
+    } = await startSignInProvider(['console', 'phone']));
     const [centreDb, registryDb, homeCareDb] = await Promise.all([
       createTestDatabase('web_centre'),
       createTestDatabase('web_registry'),
@@ -60,7 +63,12 @@ describe('web pages: the operator console and the home-care phone page, end to e
     );
     [{ id: teamId }] = teams;
     provider.setPeople([
-      person('anna', { sub: 'operator-anna', name: 'Anna Operatør', roles: ['operator'], response_centre_id: centreId }),
+      person('anna', {
+        sub: 'operator-anna',
+        name: 'Anna Operatør',
+        roles: ['operator'],
+        response_centre_id: centreId,
+      }),
       person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: teamId }),
     ]);
     let ingestor: RunningService;

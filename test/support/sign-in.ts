@@ -83,14 +83,18 @@ export class CookieBrowser {
   async signIn(username: string, password = 'secret'): Promise<void> {
     let response = await this.follow(`${this.page.url}/auth/sign-in`);
     const form = /action="([^"]+)"/.exec(await response.clone().text());
-    if (!form) throw new Error(`no login form (status ${response.status}): ${/<p>(.*?)<\/p>/s.exec(await response.clone().text())?.[1]}`);
+    if (!form)
+      throw new Error(
+        `no login form (status ${response.status}): ${/<p>(.*?)<\/p>/s.exec(await response.clone().text())?.[1]}`,
+      );
     const login = new URL(form[1], response.url).href;
     response = await this.follow(login, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ username, password }).toString(),
     });
-    if (!response.url.startsWith(this.page.url)) throw new Error(`sign-in ended at ${response.url} (${response.status})`);
+    if (!response.url.startsWith(this.page.url))
+      throw new Error(`sign-in ended at ${response.url} (${response.status})`);
     const session = await this.call('GET', '/auth/session');
     if (session.status !== 200) throw new Error(`no session after sign-in: ${session.status} ${session.text}`);
     this.csrfToken = (JSON.parse(session.text) as { csrfToken: string }).csrfToken;
@@ -121,7 +125,9 @@ export class CookieBrowser {
   }
 
   /** What the page's requests carry: the session cookie, its Origin and the CSRF header (each may be changed or left out). */
-  requestHeaders(options: { origin?: string | null; csrf?: string | null; site?: string } = {}): Record<string, string> {
+  requestHeaders(
+    options: { origin?: string | null; csrf?: string | null; site?: string } = {},
+  ): Record<string, string> {
     const headers: Record<string, string> = { cookie: this.cookieHeader(this.page.url) };
     const origin = options.origin === undefined ? this.page.url : options.origin;
     if (origin) headers.origin = origin;

@@ -135,8 +135,7 @@ function follow() {
       const headers = { ...sessionHeaders(), accept: 'text/event-stream' };
       if (state.cursor) headers['Last-Event-ID'] = state.cursor;
       const response = await fetch('/api/dispatches/stream', { headers, signal: controller.signal, cache: 'no-store' });
-      if (response.status === 401)
-        return signedOut('Økten er utløpt. Logg inn igjen.');
+      if (response.status === 401) return signedOut('Økten er utløpt. Logg inn igjen.');
       if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
       connection('live', 'Live');
       state.retryMs = 1000;

@@ -21,7 +21,12 @@ export class AccessModule {
   static forRoot(settings: PeopleApiSettings, options: { signInPage?: string } = {}): DynamicModule {
     const signIn = options.signInPage !== undefined && isSignInConfigured(settings);
     const signInProviders: Provider[] = signIn
-      ? [{ provide: SIGN_IN_PAGE_PATH, useValue: options.signInPage }, SignInClient, BrowserSessionStore, BrowserSessions]
+      ? [
+          { provide: SIGN_IN_PAGE_PATH, useValue: options.signInPage },
+          SignInClient,
+          BrowserSessionStore,
+          BrowserSessions,
+        ]
       : [];
     return {
       module: AccessModule,

@@ -1,4 +1,10 @@
-import { ForbiddenException, Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { Clock } from '@welfare/platform';
@@ -58,7 +64,12 @@ export class BrowserSessions {
     const now = this.clock.now();
     await this.store.insert(
       id,
-      { subject, tokens, accessExpiresAt: tokens.accessExpiresAt, endsAt: new Date(now.getTime() + SESSION_HOURS * 3600_000) },
+      {
+        subject,
+        tokens,
+        accessExpiresAt: tokens.accessExpiresAt,
+        endsAt: new Date(now.getTime() + SESSION_HOURS * 3600_000),
+      },
       now,
     );
     response.cookie(this.cookieName, id.toString('base64url'), {
@@ -76,7 +87,8 @@ export class BrowserSessions {
     this.refuseOtherOrigins(request, id);
     const session = await this.store.find(id, this.clock.now());
     if (!session) throw new SessionEnded();
-    if (session.accessExpiresAt.getTime() - this.clock.now().getTime() > RENEW_MARGIN_MS) return session.tokens.accessToken;
+    if (session.accessExpiresAt.getTime() - this.clock.now().getTime() > RENEW_MARGIN_MS)
+      return session.tokens.accessToken;
     return (await this.renewed(id, session)).accessToken;
   }
 
@@ -105,13 +117,19 @@ export class BrowserSessions {
   private refuseOtherOrigins(request: Request, id: Buffer): void {
     const site = request.headers['sec-fetch-site'];
     const origin = request.headers.origin;
-    if ((site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && origin !== this.origin))
+    if (
+      (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+      (origin !== undefined && origin !== this.origin)
+    )
       throw new ForbiddenException(`a session cookie is accepted only from ${this.origin}`);
     if (SAFE_METHODS.has(request.method)) return;
-    if (origin === undefined) throw new ForbiddenException('a change made with a session cookie needs the Origin header');
+    if (origin === undefined)
+      throw new ForbiddenException('a change made with a session cookie needs the Origin header');
     const given = request.headers[CSRF_HEADER];
     if (typeof given !== 'string' || !sameText(given, csrfOf(id)))
-      throw new ForbiddenException(`a change made with a session cookie needs the ${CSRF_HEADER} header of the session`);
+      throw new ForbiddenException(
+        `a change made with a session cookie needs the ${CSRF_HEADER} header of the session`,
+      );
   }
 
   private renewed(id: Buffer, session: StoredSession): Promise<IssuedTokens> {
@@ -138,7 +156,9 @@ export class BrowserSessions {
       if (error instanceof ProviderUnavailable && session.accessExpiresAt > this.clock.now())
         return { ...session.tokens, accessExpiresAt: session.accessExpiresAt };
       if (error instanceof ProviderUnavailable)
-        throw new ServiceUnavailableException('the sign-in service cannot be reached to renew the session; try again shortly');
+        throw new ServiceUnavailableException(
+          'the sign-in service cannot be reached to renew the session; try again shortly',
+        );
       throw error;
     }
   }

@@ -74,7 +74,11 @@ export class SignInClient {
     if (!tokens.refreshToken) throw new SignInRefused('the provider gave no refresh token: sign in again');
     const config = await this.config();
     const renewed = issued(await this.call(() => oidc.refreshTokenGrant(config, tokens.refreshToken!)));
-    return { ...renewed, refreshToken: renewed.refreshToken ?? tokens.refreshToken, idToken: renewed.idToken ?? tokens.idToken };
+    return {
+      ...renewed,
+      refreshToken: renewed.refreshToken ?? tokens.refreshToken,
+      idToken: renewed.idToken ?? tokens.idToken,
+    };
   }
 
   /** Where the browser goes to end the provider's session too; null when the provider is away. */
@@ -115,11 +119,20 @@ export class SignInClient {
 
   private async discover(): Promise<oidc.Configuration> {
     const issuer = new URL(this.settings.AUTH_ISSUER);
-    const options = issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests], timeout: 5 } : { timeout: 5 };
+    const options =
+      issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests], timeout: 5 } : { timeout: 5 };
     try {
-      return await oidc.discovery(issuer, this.settings.AUTH_CLIENT_ID, this.settings.AUTH_CLIENT_SECRET, undefined, options);
+      return await oidc.discovery(
+        issuer,
+        this.settings.AUTH_CLIENT_ID,
+        this.settings.AUTH_CLIENT_SECRET,
+        undefined,
+        options,
+      );
     } catch (error) {
-      throw new ProviderUnavailable(`the OpenID provider ${issuer.href} could not be reached: ${(error as Error).message}`);
+      throw new ProviderUnavailable(
+        `the OpenID provider ${issuer.href} could not be reached: ${(error as Error).message}`,
+      );
     }
   }
 

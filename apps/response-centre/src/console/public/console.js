@@ -2,7 +2,13 @@
 // Plain ES module, no build step. Signing in is the server's (/auth/session.js): the page holds
 // no token, the browser sends the session cookie and each change carries the CSRF header.
 
-import { currentSession, keepDrafts, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
+import {
+  currentSession,
+  keepDrafts,
+  sessionHeaders,
+  signIn as goSignIn,
+  signOut as endSession,
+} from '/auth/session.js';
 
 /** The alarm open when the session ended, opened again after signing in. */
 const OPEN_ALARM_KEY = 'welfare.console.open-alarm';
@@ -595,7 +601,8 @@ function showSignedIn(yes) {
 
 /** Who the server says is signed in (from the verified token; the page never sees the token). */
 function showWho(actor) {
-  $('who').textContent = `Logget inn som ${actor.name} (${actor.roles.join(', ')}), sentral ${actor.responseCentreId ?? '—'}`;
+  $('who').textContent =
+    `Logget inn som ${actor.name} (${actor.roles.join(', ')}), sentral ${actor.responseCentreId ?? '—'}`;
 }
 
 function setConnection(text, kind) {

@@ -26,7 +26,11 @@ export function signIn() {
 
 /** Ends the session here, then at the identity provider. */
 export async function signOut() {
-  const response = await fetch('/auth/sign-out', { method: 'POST', headers: sessionHeaders(), credentials: 'same-origin' });
+  const response = await fetch('/auth/sign-out', {
+    method: 'POST',
+    headers: sessionHeaders(),
+    credentials: 'same-origin',
+  });
   csrf = null;
   const answer = response.ok ? await response.json() : { redirect: '/auth/signed-out' };
   location.assign(answer.redirect);

@@ -27,8 +27,8 @@ export const SIGNED_OUT = '/auth/signed-out';
 /**
  * The page's backend as an OpenID client, with openid-client (certified; no hand-written OAuth):
  * Authorization Code with PKCE and a nonce, refresh, revocation and RP-initiated logout. The
- * provider's metadata is fetched on first use, not at start, so a provider that is away never
- * stops the alarm service; a failed fetch is tried again on the next sign-in.
+ * provider's metadata is fetched at each sign-in, not at start, so a provider that is away never
+ * stops the alarm service.
  */
 @Injectable()
 export class SignInClient {
@@ -38,7 +38,10 @@ export class SignInClient {
   constructor(@Inject(ACCESS_SETTINGS) private readonly settings: ConfiguredSignIn) {}
 
   async authorizationUrl(returnTo: string): Promise<{ url: URL; pending: PendingSignIn }> {
-    const config = await this.config();
+    // Fresh metadata at every sign-in: a provider that is away is found here, and the person gets
+    // our page saying so instead of a browser error at the provider's address.
+    const config = await this.discover();
+    this.configuration = Promise.resolve(config);
     const pending: PendingSignIn = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),

@@ -9,6 +9,10 @@ import { useIssuer } from './support/tokens';
 
 const CENTRE = randomUUID();
 const TEAM = randomUUID();
+const PEOPLE = [
+  person('anna', { name: 'Anna Operatør', roles: ['operator'], response_centre_id: CENTRE }),
+  person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: TEAM }),
+];
 
 /**
  * Backend-for-frontend sign-in on the real console and phone-page services, against the
@@ -30,10 +34,7 @@ describe('sign-in: the pages sign people in at the OpenID provider and keep the 
       provider,
       pages: [console, phone],
     } = await startSignInProvider(['console', 'phone'], { accessTokenTtlSeconds: 62 }));
-    provider.setPeople([
-      person('anna', { name: 'Anna Operatør', roles: ['operator'], response_centre_id: CENTRE }),
-      person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: TEAM }),
-    ]);
+    provider.setPeople(PEOPLE);
     const [centreDb, homeCareDb] = await Promise.all([
       createTestDatabase('signin_centre'),
       createTestDatabase('signin_hc'),
@@ -135,6 +136,23 @@ describe('sign-in: the pages sign people in at the OpenID provider and keep the 
     const refused = await replay.call('GET', '/api/alarms');
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.text)).toMatchObject({ error: 'SessionEnded' });
+  });
+
+  it('ends the session when the provider refuses to renew it (the person was removed there)', async () => {
+    const browser = new CookieBrowser(console);
+    await browser.signIn('anna');
+    provider.setPeople(PEOPLE.slice(1));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const refused = await browser.call('GET', '/api/alarms');
+      expect({ status: refused.status, body: JSON.parse(refused.text) }).toMatchObject({
+        status: 401,
+        body: { error: 'SessionEnded', message: expect.stringMatching(/expired/) },
+      });
+      expect((await browser.call('GET', '/auth/session')).status).toBe(401);
+    } finally {
+      provider.setPeople(PEOPLE);
+    }
   });
 
   it('shows a clear page when the provider is away, and the API keeps answering bearer clients', async () => {

@@ -215,6 +215,8 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
     // waits for a second connection inside a transaction).
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (infra.embeddedDatabase ? '1' : '10'),
     LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    // Quiet by default: the banner says where things are; the services speak up for warnings and errors.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
 }
 
@@ -340,7 +342,7 @@ function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare]: Serv
   log(
     `  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`,
   );
-  log('Ctrl-C stops everything.');
+  log('The services log warnings and errors only (LOG_LEVEL=info npm start shows more). Ctrl-C stops everything.');
 }
 
 main().catch((error: unknown) => {

@@ -218,9 +218,19 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.click('#note-form button[type=submit]');
     await expectText(operator.locator('#log'), /Ringte datteren/);
 
-    // Sign-out ends the session here and at the provider: signing in again needs the password.
+    // Sign-out ends the session here and at the provider (signing in again needs the password),
+    // and forgets what was typed but not sent (the next person at the screen must not see it).
+    const drafts = () =>
+      operator.evaluate(() =>
+        Object.keys((globalThis as unknown as { sessionStorage: Record<string, string> }).sessionStorage).filter(
+          (key) => key.startsWith('welfare.draft.'),
+        ),
+      );
+    await operator.fill('#note-text', 'Et utkast');
+    expect(await drafts()).toHaveLength(1);
     await operator.locator('#sign-out').click();
     await operator.waitForURL(`${centre.url}/auth/signed-out`, WAIT);
+    expect(await drafts()).toEqual([]);
     expect((await operator.request.get(`${centre.url}/auth/session`)).status()).toBe(401);
     await operator.goto(`${centre.url}/console`);
     await operator.locator('#sign-in-button').click();

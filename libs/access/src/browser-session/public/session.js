@@ -24,8 +24,11 @@ export function signIn() {
   location.assign(`/auth/sign-in?return=${encodeURIComponent(location.pathname)}`);
 }
 
-/** Ends the session here, then at the identity provider. */
+const DRAFTS = 'welfare.draft.';
+
+/** Ends the session here, then at the identity provider; drafts typed in this tab go too (a shared screen). */
 export async function signOut() {
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith(DRAFTS)) sessionStorage.removeItem(key);
   const response = await fetch('/auth/sign-out', {
     method: 'POST',
     headers: sessionHeaders(),
@@ -41,7 +44,7 @@ export async function signOut() {
  * reset (sent), so a sign-in in between (an expired session) loses no note.
  */
 export function keepDrafts(form) {
-  const key = `welfare.draft.${location.pathname}.${form.id}`;
+  const key = `${DRAFTS}${location.pathname}.${form.id}`;
   const fields = () => [...form.querySelectorAll('textarea, input[type="text"]')].filter((field) => field.name);
   const saved = JSON.parse(sessionStorage.getItem(key) ?? '{}');
   for (const field of fields()) if (saved[field.name]) field.value = saved[field.name];

@@ -58,7 +58,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/*/public/**/*.js', 'apps/*/src/**/public/**/*.js', 'libs/*/public/**/*.js'],
+    files: [
+      'apps/*/public/**/*.js',
+      'apps/*/src/**/public/**/*.js',
+      'libs/*/public/**/*.js',
+      'libs/*/src/**/public/**/*.js',
+    ],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -3,5 +3,10 @@
 // look for them. Plain JavaScript because it runs before and without the compiled code.
 import { cpSync } from 'node:fs';
 
-const folders = ['apps/response-centre/src/console/public', 'apps/home-care/public', 'libs/web-pages/public'];
+const folders = [
+  'apps/response-centre/src/console/public',
+  'apps/home-care/public',
+  'libs/web-pages/public',
+  'libs/access/src/browser-session/public',
+];
 for (const folder of folders) cpSync(folder, `dist/${folder}`, { recursive: true });

@@ -1,7 +1,8 @@
 /**
- * `npm run token -- --role operator --centre <id>`: prints a bearer token from the dev issuer
- * that `npm start` runs (its key and address are in .data/dev-issuer). For local use only: in
- * production people sign in at the organisation's identity provider.
+ * `npm run token -- --role operator --centre <id>`: prints a bearer token signed with the key of
+ * the embedded OpenID provider that `npm start` runs (its key and address are in
+ * .data/dev-issuer), for curl and scripts. For local use only: people sign in on the pages, and in
+ * production at the organisation's identity provider.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -6,11 +6,12 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { seedFirstTenants } from './seed-first-tenants';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import webpush from 'web-push';
 import {
-  DevIssuerFile,
+  DEV_PASSWORD,
   ensureDatabase,
   ensurePostgres,
   freePort,
@@ -18,7 +19,9 @@ import {
   repoRoot,
   RunningMqtt,
   RunningPostgres,
-  startDevTokenIssuer,
+  RunningDevOidcProvider,
+  seededPeople,
+  startDevOidcProvider,
   startKafka,
   startOwnMqttBroker,
   startPgliteServer,
@@ -35,8 +38,11 @@ interface Infra {
   mqttUrl: string;
   /** The settings that let the ingestor in and make the registry keep the broker's device accounts. */
   brokerEnv: { ingestor: Record<string, string>; registry: Record<string, string> };
-  /** Who signs people's tokens: the dev issuer unless AUTH_ISSUER points at a real one. */
+  /** Who signs people in: the embedded provider unless AUTH_ISSUER points at a real one. */
   auth: { issuer: string; audience: string; jwksUrl: string };
+  /** The embedded provider (null with a real one), and each page's client at it. */
+  provider: RunningDevOidcProvider | null;
+  pageClients: Record<string, { AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string; PUBLIC_URL: string }>;
   stops: (() => Promise<void>)[];
 }
 
@@ -53,6 +59,7 @@ interface Service {
 }
 
 const log = (message: string) => process.stdout.write(`[stack] ${message}\n`);
+const RESPONSE_CENTRE_PORT = Number(process.env.RESPONSE_CENTRE_PORT ?? 3000);
 const REGISTRY_PORT = Number(process.env.REGISTRY_PORT ?? 3002);
 const HOME_CARE_PORT = Number(process.env.HOME_CARE_PORT ?? 3003);
 let stopping = false;
@@ -86,7 +93,7 @@ async function startInfra(dataDir: string): Promise<Infra> {
         registry: { url: `http://127.0.0.1:${REGISTRY_PORT}`, hookSecret },
       });
   if (mqtt) stops.push(mqtt.stop);
-  const auth = await tokenIssuer(dataDir, stops);
+  const { auth, provider, pageClients } = await identityProvider(dataDir, stops);
   const mqttUrl = process.env.MQTT_URL ?? mqtt!.url;
   return {
     kafkaBrokers,
@@ -97,6 +104,8 @@ async function startInfra(dataDir: string): Promise<Infra> {
     mqttUrl,
     brokerEnv: brokerEnv(mqtt, mqttUrl, hookSecret),
     auth,
+    provider,
+    pageClients,
     stops,
   };
 }
@@ -122,19 +131,48 @@ function brokerEnv(mqtt: RunningMqtt | null, mqttUrl: string, hookSecret: string
   };
 }
 
-/** A real issuer when AUTH_ISSUER and AUTH_JWKS_URL are set; else the dev issuer, whose tokens `npm run token` mints. */
-async function tokenIssuer(dataDir: string, stops: Infra['stops']): Promise<Infra['auth']> {
+/**
+ * A real provider when AUTH_ISSUER and AUTH_JWKS_URL are set (the pages sign in there when
+ * CONSOLE_/PHONE_ client settings are given too); else the embedded OpenID provider, with a
+ * client for each page (secrets new every start) and, once the registry is up, seeded people.
+ */
+async function identityProvider(
+  dataDir: string,
+  stops: Infra['stops'],
+): Promise<Pick<Infra, 'auth' | 'provider' | 'pageClients'>> {
   const { AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL } = process.env;
   if (AUTH_ISSUER && AUTH_JWKS_URL)
-    return { issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE ?? 'welfare-alarm-backbone', jwksUrl: AUTH_JWKS_URL };
+    return {
+      auth: { issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE ?? 'welfare-alarm-backbone', jwksUrl: AUTH_JWKS_URL },
+      provider: null,
+      pageClients: {},
+    };
+  const pages = {
+    'response-centre': { clientId: 'console', publicUrl: `http://127.0.0.1:${RESPONSE_CENTRE_PORT}` },
+    'home-care': { clientId: 'phone-page', publicUrl: `http://127.0.0.1:${HOME_CARE_PORT}` },
+  };
+  const clients = Object.values(pages).map((page) => ({
+    ...page,
+    clientSecret: randomBytes(24).toString('base64url'),
+  }));
   const port = Number(process.env.DEV_ISSUER_PORT ?? 3009);
-  const issuer: DevIssuerFile & { stop(): Promise<void> } = await startDevTokenIssuer({
+  const provider = await startDevOidcProvider({
     keyDir: join(dataDir, 'dev-issuer'),
     port: (await isPortFree(port)) ? port : 0,
+    clients,
   });
-  stops.push(issuer.stop);
-  log(`dev token issuer: ${issuer.issuer} (npm run token -- --role operator --centre <id>)`);
-  return issuer;
+  stops.push(provider.stop);
+  const pageClients = Object.fromEntries(
+    Object.keys(pages).map((service, k) => [
+      service,
+      {
+        AUTH_CLIENT_ID: clients[k].clientId,
+        AUTH_CLIENT_SECRET: clients[k].clientSecret,
+        PUBLIC_URL: clients[k].publicUrl,
+      },
+    ]),
+  );
+  return { auth: provider, provider, pageClients };
 }
 
 /** A service's own database: from `env` if set, else `name` on the same server, else a PGlite of its own. */
@@ -167,6 +205,7 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
     ...process.env,
     ...(service.name === 'ingestor' ? infra.brokerEnv.ingestor : {}),
     ...(service.name === 'registry' ? infra.brokerEnv.registry : {}),
+    ...(infra.pageClients[service.name] ?? {}),
     ...service.env,
     KAFKA_BROKERS: infra.kafkaBrokers,
     DATABASE_URL: service.databaseUrl ?? infra.databaseUrl,
@@ -181,6 +220,8 @@ function serviceEnv(infra: Infra, service: Service): NodeJS.ProcessEnv {
     // waits for a second connection inside a transaction).
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (infra.embeddedDatabase ? '1' : '10'),
     LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    // Quiet by default: the banner says where things are; the services speak up for warnings and errors.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...service.env,
   };
 }
@@ -254,7 +295,7 @@ async function main(): Promise<void> {
     {
       name: 'response-centre',
       entry: join(root, 'dist/apps/response-centre/src/main.js'),
-      port: Number(process.env.RESPONSE_CENTRE_PORT ?? 3000),
+      port: RESPONSE_CENTRE_PORT,
       child: null,
       restarts: 0,
     },
@@ -301,21 +342,27 @@ async function main(): Promise<void> {
   }
   for (const service of services) run(infra, service);
   await Promise.all(services.map((service) => waitUntilReady(service)));
+  if (infra.provider) {
+    const tenants = await seedFirstTenants(`http://127.0.0.1:${REGISTRY_PORT}`, infra.provider);
+    infra.provider.setPeople(seededPeople(tenants));
+  }
   printWelcome(infra, services);
 }
 
 function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare, scaip]: Service[]): void {
   log('');
   log('The alarm backbone is running.');
-  log(
-    `  Operator console      http://127.0.0.1:${centre.port}/console  (paste a token: npm run token -- --role operator --centre CENTRE_ID)`,
-  );
+  log(`  Operator console      http://127.0.0.1:${centre.port}/console`);
   log(`  Response-centre API   http://127.0.0.1:${centre.port}/api/alarms`);
   log(`  API documentation     http://127.0.0.1:${centre.port}/api/docs  (OpenAPI: /api/openapi.json)`);
   log(
     `  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`,
   );
   log(`  Home-care phone page  http://127.0.0.1:${homeCare.port}/  (API: http://127.0.0.1:${homeCare.port}/api/docs)`);
+  if (infra.provider)
+    log(
+      `  Sign in               at ${infra.provider.issuer}: operator, supervisor, nurse or admin, password ${DEV_PASSWORD} (first centre: Midt-Norge responssenter)`,
+    );
   log(
     `  Health and metrics    http://127.0.0.1:${centre.port}/health/ready, /metrics (ingestor on :${ingestor.port}, registry on :${registry.port}, home care on :${homeCare.port})`,
   );
@@ -333,9 +380,7 @@ function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare, scaip
   log(
     `  curl -H "authorization: Bearer $(npm run -s token -- --role operator --centre CENTRE_ID)" http://127.0.0.1:${centre.port}/api/alarms`,
   );
-  log('A nurse of home-care team TEAM_ID signs in on the phone page with the token of:');
-  log('  npm run -s token -- --role home-care --team TEAM_ID --name "Kari Nordmann"');
-  log('Ctrl-C stops everything.');
+  log('The services log warnings and errors only (LOG_LEVEL=info npm start shows more). Ctrl-C stops everything.');
 }
 
 main().catch((error: unknown) => {

@@ -17,9 +17,13 @@ import {
   municipalityAdminToken,
   operatorToken,
   supervisorToken,
+  currentIssuer,
   systemAdminToken,
   tokenFor,
+  useIssuer,
 } from './support/tokens';
+import { CookieBrowser, PageService, person, startSignInProvider } from './support/sign-in';
+import type { RunningDevOidcProvider } from '../infra/src/dev-oidc-provider';
 
 /** One tenant: a centre, a municipality it serves, a team, a resident with an onboarded device, an alarm, and a dispatch of it to the team. */
 interface Tenant {
@@ -37,6 +41,10 @@ interface Tenant {
 }
 
 type Service = 'registry' | 'centre' | 'home-care';
+/** Who calls: a bearer token, a browser signed in on the service's page (session cookie), or nobody. */
+type Credential = string | CookieBrowser | null;
+/** The services with a page people sign in to: their routes are also tried with session cookies. */
+const PAGE_SERVICES: Service[] = ['centre', 'home-care'];
 
 interface Route {
   service: Service;
@@ -81,10 +89,11 @@ const PHONE_KEY = (() => {
  * included: an empty list would hide a missing @Roles), with the right roles of the other tenant
  * (403 or 404, or a list without tenant A's rows), and by every role that may call it (2xx; a
  * route that changes or destroys data does so on data made for that call). Tenant A's data
- * appears in no refusal. Then: tokens the services must refuse, and the access log of
- * personal-data reads.
+ * appears in no refusal. The console's and the phone page's routes are tried again with session
+ * cookies of people signed in through the embedded OpenID provider, with CSRF and other-origin
+ * cases. Then: tokens the services must refuse, and the access log of personal-data reads.
  */
-describe('access: bearer tokens, roles and tenant fencing on every endpoint', () => {
+describe('access: bearer tokens and session cookies, roles and tenant fencing on every endpoint', () => {
   let registryDb: { url: string; drop(): Promise<void> };
   let centreDb: { url: string; drop(): Promise<void> };
   let registry: RunningService;
@@ -96,8 +105,14 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   let centreSql: Client;
   let a: Tenant;
   let b: Tenant;
+  let provider: RunningDevOidcProvider;
+  let pages: Record<'centre' | 'home-care', PageService>;
 
   beforeAll(async () => {
+    // The services trust this file's provider; bearer tokens of the file are minted with its key.
+    const started = await startSignInProvider(['console', 'phone']);
+    provider = started.provider;
+    pages = { centre: started.pages[0], 'home-care': started.pages[1] };
     [registryDb, centreDb, homeCareDb] = await Promise.all([
       createTestDatabase('fence_registry'),
       createTestDatabase('fence_centre'),
@@ -105,12 +120,13 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     ]);
     [registry, centre, homeCare] = await Promise.all([
       startRegistry(registryDb.url),
-      startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence') }),
+      startResponseCentre(centreDb.url, { KAFKA_CONSUMER_GROUP: uniqueName('fence'), ...pages.centre.env }),
       // Push on, at a push service on a closed local port: the doorbells of the test's dispatches fail fast.
       startHomeCare(homeCareDb.url, {
         PUSH_VAPID_PUBLIC_KEY: VAPID.publicKey,
         PUSH_VAPID_PRIVATE_KEY: VAPID.privateKey,
         PUSH_SERVICE_HOSTS: '127.0.0.1',
+        ...pages['home-care'].env,
       }),
     ]);
     const kafka = new Kafka({
@@ -123,6 +139,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     centreSql = new Client({ connectionString: centreDb.url });
     await centreSql.connect();
     [a, b] = await Promise.all([tenant(), tenant()]);
+    provider.setPeople([a, b].flatMap((t, k) => peopleOf(t, k === 0 ? 'a' : 'b')));
     await Promise.all([subscribedPhone(a), subscribedPhone(b)]);
   }, 120_000);
 
@@ -130,7 +147,41 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     await Promise.allSettled([producer?.disconnect(), centreSql?.end()]);
     await Promise.allSettled([registry?.close(), centre?.close(), homeCare?.close()]);
     await Promise.allSettled([registryDb?.drop(), centreDb?.drop(), homeCareDb?.drop()]);
+    await provider?.stop();
+    useIssuer(null);
   });
+
+  /** A person of every role for the tenant, to sign in on the pages (username: role-a, role-b). */
+  function peopleOf(t: Tenant, label: string) {
+    const tenancy: Record<Role, Record<string, string>> = {
+      'system-admin': {},
+      'municipality-admin': { municipality_id: t.municipalityId },
+      operator: { response_centre_id: t.centreId },
+      supervisor: { response_centre_id: t.centreId },
+      'home-care': { home_care_team_id: t.teamId },
+    };
+    return ROLES.map((role) =>
+      person(`${role}-${label}`, { name: `${role} ${label}`, roles: [role], ...tenancy[role] }),
+    );
+  }
+
+  /** Browsers signed in on a page, one per role, tenant and page (signed in once, on first use). */
+  const signedIn = new Map<string, Promise<CookieBrowser>>();
+  function sessionOf(t: Tenant, role: Role, service: Service): Promise<CookieBrowser> {
+    const page = pages[service as 'centre' | 'home-care'];
+    const username = `${role}-${t === a ? 'a' : 'b'}`;
+    const key = `${username} ${service}`;
+    if (!signedIn.has(key))
+      signedIn.set(
+        key,
+        (async () => {
+          const browser = new CookieBrowser(page);
+          await browser.signIn(username);
+          return browser;
+        })(),
+      );
+    return signedIn.get(key)!;
+  }
 
   async function tenant(): Promise<Tenant> {
     const api = new RegistryApi(registry.url);
@@ -241,13 +292,14 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     service: Service,
     method: string,
     url: string,
-    token: string | null,
+    token: Credential,
     body?: unknown,
   ): Promise<{ status: number; text: string }> {
     const base = { registry: registry.url, centre: centre.url, 'home-care': homeCare.url }[service];
     const csv = typeof body === 'string';
     const headers: Record<string, string> = {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(token instanceof CookieBrowser ? token.requestHeaders() : {}),
+      ...(typeof token === 'string' ? { authorization: `Bearer ${token}` } : {}),
       ...(body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }),
     };
     const abort = new AbortController();
@@ -899,66 +951,80 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     }
   });
 
-  it("refuses every role that may not call a route with the access guard's 403, on every endpoint, lists and live streams included", async () => {
-    const problems: string[] = [];
-    let tried = 0;
-    for (const route of ROUTES) {
-      for (const role of wrongRoles(route)) {
-        const answer = await call(
-          route.service,
-          route.method,
-          route.url(a),
-          await tokensOf(a)[role](),
-          route.body?.(a),
-        );
-        tried++;
-        const what = `${route.method} ${route.path} as ${role} of tenant A`;
-        // Refused by the access guard for the role, naming the roles stated here: not by the data (an
-        // empty list, a 404 or a 422 would hide a missing @Roles), nor only by a check deeper in the service.
-        if (answer.status !== 403 || !sameRoles(guardRefusal(answer.text), route.roles))
-          problems.push(
-            `${what}: ${answer.status} ${answer.text.slice(0, 200)} (wanted 403 "this needs one of the roles: ${route.roles.join(', ')}")`,
-          );
-        const leaked = leaks(answer.text, route);
-        if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
-      }
-    }
-    expect(problems).toEqual([]);
-    expect(tried).toBeGreaterThan(ROUTES.length);
-  });
+  /** Bearer tokens on every route; session cookies on the routes of the services with a page. */
+  const CREDENTIALS = ['bearer token', 'session cookie'] as const;
+  type CredentialKind = (typeof CREDENTIALS)[number];
+  const routesFor = (kind: CredentialKind) =>
+    kind === 'bearer token' ? ROUTES : ROUTES.filter((route) => PAGE_SERVICES.includes(route.service));
+  const credentialOf = (kind: CredentialKind, t: Tenant, role: Role, route: Route): Promise<Credential> =>
+    kind === 'bearer token' ? tokensOf(t)[role]() : sessionOf(t, role, route.service);
 
-  it("answers the other tenant's people of the right role with 403/404, or a list or stream without tenant A's data", async () => {
-    const problems: string[] = [];
-    for (const route of ROUTES) {
-      for (const role of otherTenant(route)) {
-        const answer = await call(
-          route.service,
-          route.method,
-          route.url(a),
-          await tokensOf(b)[role](),
-          route.body?.(a),
-        );
-        const what = `${route.method} ${route.path} as ${role} of tenant B`;
-        // A list, or a live stream of the caller's own tenant: allowed, as long as nothing of A is in it.
-        const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
-        const streamAnswer =
-          route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
-        // The same public key for every nurse: no tenant's data.
-        const pushKey = route.path === '/api/push/config' && answer.status === 200;
-        if (
-          ![403, 404].includes(answer.status) &&
-          !listAnswer &&
-          !streamAnswer &&
-          !pushKey &&
-          !(route.path === '/api/imports' && answer.status === 422)
-        )
-          problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
-        const leaked = leaks(answer.text, route);
-        if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
+  it.each(CREDENTIALS)(
+    "refuses every role that may not call a route with the access guard's 403, on every endpoint, lists and live streams included (%s)",
+    async (kind) => {
+      const problems: string[] = [];
+      let tried = 0;
+      for (const route of routesFor(kind)) {
+        for (const role of wrongRoles(route)) {
+          const answer = await call(
+            route.service,
+            route.method,
+            route.url(a),
+            await credentialOf(kind, a, role, route),
+            route.body?.(a),
+          );
+          tried++;
+          const what = `${route.method} ${route.path} as ${role} of tenant A`;
+          // Refused by the access guard for the role, naming the roles stated here: not by the data (an
+          // empty list, a 404 or a 422 would hide a missing @Roles), nor only by a check deeper in the service.
+          if (answer.status !== 403 || !sameRoles(guardRefusal(answer.text), route.roles))
+            problems.push(
+              `${what}: ${answer.status} ${answer.text.slice(0, 200)} (wanted 403 "this needs one of the roles: ${route.roles.join(', ')}")`,
+            );
+          const leaked = leaks(answer.text, route);
+          if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+      expect(tried).toBeGreaterThan(routesFor(kind).length);
+    },
+  );
+
+  it.each(CREDENTIALS)(
+    "answers the other tenant's people of the right role with 403/404, or a list or stream without tenant A's data (%s)",
+    async (kind) => {
+      const problems: string[] = [];
+      for (const route of routesFor(kind)) {
+        for (const role of otherTenant(route)) {
+          const answer = await call(
+            route.service,
+            route.method,
+            route.url(a),
+            await credentialOf(kind, b, role, route),
+            route.body?.(a),
+          );
+          const what = `${route.method} ${route.path} as ${role} of tenant B`;
+          // A list, or a live stream of the caller's own tenant: allowed, as long as nothing of A is in it.
+          const listAnswer = route.method === 'GET' && answer.status === 200 && answer.text.startsWith('[');
+          const streamAnswer =
+            route.path.endsWith('/stream') && answer.status === 200 && answer.text.includes('event: ready');
+          // The same public key for every nurse: no tenant's data.
+          const pushKey = route.path === '/api/push/config' && answer.status === 200;
+          if (
+            ![403, 404].includes(answer.status) &&
+            !listAnswer &&
+            !streamAnswer &&
+            !pushKey &&
+            !(route.path === '/api/imports' && answer.status === 422)
+          )
+            problems.push(`${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+          const leaked = leaks(answer.text, route);
+          if (leaked.length > 0) problems.push(`${what}: leaked ${leaked.join(', ')}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    },
+  );
 
   it('answers every role that may call a route with 2xx, on every endpoint, the destructive ones on data of their own', async () => {
     const cases = ROUTES.flatMap((route) => route.roles.map((role) => ({ route, role })));
@@ -993,6 +1059,77 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
     expect(queue.text).toContain(a.alarmId);
     expect(queue.text).not.toContain(b.alarmId);
   }, 300_000);
+
+  it('answers every role that may call a console or phone-page route with 2xx on its session cookie (routes that change nothing of their own)', async () => {
+    const problems: string[] = [];
+    const cases = routesFor('session cookie').filter((route) => !route.fresh);
+    expect(cases.length).toBeGreaterThan(3);
+    for (const route of cases) {
+      for (const role of route.roles) {
+        const answer = await call(
+          route.service,
+          route.method,
+          route.url(a),
+          await sessionOf(a, role, route.service),
+          route.body?.(a),
+        );
+        if (answer.status < 200 || answer.status > 299)
+          problems.push(
+            `${route.method} ${route.path} as ${role}: status ${answer.status} ${answer.text.slice(0, 200)}`,
+          );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses every change made with a session cookie but without the CSRF header, without Origin or from another origin, and changes nothing', async () => {
+    const changes = routesFor('session cookie').filter((route) => route.method !== 'GET');
+    // What a refused change could have touched: the alarm's state and log, the dispatch's status and log.
+    const stateOfA = async () => {
+      const alarm = await call('centre', 'GET', `/api/alarms/${a.alarmId}`, await operatorToken(a.centreId));
+      const dispatch = await call('home-care', 'GET', `/api/dispatches/${a.dispatchId}`, await homeCareToken(a.teamId));
+      const { state, log } = JSON.parse(alarm.text) as { state: string; log: unknown[] };
+      const { status, log: steps } = JSON.parse(dispatch.text) as { status: string; log: unknown[] };
+      return { state, log, status, steps };
+    };
+    const before = await stateOfA();
+    expect(changes.length).toBeGreaterThan(5);
+    const problems: string[] = [];
+    for (const route of changes) {
+      const browser = await sessionOf(a, route.roles[0], route.service);
+      for (const [what, options] of [
+        ['no CSRF header', { csrf: null }],
+        ['a CSRF header of another session', { csrf: (await sessionOf(b, route.roles[0], route.service)).csrfToken }],
+        ['no Origin', { origin: null }],
+        ['another origin', { origin: 'https://evil.example' }],
+        ['the other page', { origin: pages[route.service === 'centre' ? 'home-care' : 'centre'].url }],
+      ] as const) {
+        const answer = await browser.call(route.method, route.url(a), { body: route.body?.(a), ...options });
+        if (answer.status !== 403 || !answer.text.includes('session cookie'))
+          problems.push(`${route.method} ${route.path} with ${what}: ${answer.status} ${answer.text.slice(0, 200)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // Nothing was changed: tenant A's alarm and dispatch (with their logs) are as they were.
+    expect(await stateOfA()).toEqual(before);
+  });
+
+  it('refuses a session cookie on a read from another origin or another site', async () => {
+    const operator = await sessionOf(a, 'operator', 'centre');
+    for (const options of [
+      { origin: pages['home-care'].url },
+      { origin: null, site: 'same-site' },
+      { origin: null, site: 'cross-site' },
+    ]) {
+      const answer = await operator.call('GET', `/api/alarms/${a.alarmId}`, options);
+      expect({ options, status: answer.status, leaked: leaks(answer.text, ROUTES[0]) }).toEqual({
+        options,
+        status: 403,
+        leaked: [],
+      });
+    }
+    expect((await operator.call('GET', `/api/alarms/${a.alarmId}`)).status).toBe(200);
+  });
 
   it("a home-care nurse sees the own team's dispatch and resident in the list, the detail and the live stream, and never the other team's", async () => {
     for (const [own, other] of [
@@ -1046,7 +1183,7 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
   });
 
   it('refuses tokens that are expired, from another issuer or key, for another audience, HS256, unsigned, or missing their tenant', async () => {
-    const issuer = testInfra().devIssuer;
+    const issuer = currentIssuer();
     const own = JSON.parse(readFileSync(issuer.keyFile, 'utf8')) as JWK;
     const ownKey = await importJWK(own, 'ES256', { extractable: true });
     const claims = { roles: ['operator'], response_centre_id: a.centreId };

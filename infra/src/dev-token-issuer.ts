@@ -1,7 +1,8 @@
 /**
- * A development OpenID issuer: one signing key kept on disk, its JWKS served over HTTP, and
- * tokens minted from a command (`npm run token`). It stands in for Keycloak or HelseID on one
- * machine and in tests; the services verify its tokens exactly as they verify a real issuer's.
+ * The development signing key, kept on disk, and tokens minted with it (`npm run token`, the
+ * tests). The embedded OpenID provider (dev-oidc-provider.ts) signs with the same key; the bare
+ * JWKS issuer here serves the tests that need bearer tokens only. The services verify these
+ * tokens exactly as they verify a real provider's.
  */
 import { createServer, Server } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,11 +69,12 @@ export async function mintDevToken(
 export function readDevIssuerFile(keyDir: string): DevIssuerFile {
   const path = join(keyDir, 'issuer.json');
   if (!existsSync(path))
-    throw new Error(`${path} not found: start the system (npm start) first; it runs the dev token issuer`);
+    throw new Error(`${path} not found: start the system (npm start) first; it runs the embedded OpenID provider`);
   return JSON.parse(readFileSync(path, 'utf8')) as DevIssuerFile;
 }
 
-async function ensureSigningKey(keyDir: string): Promise<string> {
+/** The dev signing key in `keyDir` (made on first use): the embedded provider signs with it, `npm run token` too. */
+export async function ensureSigningKey(keyDir: string): Promise<string> {
   mkdirSync(keyDir, { recursive: true });
   const keyFile = join(keyDir, 'signing-key.jwk.json');
   if (existsSync(keyFile)) return keyFile;

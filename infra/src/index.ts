@@ -9,3 +9,4 @@ export * from './broker-accounts';
 export * from './mqtt-probe';
 export * from './orphan-guard';
 export * from './dev-token-issuer';
+export * from './dev-oidc-provider';

@@ -13,7 +13,9 @@ import {
 import { contractEvent, SimulatedDevice } from '../support/simulated-device';
 import { createTestDatabase } from '../support/test-database';
 import { testInfra, uniqueName } from '../support/test-infra';
-import { homeCareToken, operatorToken } from '../support/tokens';
+import { operatorToken, useIssuer } from '../support/tokens';
+import { PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
+import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
 
 const WAIT = { timeout: 30_000 };
 
@@ -22,6 +24,8 @@ const WAIT = { timeout: 30_000 };
  * whole stack: a device presses its button over MQTT, the alarm appears in the operator's console
  * without a reload, the operator takes it and dispatches home care, a nurse accepts, goes, arrives
  * and completes on the phone page, the operator sees each step arrive live and resolves the alarm.
+ * Both sign in through the embedded OpenID provider's login form; a nurse's sign-out ends her
+ * session, and an expired console session asks for sign-in again without losing a typed note.
  * Both pages speak Norwegian bokmål by default (labels from libs/contracts' vocabulary, times in
  * Europe/Oslo even on a browser in another zone); English is chosen on the console and kept
  * across a reload. The nurse's service worker gets the new dispatch's push (delivered through the
@@ -39,9 +43,17 @@ describe('web pages: the operator console and the home-care phone page, end to e
   let device: SimulatedDevice;
   let centreId: string;
   let teamId: string;
+  let provider: RunningDevOidcProvider;
+  let consolePage: PageService;
+  let phonePage: PageService;
   const vapid = webpush.generateVAPIDKeys();
 
   beforeAll(async () => {
+    // The services trust this file's provider (bearer tokens of the file are minted with its key).
+    ({
+      provider,
+      pages: [consolePage, phonePage],
+    } = await startSignInProvider(['console', 'phone']));
     const [centreDb, registryDb, homeCareDb] = await Promise.all([
       createTestDatabase('web_centre'),
       createTestDatabase('web_registry'),
@@ -58,10 +70,20 @@ describe('web pages: the operator console and the home-care phone page, end to e
       `/api/home-care-teams?municipalityId=${fleet.municipalityId}`,
     );
     [{ id: teamId }] = teams;
+    provider.setPeople([
+      person('anna', {
+        sub: 'operator-anna',
+        name: 'Anna Operatør',
+        roles: ['operator'],
+        response_centre_id: centreId,
+      }),
+      person('nina', { name: 'Nina Sykepleier', roles: ['home-care'], home_care_team_id: teamId }),
+    ]);
     let ingestor: RunningService;
     [centre, homeCare, ingestor] = await Promise.all([
-      startResponseCentre(centreDb.url),
+      startResponseCentre(centreDb.url, consolePage.env),
       startHomeCare(homeCareDb.url, {
+        ...phonePage.env,
         PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
         PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
       }),
@@ -77,6 +99,8 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await Promise.allSettled([browser?.close(), device?.close()]);
     await Promise.allSettled(services.map((service) => service.close()));
     await Promise.allSettled(databases.map((database) => database.drop()));
+    await provider?.stop();
+    useIssuer(null);
   });
 
   async function shot(page: Page, name: string): Promise<void> {
@@ -87,7 +111,9 @@ describe('web pages: the operator console and the home-care phone page, end to e
   function watchErrors(page: Page, errors: string[]): void {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+      // A page not yet signed in asks /auth/session and is told 401: that is how it knows.
+      const notSignedIn = response.status() === 401 && response.url().endsWith('/auth/session');
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico') && !notSignedIn)
         errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
   }
@@ -100,8 +126,11 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.goto(`${centre.url}/console`);
     expect(await operator.getAttribute('html', 'lang')).toBe('nb');
     await expectText(operator.locator('h1'), /^Alarmkonsoll$/);
-    await operator.fill('#token', await operatorToken(centreId, 'operator-anna'));
-    await operator.click('#sign-in button[type=submit]');
+    await expectText(operator.locator('#sign-in-button'), /^Logg inn$/);
+    await shot(operator, 'console-0-signed-out');
+    await signInOnPage(operator, 'anna', (login) => shot(login, 'sign-in-provider-login-form'));
+    await expectText(operator.locator('#who'), /^Logget inn som Anna Operatør \(operator\)/);
+    await expectText(operator.locator('#sign-out'), /^Logg ut$/);
     await operator
       .locator('#connection')
       .filter({ hasText: /^Direkte\.$/ })
@@ -141,8 +170,9 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await nurse.context().grantPermissions(['notifications'], { origin: homeCare.url });
     await nurse.goto(`${homeCare.url}/`);
     await expectText(nurse.locator('h1'), /^Hjemmetjenesten – oppdrag$/);
-    await nurse.fill('#token', await homeCareToken(teamId));
-    await nurse.click('#sign-in-form button[type=submit]');
+    await expectText(nurse.locator('#sign-in-button'), /^Logg inn$/);
+    await signInOnPage(nurse, 'nina');
+    await expectText(nurse.locator('#who'), /^Logget inn som Nina Sykepleier, team /);
     const accept = nurse.locator('button[id^="accept-"]').first();
     await accept.waitFor(WAIT);
     const dispatchId = (await accept.getAttribute('id'))!.slice('accept-'.length);
@@ -211,6 +241,21 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.reload();
     await expectText(operator.locator('h1'), /^Alarm console$/);
     expect(await operator.getAttribute('html', 'lang')).toBe('en');
+    await expectText(operator.locator('#sign-out'), /^Sign out$/);
+
+    // Another phone of the team: signing out there ends that session, here and at the provider.
+    const otherPhone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const other = await otherPhone.newPage();
+    await other.goto(`${homeCare.url}/`);
+    await signInOnPage(other, 'nina');
+    await other.locator('#sign-out').waitFor({ state: 'visible', ...WAIT });
+    await other.locator('#sign-out').click();
+    await other.waitForURL(`${homeCare.url}/auth/signed-out`, WAIT);
+    expect((await other.request.get(`${homeCare.url}/auth/session`)).status()).toBe(401);
+    await other.goto(`${homeCare.url}/`);
+    await other.locator('#sign-in-button').click();
+    await other.locator('#password').waitFor(WAIT);
+    await otherPhone.close();
 
     // Home care gone (no network, a dead service): the page opens from the service worker's shell
     // with the last dispatches it knew, and says how old they are.
@@ -222,7 +267,12 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await shot(nurse, 'home-care-4-offline');
     // The page's API calls to the stopping service may fail (503): they should. Anything else still counts.
     const late = errors.splice(failedBefore);
-    errors.push(...late.filter((error) => !error.startsWith(`503 GET ${homeCare.url}/api/`)));
+    errors.push(
+      ...late.filter(
+        (error) =>
+          !error.startsWith(`503 GET ${homeCare.url}/api/`) && !error.startsWith(`503 GET ${homeCare.url}/auth/`),
+      ),
+    );
 
     const detail = (await (
       await fetch(`${centre.url}/api/alarms/${alarmId}`, {
@@ -246,6 +296,51 @@ describe('web pages: the operator console and the home-care phone page, end to e
     ]);
     expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
     expect(errors).toEqual([]);
+  });
+
+  it('an expired session asks for sign-in again and keeps the typed note; sign-out ends the session', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const operator = await context.newPage();
+    await operator.goto(`${centre.url}/console`);
+    await signInOnPage(operator, 'anna');
+    await device.publish(contractEvent('fall.detected', 'web-fall'));
+    const alarm = operator.locator('#queue button').filter({ hasText: device.deviceId }).first();
+    await alarm.waitFor(WAIT);
+    await alarm.click();
+    const note = 'Ringte datteren, hun er på vei.';
+    await operator.fill('#note-text', note);
+
+    // The session ends while the note is typed: sending it asks for sign-in again.
+    await context.clearCookies();
+    await operator.click('#note-form button[type=submit]');
+    await operator.locator('#sign-in-button').waitFor({ state: 'visible', ...WAIT });
+    await expectText(operator.locator('#error'), /Økten er utløpt/);
+    await shot(operator, 'console-5-session-expired');
+    await signInOnPage(operator, 'anna');
+    // Back on the console: the alarm is open again with the note as it was typed.
+    await operator.locator('#detail').waitFor({ state: 'visible', ...WAIT });
+    expect(await operator.locator('#note-text').inputValue()).toBe(note);
+    await operator.click('#note-form button[type=submit]');
+    await expectText(operator.locator('#log'), /Ringte datteren/);
+
+    // Sign-out ends the session here and at the provider (signing in again needs the password),
+    // and forgets what was typed but not sent (the next person at the screen must not see it).
+    const drafts = () =>
+      operator.evaluate(() =>
+        Object.keys((globalThis as unknown as { sessionStorage: Record<string, string> }).sessionStorage).filter(
+          (key) => key.startsWith('welfare.draft.'),
+        ),
+      );
+    await operator.fill('#note-text', 'Et utkast');
+    expect(await drafts()).toHaveLength(1);
+    await operator.locator('#sign-out').click();
+    await operator.waitForURL(`${centre.url}/auth/signed-out`, WAIT);
+    expect(await drafts()).toEqual([]);
+    expect((await operator.request.get(`${centre.url}/auth/session`)).status()).toBe(401);
+    await operator.goto(`${centre.url}/console`);
+    await operator.locator('#sign-in-button').click();
+    await operator.locator('#password').waitFor(WAIT);
+    await context.close();
   });
 });
 

@@ -1,5 +1,6 @@
 // The nurses' phone page: the team's dispatches, live. Plain ES module, no build step.
-// Flow: sign in with a token (kept in sessionStorage only), GET /api/dispatches (its Stream-Cursor
+// Flow: sign in at the organisation's provider (/auth/session.js: the page holds no token, the
+// browser sends the session cookie, the shared client adds the CSRF header), GET /api/dispatches (its Stream-Cursor
 // header says where the list stands), then follow GET /api/dispatches/stream from there through
 // the shared client (live-client.js: headers, reconnect with Last-Event-ID, silence watchdog).
 // Texts come from messages.<language>.json and the shared vocabulary (i18n.js); times are Oslo's.
@@ -8,8 +9,10 @@
 import { configureClient, followStream, messageOf, request } from './live-client.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { pushAvailable, pushState, rememberNotificationText, subscribeToPush, unsubscribeFromPush } from './push.js';
+import { currentSession, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
 
-const TOKEN_KEY = 'home-care-token';
+/** What was typed when the session ended, put back after signing in again (session.js's sign-out clears it). */
+const DRAFTS_KEY = 'welfare.draft./.dispatches';
 /** The last list seen, for the offline shell; removed at sign-out. */
 const LAST_LIST_KEY = 'home-care-last-dispatches';
 const ACTIVE = new Set(['requested', 'accepted', 'en_route', 'arrived']);
@@ -17,8 +20,10 @@ const ACTIVE = new Set(['requested', 'accepted', 'en_route', 'arrived']);
 const $ = (id) => document.getElementById(id);
 const i18n = createI18n((language) => `/messages.${language}.json`);
 const state = {
-  token: null,
+  signedIn: false,
   me: null,
+  /** Drafts kept over a sign-in (an expired session), until the list they belong to is shown. */
+  keptDrafts: new Map(JSON.parse(sessionStorage.getItem(DRAFTS_KEY) ?? '[]')),
   dispatches: new Map(),
   stream: null,
   retryMs: 1000,
@@ -30,28 +35,16 @@ const state = {
 };
 
 configureClient({
-  bearer: () => state.token,
-  unauthorized: () => signOut(i18n.t('signIn.expired')),
+  extraHeaders: () => sessionHeaders(),
+  unauthorized: () => sessionEnded(i18n.t('signIn.expired')),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Sign-in
 
-function claimsOf(token) {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(decodeURIComponent(escape(atob(part))));
-  } catch {
-    return null;
-  }
-}
-
-function signIn(token) {
-  const claims = claimsOf(token);
-  if (!claims || !claims.sub) return problem(i18n.t('signIn.notAToken'));
-  sessionStorage.setItem(TOKEN_KEY, token);
-  state.token = token;
-  state.me = { id: claims.sub, name: claims.name || claims.sub, team: claims.home_care_team_id || null };
+function signedIn({ actor }) {
+  state.signedIn = true;
+  state.me = { id: actor.subject, name: actor.name, team: actor.homeCareTeamId ?? null };
   $('sign-in').hidden = true;
   $('signed-in').hidden = false;
   showWho();
@@ -68,24 +61,42 @@ function showWho() {
     : i18n.t('signIn.signedInAs', { name: state.me.name });
 }
 
-function signOut(message) {
-  const wasSignedIn = Boolean(state.token);
-  sessionStorage.removeItem(TOKEN_KEY);
-  localStorage.removeItem(LAST_LIST_KEY);
+/**
+ * The nurse signs out: this phone stops getting pushes (home care is told while the session still
+ * lets it), the last list kept for the offline shell goes, then the session ends here and at the provider.
+ */
+async function signOut() {
   stopStream();
-  if (wasSignedIn) void unsubscribeFromPush().catch(() => {});
-  state.token = null;
+  localStorage.removeItem(LAST_LIST_KEY);
+  await unsubscribeFromPush(request).catch(() => {});
+  await endSession();
+}
+
+/**
+ * No session (never signed in, or it expired): ask for sign-in. The push subscription stays (a
+ * nurse whose session ran out must still be alerted), and so does what she typed.
+ */
+function sessionEnded(message) {
+  if (state.signedIn) keepDrafts();
+  stopStream();
+  state.signedIn = false;
   state.me = null;
   state.dispatches.clear();
   $('sign-in').hidden = false;
   $('signed-in').hidden = true;
   $('dispatches').hidden = true;
   $('push').hidden = true;
-  $('token').value = '';
   render();
   connection('offline', i18n.t('connection.notSignedIn'));
   problem(message ?? null);
-  $('token').focus();
+  $('sign-in-button').focus();
+}
+
+function keepDrafts() {
+  const typed = [...document.querySelectorAll('textarea[data-draft]')]
+    .filter((field) => field.value.trim())
+    .map((field) => [field.dataset.draft, field.value]);
+  if (typed.length) sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(typed));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,9 +113,9 @@ async function start() {
     render();
     follow(headers.get('Stream-Cursor'));
   } catch {
-    if (!state.token) return;
+    if (!state.signedIn) return;
     if (!showRemembered()) connection('offline', i18n.t('connection.loadFailed'));
-    setTimeout(() => state.token && void start(), nextRetry());
+    setTimeout(() => state.signedIn && void start(), nextRetry());
   }
 }
 
@@ -179,7 +190,7 @@ async function act(id, path, body, doneKey) {
         }
         return;
       } catch {
-        if (!state.token) return;
+        if (!state.signedIn) return;
         if (attempt >= 4) {
           state.notes.set(id, i18n.t('action.noConnection'));
           return;
@@ -229,7 +240,7 @@ function showRemembered() {
 async function showPushChoice() {
   const box = $('push');
   const available = await pushAvailable(request);
-  if (!state.token || !available) {
+  if (!state.signedIn || !available) {
     box.hidden = true;
     return;
   }
@@ -292,10 +303,15 @@ function render() {
   const all = [...state.dispatches.values()].sort(order);
   const active = all.filter((dispatch) => ACTIVE.has(dispatch.status));
   const finished = all.filter((dispatch) => !ACTIVE.has(dispatch.status));
-  // Keep what the nurse is typing when the list redraws.
-  const drafts = new Map(
-    [...document.querySelectorAll('textarea[data-draft]')].map((field) => [field.dataset.draft, field.value]),
-  );
+  // Keep what the nurse is typing when the list redraws (and what she typed before signing in again).
+  const drafts = new Map([
+    ...state.keptDrafts,
+    ...[...document.querySelectorAll('textarea[data-draft]')].map((field) => [field.dataset.draft, field.value]),
+  ]);
+  if (state.signedIn && all.length && state.keptDrafts.size) {
+    state.keptDrafts.clear();
+    sessionStorage.removeItem(DRAFTS_KEY);
+  }
   const focused = document.activeElement?.id;
   const caret =
     document.activeElement instanceof HTMLTextAreaElement
@@ -574,33 +590,34 @@ await i18n.use(i18n.language);
 wireLanguagePicker($('language'), i18n, () => {
   showWho();
   render();
-  if (!state.token) connection('offline', i18n.t('connection.notSignedIn'));
+  if (!state.signedIn) connection('offline', i18n.t('connection.notSignedIn'));
   else if (state.stream) connection('live', i18n.t('connection.live'));
-  if (state.token) void showPushChoice();
+  if (state.signedIn) void showPushChoice();
 });
-$('sign-in-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const token = $('token')
-    .value.trim()
-    .replace(/^Bearer\s+/i, '');
-  if (token) signIn(token);
-});
-$('sign-out').addEventListener('click', () => signOut());
+$('sign-in-button').addEventListener('click', goSignIn);
+$('sign-out').addEventListener('click', () => void signOut());
 $('push-on').addEventListener('click', () => void turnPushOn());
 $('push-off').addEventListener('click', () => void turnPushOff());
 // A phone that slept may hold a dead connection: look again when the page is shown.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && state.token) void start();
+  if (document.visibilityState === 'visible' && state.signedIn) void start();
 });
-window.addEventListener('online', () => state.token && void start());
+window.addEventListener('online', () => state.signedIn && void start());
 // A tapped notification while the page is open: the service worker says which dispatch.
 navigator.serviceWorker?.addEventListener('message', (event) => {
   if (event.data?.type !== 'open-dispatch') return;
   state.wanted = event.data.dispatchId;
-  if (state.token) void refresh(state.wanted).then(render);
+  if (state.signedIn) void refresh(state.wanted).then(render);
 });
 if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
 
-const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) signIn(saved);
-else signOut();
+try {
+  const session = await currentSession();
+  if (session) signedIn(session);
+  else sessionEnded();
+} catch (error) {
+  // No answer (offline, the service away): the installed app shows the last list it knew.
+  sessionEnded();
+  if (showRemembered()) $('dispatches').hidden = false;
+  else problem(i18n.t('signIn.checkFailed', { message: error.message }));
+}

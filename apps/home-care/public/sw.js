@@ -3,8 +3,10 @@
 // list itself), and Web Push: a push is a doorbell with a dispatch id, shown as a notification;
 // tapping it opens (or focuses) the page on that dispatch.
 
-const SHELL_CACHE = 'home-care-shell-v1';
+const SHELL_CACHE = 'home-care-shell-v2';
 const SETTINGS_CACHE = 'home-care-settings';
+/** Served by the sign-in module (libs/access), not by the page's own files. */
+const SESSION_SCRIPT = '/auth/session.js';
 const SHELL = [
   '/',
   '/app.js',
@@ -13,6 +15,7 @@ const SHELL = [
   '/live-client.js',
   '/i18n.js',
   '/vocabulary.js',
+  SESSION_SCRIPT,
   '/messages.nb.json',
   '/messages.en.json',
   '/manifest.webmanifest',
@@ -24,7 +27,12 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(SHELL_CACHE)
-      .then((cache) => cache.addAll(SHELL))
+      // The sign-in script exists only where sign-in is set up; the page's own load caches it too.
+      .then((cache) =>
+        cache
+          .addAll(SHELL.filter((path) => path !== SESSION_SCRIPT))
+          .then(() => cache.add(SESSION_SCRIPT).catch(() => {})),
+      )
       .then(() => self.skipWaiting()),
   );
 });

@@ -1,10 +1,10 @@
-import { PeopleApiSettings } from '@welfare/access';
+import { BrowserSignInSettings } from '@welfare/access';
 import { Setting, splitList } from '@welfare/platform';
 import { Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Every setting of the home-care service, read from the environment once and validated at start-up. */
-export class HomeCareConfig extends PeopleApiSettings {
+export class HomeCareConfig extends BrowserSignInSettings {
   override KAFKA_CLIENT_ID: string = 'home-care';
   override HTTP_PORT: number = 3003;
 

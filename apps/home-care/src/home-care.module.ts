@@ -37,7 +37,7 @@ export class HomeCareModule {
           },
         }),
         DatabaseModule.forRoot(config),
-        AccessModule.forRoot(config),
+        AccessModule.forRoot(config, { signInPage: '/' }),
         DispatchesModule,
         PageModule,
         DatabaseServiceHealthModule,

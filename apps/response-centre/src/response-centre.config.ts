@@ -1,9 +1,9 @@
-import { PeopleApiSettings } from '@welfare/access';
+import { BrowserSignInSettings } from '@welfare/access';
 import { Setting } from '@welfare/platform';
 import { IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Every setting of the response centre, read from the environment once and validated at start-up. */
-export class ResponseCentreConfig extends PeopleApiSettings {
+export class ResponseCentreConfig extends BrowserSignInSettings {
   override KAFKA_CLIENT_ID: string = 'response-centre';
   override HTTP_PORT: number = 3000;
 

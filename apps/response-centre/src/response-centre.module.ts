@@ -52,7 +52,7 @@ export class ResponseCentreModule {
           },
         }),
         DatabaseModule.forRoot(config),
-        AccessModule.forRoot(config),
+        AccessModule.forRoot(config, { signInPage: '/console' }),
         DeviceEventsModule,
         AlarmsModule,
         EscalationModule.forRoot(parseEscalationLimits(config.ESCALATION_LIMITS_SECONDS)),

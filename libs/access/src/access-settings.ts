@@ -11,7 +11,7 @@ const URL_RULES = { require_tld: false, protocols: ['http', 'https'], require_pr
  */
 export class PeopleApiSettings extends DatabaseServiceSettings {
   @Setting(
-    "the OpenID provider whose tokens are trusted: a token's `iss` must equal this (`npm start`: its dev issuer)",
+    "the OpenID provider whose tokens are trusted: a token's `iss` must equal this (`npm start`: its embedded provider)",
   )
   @IsUrl(URL_RULES, { message: 'AUTH_ISSUER must be the issuer URL, e.g. https://idp.example.no/realms/welfare' })
   AUTH_ISSUER: string;

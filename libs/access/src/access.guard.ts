@@ -1,5 +1,6 @@
 import {
   CanActivate,
+  Optional,
   ExecutionContext,
   ForbiddenException,
   Injectable,
@@ -13,11 +14,13 @@ import { IS_PUBLIC_ROUTE } from '@welfare/platform';
 import type { Role } from './actor';
 import { ALLOWED_ROLES, RequestWithActor } from './access.decorators';
 import { TokenRefused, TokenVerifier } from './token-verifier.service';
+import { BrowserSessions, SessionEnded } from './browser-session/browser-sessions.service';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
- * Every route needs a verified bearer token and one of the roles it names; routes are closed
+ * Every route needs a verified bearer token (machine clients, curl) or, on a service with a page,
+ * a browser session cookie whose token is checked the same way and one of the roles it names; routes are closed
  * by default (no @Roles, no @Public: nobody). Tenancy is not decided here but where the data
  * is read: each query carries the actor's scope.
  */
@@ -28,6 +31,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    @Optional() private readonly sessions?: BrowserSessions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,7 +39,10 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets)) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<RequestWithActor>();
-    request.actor = await this.verified(request.headers.authorization, http.getResponse<Response>());
+    request.actor =
+      request.headers.authorization === undefined && this.sessions?.hasCookie(request)
+        ? await this.fromSession(request)
+        : await this.verified(request.headers.authorization, http.getResponse<Response>());
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets) ?? [];
     if (!request.actor.roles.some((role) => allowed.includes(role))) {
       throw new ForbiddenException(
@@ -43,6 +50,18 @@ export class AccessGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /** The session's access token (renewed when due) is verified like a bearer token. */
+  private async fromSession(request: RequestWithActor) {
+    const token = await this.sessions!.accessToken(request);
+    try {
+      return await this.verifier.verify(token);
+    } catch (error) {
+      if (!(error instanceof TokenRefused)) throw error;
+      if (error.issuerUnavailable) throw new ServiceUnavailableException(`${error.message}; try again shortly`);
+      throw new SessionEnded(error.message);
+    }
   }
 
   private async verified(header: string | undefined, response: Response) {

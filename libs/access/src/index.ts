@@ -9,3 +9,5 @@ export * from './access-log/access-log-entry.entity';
 export * from './access-log/access-log.service';
 export * from './access-log/access-log.migration';
 export { Public } from '@welfare/platform';
+export * from './browser-session/sign-in-settings';
+export * from './browser-session/browser-session.migration';

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Kafka } from 'kafkajs';
-import { kafkaLogCreator } from './kafka-log';
+import { kafkaLogCreator, KAFKAJS_LOG_LEVEL } from './kafka-log';
 import { DeadLetterWriter } from './dead-letter-writer';
 import { KafkaConsumersService } from './kafka-consumers.service';
 import { KafkaProducerService } from './kafka-producer.service';
@@ -36,6 +36,7 @@ export class KafkaModule {
               // Capped at 2 s: a broker back from a restart is used within 2 s, not 10.
               retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 2000 },
               logCreator: kafkaLogCreator,
+              logLevel: KAFKAJS_LOG_LEVEL,
             }),
         },
         KafkaProducerService,

@@ -74,7 +74,9 @@ export class ManagedConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.currentState = 'running'));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.lastCrash = `${payload.error.name}: ${payload.error.message}`;
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      // kafkajs restarts the consumer after a retriable error (a broker still loading): a warning, not an error.
+      if (payload.restart) this.logger.warn({ err: payload.error, restart: true }, 'consumer restarting');
+      else this.logger.error({ err: payload.error, restart: false }, 'consumer crashed');
       if (!payload.restart) this.currentState = 'crashed';
     });
   }

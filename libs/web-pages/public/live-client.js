@@ -1,10 +1,10 @@
 // The one browser client of both pages (operator console, nurses' phone page) for the API and
 // the live streams. Plain ES module, no build step.
 //
-// Every request, the live stream included, gets its headers from headersFor(): the bearer token
-// while the pages still take a pasted token, and whatever a sign-in scheme needs (a CSRF header
-// for cookie sessions) through the one hook setHeaderSource(). Requests send same-origin
-// cookies, so a backend-for-frontend session works without changes here.
+// Every request, the live stream included, gets its headers from headersFor(): whatever the
+// sign-in needs through the one hook (the pages: the CSRF header of their backend-for-frontend
+// session, from /auth/session.js), and a bearer token for a caller that holds one. Requests send
+// same-origin cookies, which carry the session.
 //
 // The stream is Server-Sent Events read with fetch (not EventSource: headers, never a token in
 // a URL). It resumes with Last-Event-ID after a loss, and a silence watchdog drops a connection

@@ -31,11 +31,13 @@ const PATHS = [...Object.keys(OWN_FILES), ...SHARED_PAGE_FILE_NAMES];
 /**
  * The page holds health data once signed in: scripts, workers, the manifest and connections only
  * from this origin, never inside another site's frame, no referrer to tel: or other links.
+ * `form-action 'none'` holds with sign-in: "Logg inn" is a navigation (location.assign to
+ * /auth/sign-in, which redirects to the provider), not a form post, and actions go by fetch.
  */
 const CSP =
   "default-src 'none'; script-src 'self'; worker-src 'self'; manifest-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** Static files only, open to everyone (@Public): the data behind the page needs a token like any API call. */
+/** Static files only, open to everyone (@Public): the data behind the page needs a session or a token like any API call. */
 @ApiExcludeController()
 @Public()
 @Controller()

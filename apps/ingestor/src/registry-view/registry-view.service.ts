@@ -62,7 +62,8 @@ export class RegistryViewService implements OnModuleInit, OnApplicationShutdown 
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'registry view consumer crashed');
+      if (payload.restart) this.logger.warn({ err: payload.error, restart: true }, 'registry view consumer restarting');
+      else this.logger.error({ err: payload.error, restart: false }, 'registry view consumer crashed');
       if (!payload.restart) this.crashed = `${payload.error.name}: ${payload.error.message}`;
     });
     await consumer.connect();

@@ -27,8 +27,9 @@ const FILES: Record<string, PageFile> = {
 };
 
 /**
- * The page holds a bearer token: it may run only our own script, talk only to this origin, and
- * never be framed by another site.
+ * The page shows health data once signed in: it may run only our own script (and /auth/session.js),
+ * talk only to this origin, and never be framed by another site. `form-action 'none'` holds with
+ * sign-in: "Logg inn" navigates to /auth/sign-in (which redirects to the provider), no form is posted.
  */
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -36,7 +37,7 @@ const CONTENT_SECURITY_POLICY =
 /**
  * Serves the operator console at /console. Public because a browser fetches a page and its
  * script before anyone can sign in; the files hold no data, and every call the page makes to
- * the API carries the operator's token and is checked like any other.
+ * the API carries the operator's session cookie (or a token) and is checked like any other.
  */
 @ApiExcludeController()
 @Public()

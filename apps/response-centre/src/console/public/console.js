@@ -1,20 +1,32 @@
 // Operator console: the live queue of the operator's centre, one alarm's detail, and the actions.
 // Plain ES module, no build step. API calls and the live stream go through the shared client
 // (live-client.js); texts come from messages.<language>.json and the shared vocabulary
-// (i18n.js), times are Oslo's. The token is sent in the Authorization header only.
+// (i18n.js), times are Oslo's. Signing in is the server's (/auth/session.js, a backend-for-
+// frontend): the page holds no token, the browser sends the session cookie, and the shared
+// client adds the session's CSRF header to every request through its one header hook.
 
 import { api, configureClient, followStream } from './live-client.js';
+import {
+  currentSession,
+  keepDrafts,
+  sessionHeaders,
+  signIn as goSignIn,
+  signOut as endSession,
+} from '/auth/session.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { VOCABULARY } from './vocabulary.js';
 
-const TOKEN_KEY = 'welfare.console.token';
+/** The alarm open when the session ended, opened again after signing in. */
+const OPEN_ALARM_KEY = 'welfare.console.open-alarm';
 const ACTIVE_DISPATCH = new Set(['requested', 'accepted', 'en_route', 'arrived']);
 const i18n = createI18n((language) => `/console/messages.${language}.json`);
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  signedIn: false,
+  /** Who the server says is signed in (GET /auth/session). */
+  actor: null,
   /** Alarm summaries by id, each with the moment (performance.now) its ageSeconds was true. */
   alarms: new Map(),
   selectedId: null,
@@ -29,7 +41,7 @@ const state = {
 // ---------------------------------------------------------------------------------------------
 // The live stream
 
-configureClient({ bearer: () => state.token || null });
+configureClient({ extraHeaders: () => sessionHeaders(), unauthorized: () => sessionExpired() });
 
 function connect() {
   state.stream?.stop();
@@ -43,6 +55,7 @@ function connect() {
       setConnection(i18n.t('connection.lost', { reason, seconds: delay / 1000 }), 'down');
     },
     onRefused: (status, message) => {
+      if (status === 401) return; // the session ended: sessionExpired() has asked for sign-in
       showError(i18n.t('error.streamRefused', { message: message ?? status }));
       setConnection(i18n.t('connection.refused'), 'down');
     },
@@ -68,7 +81,7 @@ async function streamReady() {
     state.queueLoaded = true;
     renderQueue();
   } catch (error) {
-    showError(i18n.t('error.queue', { message: error.message }));
+    if (error.status !== 401) showError(i18n.t('error.queue', { message: error.message }));
   }
 }
 
@@ -234,7 +247,7 @@ async function openAlarm(id, { keepFocus = false } = {}) {
     if (!keepFocus) $('detail-heading').focus();
     void loadEvents(detail.deviceId);
   } catch (error) {
-    showError(i18n.t('error.open', { message: error.message }));
+    if (error.status !== 401) showError(i18n.t('error.open', { message: error.message }));
   }
 }
 
@@ -467,7 +480,8 @@ async function act(source, method, action, body, done) {
     renderDetail();
     say('notice', i18n.t(done));
   } catch (error) {
-    showError(error.message);
+    // A 401: the session ended and the page asks for sign-in; the typed text stays (keepDrafts).
+    if (error.status !== 401) showError(error.message);
   } finally {
     buttons.forEach((button) => (button.disabled = false));
   }
@@ -476,47 +490,51 @@ async function act(source, method, action, body, done) {
 // ---------------------------------------------------------------------------------------------
 // Signing in, status, small helpers
 
-function signIn(token) {
-  state.token = token.trim();
-  sessionStorage.setItem(TOKEN_KEY, state.token);
+function signedIn(session) {
+  state.signedIn = true;
+  state.actor = session.actor;
   Object.assign(state, { alarms: new Map(), selectedId: null, detail: null, cursor: null, queueLoaded: false });
   renderQueue();
   renderDetail();
   showWho();
+  showSignedIn(true);
   clearError();
   connect();
+  const reopen = sessionStorage.getItem(OPEN_ALARM_KEY);
+  sessionStorage.removeItem(OPEN_ALARM_KEY);
+  if (reopen) void openAlarm(reopen);
 }
 
-function signOut() {
+/** The session ended (expired, or signed out elsewhere): ask to sign in again; typed notes stay (keepDrafts). */
+function sessionExpired() {
+  if (!state.signedIn) return;
+  state.signedIn = false;
   state.stream?.stop();
   state.stream = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, {
-    token: '',
-    alarms: new Map(),
-    selectedId: null,
-    detail: null,
-    cursor: null,
-    queueLoaded: false,
-  });
-  renderQueue();
-  renderDetail();
-  $('who').textContent = '';
-  setConnection(i18n.t('connection.notConnected'), '');
+  state.live = false;
+  if (state.selectedId) sessionStorage.setItem(OPEN_ALARM_KEY, state.selectedId);
+  showSignedIn(false);
+  setConnection(i18n.t('connection.expired'), 'down');
+  showError(i18n.t('signIn.expired'));
 }
 
-/** Who the token says you are: read for display only (the server verifies it on every call). */
-function showWho() {
-  try {
-    const claims = JSON.parse(atob(state.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    $('who').textContent = i18n.t('signIn.signedInAs', {
-      name: claims.name ?? claims.sub,
-      roles: (claims.roles ?? []).join(', '),
-      centre: claims.response_centre_id ?? '—',
-    });
-  } catch {
-    $('who').textContent = i18n.t('signIn.unreadable');
+function showSignedIn(yes) {
+  $('sign-in-button').hidden = yes;
+  $('sign-out').hidden = !yes;
+  if (!yes) {
+    state.actor = null;
+    $('who').textContent = '';
   }
+}
+
+/** Who the server says is signed in (from the verified token; the page never sees the token). */
+function showWho() {
+  if (!state.actor) return;
+  $('who').textContent = i18n.t('signIn.signedInAs', {
+    name: state.actor.name,
+    roles: state.actor.roles.join(', '),
+    centre: state.actor.responseCentreId ?? '—',
+  });
 }
 
 function setConnection(text, kind) {
@@ -565,20 +583,24 @@ async function start() {
     fillOutcomes();
     renderQueue();
     renderDetail();
-    if (state.token) showWho();
+    showWho();
     if (state.live) setConnection(i18n.t('connection.live'), 'live');
-    else if (!state.token) setConnection(i18n.t('connection.notConnected'), '');
+    else if (!state.signedIn) setConnection(i18n.t('connection.notConnected'), '');
   });
   setConnection(i18n.t('connection.notConnected'), '');
   wireActions();
-  $('sign-in').addEventListener('submit', (event) => {
-    event.preventDefault();
-    signIn($('token').value);
-    $('token').value = '';
-  });
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-in-button').addEventListener('click', goSignIn);
+  $('sign-out').addEventListener('click', () => void endSession());
+  for (const form of ['note-form', 'dispatch-form', 'withdraw-form', 'resolve-form']) keepDrafts($(form));
   setInterval(tickAges, 1000);
-  if (state.token) signIn(state.token);
+  try {
+    const session = await currentSession();
+    if (session) signedIn(session);
+    else showSignedIn(false);
+  } catch (error) {
+    showSignedIn(false);
+    showError(i18n.t('signIn.checkFailed', { message: error.message }));
+  }
 }
 
 await start();

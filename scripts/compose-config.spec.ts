@@ -7,6 +7,7 @@ import { IngestorConfig } from '../apps/ingestor/src/ingestor.config';
 import { ResponseCentreConfig } from '../apps/response-centre/src/response-centre.config';
 import { RegistryConfig } from '../apps/registry/src/registry.config';
 import { HomeCareConfig } from '../apps/home-care/src/home-care.config';
+import { ScaipGatewayConfig } from '../apps/scaip-gateway/src/scaip-gateway.config';
 
 type Environment = Record<string, string | number | boolean | null>;
 interface ComposeService {
@@ -24,6 +25,7 @@ const DEPLOYER_GIVES: Record<string, string> = {
   CONSOLE_CLIENT_SECRET: 'console-client-secret-from-keycloak',
   PHONE_PAGE_CLIENT_SECRET: 'phone-page-client-secret-from-keycloak',
   KEYCLOAK_ADMIN_PASSWORD: 'keycloak-admin-password',
+  SCAIP_GATEWAY_SECRET: 'scaip-gateway-shared-secret',
 };
 
 /** Which config class validates a container's environment, by the program it runs. */
@@ -32,6 +34,7 @@ const VALIDATORS: [RegExp, new () => object][] = [
   [/dist\/apps\/ingestor\/src\/main\.js/, IngestorConfig],
   [/dist\/apps\/registry\/src\/main\.js/, RegistryConfig],
   [/dist\/apps\/home-care\/src\/main\.js/, HomeCareConfig],
+  [/dist\/apps\/scaip-gateway\/src\/main\.js/, ScaipGatewayConfig],
   [/database\/data-source\.js/, MigrationSettings],
 ];
 
@@ -70,6 +73,7 @@ describe('docker/compose.yaml', () => {
     expect(run(IngestorConfig)).toEqual(['ingestor']);
     expect(run(RegistryConfig)).toEqual(['registry']);
     expect(run(HomeCareConfig)).toEqual(['home-care']);
+    expect(run(ScaipGatewayConfig)).toEqual(['scaip-gateway']);
     expect(run(MigrationSettings).sort()).toEqual(['migrate', 'migrate-home-care', 'migrate-registry']);
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining(['kafka', 'postgres', 'mosquitto', 'keycloak']),

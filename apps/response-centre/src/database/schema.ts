@@ -12,6 +12,7 @@ import { ResidentRules1764500000000 } from './migrations/1764500000000-resident-
 import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
 import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
 import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-care-actor-ids';
+import { ReportFacts1764700000000 } from './migrations/1764700000000-report-facts';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -33,4 +34,5 @@ export const responseCentreMigrations = [
   Dispatch1764600000000,
   HandlingLogFeed1764600000001,
   HomeCareActorIds1764600000002,
+  ReportFacts1764700000000,
 ];

@@ -3,5 +3,9 @@
 // look for them. Plain JavaScript because it runs before and without the compiled code.
 import { cpSync } from 'node:fs';
 
-const folders = ['apps/response-centre/src/console/public', 'apps/home-care/public'];
+const folders = [
+  'apps/response-centre/src/console/public',
+  'apps/response-centre/src/wallboard/public',
+  'apps/home-care/public',
+];
 for (const folder of folders) cpSync(folder, `dist/${folder}`, { recursive: true });

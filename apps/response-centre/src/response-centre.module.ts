@@ -16,6 +16,7 @@ import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ALARM_LANE_GROUP, TELEMETRY_LANE_GROUP } from './intake/device-events.controller';
 import { ReportsModule } from './reports/reports.module';
+import { WallboardModule } from './wallboard/wallboard.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
 /** The inter-municipal response centre: device events become alarms that operators handle, live, and dispatch home care to. */
@@ -67,6 +68,7 @@ export class ResponseCentreModule {
         DispatchModule,
         ConsoleModule,
         ReportsModule,
+        WallboardModule,
         DatabaseServiceHealthModule,
       ],
     };

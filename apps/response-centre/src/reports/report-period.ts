@@ -60,3 +60,9 @@ export function localWeekdayHour(moment: Date): { weekday: number; hour: number 
   const local = DateTime.fromJSDate(moment, { zone: REPORT_ZONE });
   return { weekday: local.weekday - 1, hour: local.hour };
 }
+
+/** Today on the wall clock in Norway, as a one-day range label (the wallboard's period). */
+export function todayLabel(now: Date): string {
+  const day = DateTime.fromJSDate(now, { zone: REPORT_ZONE }).toISODate()!;
+  return `${day}..${day}`;
+}

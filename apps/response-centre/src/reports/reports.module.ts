@@ -8,6 +8,6 @@ import { ReportsService } from './reports.service';
 @Module({
   controllers: [ReportsController],
   providers: [ReportFactsRepository, ReportProjectionService, ReportsService],
-  exports: [ReportProjectionService],
+  exports: [ReportProjectionService, ReportsService],
 })
 export class ReportsModule {}

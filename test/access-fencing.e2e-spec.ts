@@ -728,6 +728,13 @@ describe('access: bearer tokens, roles and tenant fencing on every endpoint', ()
       url: (t) => `/api/reports/centres/${t.centreId}`,
     },
     {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/wallboard/centres/{centreId}',
+      roles: ['supervisor'],
+      url: (t) => `/api/wallboard/centres/${t.centreId}`,
+    },
+    {
       service: 'home-care',
       method: 'GET',
       path: '/api/dispatches',

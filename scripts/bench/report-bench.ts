@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:reports`: a month of alarms for one municipality (100,000 by default, the
+ * issue's target), seeded straight into a database of its own as the handling log would hold
+ * them; then it times the report read model's first fold of that log, the report API's work
+ * (catch up, read the facts, compute the figures), the PDF and the CSV, and the latency of an
+ * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
+ * idle and while reports with PDFs are made back to back.
+ *
+ *   npm run bench:reports -- [--alarms 100000] [--database-url postgres://127.0.0.1:5432/postgres]
+ *
+ * Not a test: it takes minutes and measures this machine.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { postgresDataSourceOptions } from '@welfare/persistence';
+import type { Actor } from '@welfare/access';
+import { responseCentreEntities, responseCentreMigrations } from '../../apps/response-centre/src/database/schema';
+import { ReportFactsRepository } from '../../apps/response-centre/src/reports/report-facts.repository';
+import { ReportProjectionService } from '../../apps/response-centre/src/reports/report-projection.service';
+import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
+import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
+import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
+
+const { values } = parseArgs({
+  options: {
+    alarms: { type: 'string', default: '100000' },
+    'database-url': { type: 'string', default: 'postgres://127.0.0.1:5432/postgres' },
+  },
+});
+const ALARMS = Number(values.alarms);
+const MUNICIPALITY = randomUUID();
+const CENTRE = randomUUID();
+const SUPERVISOR: Actor = {
+  subject: 'bench-supervisor',
+  name: 'Bench',
+  roles: ['supervisor'],
+  responseCentreId: CENTRE,
+  municipalityId: null,
+  homeCareTeamId: null,
+};
+
+async function main(): Promise<void> {
+  const name = `report_bench_${Date.now()}`;
+  const admin = new Client({ connectionString: values['database-url'] });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(values['database-url']!);
+  url.pathname = `/${name}`;
+  const dataSource = new DataSource(
+    postgresDataSourceOptions({
+      url: url.toString(),
+      poolSize: 6,
+      applicationName: 'report-bench',
+      entities: responseCentreEntities,
+      migrations: responseCentreMigrations,
+    }),
+  );
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const seeded = await timed(() => seed(dataSource));
+    line(`seeded ${ALARMS} alarms of March 2026 with their handling log`, seeded.ms);
+    const facts = new ReportFactsRepository(dataSource);
+    const projection = new ReportProjectionService(dataSource, facts);
+    const reports = new ReportsService(dataSource, projection, facts);
+    const folded = await timed(() => projection.catchUp());
+    line(`first fold of the log into the read model (${folded.value} steps)`, folded.ms);
+    const runs: number[] = [];
+    let report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+    for (let run = 0; run < 5; run++) {
+      const made = await timed(() => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03'));
+      runs.push(made.ms);
+      report = made.value;
+    }
+    line(`report API work, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    line('PDF', (await timed(() => reportPdf(report, new Date()))).ms);
+    line('CSV', (await timed(async () => reportCsv(report))).ms);
+    const idle = await openingLatencies(dataSource, 300);
+    line(`alarm-opening write, idle: p50 / p99 / max`, idle);
+    let reporting = true;
+    let made = 0;
+    const background = (async () => {
+      while (reporting) {
+        await reportPdf(await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03'), new Date());
+        made++;
+      }
+    })();
+    const busy = await openingLatencies(dataSource, 300);
+    reporting = false;
+    await background;
+    line(`alarm-opening write, while ${made} month reports + PDFs were made: p50 / p99 / max`, busy);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** Alarms spread over March 2026, answered after 5-300 s; a tenth dispatched and visited; some escalated. */
+async function seed(dataSource: DataSource): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`SELECT setseed(0.13)`);
+    await manager.query(
+      `INSERT INTO registry_municipalities (municipality_id, revision, name, response_centre_id, alarm_rule_defaults, deleted, updated_at)
+       VALUES ($1, 1, 'Benkmark', $2, '{}', false, now())`,
+      [MUNICIPALITY, CENTRE],
+    );
+    await manager.query(
+      `CREATE TEMP TABLE seed ON COMMIT DROP AS
+       SELECT gen_random_uuid() AS id, n,
+              timestamptz '2026-03-01 00:00+01' + (random() * interval '30 days 22 hours') AS opened,
+              make_interval(secs => 5 + floor(random() * 296)) AS answer,
+              random() < 0.1 AS dispatched, random() < 0.02 AS escalated,
+              make_interval(mins => 15 + floor(random() * 56)) AS arrive
+         FROM generate_series(1, $1) AS n`,
+      [ALARMS],
+    );
+    await manager.query(
+      `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at,
+                           acknowledged_by, acknowledged_at, resolved_by, resolved_at, outcome, updated_at, municipality_id,
+                           response_centre_id, kind, correlation_key, last_triggered_at)
+       SELECT id, 'bench-' || (n % 5000), 'press-' || n, CASE WHEN n % 10 = 0 THEN 'fall.detected' ELSE 'alarm.button' END, 1,
+              'resolved', opened - interval '2 seconds', opened, 'op', opened + answer, 'op', opened + answer + interval '3 minutes',
+              CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END, opened, $1, $2, 'care', 'bench:' || n, opened
+         FROM seed`,
+      [MUNICIPALITY, CENTRE],
+    );
+    const step = (name: string, at: string, where = 'true', details = `'{}'::jsonb`) =>
+      manager.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id, details)
+         SELECT id, '${name}', ${at}, 'operator', 'op', ${details} FROM seed WHERE ${where} ORDER BY opened`,
+      );
+    await step('received', 'opened');
+    await step('escalated', `opened + interval '60 seconds'`, 'escalated');
+    await step('acknowledged', 'opened + answer');
+    await step('dispatched', `opened + answer + interval '60 seconds'`, 'dispatched');
+    await step('dispatch_accepted', `opened + answer + interval '120 seconds'`, 'dispatched');
+    await step('dispatch_arrived', 'opened + arrive', 'dispatched');
+    await step(
+      'resolved',
+      `opened + answer + interval '3 minutes'`,
+      'true',
+      `jsonb_build_object('outcome', CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END)`,
+    );
+  });
+}
+
+/** Opens `count` alarms one after another, each as the intake does (alarm row + "received" step, one transaction). */
+async function openingLatencies(dataSource: DataSource, count: number): Promise<string> {
+  const latencies: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const id = randomUUID();
+    const started = performance.now();
+    await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at, updated_at,
+                             municipality_id, response_centre_id, kind, correlation_key, last_triggered_at)
+         VALUES ($1, 'bench-live', $1, 'alarm.button', 1, 'open', now(), now(), now(), $2, $3, 'care', 'live:' || $1, now())`,
+        [id, MUNICIPALITY, CENTRE],
+      );
+      await manager.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'received', now(), 'device', 'bench-live')`,
+        [id],
+      );
+    });
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((x, y) => x - y);
+  const at = (share: number) => latencies[Math.ceil(share * latencies.length) - 1].toFixed(1);
+  return `${at(0.5)} / ${at(0.99)} / ${latencies.at(-1)!.toFixed(1)} ms`;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+function median(values: number[]): number {
+  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+}
+
+function line(what: string, value: number | string): void {
+  process.stdout.write(`${what.padEnd(90)} ${typeof value === 'number' ? `${value.toFixed(0)} ms` : value}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`report benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -215,10 +215,13 @@ function heatmap(doc: PDFKit.PDFDocument, grid: number[][]): void {
       .text(T.weekdays[day], MARGIN, y + 4, { width: 28 });
     hours.forEach((n, hour) => {
       const strength = n / most;
+      // The cell's transparency stays inside save/restore, so labels and counts are drawn opaque.
+      doc.save();
       doc
         .rect(left + hour * cell, y, cell - 1, 16)
         .fillColor(BAR, n === 0 ? 0.06 : 0.15 + 0.85 * strength)
         .fill();
+      doc.restore();
       if (n > 0)
         doc
           .fillColor(strength > 0.5 ? '#ffffff' : INK, 1)
@@ -227,7 +230,6 @@ function heatmap(doc: PDFKit.PDFDocument, grid: number[][]): void {
     });
     y += 17;
   });
-  doc.fillOpacity(1);
   doc.x = MARGIN;
   doc.y = y + 4;
 }

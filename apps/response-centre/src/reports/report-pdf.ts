@@ -4,6 +4,8 @@ import type { Share, Spread } from './report-figures';
 import { REPORT_TEXTS as T } from './report-texts';
 
 const MARGIN = 50;
+/** The PDF is for reading: past this many follow-up alarms it says how many more there are; the CSV and the API list all. */
+const PDF_FOLLOW_UP_LIMIT = 300;
 const WIDTH = 595.28 - 2 * MARGIN; // A4
 const INK = '#1b1f24';
 const MUTED = '#5b6470';
@@ -11,7 +13,11 @@ const BAR = '#2563eb';
 const TARGET = '#dc2626';
 
 /** The monthly report as a PDF: figures, their explanations, and charts drawn with pdfkit's own vector paths. */
-export function reportPdf(report: Report, madeAt: Date): Promise<Buffer> {
+/**
+ * pdfkit lays out synchronously, and the response centre's intake shares this event loop: the
+ * layout gives the loop a turn between sections (`breath`), so no alarm waits for a whole PDF.
+ */
+export async function reportPdf(report: Report, madeAt: Date): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
@@ -23,14 +29,14 @@ export function reportPdf(report: Report, madeAt: Date): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  firstPage(doc, report, madeAt);
+  await firstPage(doc, report, madeAt);
   doc.addPage();
-  secondPage(doc, report);
+  await secondPage(doc, report);
   doc.end();
   return done;
 }
 
-function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): void {
+async function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): Promise<void> {
   const f = report.figures;
   doc.fillColor(INK).font('Helvetica-Bold').fontSize(20).text(`${T.title}: ${report.subject.name}`);
   doc.font('Helvetica').fontSize(10).fillColor(MUTED);
@@ -39,6 +45,7 @@ function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): void 
   );
   doc.moveDown();
 
+  await breath();
   heading(doc, T.section.answer, T.explain.answer + ' ' + T.explain.fromPress);
   figures(doc, [
     ...spreadFigures(f.timeToAnswer),
@@ -52,6 +59,7 @@ function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): void 
     ['innen 180 s', f.timeToAnswer.within180s, 99],
   ]);
 
+  await breath();
   heading(doc, T.section.onSite, T.explain.onSite);
   figures(doc, [
     ...spreadFigures(f.timeToHelpOnSite),
@@ -65,6 +73,7 @@ function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): void 
     ['innen 60 min', f.timeToHelpOnSite.within60min, 100],
   ]);
 
+  await breath();
   heading(doc, T.section.dispatches, T.explain.dispatches);
   figures(doc, [
     [T.figure.alarmsDispatched, String(f.dispatches.alarmsDispatched)],
@@ -77,8 +86,9 @@ function firstPage(doc: PDFKit.PDFDocument, report: Report, madeAt: Date): void 
   ]);
 }
 
-function secondPage(doc: PDFKit.PDFDocument, report: Report): void {
+async function secondPage(doc: PDFKit.PDFDocument, report: Report): Promise<void> {
   const f = report.figures;
+  await breath();
   heading(doc, T.section.volumes, T.explain.volumes);
   countBars(
     doc,
@@ -104,9 +114,11 @@ function secondPage(doc: PDFKit.PDFDocument, report: Report): void {
     ],
   ]);
 
+  await breath();
   heading(doc, T.section.heatmap, T.explain.heatmap);
   heatmap(doc, f.volumes.byWeekdayHour);
 
+  await breath();
   heading(doc, T.section.technical, T.explain.technical);
   figures(doc, [
     [T.figure.batteryLow, String(f.technical.batteryLow)],
@@ -115,15 +127,30 @@ function secondPage(doc: PDFKit.PDFDocument, report: Report): void {
     [T.figure.fleetSilent, String(f.technical.fleetSilent)],
   ]);
 
+  await breath();
   heading(doc, T.section.followUp, '');
   if (f.followUp.length === 0) doc.font('Helvetica').fontSize(9).fillColor(INK).text(T.noneToFollowUp);
-  for (const alarm of f.followUp) {
-    if (doc.y > 780) doc.addPage();
+  for (const alarm of f.followUp.slice(0, PDF_FOLLOW_UP_LIMIT)) {
+    if (doc.y > 780) {
+      doc.addPage();
+      await breath();
+    }
     doc.font('Helvetica').fontSize(8).fillColor(INK);
     doc.text(
       `${alarm.alarmId}   ${alarm.openedAt.slice(0, 19).replace('T', ' ')} UTC   ${T.priority} ${alarm.priority}   ${secondsText(alarm.answerSeconds)} s`,
     );
   }
+  if (f.followUp.length > PDF_FOLLOW_UP_LIMIT)
+    doc
+      .moveDown(0.3)
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .text(T.moreToFollowUp(f.followUp.length - PDF_FOLLOW_UP_LIMIT));
+}
+
+/** One turn of the event loop for whatever waits (an alarm in the intake above all). */
+function breath(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function heading(doc: PDFKit.PDFDocument, title: string, explanation: string): void {

@@ -52,6 +52,7 @@ export const REPORT_TEXTS = {
   weekdays: ['man', 'tir', 'ons', 'tor', 'fre', 'lør', 'søn'],
   followUpColumns: ['Alarm-id', 'Åpnet', 'Prioritet', 'Tid til svar (s)'],
   noneToFollowUp: 'Ingen alarmer over 180 sekunder.',
+  moreToFollowUp: (more: number) => `… og ${more} alarmer til: hele listen står i CSV-filen og i rapport-API-et.`,
   triggers: {
     'alarm.button': 'Alarmknapp',
     'fall.detected': 'Fall',

@@ -23,6 +23,8 @@ import { ReportProjectionService } from '../../apps/response-centre/src/reports/
 import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
 import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
 import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
+import { reportFigures } from '../../apps/response-centre/src/reports/report-figures';
+import { parsePeriod } from '../../apps/response-centre/src/reports/report-period';
 
 const { values } = parseArgs({
   options: {
@@ -76,6 +78,12 @@ async function main(): Promise<void> {
       report = made.value;
     }
     line(`report API work, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    const period = parsePeriod('2026-03');
+    const read = await timed(() =>
+      facts.factsFor({ municipalityId: MUNICIPALITY, responseCentreId: CENTRE }, period.from, period.to),
+    );
+    line('  of which: reading the facts', read.ms);
+    line('  of which: computing the figures', (await timed(async () => reportFigures(period, read.value))).ms);
     line('PDF', (await timed(() => reportPdf(report, new Date()))).ms);
     line('CSV', (await timed(async () => reportCsv(report))).ms);
     const idle = await openingLatencies(dataSource, 300);

@@ -124,13 +124,14 @@ export function reportFigures(period: ReportPeriod, facts: AlarmFacts[]): Report
  * The value at nearest rank: the smallest with at least `percent` % of the values at or below it.
  * Always a measured value, never an interpolation between two alarms.
  */
-export function percentile(sorted: number[], percent: number): number | null {
+export function percentile(sorted: ArrayLike<number>, percent: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1)];
 }
 
 function spread(values: number[]): Spread {
-  const sorted = [...values].sort((x, y) => x - y);
+  // A typed array sorts numerically without a comparator call per step: a month may hold 100,000 alarms.
+  const sorted = Float64Array.from(values).sort();
   return { count: sorted.length, medianSeconds: percentile(sorted, 50), p90Seconds: percentile(sorted, 90) };
 }
 
@@ -149,9 +150,13 @@ function seconds(from: Date, to: Date): number {
 
 function followUp(answered: AlarmFacts[]): FollowUpAlarm[] {
   return answered
-    .map((alarm) => ({ alarm, answerSeconds: seconds(alarm.openedAt, alarm.acknowledgedAt!) }))
+    .map((alarm) => ({
+      alarm,
+      answerSeconds: seconds(alarm.openedAt, alarm.acknowledgedAt!),
+      opened: alarm.openedAt.getTime(),
+    }))
     .filter(({ answerSeconds }) => answerSeconds > 180)
-    .sort((x, y) => x.alarm.openedAt.getTime() - y.alarm.openedAt.getTime())
+    .sort((x, y) => x.opened - y.opened)
     .map(({ alarm, answerSeconds }) => ({
       alarmId: alarm.alarmId,
       openedAt: alarm.openedAt.toISOString(),

@@ -4,7 +4,9 @@
  * them; then it times the report read model's first fold of that log, the report API's work
  * (catch up, read the facts, compute the figures), the PDF and the CSV, and the latency of an
  * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
- * idle and while reports with PDFs are made back to back.
+ * idle and while reports (and PDFs) are made back to back: by the report worker thread, as the
+ * response centre makes them, and for comparison on the benchmark's own event loop, as the
+ * response centre made them before the worker.
  *
  *   npm run bench:reports -- [--alarms 100000] [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  *
@@ -12,6 +14,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -20,6 +23,7 @@ import type { Actor } from '@welfare/access';
 import { responseCentreEntities, responseCentreMigrations } from '../../apps/response-centre/src/database/schema';
 import { ReportFactsRepository } from '../../apps/response-centre/src/reports/report-facts.repository';
 import { ReportProjectionService } from '../../apps/response-centre/src/reports/report-projection.service';
+import { ReportWorkers } from '../../apps/response-centre/src/reports/report-workers';
 import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
 import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
 import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
@@ -45,6 +49,11 @@ const SUPERVISOR: Actor = {
 };
 
 async function main(): Promise<void> {
+  process.stdout.write(
+    `load average before: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  );
   const name = `report_bench_${Date.now()}`;
   const admin = new Client({ connectionString: values['database-url'] });
   await admin.connect();
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
       migrations: responseCentreMigrations,
     }),
   );
+  let stop = async (): Promise<void> => undefined;
   try {
     await dataSource.initialize();
     await dataSource.runMigrations();
@@ -67,7 +77,10 @@ async function main(): Promise<void> {
     line(`seeded ${ALARMS} alarms of March 2026 with their handling log`, seeded.ms);
     const facts = new ReportFactsRepository(dataSource);
     const projection = new ReportProjectionService(dataSource, facts);
-    const reports = new ReportsService(dataSource, projection, facts);
+    const workers = new ReportWorkers({ DATABASE_URL: url.toString() });
+    workers.onModuleInit();
+    stop = () => workers.onModuleDestroy();
+    const reports = new ReportsService(dataSource, projection, workers);
     const folded = await timed(() => projection.catchUp());
     line(`first fold of the log into the read model (${folded.value} steps)`, folded.ms);
     const runs: number[] = [];
@@ -77,34 +90,68 @@ async function main(): Promise<void> {
       runs.push(made.ms);
       report = made.value;
     }
-    line(`report API work, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    line(`report API work in the worker, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    const pdfs: number[] = [];
+    for (let run = 0; run < 3; run++)
+      pdfs.push(
+        (await timed(() => reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date()))).ms,
+      );
+    line('PDF download work in the worker (report and PDF, median of 3)', median(pdfs));
     const period = parsePeriod('2026-03');
     const read = await timed(() =>
       facts.factsFor({ municipalityId: MUNICIPALITY, responseCentreId: CENTRE }, period.from, period.to),
     );
-    line('  of which: reading the facts', read.ms);
-    line('  of which: computing the figures', (await timed(async () => reportFigures(period, read.value))).ms);
-    line('PDF', (await timed(() => reportPdf(report, new Date()))).ms);
-    line('CSV', (await timed(async () => reportCsv(report))).ms);
+    line('  of which, on this thread alone: reading the facts', read.ms);
+    line(
+      '  of which, on this thread alone: computing the figures',
+      (await timed(async () => reportFigures(period, read.value))).ms,
+    );
+    line('  PDF rendering alone, on this thread', (await timed(() => reportPdf(report, new Date()))).ms);
+    line('  CSV rendering alone, on this thread', (await timed(async () => reportCsv(report))).ms);
     const idle = await openingLatencies(dataSource, 300);
     line(`alarm-opening write, idle: p50 / p99 / max`, idle);
-    for (const withPdf of [false, true]) {
-      const busy = await whileReporting(reports, withPdf, () => openingLatencies(dataSource, 300));
-      line(
-        `alarm-opening write, while ${busy.made} month reports${withPdf ? ' + PDFs' : ''} were made: p50 / p99 / max`,
-        busy.value,
-      );
-    }
+    const inWorker: Reporter = async (withPdf) => {
+      if (withPdf) await reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date());
+      else await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+    };
+    // As before the worker: the facts read, the figures computed and the PDF drawn on this event loop.
+    const onThisLoop: Reporter = async (withPdf) => {
+      await projection.catchUp();
+      const subject = { municipalityId: MUNICIPALITY, responseCentreId: CENTRE };
+      const figures = reportFigures(period, await facts.factsFor(subject, period.from, period.to));
+      if (withPdf)
+        await reportPdf({ subject: { kind: 'municipality', id: MUNICIPALITY, name: 'Benkmark' }, figures }, new Date());
+    };
+    for (const [where, reporter] of [
+      ['in the report worker', inWorker],
+      ['on the same event loop (as before the worker)', onThisLoop],
+    ] as const)
+      for (const withPdf of [false, true]) {
+        const busy = await whileReporting(reporter, withPdf, () => openingLatencies(dataSource, 300));
+        line(
+          `alarm-opening write, while ${busy.made} month reports${withPdf ? ' + PDFs' : ''} were made ${where}: p50 / p99 / max`,
+          busy.value,
+        );
+      }
+    process.stdout.write(
+      `load average after: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}\n`,
+    );
   } finally {
+    await stop();
     await dataSource.destroy().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
 
-/** Runs `work` while month reports (and their PDFs) are made back to back in this process, as the response centre would. */
+/** Makes one month report (and its PDF). */
+type Reporter = (withPdf: boolean) => Promise<void>;
+
+/** Runs `work` while month reports (and their PDFs) are made back to back by `reporter`. */
 async function whileReporting<T>(
-  reports: ReportsService,
+  reporter: Reporter,
   withPdf: boolean,
   work: () => Promise<T>,
 ): Promise<{ value: T; made: number }> {
@@ -112,8 +159,7 @@ async function whileReporting<T>(
   let made = 0;
   const background = (async () => {
     while (reporting) {
-      const report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
-      if (withPdf) await reportPdf(report, new Date());
+      await reporter(withPdf);
       made++;
     }
   })();
@@ -208,7 +254,7 @@ function median(values: number[]): number {
 }
 
 function line(what: string, value: number | string): void {
-  process.stdout.write(`${what.padEnd(90)} ${typeof value === 'number' ? `${value.toFixed(0)} ms` : value}\n`);
+  process.stdout.write(`${what.padEnd(112)} ${typeof value === 'number' ? `${value.toFixed(0)} ms` : value}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -4,12 +4,9 @@ import { COMMIT_HORIZON_SQL } from '@welfare/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import type { HandlingStep } from '../handling-log/handling-log-entry.entity';
 import type { AlarmFacts, LoggedStep } from './alarm-facts';
+import { FACTS_SQL, factsParameters, type FactMsRow, fromFactMsRow, type ReportSubject } from './report-facts-query';
 
-/** Whose alarms a report covers: a municipality's, a centre's, or those a centre handled for a municipality. */
-export interface ReportSubject {
-  municipalityId?: string;
-  responseCentreId?: string;
-}
+export type { ReportSubject } from './report-facts-query';
 
 export interface ProjectionPosition {
   tx: string;
@@ -117,39 +114,12 @@ export class ReportFactsRepository {
     );
   }
 
-  /**
-   * The facts of the subject's alarms opened in [from, to). Moments come as epoch milliseconds
-   * (float8): node-pg parses a number far faster than a timestamptz, and a month may hold 100,000
-   * alarms with eight moments each.
-   */
+  /** The facts of the subject's alarms opened in [from, to) (the report worker runs the same query: report-facts-query.ts). */
   async factsFor(subject: ReportSubject, from: Date, to: Date): Promise<AlarmFacts[]> {
-    if (!subject.municipalityId && !subject.responseCentreId) throw new Error('a report needs a subject');
-    const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8 AS ${column}`;
-    const rows: FactMsRow[] = await this.dataSource.query(
-      `SELECT alarm_id, municipality_id, response_centre_id, trigger_type, priority, kind, outcome, escalations,
-              dispatches, dispatches_declined, dispatches_expired, dispatches_unanswered,
-              ${MOMENT_COLUMNS.map(ms).join(', ')}
-         FROM report_alarm_facts
-        WHERE ($1::uuid IS NULL OR municipality_id = $1) AND ($2::uuid IS NULL OR response_centre_id = $2)
-          AND opened_at >= $3 AND opened_at < $4`,
-      [subject.municipalityId ?? null, subject.responseCentreId ?? null, from, to],
-    );
+    const rows: FactMsRow[] = await this.dataSource.query(FACTS_SQL, factsParameters(subject, from, to));
     return rows.map(fromFactMsRow);
   }
 }
-
-const MOMENT_COLUMNS = [
-  'triggered_at',
-  'opened_at',
-  'acknowledged_at',
-  'first_dispatched_at',
-  'first_accepted_at',
-  'first_arrived_at',
-  'resolved_at',
-] as const;
-
-type FactMsRow = Omit<FactRow, (typeof MOMENT_COLUMNS)[number]> &
-  Record<(typeof MOMENT_COLUMNS)[number], number | null>;
 
 function toLoggedStep(row: StepRow): LoggedStep {
   return {
@@ -190,30 +160,5 @@ function toFactRow(facts: AlarmFacts): FactRow {
     dispatches_declined: facts.dispatchesDeclined,
     dispatches_expired: facts.dispatchesExpired,
     dispatches_unanswered: facts.dispatchesUnanswered,
-  };
-}
-
-function fromFactMsRow(row: FactMsRow): AlarmFacts {
-  const at = (value: number | null) => (value === null ? null : new Date(value));
-  return {
-    alarmId: row.alarm_id,
-    municipalityId: row.municipality_id,
-    responseCentreId: row.response_centre_id,
-    triggerType: row.trigger_type,
-    priority: Number(row.priority),
-    kind: row.kind,
-    triggeredAt: new Date(row.triggered_at!),
-    openedAt: new Date(row.opened_at!),
-    acknowledgedAt: at(row.acknowledged_at),
-    firstDispatchedAt: at(row.first_dispatched_at),
-    firstAcceptedAt: at(row.first_accepted_at),
-    firstArrivedAt: at(row.first_arrived_at),
-    resolvedAt: at(row.resolved_at),
-    outcome: row.outcome,
-    escalations: row.escalations,
-    dispatches: row.dispatches,
-    dispatchesDeclined: row.dispatches_declined,
-    dispatchesExpired: row.dispatches_expired,
-    dispatchesUnanswered: row.dispatches_unanswered,
   };
 }

@@ -13,10 +13,8 @@ import type { Response } from 'express';
 import { type Actor, CurrentActor, Roles } from '@welfare/access';
 import { Clock } from '@welfare/platform';
 import { ReportDto, ReportQueryDto } from './dto/report.dto';
-import { reportCsv } from './report-csv';
-import { reportPdf } from './report-pdf';
 import { previousMonth } from './report-period';
-import { ReportsService, type Report } from './reports.service';
+import { ReportsService, type Report, type ReportFile } from './reports.service';
 
 const uuid = new ParseUUIDPipe();
 
@@ -55,8 +53,14 @@ export class ReportsController {
     @Query() query: ReportQueryDto,
     @Res() response: Response,
   ): Promise<void> {
-    const report = await this.reports.forMunicipality(actor, municipalityId, this.period(query));
-    download(response, report, 'csv', 'text/csv; charset=utf-8', Buffer.from(reportCsv(report), 'utf8'));
+    const file = await this.reports.municipalityFile(
+      actor,
+      municipalityId,
+      this.period(query),
+      'csv',
+      this.clock.now(),
+    );
+    download(response, file, 'csv', 'text/csv; charset=utf-8');
   }
 
   @Get('municipalities/:municipalityId/pdf')
@@ -72,8 +76,14 @@ export class ReportsController {
     @Query() query: ReportQueryDto,
     @Res() response: Response,
   ): Promise<void> {
-    const report = await this.reports.forMunicipality(actor, municipalityId, this.period(query));
-    download(response, report, 'pdf', 'application/pdf', await reportPdf(report, this.clock.now()));
+    const file = await this.reports.municipalityFile(
+      actor,
+      municipalityId,
+      this.period(query),
+      'pdf',
+      this.clock.now(),
+    );
+    download(response, file, 'pdf', 'application/pdf');
   }
 
   @Get('centres/:centreId')
@@ -93,10 +103,10 @@ export class ReportsController {
   }
 }
 
-function download(response: Response, report: Report, extension: string, type: string, body: Buffer): void {
-  const name = `rapport-${report.subject.kind}-${report.subject.id}-${report.figures.period.label}.${extension}`;
+function download(response: Response, file: ReportFile, extension: string, type: string): void {
+  const name = `rapport-${file.subject.kind}-${file.subject.id}-${file.periodLabel}.${extension}`;
   response.setHeader('Content-Type', type);
   response.setHeader('Content-Disposition', `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`);
   response.setHeader('Cache-Control', 'no-store');
-  response.send(body);
+  response.send(file.body);
 }

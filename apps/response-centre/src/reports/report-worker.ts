@@ -3,6 +3,9 @@
  * facts over a connection of its own, computes the figures and renders the CSV or PDF, so none
  * of that parsing and computing runs on the event loop that takes alarms in.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { FACTS_SQL, type FactMsRow, factsParameters, fromFactMsRow } from './report-facts-query';
@@ -12,6 +15,14 @@ import { reportPdf } from './report-pdf';
 import type { ReportAnswer, ReportJob, ReportWorkerData } from './report-worker-protocol';
 
 const { databaseUrl } = workerData as ReportWorkerData;
+
+// On Linux each thread has an id of its own (/proc/thread-self is <pid>/task/<tid>): niced, this
+// thread gives way to the alarm path's thread when the cores are busy. Elsewhere it keeps the default.
+try {
+  setPriority(Number(basename(readlinkSync('/proc/thread-self'))), 10);
+} catch {
+  // no /proc, or not allowed: the report simply runs at the process's priority
+}
 // One connection, read-only by session default: reports never write, and a worker takes no more
 // than one of the database's connections from the service.
 const pool = new pg.Pool({

@@ -12,10 +12,11 @@ const MUTED = '#5b6470';
 const BAR = '#2563eb';
 const TARGET = '#dc2626';
 
-/** The monthly report as a PDF: figures, their explanations, and charts drawn with pdfkit's own vector paths. */
 /**
- * pdfkit lays out synchronously, and the response centre's intake shares this event loop: the
- * layout gives the loop a turn between sections (`breath`), so no alarm waits for a whole PDF.
+ * The monthly report as a PDF: figures, their explanations, and charts drawn with pdfkit's own
+ * vector paths. It is drawn in the report worker (report-worker.ts), not on the alarm path's
+ * event loop; pdfkit lays out synchronously, and the turns between sections (`breath`) let the
+ * worker take up another report's database answer meanwhile.
  */
 export async function reportPdf(report: Report, madeAt: Date): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -148,7 +149,7 @@ async function secondPage(doc: PDFKit.PDFDocument, report: Report): Promise<void
       .text(T.moreToFollowUp(f.followUp.length - PDF_FOLLOW_UP_LIMIT));
 }
 
-/** One turn of the event loop for whatever waits (an alarm in the intake above all). */
+/** One turn of the (worker's) event loop for whatever waits. */
 function breath(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -8,5 +8,6 @@ const folders = [
   'apps/home-care/public',
   'libs/web-pages/public',
   'libs/access/src/browser-session/public',
+  'apps/response-centre/src/wallboard/public',
 ];
 for (const folder of folders) cpSync(folder, `dist/${folder}`, { recursive: true });

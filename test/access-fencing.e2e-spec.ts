@@ -795,6 +795,28 @@ describe('access: bearer tokens and session cookies, roles and tenant fencing on
       roles: ['operator', 'supervisor'],
       url: (t) => `/api/devices/${t.deviceId}/events`,
     },
+    // Reports: a supervisor for the centre's municipalities, a municipality administrator for their own.
+    ...(['', '/csv', '/pdf'] as const).map((suffix): Route => ({
+      service: 'centre',
+      method: 'GET',
+      path: `/api/reports/municipalities/{municipalityId}${suffix}`,
+      roles: ['supervisor', 'municipality-admin'],
+      url: (t) => `/api/reports/municipalities/${t.municipalityId}${suffix}`,
+    })),
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/reports/centres/{centreId}',
+      roles: ['supervisor'],
+      url: (t) => `/api/reports/centres/${t.centreId}`,
+    },
+    {
+      service: 'centre',
+      method: 'GET',
+      path: '/api/wallboard/centres/{centreId}',
+      roles: ['supervisor'],
+      url: (t) => `/api/wallboard/centres/${t.centreId}`,
+    },
     {
       service: 'home-care',
       method: 'GET',

@@ -7,7 +7,7 @@ import { RegistryConfig } from '../../apps/registry/src/registry.config';
 import { RegistryModule } from '../../apps/registry/src/registry.module';
 import { HomeCareConfig } from '../../apps/home-care/src/home-care.config';
 import { HomeCareModule } from '../../apps/home-care/src/home-care.module';
-import { createHttpApp, loadConfig } from '@welfare/platform';
+import { type Clock, createHttpApp, loadConfig } from '@welfare/platform';
 import { testInfra, uniqueName } from './test-infra';
 import { authEnv } from './tokens';
 import { ingestorBrokerEnv, registryBrokerEnv } from './broker-access';
@@ -21,13 +21,21 @@ export interface RunningService {
 type Env = Record<string, string>;
 
 /** The response centre as it runs in production (HTTP, Kafka consumer, outbox), on the test infrastructure. */
-export async function startResponseCentre(databaseUrl: string, env: Env = {}): Promise<RunningService> {
+export async function startResponseCentre(
+  databaseUrl: string,
+  env: Env = {},
+  options: { clock?: Clock } = {},
+): Promise<RunningService> {
   const config = loadConfig(
     ResponseCentreConfig,
     databaseServiceEnv(databaseUrl, { KAFKA_CONSUMER_GROUP: uniqueName('response-centre'), ...env }),
   );
   return started(
-    await createHttpApp({ module: ResponseCentreModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }),
+    await createHttpApp({
+      module: ResponseCentreModule.forRoot(config, options),
+      settings: config,
+      openApi: TEST_OPENAPI,
+    }),
   );
 }
 

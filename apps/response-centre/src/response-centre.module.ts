@@ -4,7 +4,7 @@ import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
 import { AccessModule } from '@welfare/access';
 import { KafkaModule } from '@welfare/kafka';
 import { DatabaseServiceHealthModule, isTransientDatabaseError } from '@welfare/persistence';
-import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
+import { Clock, ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { AlarmsModule } from './alarms/alarms.module';
 import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
@@ -15,12 +15,15 @@ import { parseEscalationLimits } from './escalation/escalation-policy';
 import { SupervisionModule } from './supervision/supervision.module';
 import { IntakeModule } from './intake/intake.module';
 import { ALARM_LANE_GROUP, TELEMETRY_LANE_GROUP } from './intake/device-events.controller';
+import { ReportsModule } from './reports/reports.module';
+import { WallboardModule } from './wallboard/wallboard.module';
 import { ResponseCentreConfig } from './response-centre.config';
 
 /** The inter-municipal response centre: device events become alarms that operators handle, live, and dispatch home care to. */
 @Module({})
 export class ResponseCentreModule {
-  static forRoot(config: ResponseCentreConfig): DynamicModule {
+  /** `options.clock` replaces the system clock (tests that drive the whole service at chosen times). */
+  static forRoot(config: ResponseCentreConfig, options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: ResponseCentreModule,
       imports: [
@@ -30,7 +33,7 @@ export class ResponseCentreModule {
           logLevel: config.LOG_LEVEL,
           logFormat: config.LOG_FORMAT,
         }),
-        ClockModule,
+        options.clock ? ClockModule.using(options.clock) : ClockModule,
         // Runs the @Interval sweeps (escalation, supervision) and stops them on shutdown.
         ScheduleModule.forRoot(),
         KafkaModule.forRoot({
@@ -64,6 +67,8 @@ export class ResponseCentreModule {
         IntakeModule,
         DispatchModule,
         ConsoleModule,
+        ReportsModule,
+        WallboardModule,
         DatabaseServiceHealthModule,
       ],
     };

@@ -13,6 +13,7 @@ import { Dispatch1764600000000 } from './migrations/1764600000000-dispatch';
 import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handling-log-feed';
 import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-care-actor-ids';
 import { BrowserSessions1764700000000 } from './migrations/1764700000000-browser-sessions';
+import { ReportFacts1764800000000 } from './migrations/1764800000000-report-facts';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -35,4 +36,5 @@ export const responseCentreMigrations = [
   HandlingLogFeed1764600000001,
   HomeCareActorIds1764600000002,
   BrowserSessions1764700000000,
+  ReportFacts1764800000000,
 ];

@@ -1,0 +1,93 @@
+/**
+ * Every text the CSV and the PDF show, in Norwegian bokmål, in one place so they can move to the
+ * shared message files as they are.
+ */
+export const REPORT_TEXTS = {
+  title: 'Responstidsrapport',
+  centre: 'Hele sentralen',
+  period: 'Periode',
+  made: 'Laget',
+  alarms: 'Alarmer i perioden',
+  section: {
+    answer: 'Tid til svar',
+    onSite: 'Tid til hjelp på stedet',
+    dispatches: 'Utkalling av hjemmetjenesten',
+    volumes: 'Volum',
+    heatmap: 'Alarmer per ukedag og time (norsk tid)',
+    escalations: 'Eskaleringer',
+    technical: 'Teknisk helse',
+    followUp: 'Til oppfølging: alarmer besvart etter mer enn 180 sekunder',
+  },
+  figure: {
+    count: 'Antall målt',
+    median: 'Median (sekunder)',
+    p90: '90-persentil (sekunder)',
+    within60s: 'Andel besvart innen 60 s (%)',
+    within180s: 'Andel besvart innen 180 s (%)',
+    notAnswered: 'Ikke besvart av operatør',
+    fromPressMedian: 'Fra trykk på enheten: median (sekunder)',
+    fromPressP90: 'Fra trykk på enheten: 90-persentil (sekunder)',
+    within30min: 'Andel innen 30 min (%)',
+    within45min: 'Andel innen 45 min (%)',
+    within60min: 'Andel innen 60 min (%)',
+    alarmsDispatched: 'Alarmer med utkalling',
+    dispatches: 'Utkallinger',
+    acceptMedian: 'Tid til akseptert: median (sekunder)',
+    acceptP90: 'Tid til akseptert: 90-persentil (sekunder)',
+    declined: 'Avslått',
+    expired: 'Utløpt',
+    unanswered: 'Ubesvart',
+    falseAlarms: 'Andel falske alarmer (%)',
+    alarmsEscalated: 'Alarmer eskalert',
+    escalations: 'Eskaleringer i alt',
+    batteryLow: 'Lavt batteri',
+    powerLost: 'Strømbrudd',
+    deviceSilent: 'Enhet taus',
+    fleetSilent: 'Mange enheter tause samtidig',
+  },
+  byTrigger: 'Etter utløser',
+  byPriority: 'Etter prioritet',
+  byOutcome: 'Etter utfall',
+  priority: 'Prioritet',
+  weekdays: ['man', 'tir', 'ons', 'tor', 'fre', 'lør', 'søn'],
+  followUpColumns: ['Alarm-id', 'Åpnet', 'Prioritet', 'Tid til svar (s)'],
+  noneToFollowUp: 'Ingen alarmer over 180 sekunder.',
+  moreToFollowUp: (more: number) => `… og ${more} alarmer til: hele listen står i CSV-filen og i rapport-API-et.`,
+  triggers: {
+    'alarm.button': 'Alarmknapp',
+    'fall.detected': 'Fall',
+    'door.opened': 'Dør åpnet om natten',
+    'door.left_open': 'Dør stående åpen',
+    'gps.left_safe_zone': 'Utenfor trygg sone',
+    'battery.low': 'Lavt batteri',
+    'power.lost': 'Strømbrudd',
+    'device.silent': 'Enhet taus',
+    'system.fleet_silent': 'Mange enheter tause',
+  } as Record<string, string>,
+  outcomes: {
+    false_alarm: 'Falsk alarm',
+    handled_by_phone: 'Løst på telefon',
+    home_care_visit: 'Besøk av hjemmetjenesten',
+    emergency_services: 'Nødetater',
+    cancelled_by_resident: 'Avbrutt av beboer',
+    technical_fault: 'Teknisk feil',
+    cleared_by_device: 'Opphørt av seg selv (enheten)',
+    other: 'Annet',
+  } as Record<string, string>,
+  /** Short explanations of each figure, printed in the PDF. */
+  explain: {
+    answer:
+      'Fra alarmen er mottatt i sentralen til en operatør tar den. Median: halvparten er besvart raskere. ' +
+      '90-persentil: ni av ti er besvart raskere. TSA-målet er 97,5 % innen 60 s og 99 % innen 180 s; 60 s nøyaktig regnes som innen.',
+    fromPress: 'Målt fra trykket på enheten viser tallet også tiden før alarmen når sentralen.',
+    onSite:
+      'Fra alarmen er mottatt til hjemmetjenesten melder «fremme». Vanlig nordisk løfte: 30 min; TSA: 90 % innen 45 min og alle innen 60 min.',
+    dispatches:
+      'Tid fra utkalling til en i teamet aksepterer, og utkallinger som ble avslått, utløp eller aldri ble besvart.',
+    volumes: 'Falske alarmer er utfallene «falsk alarm» og «avbrutt av beboer», regnet av alle avsluttede alarmer.',
+    heatmap: 'Når alarmene kommer, for å planlegge bemanningen. Mørkere felt: flere alarmer.',
+    technical: 'Tekniske alarmer fra enhetene: lavt batteri, strømbrudd og enheter som har sluttet å melde seg.',
+  },
+  csvNote:
+    'UTF-8 med BOM; felt skilt med semikolon; desimaltall med komma (f.eks. 97,5); tider i sekunder; datoer i ISO 8601 (UTC).',
+} as const;

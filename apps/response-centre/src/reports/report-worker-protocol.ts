@@ -1,0 +1,23 @@
+import type { ReportSubject } from './report-facts-query';
+import type { ReportPeriod } from './report-period';
+import type { Report } from './reports.service';
+
+/** What the response centre asks the report worker for: a report's figures, or the report as a file. */
+export interface ReportJob {
+  id: number;
+  subject: Report['subject'];
+  facts: ReportSubject;
+  period: ReportPeriod;
+  output: 'figures' | 'csv' | 'pdf';
+  /** The PDF's "made at" (the service's clock, which tests set). */
+  madeAt: Date;
+}
+
+/** The worker's answer: the report (figures), or the file's bytes; or why it could not. */
+export type ReportAnswer =
+  { id: number; report: Report } | { id: number; file: Uint8Array } | { id: number; error: string };
+
+/** Given to the worker when it starts. */
+export interface ReportWorkerData {
+  databaseUrl: string;
+}

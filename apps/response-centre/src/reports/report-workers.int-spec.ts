@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { DomainError } from '@welfare/platform';
+import { postgresDataSourceOptions } from '@welfare/persistence';
+import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../../../../test/support/test-database';
+import { responseCentreEntities, responseCentreMigrations } from '../database/schema';
+import type { AlarmFacts } from './alarm-facts';
+import { reportCsv } from './report-csv';
+import { ReportFactsRepository } from './report-facts.repository';
+import { reportFigures } from './report-figures';
+import { parsePeriod } from './report-period';
+import type { ReportWorkerData } from './report-worker-protocol';
+import { ReportWorkers } from './report-workers';
+
+const MUNICIPALITY = randomUUID();
+const CENTRE = randomUUID();
+const MARCH = parsePeriod('2026-03');
+const SUBJECT = { kind: 'municipality' as const, id: MUNICIPALITY, name: 'Prøvekommune' };
+
+function facts(openedAt: string, answerSeconds: number | null): AlarmFacts {
+  const opened = new Date(openedAt);
+  return {
+    alarmId: randomUUID(),
+    municipalityId: MUNICIPALITY,
+    responseCentreId: CENTRE,
+    triggerType: 'alarm.button',
+    priority: 1,
+    kind: 'care',
+    triggeredAt: new Date(opened.getTime() - 2000),
+    openedAt: opened,
+    acknowledgedAt: answerSeconds === null ? null : new Date(opened.getTime() + answerSeconds * 1000),
+    firstDispatchedAt: null,
+    firstAcceptedAt: null,
+    firstArrivedAt: null,
+    resolvedAt: null,
+    outcome: null,
+    escalations: 0,
+    dispatches: 0,
+    dispatchesDeclined: 0,
+    dispatchesExpired: 0,
+    dispatchesUnanswered: 0,
+  };
+}
+
+/** Report workers whose first worker dies at its first job; the next one is the real report worker. */
+class FirstWorkerDies extends ReportWorkers {
+  spawned = 0;
+  protected override spawnWorker(workerData: ReportWorkerData): Worker {
+    if (this.spawned++ > 0) return super.spawnWorker(workerData);
+    return new Worker(`require('node:worker_threads').parentPort.on('message', () => process.exit(3));`, {
+      eval: true,
+    });
+  }
+}
+
+/**
+ * The report worker thread on real PostgreSQL, started from the TypeScript sources: it answers
+ * with exactly the figures and CSV the same facts give on this thread; a worker that dies fails
+ * its job with 503 ("unavailable") and is replaced; after shutdown nothing waits.
+ */
+describe('report workers', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let dataSource: DataSource;
+  let repository: ReportFactsRepository;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('report_workers');
+    dataSource = new DataSource(
+      postgresDataSourceOptions({
+        url: database.url,
+        poolSize: 2,
+        applicationName: 'report-workers-test',
+        entities: responseCentreEntities,
+        migrations: responseCentreMigrations,
+      }),
+    );
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    repository = new ReportFactsRepository(dataSource);
+    await dataSource.transaction((manager) =>
+      repository.merge(manager, [
+        facts('2026-03-02T08:00:00Z', 30),
+        facts('2026-03-10T12:00:00Z', 60),
+        facts('2026-03-20T23:30:00Z', 240),
+        facts('2026-03-31T21:59:59Z', null),
+        facts('2026-04-01T08:00:00Z', 10), // April in Norway: not in March's report
+      ]),
+    );
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('answers with the figures and the CSV that the same facts give on this thread', async () => {
+    const workers = new ReportWorkers({ DATABASE_URL: database.url });
+    workers.onModuleInit();
+    try {
+      const answer = await workers.run({
+        subject: SUBJECT,
+        facts: { municipalityId: MUNICIPALITY },
+        period: MARCH,
+        output: 'figures',
+        madeAt: new Date(),
+      });
+      const expected = reportFigures(
+        MARCH,
+        await repository.factsFor({ municipalityId: MUNICIPALITY }, MARCH.from, MARCH.to),
+      );
+      expect(answer).toEqual({ id: expect.any(Number), report: { subject: SUBJECT, figures: expected } });
+      expect(expected.alarms).toBe(4);
+      expect(expected.timeToAnswer).toMatchObject({ count: 3, medianSeconds: 60, notAnswered: 1 });
+      expect(expected.followUp).toHaveLength(1);
+
+      const csv = await workers.run({
+        subject: SUBJECT,
+        facts: { municipalityId: MUNICIPALITY, responseCentreId: CENTRE },
+        period: MARCH,
+        output: 'csv',
+        madeAt: new Date(),
+      });
+      expect('file' in csv && Buffer.from(csv.file).toString('utf8')).toBe(
+        reportCsv({ subject: SUBJECT, figures: expected }),
+      );
+    } finally {
+      await workers.onModuleDestroy();
+    }
+  });
+
+  it('fails the job of a worker that dies with "unavailable", and starts another that answers', async () => {
+    const workers = new FirstWorkerDies({ DATABASE_URL: database.url });
+    workers.onModuleInit();
+    const job = {
+      subject: SUBJECT,
+      facts: { municipalityId: MUNICIPALITY },
+      period: MARCH,
+      output: 'figures' as const,
+      madeAt: new Date(),
+    };
+    try {
+      const failed = await workers.run(job).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(DomainError);
+      expect(failed).toMatchObject({ kind: 'unavailable', code: 'report.worker_unavailable' });
+      expect((failed as Error).message).toContain('exit code 3');
+      const answer = await workers.run(job);
+      expect('report' in answer && answer.report.figures.alarms).toBe(4);
+      expect(workers.spawned).toBe(2);
+    } finally {
+      await workers.onModuleDestroy();
+    }
+  });
+
+  it('fails a job still running at shutdown with "unavailable", and takes none after', async () => {
+    const workers = new ReportWorkers({ DATABASE_URL: database.url });
+    workers.onModuleInit();
+    const job = {
+      subject: SUBJECT,
+      facts: { municipalityId: MUNICIPALITY },
+      period: MARCH,
+      output: 'pdf' as const,
+      madeAt: new Date(),
+    };
+    const running = workers.run(job).catch((error: unknown) => error);
+    await workers.onModuleDestroy();
+    expect(await running).toMatchObject({ kind: 'unavailable', message: expect.stringContaining('shutting down') });
+    await expect(workers.run(job)).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * `npm run bench:reports`: a month of alarms for one municipality (100,000 by default, the
+ * issue's target), seeded straight into a database of its own as the handling log would hold
+ * them; then it times the report read model's first fold of that log, the report API's work
+ * (catch up, read the facts, compute the figures), the PDF and the CSV, and the latency of an
+ * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
+ * idle and while reports (and PDFs) are made back to back: by the report worker thread, as the
+ * response centre makes them, and for comparison on the benchmark's own event loop, as the
+ * response centre made them before the worker.
+ *
+ *   npm run bench:reports -- [--alarms 100000] [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+ *
+ * Not a test: it takes minutes and measures this machine.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { postgresDataSourceOptions } from '@welfare/persistence';
+import type { Actor } from '@welfare/access';
+import { responseCentreEntities, responseCentreMigrations } from '../../apps/response-centre/src/database/schema';
+import { ReportFactsRepository } from '../../apps/response-centre/src/reports/report-facts.repository';
+import { ReportProjectionService } from '../../apps/response-centre/src/reports/report-projection.service';
+import { ReportWorkers } from '../../apps/response-centre/src/reports/report-workers';
+import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
+import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
+import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
+import { reportFigures } from '../../apps/response-centre/src/reports/report-figures';
+import { parsePeriod } from '../../apps/response-centre/src/reports/report-period';
+
+const { values } = parseArgs({
+  options: {
+    alarms: { type: 'string', default: '100000' },
+    'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const ALARMS = Number(values.alarms);
+const MUNICIPALITY = randomUUID();
+const CENTRE = randomUUID();
+const SUPERVISOR: Actor = {
+  subject: 'bench-supervisor',
+  name: 'Bench',
+  roles: ['supervisor'],
+  responseCentreId: CENTRE,
+  municipalityId: null,
+  homeCareTeamId: null,
+};
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `load average before: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  );
+  const name = `report_bench_${Date.now()}`;
+  const admin = new Client({ connectionString: values['database-url'] });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(values['database-url']!);
+  url.pathname = `/${name}`;
+  const dataSource = new DataSource(
+    postgresDataSourceOptions({
+      url: url.toString(),
+      poolSize: 6,
+      applicationName: 'report-bench',
+      entities: responseCentreEntities,
+      migrations: responseCentreMigrations,
+    }),
+  );
+  let stop = async (): Promise<void> => undefined;
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const seeded = await timed(() => seed(dataSource));
+    line(`seeded ${ALARMS} alarms of March 2026 with their handling log`, seeded.ms);
+    const facts = new ReportFactsRepository(dataSource);
+    const projection = new ReportProjectionService(dataSource, facts);
+    const workers = new ReportWorkers({ DATABASE_URL: url.toString() });
+    workers.onModuleInit();
+    stop = () => workers.onModuleDestroy();
+    const reports = new ReportsService(dataSource, projection, workers);
+    // The first fold after an upgrade parses its pieces on the service's own loop: alarm writes meanwhile show what that costs.
+    let folding = true;
+    const duringFold = openingLatencies(dataSource, 300, () => !folding);
+    const folded = await timed(() => projection.catchUp());
+    folding = false;
+    line(`first fold of the log into the read model (${folded.value} steps)`, folded.ms);
+    line('alarm-opening write, during that first fold: p50 / p99 / max', await duringFold);
+    const runs: number[] = [];
+    let report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+    for (let run = 0; run < 5; run++) {
+      const made = await timed(() => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03'));
+      runs.push(made.ms);
+      report = made.value;
+    }
+    line(`report API work in the worker, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    const pdfs: number[] = [];
+    for (let run = 0; run < 3; run++)
+      pdfs.push(
+        (await timed(() => reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date()))).ms,
+      );
+    line('PDF download work in the worker (report and PDF, median of 3)', median(pdfs));
+    const period = parsePeriod('2026-03');
+    const read = await timed(() =>
+      facts.factsFor({ municipalityId: MUNICIPALITY, responseCentreId: CENTRE }, period.from, period.to),
+    );
+    line('  of which, on this thread alone: reading the facts', read.ms);
+    line(
+      '  of which, on this thread alone: computing the figures',
+      (await timed(async () => reportFigures(period, read.value))).ms,
+    );
+    line('  PDF rendering alone, on this thread', (await timed(() => reportPdf(report, new Date()))).ms);
+    line('  CSV rendering alone, on this thread', (await timed(async () => reportCsv(report))).ms);
+    const idle = await openingLatencies(dataSource, 300);
+    line(`alarm-opening write, idle: p50 / p99 / max`, idle);
+    const inWorker: Reporter = async (withPdf) => {
+      if (withPdf) await reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date());
+      else await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+    };
+    // As before the worker: the facts read, the figures computed and the PDF drawn on this event loop.
+    const onThisLoop: Reporter = async (withPdf) => {
+      await projection.catchUp();
+      const subject = { municipalityId: MUNICIPALITY, responseCentreId: CENTRE };
+      const figures = reportFigures(period, await facts.factsFor(subject, period.from, period.to));
+      if (withPdf)
+        await reportPdf({ subject: { kind: 'municipality', id: MUNICIPALITY, name: 'Benkmark' }, figures }, new Date());
+    };
+    for (const [where, reporter] of [
+      ['in the report worker', inWorker],
+      ['on the same event loop (as before the worker)', onThisLoop],
+    ] as const)
+      for (const withPdf of [false, true]) {
+        const busy = await whileReporting(reporter, withPdf, (made) =>
+          openingLatencies(dataSource, 300, () => made() >= 3),
+        );
+        line(
+          `alarm-opening write, while ${busy.made} month reports${withPdf ? ' + PDFs' : ''} were made ${where}: p50 / p99 / max`,
+          busy.value,
+        );
+      }
+    process.stdout.write(
+      `load average after: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}\n`,
+    );
+  } finally {
+    await stop();
+    await dataSource.destroy().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** Makes one month report (and its PDF). */
+type Reporter = (withPdf: boolean) => Promise<void>;
+
+/** Runs `work` while month reports (and their PDFs) are made back to back by `reporter`; `work` sees how many are done. */
+async function whileReporting<T>(
+  reporter: Reporter,
+  withPdf: boolean,
+  work: (made: () => number) => Promise<T>,
+): Promise<{ value: T; made: number }> {
+  let reporting = true;
+  let made = 0;
+  const background = (async () => {
+    while (reporting) {
+      await reporter(withPdf);
+      made++;
+    }
+  })();
+  const value = await work(() => made);
+  reporting = false;
+  await background;
+  return { value, made };
+}
+
+/** Alarms spread over March 2026, answered after 5-300 s; a tenth dispatched and visited; some escalated. */
+async function seed(dataSource: DataSource): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    await manager.query(`SELECT setseed(0.13)`);
+    await manager.query(
+      `INSERT INTO registry_municipalities (municipality_id, revision, name, response_centre_id, alarm_rule_defaults, deleted, updated_at)
+       VALUES ($1, 1, 'Benkmark', $2, '{}', false, now())`,
+      [MUNICIPALITY, CENTRE],
+    );
+    await manager.query(
+      `CREATE TEMP TABLE seed ON COMMIT DROP AS
+       SELECT gen_random_uuid() AS id, n,
+              timestamptz '2026-03-01 00:00+01' + (random() * interval '30 days 22 hours') AS opened,
+              make_interval(secs => 5 + floor(power(random(), 8) * 296)) AS answer,
+              random() < 0.1 AS dispatched, random() < 0.02 AS escalated,
+              make_interval(mins => (15 + floor(random() * 56))::int) AS arrive
+         FROM generate_series(1, $1) AS n`,
+      [ALARMS],
+    );
+    await manager.query(
+      `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at,
+                           acknowledged_by, acknowledged_at, resolved_by, resolved_at, outcome, updated_at, municipality_id,
+                           response_centre_id, kind, correlation_key, last_triggered_at)
+       SELECT id, 'bench-' || (n % 5000), 'press-' || n, CASE WHEN n % 10 = 0 THEN 'fall.detected' ELSE 'alarm.button' END, 1,
+              'resolved', opened - interval '2 seconds', opened, 'op', opened + answer, 'op', opened + answer + interval '3 minutes',
+              CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END, opened, $1, $2, 'care', 'bench:' || n, opened
+         FROM seed`,
+      [MUNICIPALITY, CENTRE],
+    );
+    const step = (name: string, at: string, where = 'true', details = `'{}'::jsonb`) =>
+      manager.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id, details)
+         SELECT id, '${name}', ${at}, 'operator', 'op', ${details} FROM seed WHERE ${where} ORDER BY opened`,
+      );
+    await step('received', 'opened');
+    await step('escalated', `opened + interval '60 seconds'`, 'escalated');
+    await step('acknowledged', 'opened + answer');
+    await step('dispatched', `opened + answer + interval '60 seconds'`, 'dispatched');
+    await step('dispatch_accepted', `opened + answer + interval '120 seconds'`, 'dispatched');
+    await step('dispatch_arrived', 'opened + arrive', 'dispatched');
+    await step(
+      'resolved',
+      `opened + answer + interval '3 minutes'`,
+      'true',
+      `jsonb_build_object('outcome', CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END)`,
+    );
+  });
+}
+
+/**
+ * Opens alarms one after another, each as the intake does (alarm row + "received" step, one
+ * transaction): at least `count`, and on until `enough` (so the writes span several reports).
+ */
+async function openingLatencies(dataSource: DataSource, count: number, enough = () => true): Promise<string> {
+  const latencies: number[] = [];
+  for (let k = 0; k < count || !enough(); k++) {
+    const id = randomUUID();
+    const started = performance.now();
+    await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at, updated_at,
+                             municipality_id, response_centre_id, kind, correlation_key, last_triggered_at)
+         VALUES ($1::uuid, 'bench-live', $1::text, 'alarm.button', 1, 'open', now(), now(), now(), $2, $3, 'care', 'live:' || $1::text, now())`,
+        [id, MUNICIPALITY, CENTRE],
+      );
+      await manager.query(
+        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'received', now(), 'device', 'bench-live')`,
+        [id],
+      );
+    });
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((x, y) => x - y);
+  const at = (share: number) => latencies[Math.ceil(share * latencies.length) - 1].toFixed(1);
+  return `${at(0.5)} / ${at(0.99)} / ${latencies.at(-1)!.toFixed(1)} ms (${latencies.length} writes)`;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+function median(values: number[]): number {
+  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+}
+
+function line(what: string, value: number | string): void {
+  process.stdout.write(`${what.padEnd(112)} ${typeof value === 'number' ? `${value.toFixed(0)} ms` : value}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`report benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

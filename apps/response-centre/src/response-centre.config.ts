@@ -27,12 +27,12 @@ export class ResponseCentreConfig extends BrowserSignInSettings {
   INTAKE_BATCH_SIZE: number = 500;
 
   @Setting(
-    'alarm-lane (`device-alarms.v1`) partitions taken in at once, each in its own small transaction (at most 50 events)',
+    "alarm-lane (`device-alarms.v1`) partitions taken in at once, each in its own small transaction (at most 50 events); all six by default, so one partition's alarms never wait for another's; each holds a database connection while it stores",
   )
   @IsInt()
   @Min(1)
   @Max(64)
-  ALARM_INTAKE_CONCURRENCY: number = 2;
+  ALARM_INTAKE_CONCURRENCY: number = 6;
 
   @Setting(
     'longest a telemetry batch waits, in ms, for alarm-lane batches being stored before it starts anyway (alarms first; heartbeats must still get in)',

@@ -416,8 +416,13 @@ function describe(details) {
     typeof value === 'object' ? JSON.stringify(value) : ISO_TIME.test(String(value)) ? formatTime(value) : value;
   return Object.entries(details ?? {})
     .filter(([key]) => !['dispatchId', 'homeCareTeamId', 'updateId', 'eventId'].includes(key))
-    .map(([key, value]) => `${key}: ${shown(value)}`)
+    .map(([key, value]) => `${labelOr(`detail.${key}`, key)}: ${shown(value)}`)
     .join('; ');
+}
+
+/** The page text for a key made at run time (a log detail, a role), or the raw name where there is none. */
+function labelOr(key, raw) {
+  return i18n.messages[key] ?? raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +537,7 @@ function showWho() {
   if (!state.actor) return;
   $('who').textContent = i18n.t('signIn.signedInAs', {
     name: state.actor.name,
-    roles: state.actor.roles.join(', '),
+    roles: state.actor.roles.map((role) => labelOr(`role.${role}`, role)).join(', '),
     centre: state.actor.responseCentreId ?? '—',
   });
 }

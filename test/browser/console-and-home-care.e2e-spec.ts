@@ -129,7 +129,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(operator.locator('#sign-in-button'), /^Logg inn$/);
     await shot(operator, 'console-0-signed-out');
     await signInOnPage(operator, 'anna', (login) => shot(login, 'sign-in-provider-login-form'));
-    await expectText(operator.locator('#who'), /^Logget inn som Anna Operatør \(operator\)/);
+    await expectText(operator.locator('#who'), /^Logget inn som Anna Operatør \(operatør\)/);
     await expectText(operator.locator('#sign-out'), /^Logg ut$/);
     await operator
       .locator('#connection')

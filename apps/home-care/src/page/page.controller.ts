@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Public } from '@welfare/platform';
-import { PageFile, SHARED_PAGE_FILE_NAMES, sharedPageFiles } from '@welfare/web-pages';
+import { PageFile, sendPageFile, SHARED_PAGE_FILE_NAMES, sharedPageFiles } from '@welfare/web-pages';
 
 /**
  * The nurses' phone page: static files, no build step. They sit in apps/home-care/public
@@ -69,14 +69,7 @@ export class PageController implements OnModuleInit {
   }
 
   private send(res: Response, name: string): void {
-    const file = this.files.get(name)!;
-    res
-      .status(200)
-      .setHeader('Content-Type', file.type)
-      .setHeader('Cache-Control', 'no-cache')
-      .setHeader('Content-Security-Policy', CSP)
-      .setHeader('X-Content-Type-Options', 'nosniff')
-      .setHeader('Referrer-Policy', 'no-referrer')
-      .send(file.body);
+    res.status(200).setHeader('Content-Security-Policy', CSP);
+    sendPageFile(res, this.files.get(name)!);
   }
 }

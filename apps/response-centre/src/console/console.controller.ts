@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { Public } from '@welfare/access';
-import { PageFile, sharedPageFiles } from '@welfare/web-pages';
+import { PageFile, sendPageFile, sharedPageFiles } from '@welfare/web-pages';
 
 /**
  * The operator console's static files, read once at start-up. They live beside this file in
@@ -58,10 +58,5 @@ export class ConsoleController {
 }
 
 function send(response: Response, name: string): void {
-  const file = FILES[name];
-  response.setHeader('Content-Type', file.type);
-  response.setHeader('Cache-Control', 'no-cache');
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('Referrer-Policy', 'no-referrer');
-  response.send(file.body);
+  sendPageFile(response, FILES[name]);
 }

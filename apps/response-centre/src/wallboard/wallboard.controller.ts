@@ -13,13 +13,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Actor, CurrentActor, Public, Roles } from '@welfare/access';
+import { type PageFile, sendPageFile } from '@welfare/web-pages';
 import { WallboardDto } from './wallboard.dto';
 import { WallboardService, type WallboardFigures } from './wallboard.service';
 
 /** The page's files beside this file in `public/` (copied to dist by the build), and Chart.js from node_modules. */
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
-const FILES: Record<string, { type: string; body: Buffer }> = {
+const FILES: Record<string, PageFile> = {
   'index.html': { type: 'text/html; charset=utf-8', body: readFileSync(new URL('index.html', PUBLIC_DIR)) },
   'wallboard.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('wallboard.js', PUBLIC_DIR)) },
   'wallboard.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('wallboard.css', PUBLIC_DIR)) },
@@ -72,10 +73,5 @@ export class WallboardController {
 }
 
 function send(response: Response, name: string): void {
-  const file = FILES[name];
-  response.setHeader('Content-Type', file.type);
-  response.setHeader('Cache-Control', 'no-cache');
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('Referrer-Policy', 'no-referrer');
-  response.send(file.body);
+  sendPageFile(response, FILES[name]);
 }

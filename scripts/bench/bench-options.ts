@@ -31,6 +31,8 @@ export interface BenchOptions {
   sharedBroker: boolean;
   /** Keep the work dir (Kafka data, service logs) after the run. */
   keep: boolean;
+  /** Run a private PostgreSQL with pg_stat_statements and report the statements' times. */
+  postgresProfile: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -53,6 +55,8 @@ const USAGE = `usage: npm run bench -- [options]
   --mqtt-url URL          MQTT broker to use (default: a private Mosquitto with docker/mosquitto.conf settings)
   --shared-broker         use the machine's MQTT broker, as npm start finds it (other clients' traffic mixes in)
   --keep                  keep the work dir (Kafka data, service logs)
+  --postgres-profile      a private PostgreSQL cluster with pg_stat_statements (instead of the machine's):
+                          the statements' times in the saturation and overload phases, per event stored
 `;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -75,6 +79,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'mqtt-url': { type: 'string' },
       'shared-broker': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'postgres-profile': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -105,6 +110,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     mqttUrl: values['mqtt-url'],
     sharedBroker: values['shared-broker']!,
     keep: values.keep!,
+    postgresProfile: values['postgres-profile']!,
   };
 }
 

@@ -6,6 +6,7 @@ import { KafkaProducerLimit } from './kafka-producer-limit';
 import { SequentialSendLimit } from './kafkajs-sequential-limit';
 import { LatencySummary } from './latency-histogram';
 import { MqttLoopLimit } from './mqtt-loop-limit';
+import { StatementProfile } from './postgres-profile';
 import { ProcessUsage } from './process-monitor';
 
 /** One measured phase; every count is of the phase's own events. */
@@ -42,6 +43,8 @@ export interface PhaseResult {
   /** Alarms with no alarm.received by the end of the drain wait. */
   alarmsLost: number;
   ingest: LatencySummary;
+  /** Scheduled send -> on Kafka, alarm events only. */
+  alarmIngest: LatencySummary;
   /** Confirmed alarms, and the lost ones at the time waited for them (a lower bound). */
   alarm: LatencySummary;
   /** Scheduled send -> alarm event row stored; null when not readable. */
@@ -77,6 +80,8 @@ export interface BenchResult {
   /** Open-files limits (soft/hard) of the benchmark process and the private broker. */
   openFiles: { bench: string; broker: string | null };
   publishErrors: number;
+  /** With --postgres-profile: the database's statements in the saturation and overload phases. */
+  statementProfiles: Array<{ phase: string; eventsStored: number; profile: StatementProfile }>;
 }
 
 /** Our sustained ingest rate: the saturation figure, or the fixed-rate one when saturation was skipped. */

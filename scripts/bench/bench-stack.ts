@@ -24,6 +24,7 @@ import {
   startMosquittoInstance,
   startPgliteServer,
 } from '@welfare/infra';
+import { startProfiledPostgres } from './postgres-profile';
 import { Cleanup } from './cleanup';
 import { ServiceProcess, startService } from './service-process';
 
@@ -53,11 +54,13 @@ export interface Services {
 
 type Log = (message: string) => void;
 
-export interface BrokerChoice {
+export interface InfrastructureChoice {
   /** Use this broker as is. */
   mqttUrl: string | undefined;
   /** Use the machine's broker (as npm start finds it) instead of a private one. */
   sharedBroker: boolean;
+  /** A private PostgreSQL with pg_stat_statements instead of the machine's. */
+  postgresProfile: boolean;
 }
 
 interface Broker {
@@ -69,7 +72,7 @@ interface Broker {
 
 export async function startInfrastructure(
   tag: string,
-  broker: BrokerChoice,
+  choice: InfrastructureChoice,
   keepWorkDir: () => boolean,
   cleanup: Cleanup,
   log: Log,
@@ -82,7 +85,8 @@ export async function startInfrastructure(
   log('starting Kafka on free ports (fresh data dir)');
   const kafka = await startKafka({ dataDir: join(workDir, 'kafka') });
   cleanup.add('stop Kafka', kafka.stop);
-  const postgres = await ensurePostgres({ embeddedDataDir: join(workDir, 'pglite'), log });
+  const profiledUrl = choice.postgresProfile ? await startProfiledPostgres(cleanup, log) : undefined;
+  const postgres = await ensurePostgres({ embeddedDataDir: join(workDir, 'pglite'), url: profiledUrl, log });
   cleanup.add('stop PostgreSQL', postgres.stop);
   const embeddedDatabase = postgres.kind === 'embedded-pglite';
   const databaseUrl = embeddedDatabase
@@ -91,7 +95,7 @@ export async function startInfrastructure(
   const registryDatabaseUrl = embeddedDatabase
     ? await registryPglite(workDir, cleanup)
     : await freshDatabase(postgres.url, `welfare_bench_registry_${tag}`, cleanup);
-  const mqtt = await startBroker(broker, join(workDir, 'mosquitto'), cleanup, log);
+  const mqtt = await startBroker(choice, join(workDir, 'mosquitto'), cleanup, log);
   return {
     workDir,
     kafka,
@@ -112,7 +116,7 @@ async function registryPglite(workDir: string, cleanup: Cleanup): Promise<string
   return pglite.url;
 }
 
-async function startBroker(choice: BrokerChoice, dataDir: string, cleanup: Cleanup, log: Log): Promise<Broker> {
+async function startBroker(choice: InfrastructureChoice, dataDir: string, cleanup: Cleanup, log: Log): Promise<Broker> {
   if (choice.mqttUrl) return { url: choice.mqttUrl, kind: 'given with --mqtt-url', pid: null, accounts: null };
   if (!choice.sharedBroker) {
     if (hasCommand('mosquitto')) {

@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { repoRoot } from '@welfare/infra';
 import { BenchOptions, parseBenchOptions } from './bench-options';
-import { BenchResult } from './bench-result';
+import { BenchResult, PhaseResult } from './bench-result';
 import { Infrastructure, Services, startInfrastructure, startServices } from './bench-stack';
 import { onboardBenchDevices } from './registry-onboarding';
 import { Cleanup } from './cleanup';
@@ -37,6 +37,7 @@ import { measureSequentialSends } from './kafkajs-sequential-limit';
 import { LoadGenerator } from './load-generator';
 import { measureMqttLoopLimit } from './mqtt-loop-limit';
 import { PostgresBackends } from './postgres-backends';
+import { readStatementProfile, resetStatementProfile } from './postgres-profile';
 import { checkRoundTrip, Run, runFixedRatePhase, runOverloadPhase, runSaturationPhase, warmUp } from './phases';
 import {
   ConnectionsResult,
@@ -99,13 +100,22 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const warmup = await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
   const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
-  const saturation = options.saturationSeconds > 0 ? await runSaturationPhase(run) : null;
+  const statementProfiles: BenchResult['statementProfiles'] = [];
+  const profiled = async (phase: () => Promise<PhaseResult>): Promise<PhaseResult> => {
+    if (!options.postgresProfile) return phase();
+    await resetStatementProfile(infra.databaseUrl);
+    const result = await phase();
+    const profile = await readStatementProfile(infra.databaseUrl);
+    statementProfiles.push({ phase: `${result.name} phase and its drain`, eventsStored: result.stored, profile });
+    return result;
+  };
+  const saturation = options.saturationSeconds > 0 ? await profiled(() => runSaturationPhase(run)) : null;
   let overload = null;
   let overloadSkipped: string | null = null;
   if (options.overloadSeconds === 0) overloadSkipped = '--overload-seconds 0';
   else if (!saturation) overloadSkipped = 'no saturation phase to take the sustained rate from';
   else if (saturation.storedRate < 1) overloadSkipped = 'nothing was stored in the saturation phase';
-  else overload = await runOverloadPhase(run, 2 * saturation.storedRate);
+  else overload = await profiled(() => runOverloadPhase(run, 2 * saturation.storedRate));
   run.progress.stop();
   return {
     startedAt,
@@ -129,6 +139,7 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
     sequentialSends,
     fixedRate,
     saturation,
+    statementProfiles,
     publishErrors: run.load.publishErrors,
   };
 }
@@ -262,7 +273,8 @@ async function prepareRun(
   cleanup.add('stop process monitor', async () => monitor.stop());
 
   const ledger = new EventLedger();
-  const onArrival = (eventId: string, at: number): void => ledger.seenOnKafka(eventId, at);
+  const onArrival = (eventId: string, at: number, producedAt: number): void =>
+    ledger.seenOnKafka(eventId, at, producedAt);
   const tap = await KafkaEventTap.open(infra.kafka.brokers, `bench-tap-${tag}`, onArrival, () => ledger.batchDone());
   cleanup.add('close Kafka tap', () => tap.close());
 

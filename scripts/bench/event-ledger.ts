@@ -25,6 +25,12 @@ export class PhaseStats {
   /** Scheduled send -> record on device-events.v1 or device-alarms.v1, all events. */
   readonly ingest = new LatencyHistogram();
   /**
+   * Scheduled send -> the alarm's record handed to Kafka by the ingestor (the record's own
+   * timestamp, wall clock), alarm events only: the first leg of the alarm path (device, broker,
+   * ingestor), without the benchmark's consumer lag that `ingest` includes under a flood.
+   */
+  readonly alarmIngest = new LatencyHistogram();
+  /**
    * Scheduled send -> alarm.received back at the device, alarm events. Alarms still unconfirmed
    * when the phase gives up on them are recorded with the time waited so far (a lower bound),
    * so they weigh in the percentiles instead of dropping out of them.
@@ -55,6 +61,7 @@ interface SentEvent {
   phase: PhaseStats;
   awaitsKafka: boolean;
   awaitsAlarm: boolean;
+  opensAlarm: boolean;
 }
 
 export class EventLedger {
@@ -66,7 +73,7 @@ export class EventLedger {
 
   /** `scheduledAt`: when the event was due (monotonic ms); the latencies count from there. */
   sent(eventId: string, seq: number, opensAlarm: boolean, phase: PhaseStats, scheduledAt: number): void {
-    this.pending.set(eventId, { scheduledAt, phase, awaitsKafka: true, awaitsAlarm: opensAlarm });
+    this.pending.set(eventId, { scheduledAt, phase, awaitsKafka: true, awaitsAlarm: opensAlarm, opensAlarm });
     phase.sent++;
     if (phase.firstSeq < 0) phase.firstSeq = seq;
     phase.lastSeq = seq;
@@ -78,13 +85,15 @@ export class EventLedger {
   }
 
   /** An event id read from the device-event topics; ids of other traffic and repeats are ignored. */
-  seenOnKafka(eventId: string, at: number): void {
+  /** `producedAt`: the record's timestamp (wall-clock ms), set as the ingestor handed it over. */
+  seenOnKafka(eventId: string, at: number, producedAt: number): void {
     const event = this.pending.get(eventId);
     if (!event?.awaitsKafka) return;
     event.awaitsKafka = false;
     event.phase.onKafka++;
     this.arrivals++;
     event.phase.ingest.record(at - event.scheduledAt);
+    if (event.opensAlarm) event.phase.alarmIngest.record(producedAt - (performance.timeOrigin + event.scheduledAt));
     this.forgetWhenDone(eventId, event);
   }
 

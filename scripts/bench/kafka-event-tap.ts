@@ -9,7 +9,12 @@ import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DEVICE_EVENT_TOPICS } from '@welfare/contracts';
 import { withTimeout } from '@welfare/platform/time/with-timeout';
 
-export type ArrivalListener = (eventId: string, arrivedAt: number) => void;
+/**
+ * `arrivedAt`: when this consumer read it (monotonic ms); `producedAt`: the record's timestamp,
+ * set by the ingestor's producer as it handed the record over (wall-clock ms, same machine), so
+ * it does not include this consumer's own lag behind the telemetry flood.
+ */
+export type ArrivalListener = (eventId: string, arrivedAt: number, producedAt: number) => void;
 
 const JOIN_TIMEOUT_MS = 60_000;
 
@@ -37,7 +42,7 @@ export class KafkaEventTap {
         const arrivedAt = performance.now();
         for (const message of batch.messages) {
           const eventId = eventIdOf(message.value);
-          if (eventId) onArrival(eventId, arrivedAt);
+          if (eventId) onArrival(eventId, arrivedAt, Number(message.timestamp));
         }
         onBatchDone();
       },

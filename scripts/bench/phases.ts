@@ -176,6 +176,7 @@ async function result(
     alarmsSent: phase.alarmsSent,
     alarmsLost: phase.alarmsLost,
     ingest: phase.ingest.summary(),
+    alarmIngest: phase.alarmIngest.summary(),
     alarm: phase.alarm.summary(),
     alarmStored: await alarmStoredLatency(run.databaseUrl, phase.alarmSentAt).catch(() => null),
   };

@@ -16,6 +16,7 @@ import {
 } from './bench-result';
 import { describeMix } from './event-mix';
 import { LatencySummary } from './latency-histogram';
+import { formatStatementProfile } from './postgres-profile';
 
 export function formatReport(result: BenchResult): string {
   return (
@@ -25,6 +26,9 @@ export function formatReport(result: BenchResult): string {
       latencies(result),
       overload(result),
       resources(result),
+      ...result.statementProfiles.map(({ phase, eventsStored, profile }) =>
+        formatStatementProfile(profile, eventsStored, phase),
+      ),
       connections(result),
       targets(result),
     ]
@@ -127,6 +131,7 @@ function latencies(result: BenchResult): string {
   for (const phase of phases) {
     rows.push([`${describePhase(phase)}`, '', '', '', '', '', '']);
     rows.push(row('  ingest: all events', phase.ingest, String(phase.missingOnKafka)));
+    rows.push(row('  alarm handed to Kafka', phase.alarmIngest));
     if (phase.alarmStored)
       rows.push(row('  alarm event stored', phase.alarmStored.latency, String(phase.alarmStored.notStored)));
     rows.push(row('  alarm end-to-end', phase.alarm, String(phase.alarmsLost)));
@@ -135,7 +140,11 @@ function latencies(result: BenchResult): string {
     "Latency (ms, HDR histogram), from each event's SCHEDULED send time (a stall of the load generator counts)",
     table(rows),
     '  ingest             = scheduled send -> record visible on Kafka (device-events.v1 or device-alarms.v1,',
-    '                       read by the benchmark); lost = not seen there by the end of the drain wait',
+    '                       read by the benchmark, so its own consumer lag is in it); lost = not seen there',
+    '                       by the end of the drain wait',
+    "  alarm handed to Kafka = scheduled send -> the alarm record's timestamp (set by the ingestor's producer):",
+    '                       the first leg of the alarm path (device, broker, ingestor); with the two rows',
+    '                       below it splits the alarm path into device -> Kafka -> stored -> confirmed',
     "  alarm event stored = scheduled send -> the alarm event's row stored in PostgreSQL (device_events.stored_at,",
     '                       stamped in the transaction that opens or attaches the alarm; ms resolution);',
     '                       lost = not stored when read back',

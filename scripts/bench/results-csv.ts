@@ -107,6 +107,10 @@ export function toRow(result: BenchResult): Row {
     broker_sockets: connections?.brokerSockets == null ? '' : String(connections.brokerSockets),
     rss_mosquitto_mb: lastRss('mosquitto'),
     rss_benchmark_mb: lastRss('benchmark (devices, Kafka tap)'),
+    // Added with the alarm path split into its legs (device -> Kafka -> stored -> confirmed).
+    alarm_ingest_p99_ms: fixed(fixedRate.alarmIngest.p99Ms, 2),
+    overload_alarm_ingest_p99_ms: overload ? fixed(overload.alarmIngest.p99Ms, 2) : '',
+    overload_alarm_stored_p99_ms: overload?.alarmStored ? fixed(overload.alarmStored.latency.p99Ms, 2) : '',
   };
 }
 

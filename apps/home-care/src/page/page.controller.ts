@@ -25,6 +25,11 @@ const OWN_FILES = {
   'messages.en.json': 'application/json; charset=utf-8',
   'manifest.webmanifest': 'application/manifest+json; charset=utf-8',
   'icon.svg': 'image/svg+xml',
+  // PNGs beside the SVG: iOS takes only a PNG apple-touch-icon for the home screen, and some
+  // Android launchers want 192 and 512 px raster icons in the manifest.
+  'apple-touch-icon.png': 'image/png',
+  'icon-192.png': 'image/png',
+  'icon-512.png': 'image/png',
 } as const;
 const PATHS = [...Object.keys(OWN_FILES), ...SHARED_PAGE_FILE_NAMES];
 

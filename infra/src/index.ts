@@ -10,3 +10,4 @@ export * from './mqtt-probe';
 export * from './orphan-guard';
 export * from './dev-token-issuer';
 export * from './dev-oidc-provider';
+export * from './node-release';

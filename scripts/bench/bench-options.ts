@@ -33,6 +33,12 @@ export interface BenchOptions {
   keep: boolean;
   /** Run a private PostgreSQL with pg_stat_statements and report the statements' times. */
   postgresProfile: boolean;
+  /**
+   * Scheduling priority (nice, -20..19) of the ingestor's process; null leaves it as started.
+   * An experiment: what the alarm path gains when the ingestor is not starved of CPU by the
+   * other processes on the box, as it would not be on a machine of its own.
+   */
+  ingestorNice: number | null;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -55,6 +61,8 @@ const USAGE = `usage: npm run bench -- [options]
   --mqtt-url URL          MQTT broker to use (default: a private Mosquitto with docker/mosquitto.conf settings)
   --shared-broker         use the machine's MQTT broker, as npm start finds it (other clients' traffic mixes in)
   --keep                  keep the work dir (Kafka data, service logs)
+  --ingestor-nice N       run the ingestor at this nice value (-20..19; below 0 needs root): an experiment on
+                          how much of the alarm latency is the ingestor waiting for CPU on this shared box
   --postgres-profile      a private PostgreSQL cluster with pg_stat_statements (instead of the machine's):
                           the statements' times in the saturation and overload phases, per event stored
 `;
@@ -80,6 +88,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'shared-broker': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'postgres-profile': { type: 'boolean', default: false },
+      'ingestor-nice': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -111,7 +120,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     sharedBroker: values['shared-broker']!,
     keep: values.keep!,
     postgresProfile: values['postgres-profile']!,
+    ingestorNice: values['ingestor-nice'] === undefined ? null : niceValue(values['ingestor-nice']),
   };
+}
+
+function niceValue(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < -20 || value > 19)
+    throw new Error(`--ingestor-nice must be a whole number from -20 to 19, got "${text}"\n${USAGE}`);
+  return value;
 }
 
 function positive(name: string, text: string): number {

@@ -20,7 +20,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { loadavg, setPriority } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { repoRoot } from '@welfare/infra';
 import { BenchOptions, parseBenchOptions } from './bench-options';
@@ -95,6 +96,12 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   const { kafkaLimit, sequentialSends, mqttLimit } = await measureLimits(options, sizes, infra, tag);
 
   const services = await startServices(infra, tag, cleanup, log);
+  if (options.ingestorNice !== null) {
+    // Every thread of the process (Linux sets nice per thread): libuv's pool and V8's helpers too.
+    for (const thread of readdirSync(`/proc/${services.ingestor.pid}/task`))
+      setPriority(Number(thread), options.ingestorNice);
+    log(`ingestor (pid ${services.ingestor.pid}) runs at nice ${options.ingestorNice} (--ingestor-nice)`);
+  }
   const { run, idle, capped } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
   const warmup = await warmUp(run);

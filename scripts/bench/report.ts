@@ -49,6 +49,9 @@ function header(result: BenchResult): string {
         ]
       : []),
     `Devices: ${options.devices} sending, one MQTT connection each, QoS 1; mix ${describeMix(options.mix)}`,
+    ...(options.ingestorNice !== null
+      ? [`EXPERIMENT: the ingestor runs at nice ${options.ingestorNice} (--ingestor-nice), the rest as started`]
+      : []),
     ...(options.connections > 0
       ? [`Many-connections mode: ${options.connections} connections in all (the senders and idle ones)`]
       : []),

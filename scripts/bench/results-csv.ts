@@ -17,7 +17,7 @@ import { ProcessUsage } from './process-monitor';
 type Row = Record<string, string>;
 
 /** Runs are compared only with an earlier run at the same settings, counted the same way (latency_from). */
-const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections', 'latency_from'];
+const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections', 'latency_from', 'ingestor_nice'];
 
 /** Columns compared with the previous run, and which direction is better. */
 const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
@@ -111,6 +111,7 @@ export function toRow(result: BenchResult): Row {
     alarm_ingest_p99_ms: fixed(fixedRate.alarmIngest.p99Ms, 2),
     overload_alarm_ingest_p99_ms: overload ? fixed(overload.alarmIngest.p99Ms, 2) : '',
     overload_alarm_stored_p99_ms: overload?.alarmStored ? fixed(overload.alarmStored.latency.p99Ms, 2) : '',
+    ingestor_nice: result.options.ingestorNice === null ? '' : String(result.options.ingestorNice),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   createDatabase,
   dropDatabase,
   repoRoot,
+  nodeOfMajor,
   RunningKafka,
   RunningMosquitto,
   startKafka,
@@ -589,19 +590,26 @@ describe('no alarm lost, none duplicated, under faults', () => {
   );
 
   it(
-    'loses nothing with two instances of each service while one of each is killed',
+    'loses nothing with two instances of each service while one of each is killed (the survivors on the other Node LTS line)',
     async () => {
+      // The instances that carry the load through the kill run on the other supported LTS line
+      // (22 when the tests run on 24): the services run on both, and a fleet half-upgraded to a
+      // new Node line shares its consumer groups, broker sessions and database without loss.
+      const otherMajor = Number(process.versions.node.split('.')[0]) === 22 ? 24 : 22;
+      const otherLts = await nodeOfMajor(otherMajor);
+      expect(execFileSync(otherLts, ['--version'], { encoding: 'utf8' })).toMatch(new RegExp(`^v${otherMajor}\\.`));
       const shared = { MQTT_SHARED_GROUP: 'fault-ingestors' };
       const ingestors = ['s1', 's2'].map(
-        (id) =>
+        (id, i) =>
           new ServiceProcess(
             `ingestor-${id}`,
             'ingestor',
             { ...ingestorEnv(), ...shared, MQTT_CLIENT_ID: `fault-ingestor-${id}` },
             logDir,
+            i === 1 ? otherLts : process.execPath,
           ),
       );
-      const secondCentre = new ServiceProcess('response-centre-b', 'response-centre', centreEnv(), logDir);
+      const secondCentre = new ServiceProcess('response-centre-b', 'response-centre', centreEnv(), logDir, otherLts);
       await Promise.all([...ingestors.map((service) => service.start()), secondCentre.start()]);
       // The single ingestor hands over to the shared pair; its persistent session is cleared.
       await ingestor.stop();

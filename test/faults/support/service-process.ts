@@ -24,6 +24,8 @@ export class ServiceProcess {
     private readonly service: ServiceName,
     private readonly env: Record<string, string>,
     private readonly logDir: string,
+    /** The Node.js binary it runs on: the tests' own unless given (another supported LTS line). */
+    private readonly nodeBinary: string = process.execPath,
   ) {}
 
   get url(): string {
@@ -47,7 +49,7 @@ export class ServiceProcess {
     this.port = await freePort();
     const log = openSync(this.logFile, 'a');
     const entry = join(repoRoot(), 'dist', 'apps', this.service, 'src', 'main.js');
-    const child = spawn(process.execPath, [entry], {
+    const child = spawn(this.nodeBinary, [entry], {
       env: { ...process.env, ...this.env, ...extraEnv, HTTP_PORT: String(this.port), HTTP_HOST: '127.0.0.1' },
       stdio: ['ignore', log, log],
     });
@@ -122,7 +124,8 @@ export class ServiceProcess {
           if (response.status !== 200)
             throw new Error(`${this.label} not ready: ${response.status} ${await response.text()}`);
         },
-        60_000,
+        // Generous: on a loaded 2-core machine a Node process took over a minute to load its modules.
+        120_000,
         200,
       );
     } catch (error) {

@@ -61,7 +61,7 @@ const USAGE = `usage: npm run bench -- [options]
   --mqtt-url URL          MQTT broker to use (default: a private Mosquitto with docker/mosquitto.conf settings)
   --shared-broker         use the machine's MQTT broker, as npm start finds it (other clients' traffic mixes in)
   --keep                  keep the work dir (Kafka data, service logs)
-  --ingestor-nice N       run the ingestor at this nice value (-20..19; below 0 needs root): an experiment on
+  --ingestor-nice=N       run the ingestor at this nice value (-20..19; below 0 needs root): an experiment on
                           how much of the alarm latency is the ingestor waiting for CPU on this shared box
   --postgres-profile      a private PostgreSQL cluster with pg_stat_statements (instead of the machine's):
                           the statements' times in the saturation and overload phases, per event stored

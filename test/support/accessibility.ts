@@ -120,3 +120,16 @@ export async function keyboardStops(
   });
   return stops;
 }
+
+/**
+ * Everything the universal-design checks find on the page as it is now, one line each: axe's
+ * WCAG 2.1 AA violations, loss at 200 % zoom, and keyboard stops without a visible focus. A test
+ * expects none; `state` names the page and state in the lines.
+ */
+export async function universalDesignProblems(page: Page, state: string): Promise<string[]> {
+  const problems = await wcagViolations(page, state);
+  for (const loss of await lossAtDoubleZoom(page)) problems.push(`${state}: at 200 % zoom ${loss}`);
+  for (const stop of await keyboardStops(page))
+    if (!stop.visibleFocus) problems.push(`${state}: ${stop.element} shows no focus when tabbed to`);
+  return problems;
+}

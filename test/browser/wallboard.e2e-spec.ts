@@ -168,7 +168,7 @@ async function settledQueue(page: Page): Promise<{ open: number; byPriority: num
   const read = async () => `${await page.textContent('#queue-open')}|${await page.textContent('#queue-detail')}`;
   let last = await read();
   let since = Date.now();
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = await read();
     if (now !== last) [last, since] = [now, Date.now()];

@@ -12,6 +12,7 @@ interface PageElement {
   id: string;
   scrollWidth: number;
   clientWidth: number;
+  clientHeight: number;
   dataset: Record<string, string | undefined>;
   blur(): void;
 }
@@ -74,6 +75,8 @@ export async function lossAtDoubleZoom(page: Page): Promise<string[]> {
       for (const element of Array.from(document.querySelectorAll('body *'))) {
         const style = getComputedStyle(element);
         if (style.display === 'none' || style.visibility === 'hidden') continue;
+        // Text for screen readers only (a live region clipped to 1 px on purpose) shows nothing to lose.
+        if (element.clientWidth <= 1 && element.clientHeight <= 1) continue;
         const clips = style.overflowX === 'hidden' || style.overflowX === 'clip';
         if (clips && element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 0)
           problems.push(`${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} cuts off its content`);
@@ -132,4 +135,24 @@ export async function universalDesignProblems(page: Page, state: string): Promis
   for (const stop of await keyboardStops(page))
     if (!stop.visibleFocus) problems.push(`${state}: ${stop.element} shows no focus when tabbed to`);
   return problems;
+}
+
+/**
+ * universalDesignProblems in Norwegian and then in English, chosen in the page's language picker
+ * (`#language`, as every page has); the page is left in Norwegian.
+ */
+export async function universalDesignProblemsInBothLanguages(page: Page, state: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const language of ['nb', 'en']) {
+    await useLanguage(page, language);
+    problems.push(...(await universalDesignProblems(page, `${state} (${language})`)));
+  }
+  await useLanguage(page, 'nb');
+  return problems;
+}
+
+async function useLanguage(page: Page, language: string): Promise<void> {
+  if ((await page.getAttribute('html', 'lang')) === language) return;
+  await page.selectOption('#language', language);
+  await page.locator(`html[lang="${language}"]`).waitFor({ state: 'attached', timeout: 30_000 });
 }

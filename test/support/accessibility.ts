@@ -14,13 +14,18 @@ interface PageElement {
   clientWidth: number;
   clientHeight: number;
   dataset: Record<string, string | undefined>;
-  blur(): void;
+  tabIndex: number;
+  focus(): void;
+  remove(): void;
+  prepend(node: PageElement): void;
 }
 interface PageWindow {
   document: {
     documentElement: PageElement;
     body: PageElement;
     activeElement: PageElement | null;
+    createElement(tag: string): PageElement;
+    getElementById(id: string): PageElement | null;
     querySelectorAll(selector: string): Iterable<PageElement>;
   };
   getComputedStyle(element: PageElement): {
@@ -97,7 +102,16 @@ export async function keyboardStops(
   page: Page,
   maxStops = 80,
 ): Promise<Array<{ element: string; visibleFocus: boolean }>> {
-  await page.evaluate(() => (globalThis as unknown as PageWindow).document.activeElement?.blur());
+  // Tab goes on from where focus last was, even after a blur(): start from a focus point put
+  // first in the body (not a tab stop itself), so the walk covers the whole page.
+  await page.evaluate(() => {
+    const { document } = globalThis as unknown as PageWindow;
+    const start = document.createElement('span');
+    start.id = 'keyboard-walk-start';
+    start.tabIndex = -1;
+    document.body.prepend(start);
+    start.focus();
+  });
   const stops: Array<{ element: string; visibleFocus: boolean }> = [];
   for (let i = 0; i < maxStops; i++) {
     await page.keyboard.press('Tab');
@@ -118,8 +132,9 @@ export async function keyboardStops(
     stops.push(stop);
   }
   await page.evaluate(() => {
-    for (const element of (globalThis as unknown as PageWindow).document.querySelectorAll('[data-keyboard-stop]'))
-      delete element.dataset.keyboardStop;
+    const { document } = globalThis as unknown as PageWindow;
+    document.getElementById('keyboard-walk-start')?.remove();
+    for (const element of document.querySelectorAll('[data-keyboard-stop]')) delete element.dataset.keyboardStop;
   });
   return stops;
 }
@@ -132,7 +147,10 @@ export async function keyboardStops(
 export async function universalDesignProblems(page: Page, state: string): Promise<string[]> {
   const problems = await wcagViolations(page, state);
   for (const loss of await lossAtDoubleZoom(page)) problems.push(`${state}: at 200 % zoom ${loss}`);
-  for (const stop of await keyboardStops(page))
+  const stops = await keyboardStops(page);
+  // Every page has something to do (a link, a button, the language picker): none reached is a fault.
+  if (stops.length === 0) problems.push(`${state}: Tab reaches nothing on the page`);
+  for (const stop of stops)
     if (!stop.visibleFocus) problems.push(`${state}: ${stop.element} shows no focus when tabbed to`);
   return problems;
 }

@@ -312,7 +312,9 @@ describe('web pages: the operator console and the home-care phone page, end to e
     ]);
     expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
     expect(errors).toEqual([]);
-  });
+    // Longer than the default: the universal-design checks (axe, 200 % zoom and a Tab walk, in two
+    // languages, on seven states) add about half a minute on a busy machine.
+  }, 300_000);
 
   it('an expired session asks for sign-in again and keeps the typed note; sign-out ends the session', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -128,7 +128,8 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     expect(((await figures.json()) as { today: { answered: number } }).today.answered).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.close();
-  });
+    // Longer than the default: four universal-design checks (axe, 200 % zoom, a Tab walk) on a busy machine.
+  }, 240_000);
 
   it('says so, accessibly and in both languages, when the sign-in service is away', async () => {
     await provider.stop();

@@ -238,6 +238,7 @@ function loginPage(uid: string, people: DevPerson[], error: string): string {
   return page(
     'Logg inn',
     `${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}
+    <p lang="en">Sign in with your user name (Brukernavn) and password (Passord).</p>
     <form method="post" action="/interaction/${escapeHtml(uid)}">
       <label for="username">Brukernavn</label>
       <input id="username" name="username" autocomplete="username" required autofocus />
@@ -282,11 +283,14 @@ function page(title: string, content: string): string {
       input { font: inherit; padding: 0.5rem; margin: 0.25rem 0 1rem; }
       button { font: inherit; padding: 0.7rem; background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
       .error { color: #a00; font-weight: bold; }
+      :focus-visible { outline: 3px solid #0b5394; outline-offset: 2px; }
     </style>
   </head>
   <body>
-    <h1>${escapeHtml(title)}</h1>
-    ${content}
+    <main>
+      <h1>${escapeHtml(title)}</h1>
+      ${content}
+    </main>
   </body>
 </html>`;
 }

@@ -15,6 +15,7 @@ import { createTestDatabase } from '../support/test-database';
 import { testInfra, uniqueName } from '../support/test-infra';
 import { operatorToken, useIssuer } from '../support/tokens';
 import { PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
+import { universalDesignProblems, universalDesignProblemsInBothLanguages } from '../support/accessibility';
 import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
 
 const WAIT = { timeout: 30_000 };
@@ -128,6 +129,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(operator.locator('h1'), /^Alarmkonsoll$/);
     await expectText(operator.locator('#sign-in-button'), /^Logg inn$/);
     await shot(operator, 'console-0-signed-out');
+    expect(await universalDesignProblemsInBothLanguages(operator, 'console signed out')).toEqual([]);
     await signInOnPage(operator, 'anna', (login) => shot(login, 'sign-in-provider-login-form'));
     await expectText(operator.locator('#who'), /^Logget inn som Anna Operatør \(operatør\)/);
     await expectText(operator.locator('#sign-out'), /^Logg ut$/);
@@ -148,20 +150,32 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(operator.locator('#announcer'), /^Ny alarm: prioritet 1, Trygghetsalarm utløst\.$/);
     const alarmId = (await queued.getAttribute('data-id')) as string;
     await shot(operator, 'console-1-new-alarm');
+    expect(await universalDesignProblemsInBothLanguages(operator, 'console queue with an alarm')).toEqual([]);
 
-    await queued.click();
+    // The operator takes and dispatches the alarm by keyboard alone: Tab to it, Enter opens it.
+    await tabTo(operator, `#queue button[data-id="${alarmId}"]`);
+    await operator.keyboard.press('Enter');
+    await operator.locator('#detail').waitFor({ state: 'visible', ...WAIT });
+    expect(await universalDesignProblemsInBothLanguages(operator, 'console alarm detail')).toEqual([]);
     const opened = (await (
       await fetch(`${centre.url}/api/alarms/${alarmId}`, {
         headers: { authorization: `Bearer ${await operatorToken(centreId)}` },
       })
     ).json()) as { openedAt: string };
     await expectText(operator.locator('#facts'), new RegExp(osloDateTime(opened.openedAt).replace(/\./g, '\\.')));
-    await operator.locator('#acknowledge').click();
+    await tabTo(operator, '#acknowledge');
+    await operator.keyboard.press('Enter');
     await operator.locator('#dispatch-form').waitFor({ state: 'visible', ...WAIT });
     await operator.locator(`#dispatch-team option[value="${teamId}"]`).waitFor({ state: 'attached', ...WAIT });
-    await operator.selectOption('#dispatch-team', teamId);
-    await operator.fill('#dispatch-instructions', 'Button pressed, no answer on the phone. Key box by the door.');
-    await operator.click('#dispatch-form button[type=submit]');
+    expect(await universalDesignProblemsInBothLanguages(operator, 'console dispatch form')).toEqual([]);
+    await tabTo(operator, '#dispatch-team');
+    for (let step = 0; step < 20 && (await operator.inputValue('#dispatch-team')) !== teamId; step++)
+      await operator.keyboard.press('ArrowDown');
+    expect(await operator.inputValue('#dispatch-team')).toBe(teamId);
+    await operator.keyboard.press('Tab');
+    await operator.keyboard.type('Button pressed, no answer on the phone. Key box by the door.');
+    await tabTo(operator, '#dispatch-form button[type=submit]');
+    await operator.keyboard.press('Enter');
     await operator.locator('#withdraw-form').waitFor({ state: 'visible', ...WAIT });
     await shot(operator, 'console-2-dispatched');
 
@@ -212,6 +226,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(nurse.locator('#active h3'), /Prioritet 1 Trygghetsalarm utløst/);
     await expectText(nurse.locator('#active .status'), /^Nytt: venter på at noen godtar \(innen kl\. \d\d:\d\d\)$/);
     await shot(nurse, 'home-care-1-new-dispatch');
+    expect(await universalDesignProblemsInBothLanguages(nurse, 'phone page with a dispatch')).toEqual([]);
     await accept.click();
     await nurse.locator('button[id^="en-route-"]').first().click(WAIT);
     await nurse.locator('button[id^="arrived-"]').first().click(WAIT);
@@ -265,6 +280,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await expectText(nurse.locator('#connection'), /^Frakoblet: viser oppdragene slik de var kl\. \d\d:\d\d$/);
     await expectText(nurse.locator('#finished'), /Fullført av /);
     await shot(nurse, 'home-care-4-offline');
+    expect(await universalDesignProblemsInBothLanguages(nurse, 'phone page offline shell')).toEqual([]);
     // The page's API calls to the stopping service may fail (503): they should. Anything else still counts.
     const late = errors.splice(failedBefore);
     errors.push(
@@ -296,7 +312,9 @@ describe('web pages: the operator console and the home-care phone page, end to e
     ]);
     expect(detail.log.find((entry) => entry.step === 'resolved')?.actorId).toBe('operator-anna');
     expect(errors).toEqual([]);
-  });
+    // Longer than the default: the universal-design checks (axe, 200 % zoom and a Tab walk, in two
+    // languages, on seven states) add about half a minute on a busy machine.
+  }, 300_000);
 
   it('an expired session asks for sign-in again and keeps the typed note; sign-out ends the session', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -336,6 +354,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await operator.locator('#sign-out').click();
     await operator.waitForURL(`${centre.url}/auth/signed-out`, WAIT);
     expect(await drafts()).toEqual([]);
+    expect(await universalDesignProblems(operator, 'signed-out page (nb, en)')).toEqual([]);
     expect((await operator.request.get(`${centre.url}/auth/session`)).status()).toBe(401);
     await operator.goto(`${centre.url}/console`);
     await operator.locator('#sign-in-button').click();
@@ -363,6 +382,15 @@ function osloDateTime(iso: string): string {
   return new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'medium' }).format(
     new Date(iso),
   );
+}
+
+/** Presses Tab until the element the selector names has the focus (at most 150 times: the queue may hold other tests' alarms). */
+async function tabTo(page: Page, selector: string): Promise<void> {
+  for (let presses = 0; presses < 150; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((wanted) => (globalThis as any).document.activeElement?.matches(wanted), selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
 }
 
 /** Waits until the element's text matches (the pages update asynchronously). */

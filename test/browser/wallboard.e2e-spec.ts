@@ -1,18 +1,25 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
+import { universalDesignProblems } from '../support/accessibility';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { CentreWorld, type Place } from '../support/centre-world';
 import { type RunningService, startResponseCentre } from '../support/running-services';
+import { type PageService, person, startSignInProvider } from '../support/sign-in';
 import { createTestDatabase } from '../support/test-database';
 import { uniqueName } from '../support/test-infra';
-import { operatorToken, supervisorToken } from '../support/tokens';
+import { operatorToken, supervisorToken, useIssuer } from '../support/tokens';
 
 const WAIT = { timeout: 30_000 };
 
 /**
  * The supervisors' wallboard in a real headless Chromium against the response centre on real
- * Kafka and PostgreSQL: an alarm arrives and the queue shows it; an operator takes it through the
- * API and the board shows it answered, without a reload. Screenshots in test-results/screenshots.
+ * Kafka and PostgreSQL. The supervisor signs in through the embedded OpenID provider's login form
+ * (the console's session; the page holds no token); an alarm arrives and the queue shows it; an
+ * operator takes it through the API and the board shows it answered, without a reload. Every
+ * state is checked for universal design (axe WCAG 2.1 AA, 200 % zoom, visible keyboard focus),
+ * in Norwegian and English, and so is the page saying the sign-in service is away. Machine
+ * clients still read the figures with a bearer token. Screenshots in test-results/screenshots.
  */
 describe('web pages: the supervisors wallboard in Chromium', () => {
   let database: { url: string; drop(): Promise<void> };
@@ -20,12 +27,26 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
   let world: CentreWorld;
   let browser: Browser;
   let place: Place;
+  let provider: RunningDevOidcProvider;
+  let providerRunning = false;
+  let wallboardPage: PageService;
 
   beforeAll(async () => {
+    ({
+      provider,
+      pages: [wallboardPage],
+    } = await startSignInProvider(['wallboard']));
+    providerRunning = true;
     database = await createTestDatabase('wallboard');
-    centre = await startResponseCentre(database.url, { KAFKA_CONSUMER_GROUP: uniqueName('rc-wallboard') });
+    centre = await startResponseCentre(database.url, {
+      ...wallboardPage.env,
+      KAFKA_CONSUMER_GROUP: uniqueName('rc-wallboard'),
+    });
     world = await CentreWorld.open(centre, database.url);
     place = await world.place();
+    provider.setPeople([
+      person('sigurd', { name: 'Sigurd Vaktleder', roles: ['supervisor'], response_centre_id: place.centreId }),
+    ]);
     browser = await launchChromium();
   }, 180_000);
 
@@ -34,6 +55,8 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     await world?.close();
     await centre?.close();
     await database?.drop();
+    if (providerRunning) await provider?.stop();
+    useIssuer(null);
   });
 
   const shot = (page: Page, name: string) =>
@@ -41,20 +64,22 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
 
   it('shows a new alarm in the queue and, once an operator takes it, the answer within 60 s, live', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    // Script errors, refusals by the page's CSP (logged as console errors), and failed requests (the browser's favicon probe aside).
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-        errors.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
-        errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-    });
+    const errors = watchErrors(page);
     await page.goto(`${centre.url}/wallboard`);
-    await page.fill('#token', await supervisorToken(place.centreId));
-    await page.click('#use-token');
+    await page.locator('#sign-in-button').waitFor({ state: 'visible', ...WAIT });
+    expect(await universalDesignProblems(page, 'wallboard signed out (nb)')).toEqual([]);
+    // The supervisor signs in by keyboard alone, through the provider's login form.
+    await tabTo(page, 'sign-in-button');
+    await page.keyboard.press('Enter');
+    await page.locator('#username').waitFor(WAIT);
+    expect(await universalDesignProblems(page, 'provider login form (nb, en)')).toEqual([]);
+    await tabTo(page, 'username');
+    await page.keyboard.type('sigurd');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('secret');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${centre.url}/wallboard`, WAIT);
+    await page.locator('#who', { hasText: /^Logget inn som Sigurd Vaktleder$/ }).waitFor(WAIT);
     await page.locator('#connection.up').waitFor(WAIT);
     // A new consumer group reads the shared topics from their start, so this centre also takes in
     // earlier test files' alarms of devices it does not know, which every centre sees: count from
@@ -69,6 +94,7 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     );
     expect(await page.getAttribute('#queue-open', 'class')).toBe('bad');
     await shot(page, 'wallboard-alarm-waiting');
+    expect(await universalDesignProblems(page, 'wallboard with an alarm waiting (nb)')).toEqual([]);
 
     const taken = await world.call('POST', `/api/alarms/${alarmId}/acknowledge`, await operatorToken(place.centreId));
     expect(taken.status).toBe(200);
@@ -82,10 +108,68 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     ).toBeGreaterThan(0);
     expect(await page.evaluate('typeof window.Chart')).toBe('function');
     await shot(page, 'wallboard-alarm-taken');
+    expect(await universalDesignProblems(page, 'wallboard with data (nb)')).toEqual([]);
+
+    // English by keyboard alone: Tab to the language picker, choose English.
+    await tabTo(page, 'language');
+    await page.keyboard.press('ArrowDown');
+    await page.locator('#within-detail', { hasText: /^1 of 1 answered alarms \(target 97\.5 %\)$/ }).waitFor(WAIT);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('h1')).toBe('The response centre now');
+    expect(await universalDesignProblems(page, 'wallboard with data (en)')).toEqual([]);
+    await page.selectOption('#language', 'nb');
+    await page.locator('h1', { hasText: /^Responssenteret nå$/ }).waitFor(WAIT);
+
+    // The same figures for a machine client with a bearer token (no session).
+    const figures = await fetch(`${centre.url}/api/wallboard/centres/${place.centreId}`, {
+      headers: { authorization: `Bearer ${await supervisorToken(place.centreId)}` },
+    });
+    expect(figures.status).toBe(200);
+    expect(((await figures.json()) as { today: { answered: number } }).today.answered).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
+    await page.close();
+    // Longer than the default: four universal-design checks (axe, 200 % zoom, a Tab walk) on a busy machine.
+  }, 240_000);
+
+  it('says so, accessibly and in both languages, when the sign-in service is away', async () => {
+    await provider.stop();
+    providerRunning = false;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${centre.url}/wallboard`);
+    await page.locator('#sign-in-button').click();
+    await page.locator('h1', { hasText: /^Innlogging er ikke tilgjengelig$/ }).waitFor(WAIT);
+    expect(new URL(page.url()).pathname).toBe('/auth/sign-in');
+    expect(await page.locator('[lang="en"]').textContent()).toMatch(/^The sign-in service cannot be reached/);
+    await shot(page, 'sign-in-provider-away');
+    expect(await universalDesignProblems(page, 'provider away (nb, en)')).toEqual([]);
     await page.close();
   });
 });
+
+/** Script errors, refusals by the page's CSP, and failed requests (but the 401 that says nobody is signed in yet). */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      errors.push(message.text());
+  });
+  page.on('response', (response) => {
+    const notSignedIn = response.status() === 401 && response.url().endsWith('/auth/session');
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico') && !notSignedIn)
+      errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  return errors;
+}
+
+/** Presses Tab until the element with this id has the focus (at most 30 times). */
+async function tabTo(page: Page, id: string): Promise<void> {
+  for (let presses = 0; presses <= 30; presses++) {
+    if (await page.evaluate((wanted) => (globalThis as any).document.activeElement?.id === wanted, id)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
 
 /** The queue once it has not changed for 3 s (at most 60 s): open alarms, and per priority 1-3. */
 async function settledQueue(page: Page): Promise<{ open: number; byPriority: number[] }> {

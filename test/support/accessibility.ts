@@ -12,14 +12,20 @@ interface PageElement {
   id: string;
   scrollWidth: number;
   clientWidth: number;
+  clientHeight: number;
   dataset: Record<string, string | undefined>;
-  blur(): void;
+  tabIndex: number;
+  focus(): void;
+  remove(): void;
+  prepend(node: PageElement): void;
 }
 interface PageWindow {
   document: {
     documentElement: PageElement;
     body: PageElement;
     activeElement: PageElement | null;
+    createElement(tag: string): PageElement;
+    getElementById(id: string): PageElement | null;
     querySelectorAll(selector: string): Iterable<PageElement>;
   };
   getComputedStyle(element: PageElement): {
@@ -74,6 +80,8 @@ export async function lossAtDoubleZoom(page: Page): Promise<string[]> {
       for (const element of Array.from(document.querySelectorAll('body *'))) {
         const style = getComputedStyle(element);
         if (style.display === 'none' || style.visibility === 'hidden') continue;
+        // Text for screen readers only (a live region clipped to 1 px on purpose) shows nothing to lose.
+        if (element.clientWidth <= 1 && element.clientHeight <= 1) continue;
         const clips = style.overflowX === 'hidden' || style.overflowX === 'clip';
         if (clips && element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 0)
           problems.push(`${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} cuts off its content`);
@@ -94,7 +102,16 @@ export async function keyboardStops(
   page: Page,
   maxStops = 80,
 ): Promise<Array<{ element: string; visibleFocus: boolean }>> {
-  await page.evaluate(() => (globalThis as unknown as PageWindow).document.activeElement?.blur());
+  // Tab goes on from where focus last was, even after a blur(): start from a focus point put
+  // first in the body (not a tab stop itself), so the walk covers the whole page.
+  await page.evaluate(() => {
+    const { document } = globalThis as unknown as PageWindow;
+    const start = document.createElement('span');
+    start.id = 'keyboard-walk-start';
+    start.tabIndex = -1;
+    document.body.prepend(start);
+    start.focus();
+  });
   const stops: Array<{ element: string; visibleFocus: boolean }> = [];
   for (let i = 0; i < maxStops; i++) {
     await page.keyboard.press('Tab');
@@ -115,8 +132,45 @@ export async function keyboardStops(
     stops.push(stop);
   }
   await page.evaluate(() => {
-    for (const element of (globalThis as unknown as PageWindow).document.querySelectorAll('[data-keyboard-stop]'))
-      delete element.dataset.keyboardStop;
+    const { document } = globalThis as unknown as PageWindow;
+    document.getElementById('keyboard-walk-start')?.remove();
+    for (const element of document.querySelectorAll('[data-keyboard-stop]')) delete element.dataset.keyboardStop;
   });
   return stops;
+}
+
+/**
+ * Everything the universal-design checks find on the page as it is now, one line each: axe's
+ * WCAG 2.1 AA violations, loss at 200 % zoom, and keyboard stops without a visible focus. A test
+ * expects none; `state` names the page and state in the lines.
+ */
+export async function universalDesignProblems(page: Page, state: string): Promise<string[]> {
+  const problems = await wcagViolations(page, state);
+  for (const loss of await lossAtDoubleZoom(page)) problems.push(`${state}: at 200 % zoom ${loss}`);
+  const stops = await keyboardStops(page);
+  // Every page has something to do (a link, a button, the language picker): none reached is a fault.
+  if (stops.length === 0) problems.push(`${state}: Tab reaches nothing on the page`);
+  for (const stop of stops)
+    if (!stop.visibleFocus) problems.push(`${state}: ${stop.element} shows no focus when tabbed to`);
+  return problems;
+}
+
+/**
+ * universalDesignProblems in Norwegian and then in English, chosen in the page's language picker
+ * (`#language`, as every page has); the page is left in Norwegian.
+ */
+export async function universalDesignProblemsInBothLanguages(page: Page, state: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const language of ['nb', 'en']) {
+    await useLanguage(page, language);
+    problems.push(...(await universalDesignProblems(page, `${state} (${language})`)));
+  }
+  await useLanguage(page, 'nb');
+  return problems;
+}
+
+async function useLanguage(page: Page, language: string): Promise<void> {
+  if ((await page.getAttribute('html', 'lang')) === language) return;
+  await page.selectOption('#language', language);
+  await page.locator(`html[lang="${language}"]`).waitFor({ state: 'attached', timeout: 30_000 });
 }

@@ -34,7 +34,10 @@ function page(title: string, content: string): string {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${escapeHtml(title)}</title>
-    <style>body { font: 1.1rem/1.5 system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }</style>
+    <style>
+      body { font: 1.1rem/1.5 system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }
+      :focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
+    </style>
   </head>
   <body>
     <main>

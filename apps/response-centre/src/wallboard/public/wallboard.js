@@ -1,81 +1,32 @@
-// The supervisors' wallboard. Plain ES module, no build step; Chart.js (served from
-// node_modules at /wallboard/chart.umd.min.js) draws the two charts. The figures come from
-// /api/wallboard/centres/{id}; the centre's live stream (/api/alarms/stream, read with fetch so
-// the token stays in a header) says when something changed, and the board reads them again.
+// The supervisors' wallboard. Plain ES module, no build step; Chart.js (served from node_modules
+// at /wallboard/chart.umd.min.js) draws the two charts. Signing in is the server's, as on the
+// console (/auth/session.js, a backend-for-frontend): the page holds no token, the browser sends
+// the session cookie. The figures come from /api/wallboard/centres/{id} (the centre of the
+// signed-in supervisor); the centre's live stream (/api/alarms/stream, through the shared client)
+// says when something changed, and the board reads them again. Texts come from
+// messages.<language>.json (i18n.js); times are Oslo's.
 
-/** Every visible text, in Norwegian bokmål, in one place (to move to the shared message files). */
-const MESSAGES = {
-  title: 'Responssenteret nå',
-  tokenLabel: 'Tilgangsnøkkel (veileder)',
-  useToken: 'Bruk nøkkel',
-  connected: 'Direkte: oppdateres av seg selv',
-  connecting: 'Kobler til …',
-  lost: (seconds) => `Forbindelsen brøt; prøver igjen om ${seconds} s`,
-  refused: 'Nøkkelen ble avvist',
-  noCentre: 'Nøkkelen gjelder ikke et responssenter',
-  within: 'Besvart innen 60 s i dag',
-  withinDetail: (count, of) => `${count} av ${of} besvarte alarmer (mål 97,5 %)`,
-  noneAnswered: 'Ingen besvarte alarmer i dag ennå',
-  queue: 'Venter på svar',
-  queueDetail: (p) => `Prioritet 1: ${p['1']} · Prioritet 2: ${p['2']} · Prioritet 3: ${p['3']}`,
-  priority: (n) => `Pri ${n}`,
-  oldest: 'Eldste ubesvarte',
-  noneWaiting: 'Ingen',
-  escalations: 'Eskaleringer i dag',
-  dispatches: 'Utkallinger underveis',
-  silent: 'Tause enheter',
-  updated: (time) => `Sist oppdatert ${time}`,
-  chartWithin: 'Andel besvart innen 60 sekunder',
-  chartQueue: 'Ventende alarmer etter prioritet',
-  chartIn: 'Innen 60 s',
-  chartOver: 'Over 60 s',
-};
+import { api, configureClient, followStream } from './live-client.js';
+import { currentSession, sessionHeaders, signIn, signOut } from '/auth/session.js';
+import { createI18n, TIME_ZONE, wireLanguagePicker } from './i18n.js';
 
-const TOKEN_KEY = 'welfare.wallboard.token';
-const state = {
-  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
-  centreId: null,
-  board: null,
-  charts: null,
-  stream: null,
-};
+const i18n = createI18n((language) => `/wallboard/messages.${language}.json`);
+const LOCALES = { nb: 'nb-NO', en: 'en-GB' };
 const $ = (id) => document.getElementById(id);
+
+const state = { actor: null, board: null, charts: null, stream: null, signedIn: false, connection: null };
+
+configureClient({ extraHeaders: () => sessionHeaders(), unauthorized: () => sessionEnded() });
 
 function setText(id, text) {
   $(id).textContent = text;
 }
 
-function showTexts() {
-  for (const [id, key] of [
-    ['title', 'title'],
-    ['token-label', 'tokenLabel'],
-    ['use-token', 'useToken'],
-    ['within-heading', 'within'],
-    ['queue-heading', 'queue'],
-    ['oldest-heading', 'oldest'],
-    ['escalations-heading', 'escalations'],
-    ['dispatches-heading', 'dispatches'],
-    ['silent-heading', 'silent'],
-  ])
-    setText(id, MESSAGES[key]);
-  $('within-chart').setAttribute('aria-label', MESSAGES.chartWithin);
-  $('queue-chart').setAttribute('aria-label', MESSAGES.chartQueue);
-}
-
-/** The centre named in the token (the server checks it again on every call). */
-function centreOf(token) {
-  try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-    return typeof payload.response_centre_id === 'string' ? payload.response_centre_id : null;
-  } catch {
-    return null;
-  }
-}
-
-function setConnection(text, kind) {
-  const element = $('connection');
-  element.textContent = text;
-  element.className = `connection ${kind ?? ''}`;
+/** The connection's state as a message key (kept, so a change of language says it again). */
+function setConnection(key, params = {}, kind = '') {
+  state.connection = { key, params, kind };
+  setText('connection', i18n.t(key, params));
+  $('connection').className = `connection ${kind}`;
 }
 
 function showError(text) {
@@ -85,17 +36,13 @@ function showError(text) {
 }
 
 async function load() {
-  const response = await fetch(`/api/wallboard/centres/${state.centreId}`, {
-    headers: { authorization: `Bearer ${state.token}` },
-    cache: 'no-store',
-  });
-  if (!response.ok) {
-    const json = await response.json().catch(() => null);
-    showError(`${MESSAGES.refused}: ${json?.message ?? response.status}`);
+  try {
+    state.board = await api('GET', `/api/wallboard/centres/${state.actor.responseCentreId}`);
+  } catch (error) {
+    if (error.status !== 401) showError(i18n.t('error.refused', { message: error.message }));
     return;
   }
   showError(null);
-  state.board = await response.json();
   render();
 }
 
@@ -106,30 +53,41 @@ function reloadSoon() {
   reloadTimer = setTimeout(() => void load(), 250);
 }
 
+/** 97,5 % in Norwegian, 97.5 % in English. */
+function percent(value) {
+  return `${new Intl.NumberFormat(LOCALES[i18n.language], { maximumFractionDigits: 1 }).format(value)} %`;
+}
+
 function render() {
   const board = state.board;
+  if (!board) return;
   $('board').hidden = false;
   const within = board.today.within60s;
-  setText('within-percent', within.percent === null ? '–' : `${String(within.percent).replace('.', ',')} %`);
+  setText('within-percent', within.percent === null ? '–' : percent(within.percent));
   $('within-percent').className =
     within.percent === null ? '' : within.percent >= 97.5 ? 'good' : within.percent >= 90 ? 'warn' : 'bad';
-  setText('within-detail', within.of === 0 ? MESSAGES.noneAnswered : MESSAGES.withinDetail(within.count, within.of));
+  setText(
+    'within-detail',
+    within.of === 0 ? i18n.t('within.none') : i18n.t('within.detail', { count: within.count, of: within.of }),
+  );
+  const byPriority = board.queue.byPriority;
   setText('queue-open', String(board.queue.open));
-  $('queue-open').className = board.queue.open === 0 ? 'good' : board.queue.byPriority['1'] > 0 ? 'bad' : 'warn';
-  setText('queue-detail', MESSAGES.queueDetail(board.queue.byPriority));
+  $('queue-open').className = board.queue.open === 0 ? 'good' : byPriority['1'] > 0 ? 'bad' : 'warn';
+  setText('queue-detail', i18n.t('queue.detail', { p1: byPriority['1'], p2: byPriority['2'], p3: byPriority['3'] }));
   setText('escalations', String(board.today.escalations));
   setText('dispatches', String(board.dispatchesUnderWay));
   setText('silent', String(board.devicesSilent));
   $('silent').className = board.devicesSilent > 0 ? 'warn' : '';
   tickOldest();
-  setText('updated', MESSAGES.updated(new Date(board.at).toLocaleTimeString('nb-NO')));
-  drawCharts(within, board.queue.byPriority);
+  const at = new Intl.DateTimeFormat(LOCALES[i18n.language], { timeZone: TIME_ZONE, timeStyle: 'medium' });
+  setText('updated', i18n.t('updated', { time: at.format(new Date(board.at)) }));
+  drawCharts(within, byPriority);
 }
 
 function tickOldest() {
   const since = state.board?.queue.oldestOpenSince;
   if (!since) {
-    setText('oldest', MESSAGES.noneWaiting);
+    setText('oldest', i18n.t('oldest.none'));
     $('oldest').className = 'good';
     return;
   }
@@ -141,17 +99,18 @@ function tickOldest() {
 function drawCharts(within, byPriority) {
   const Chart = window.Chart;
   if (!Chart) return;
-  const ink = '#f8fafc';
-  Chart.defaults.color = ink;
+  Chart.defaults.color = '#f8fafc';
   Chart.defaults.font.size = 18;
   const withinData = [within.count, within.of - within.count];
   const queueData = ['1', '2', '3'].map((p) => byPriority[p]);
+  const withinLabels = [i18n.t('chart.in'), i18n.t('chart.over')];
+  const queueLabels = ['1', '2', '3'].map((priority) => i18n.t('chart.priority', { priority }));
   if (!state.charts) {
     state.charts = {
       within: new Chart($('within-chart'), {
         type: 'doughnut',
         data: {
-          labels: [MESSAGES.chartIn, MESSAGES.chartOver],
+          labels: withinLabels,
           datasets: [{ data: withinData, backgroundColor: ['#4ade80', '#f87171'], borderWidth: 0 }],
         },
         options: { animation: false, maintainAspectRatio: false, plugins: { legend: { position: 'right' } } },
@@ -159,7 +118,7 @@ function drawCharts(within, byPriority) {
       queue: new Chart($('queue-chart'), {
         type: 'bar',
         data: {
-          labels: ['1', '2', '3'].map(MESSAGES.priority),
+          labels: queueLabels,
           datasets: [{ data: queueData, backgroundColor: ['#f87171', '#facc15', '#93c5fd'] }],
         },
         options: {
@@ -172,66 +131,84 @@ function drawCharts(within, byPriority) {
     };
     return;
   }
+  Object.assign(state.charts.within.data, { labels: withinLabels });
   state.charts.within.data.datasets[0].data = withinData;
   state.charts.within.update();
+  Object.assign(state.charts.queue.data, { labels: queueLabels });
   state.charts.queue.data.datasets[0].data = queueData;
   state.charts.queue.update();
 }
 
 /** The centre's live stream: every handling-log step is a reason to read the board again. */
-async function follow() {
-  state.stream?.abort();
-  const controller = new AbortController();
-  state.stream = controller;
-  setConnection(MESSAGES.connecting);
-  try {
-    const response = await fetch('/api/alarms/stream', {
-      headers: { authorization: `Bearer ${state.token}` },
-      signal: controller.signal,
-      cache: 'no-store',
-    });
-    if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      const blocks = buffer.split('\n\n');
-      buffer = blocks.pop() ?? '';
-      for (const block of blocks) {
-        if (/^event: ready$/m.test(block)) {
-          setConnection(MESSAGES.connected, 'up');
-          reloadSoon();
-        } else if (/^event: step$/m.test(block)) reloadSoon();
-      }
-    }
-    throw new Error('closed');
-  } catch {
-    if (controller.signal.aborted) return;
-    setConnection(MESSAGES.lost(5), 'down');
-    setTimeout(() => void follow(), 5000);
-  }
+function follow() {
+  state.stream?.stop();
+  setConnection('connection.connecting');
+  state.stream = followStream('/api/alarms/stream', {
+    onEvent: (event) => {
+      if (event.type === 'ready') setConnection('connection.live', {}, 'up');
+      if (event.type === 'ready' || event.type === 'step') reloadSoon();
+    },
+    onLost: (reason, delay) => setConnection('connection.lost', { reason, seconds: delay / 1000 }, 'down'),
+    onRefused: (status, message) => {
+      if (status === 401) return; // the session ended: sessionEnded() asks for sign-in
+      showError(i18n.t('error.refused', { message: message ?? status }));
+      setConnection('connection.refused', {}, 'down');
+    },
+  });
 }
 
-function start(token) {
-  state.token = token.trim();
-  state.centreId = centreOf(state.token);
-  if (!state.centreId) {
-    showError(MESSAGES.noCentre);
+function showSignedIn(yes) {
+  $('sign-in-button').hidden = yes;
+  $('sign-out').hidden = !yes;
+  setText('who', yes && state.actor ? i18n.t('signIn.signedInAs', { name: state.actor.name }) : '');
+}
+
+function signedIn(session) {
+  state.actor = session.actor;
+  state.signedIn = true;
+  showSignedIn(true);
+  // The board is a supervisor's, of the centre the sign-in names (the server checks both again).
+  if (!session.actor.roles.includes('supervisor') || !session.actor.responseCentreId) {
+    showError(i18n.t('signIn.notSupervisor', { name: session.actor.name }));
     return;
   }
-  sessionStorage.setItem(TOKEN_KEY, state.token);
-  $('sign-in').hidden = true;
+  showError(null);
   void load();
-  void follow();
+  follow();
 }
 
-showTexts();
-setConnection('');
-setInterval(tickOldest, 1000);
-$('sign-in').addEventListener('submit', (event) => {
-  event.preventDefault();
-  start($('token').value);
-});
-if (state.token) start(state.token);
+/** The session ended (expired, or signed out elsewhere): stop following and ask to sign in again. */
+function sessionEnded() {
+  if (!state.signedIn) return;
+  state.signedIn = false;
+  state.stream?.stop();
+  state.stream = null;
+  state.actor = null;
+  showSignedIn(false);
+  setConnection('connection.notConnected', {}, 'down');
+  showError(i18n.t('signIn.expired'));
+}
+
+async function start() {
+  await i18n.use(i18n.language);
+  wireLanguagePicker($('language'), i18n, () => {
+    showSignedIn(state.signedIn);
+    render();
+    const { key, params, kind } = state.connection;
+    setConnection(key, params, kind);
+  });
+  setConnection('connection.notConnected');
+  $('sign-in-button').addEventListener('click', signIn);
+  $('sign-out').addEventListener('click', () => void signOut());
+  setInterval(tickOldest, 1000);
+  try {
+    const session = await currentSession();
+    if (session) signedIn(session);
+    else showSignedIn(false);
+  } catch (error) {
+    showSignedIn(false);
+    showError(i18n.t('signIn.checkFailed', { message: error.message }));
+  }
+}
+
+await start();

@@ -219,6 +219,27 @@ describe('SCAIP gateway: SIP to Kafka', () => {
         }),
       ),
     ).toBe('passed');
+    // A replay: an eavesdropper sends the unit's signed credentials again (same nonce and count)
+    // with a body of its own: challenged, never received, dead-lettered as digest_replayed.
+    const signed = await sendAsUnit(sipPort, {
+      user: units.telealarm,
+      auth: authOf(units.telealarm),
+      expectSnu: 0,
+      body: `<mrq><ref>82</ref><mty>PI</mty><cid>${units.telealarm}</cid><dty>2</dty></mrq>`,
+    });
+    expect(verdict(signed)).toBe('passed');
+    expect(signed.authorization).toMatch(/nonce="[0-9a-f]+".*nc=/);
+    expect(
+      verdict(
+        await sendAsUnit(sipPort, {
+          user: units.telealarm,
+          authorization: signed.authorization,
+          expectSnu: null,
+          expectStatus: 401,
+          body: `<mrq><ref>83</ref><cid>${units.telealarm}</cid><dty>2</dty><stc>10</stc></mrq>`,
+        }),
+      ),
+    ).toBe('passed');
     const reasons = () =>
       deadLetters.records
         .filter((record) => record.value.source === 'scaip-gateway')
@@ -227,6 +248,13 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       ['mandatory_tag_missing', 'invalid_cid', 'device_retired', 'unknown_controller', 'digest_wrong'].every((reason) =>
         reasons().includes(reason),
       ),
+    );
+    const replayed = await deadLetters.waitFor(
+      (record) => record.value.reason === 'digest_replayed' && record.value.deviceId === deviceOf(units.telealarm),
+    );
+    expect(replayed.value).toMatchObject({ source: 'scaip-gateway', origin: { kind: 'sip', transport: 'UDP' } });
+    expect(eventsOf(units.telealarm).map((record) => event(record).scaip)).not.toContainEqual(
+      expect.objectContaining({ ref: '83' }),
     );
     // The dead-letter topic is shared with other test files (the ingestor's retired devices too): this unit's record.
     const retired = deadLetters.records.find(

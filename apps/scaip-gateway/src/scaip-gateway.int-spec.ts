@@ -86,6 +86,7 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       SIP_TLS_PORT: String(tlsPort),
       SIP_TLS_CERT_FILE: certificate.certFile,
       SIP_TLS_KEY_FILE: certificate.keyFile,
+      SCAIP_VOICE_CALL_NUMBER: '+4722334455',
       LOG_LEVEL: 'warn',
       SIP_FLOOD_REQUESTS_PER_MINUTE: '60',
       REGISTRY_URL: registry.url,
@@ -193,6 +194,12 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       (candidate) => candidate.key === deviceOf(units.essence) && event(candidate).scaip?.['ref'] === 'TLS1',
     );
     expect(event(record).type).toBe('alarm.button');
+    // A unit with voice (its crd a GSM number) is told to call the centre's number; one without is not (above).
+    const withVoice = `<mrq><ref>TLS2</ref><mty>ME</mty><cid>${units.essence}</cid><dty>2</dty><stc>10</stc><crd>gsm:+4791234567</crd></mrq>`;
+    expect(await sendOverTls(tlsPort, { ca, ...authOf(units.essence), body: withVoice })).toEqual({
+      statuses: [401, 200],
+      receipt: '<mrs><ref>TLS2</ref><snu>0</snu><mre>1</mre><cre>62</cre><tnu>+4722334455</tnu></mrs>',
+    });
     await expect(sendOverTls(tlsPort, { ca: Buffer.from(''), ...authOf(units.essence), body })).rejects.toThrow(
       /self-signed certificate/,
     );

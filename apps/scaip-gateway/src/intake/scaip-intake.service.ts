@@ -21,6 +21,7 @@ import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
 import { isAlarmEvent, scaipEvents } from '../scaip/scaip-events';
 import { parseScaipRequest, Snu, type SnuValue } from '../scaip/scaip-request';
 import { RefMemory } from '../scaip/ref-memory';
+import { hasVoice } from '../scaip/receipt';
 import { ScaipGatewayConfig } from '../scaip-gateway.config';
 import { ScaipUnitViewService } from '../unit-view/scaip-unit-view.service';
 import { ScaipAlarmMemoryService } from '../alarm-memory/scaip-alarm-memory.service';
@@ -33,14 +34,14 @@ export interface SipOrigin {
 
 /**
  * What the unit is told:
- * - `received`: Kafka has every event of the message: `<mrs>` with `snu` 0;
+ * - `received`: Kafka has every event of the message: `<mrs>` with `snu` 0 (`voice`: the unit can talk);
  * - `refused`: the body is wrong (`snu` 1, 2, 3 or 7; `ref` null when none could be read) or the
  *   controller is not an active registry device (`forbidden`); dead-lettered first;
  * - `unavailable`: Kafka (or the registry) did not answer in time: no success, the unit sends again;
  * - `unauthenticated`: no valid credentials: challenge again (wrong or replayed ones are dead-lettered first).
  */
 export type IntakeOutcome =
-  | { kind: 'received'; ref: string; deviceId: string; eventIds: string[] }
+  | { kind: 'received'; ref: string; deviceId: string; eventIds: string[]; voice: boolean }
   | { kind: 'refused'; ref: string | null; snu: SnuValue; reason: string; detail: string; forbidden: boolean }
   | { kind: 'unavailable'; detail: string }
   | { kind: 'unauthenticated'; detail: string };
@@ -143,7 +144,8 @@ export class ScaipIntakeService {
       ]);
       await byDeadline(handedOver, until);
       for (const event of events) this.accepted.inc({ type: event.type });
-      return { kind: 'received', ref: request.ref, deviceId, eventIds: events.map((event) => event.id) };
+      const eventIds = events.map((event) => event.id);
+      return { kind: 'received', ref: request.ref, deviceId, eventIds, voice: hasVoice(request.fields.crd) };
     } catch (error) {
       if (!(error instanceof HandOverAbandonedError)) throw error;
       this.logger.warn(

@@ -245,6 +245,7 @@ describe('SCAIP units under faults: no alarm lost, none duplicated after the uni
     await events.close().catch(() => undefined);
     events = await KafkaTap.open(DEVICE_EVENT_TOPICS, kafka.brokers);
     const attempts = await Promise.all(pressed.map((unit, i) => resendUntilReceipt(unit, bodies[i])));
+    for (const unit of pressed) await events.waitFor((record) => onKafka(unit).includes(record), 60_000);
     process.stdout.write(
       `[scaip-fault] kafka-away: sends until receipt after Kafka came back: ${attempts.join(', ')}; ` +
         `records on Kafka per unit: ${pressed.map((unit) => onKafka(unit).length).join(', ')}\n`,

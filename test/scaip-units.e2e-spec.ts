@@ -86,7 +86,11 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
   let centreSql: Pool;
   let sipPort: number;
   let centreId: string;
+  let registryApi: RegistryApi;
+  let municipalityId: string;
+  let gatewayConfig: ScaipGatewayConfig;
   const units: { cid: string; deviceId: string; secret: string }[] = [];
+  let base: string;
 
   beforeAll(async () => {
     [centreDatabase, registryDatabase] = await Promise.all([
@@ -94,30 +98,14 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
       createTestDatabase('scaip-e2e-registry'),
     ]);
     registry = await startRegistry(registryDatabase.url, { SCAIP_GATEWAY_SECRET: GATEWAY_SECRET });
-    const api = new RegistryApi(registry.url);
-    const setup = await api.setup();
+    registryApi = new RegistryApi(registry.url);
+    const setup = await registryApi.setup();
     centreId = setup.centreId;
-    const base = String(Date.now()).slice(-9);
-    for (let i = 0; i < VENDORS.length; i++) {
-      const cid = `${base}${i}`;
-      const deviceId = uniqueName('scaip');
-      await api.expect(201, 'POST', '/api/devices', {
-        id: deviceId,
-        serialNumber: `SN-${deviceId}`,
-        kind: 'safety_alarm',
-        scaipControllerId: cid,
-        heartbeatIntervalSeconds: 60,
-      });
-      // A resident each: care alarms correlate per resident, so units of one resident would share an alarm.
-      const resident = await api.expect(201, 'POST', '/api/residents', {
-        name: `Resident ${i}`,
-        address: 'Storgata 1',
-        municipalityId: setup.municipalityId,
-      });
-      units.push({ cid, deviceId, secret: (await onboard(api, deviceId, resident.id)).secret });
-    }
+    municipalityId = setup.municipalityId;
+    base = String(Date.now()).slice(-9);
+    for (let i = 0; i < VENDORS.length; i++) units.push(await registerUnit(`${base}${i}`));
     sipPort = await freePort();
-    const config = loadConfig(ScaipGatewayConfig, {
+    gatewayConfig = loadConfig(ScaipGatewayConfig, {
       KAFKA_BROKERS: testInfra().kafkaBrokers,
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
@@ -127,10 +115,7 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
       REGISTRY_URL: registry.url,
       SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
     });
-    [centre, gateway] = await Promise.all([
-      startResponseCentre(centreDatabase.url),
-      createHttpApp({ module: ScaipGatewayModule.forRoot(config), settings: config }),
-    ]);
+    [centre, gateway] = await Promise.all([startResponseCentre(centreDatabase.url), startGateway()]);
     centreSql = new Pool({ connectionString: centreDatabase.url, max: 2 });
   }, 240_000);
 
@@ -139,6 +124,41 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
     await Promise.allSettled([gateway?.close(), centre?.close(), registry?.close()]);
     await Promise.allSettled([centreDatabase?.drop(), registryDatabase?.drop()]);
   });
+
+  const startGateway = () =>
+    createHttpApp({ module: ScaipGatewayModule.forRoot(gatewayConfig), settings: gatewayConfig });
+
+  /** A SCAIP unit registered and onboarded to a resident of its own (care alarms correlate per resident). */
+  async function registerUnit(cid: string, residentId?: string) {
+    const deviceId = uniqueName('scaip');
+    await registryApi.expect(201, 'POST', '/api/devices', {
+      id: deviceId,
+      serialNumber: `SN-${deviceId}`,
+      kind: 'safety_alarm',
+      scaipControllerId: cid,
+      heartbeatIntervalSeconds: 60,
+    });
+    const resident =
+      residentId ??
+      (
+        await registryApi.expect(201, 'POST', '/api/residents', {
+          name: `Resident ${cid}`,
+          address: 'Storgata 1',
+          municipalityId,
+        })
+      ).id;
+    return { cid, deviceId, residentId: resident, secret: (await onboard(registryApi, deviceId, resident)).secret };
+  }
+
+  /** The operator's alarms of one device, once there is exactly one. */
+  const theAlarmOf = (deviceId: string) =>
+    eventually(async () => {
+      const alarms = (await asOperator<AlarmJson[]>('/api/alarms?limit=500')).filter(
+        (candidate) => candidate.deviceId === deviceId,
+      );
+      expect(alarms).toHaveLength(1);
+      return alarms[0];
+    });
 
   const asOperator = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${centre.url}${path}`, {
@@ -194,4 +214,59 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
       expect(silent).toEqual([]);
     },
   );
+
+  it('logs a cancel on its alarm after the gateway restarted between the press and the cancel', async () => {
+    const unit = await registerUnit(`${base}7`);
+    await send(unit, 'u1', VENDORS[0].press(unit.cid));
+    const alarm = await theAlarmOf(unit.deviceId);
+    // A SCAIP cancel does not name its alarm: the gateway's memory of it must outlive the process.
+    await gateway.close();
+    gateway = await startGateway();
+    await send(unit, 'u1', VENDORS[0].cancel(unit.cid));
+    await eventually(async () => {
+      const detail = await asOperator<AlarmJson>(`/api/alarms/${alarm.id}`);
+      expect(detail.log?.map((entry) => entry.step)).toContain('cancelled_at_device');
+    });
+  });
+
+  it("raises a door alarm when a unit's door sensor reports the door opened in the resident's night window", async () => {
+    const unit = await registerUnit(`${base}8`);
+    const sensorId = uniqueName('scaip-door');
+    await registryApi.expect(201, 'POST', '/api/devices', {
+      id: sensorId,
+      serialNumber: `SN-${sensorId}`,
+      kind: 'door_sensor',
+      scaipControllerId: unit.cid,
+      scaipSubDeviceId: '14',
+      heartbeatIntervalSeconds: 3600,
+    });
+    await onboard(registryApi, sensorId, unit.residentId);
+    // The night window (Oslo time) around now: the door event's time is when the gateway heard it.
+    const rules = { doorNightWindow: { start: osloClock(-60), end: osloClock(60) } };
+    await registryApi.expect(200, 'PUT', `/api/residents/${unit.residentId}/alarm-rules`, rules);
+    await eventually(async () => {
+      const { rows } = await centreSql.query<{ alarm_rules: unknown }>(
+        'SELECT alarm_rules FROM registry_residents WHERE resident_id = $1',
+        [unit.residentId],
+      );
+      expect(rows[0]?.alarm_rules).toEqual(rules);
+    });
+    await send(
+      unit,
+      'u1',
+      `<mrq><ref>00001990</ref><mty>ME</mty><cid>${unit.cid}</cid><dty>0014</dty><did>14</did><stc>0076</stc><lte>front door</lte></mrq>`,
+    );
+    const alarm = await theAlarmOf(sensorId);
+    expect(alarm).toMatchObject({ state: 'open', priority: 2, triggerType: 'door.opened' });
+  });
 });
+
+/** "HH:MM" in Oslo, `minutes` from now. */
+function osloClock(minutes: number): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Oslo',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(Date.now() + minutes * 60_000));
+}

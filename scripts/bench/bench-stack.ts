@@ -28,6 +28,9 @@ import { startProfiledPostgres } from './postgres-profile';
 import { Cleanup } from './cleanup';
 import { ServiceProcess, startService } from './service-process';
 
+/** Shared by the registry and the SCAIP gateway the SCAIP benchmark starts. */
+export const BENCH_SCAIP_GATEWAY_SECRET = 'bench-scaip-gateway-secret-0001';
+
 export interface Infrastructure {
   workDir: string;
   kafka: RunningKafka;
@@ -189,6 +192,8 @@ export async function startServices(infra: Infrastructure, tag: string, cleanup:
       DATABASE_URL: infra.registryDatabaseUrl,
       DATABASE_RUN_MIGRATIONS: 'true',
       DATABASE_POOL_SIZE: infra.embeddedDatabase ? '1' : '5',
+      // The SCAIP benchmark's gateway asks the registry for its units' digest HA1 with it.
+      SCAIP_GATEWAY_SECRET: BENCH_SCAIP_GATEWAY_SECRET,
       ...(accounts
         ? {
             BROKER_ACCESS: 'mosquitto-dynsec',
@@ -227,7 +232,7 @@ export async function startServices(infra: Infrastructure, tag: string, cleanup:
   return { ingestor, responseCentre, registry, registryUrl: `http://127.0.0.1:${registryPort}`, issuer };
 }
 
-function distEntry(app: 'ingestor' | 'response-centre' | 'registry'): string {
+export function distEntry(app: 'ingestor' | 'response-centre' | 'registry' | 'scaip-gateway'): string {
   const entry = join(repoRoot(), 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
   return entry;

@@ -14,6 +14,8 @@ export async function onboardBenchDevices(
   issuer: DevIssuerFile,
   deviceIds: string[],
   tag: string,
+  /** More fields of a device's registration (e.g. a SCAIP unit's `scaipControllerId`). */
+  registration: (deviceId: string) => Record<string, unknown> = () => ({}),
 ): Promise<Map<string, string>> {
   const systemAdmin = await mintDevToken(issuer, {
     sub: 'bench-system-admin',
@@ -57,6 +59,7 @@ export async function onboardBenchDevices(
           serialNumber: `SN-${id}`,
           kind: 'safety_alarm',
           municipalityId: municipality.id,
+          ...registration(id),
         });
         const { secret } = await call<{ secret: string }>(admin, `/api/devices/${id}/onboard`, {
           residentId: resident.id,

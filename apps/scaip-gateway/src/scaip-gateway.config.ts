@@ -75,6 +75,15 @@ export class ScaipGatewayConfig extends CommonSettings {
   @IsIn(['digest', 'none'])
   SCAIP_AUTH: 'digest' | 'none' = 'digest';
 
+  @Setting(
+    "the number (E.164, or a SIP URI) a unit with voice is told in its receipt to call (`<mre>1</mre><cre>62</cre><tnu>`): the centre's telephony; unset, the receipt says nothing of voice and the unit follows its own set-up",
+  )
+  @IsOptional()
+  @Matches(/^(\+[0-9]{6,15}|sips?:[^\s<>&"']{3,120})$/, {
+    message: 'SCAIP_VOICE_CALL_NUMBER must be +digits or a sip: URI',
+  })
+  SCAIP_VOICE_CALL_NUMBER?: string;
+
   @Setting("the SIP digest realm; the same value as the registry's `SCAIP_DIGEST_REALM`")
   @Matches(/^[A-Za-z0-9._-]{1,64}$/)
   SCAIP_DIGEST_REALM: string = 'scaip';

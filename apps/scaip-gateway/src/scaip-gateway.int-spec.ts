@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import { createHttpApp, loadConfig } from '@welfare/platform';
 import type { INestApplication } from '@nestjs/common';
@@ -7,6 +8,7 @@ import { RegistryApi } from '../../../test/support/registry-api';
 import { RunningService, startRegistry } from '../../../test/support/running-services';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { freePort, sendAsUnit, sendRawUdp } from '../../../test/support/scaip/sipp-unit';
+import { selfSignedCertificate, sendOverTls } from '../../../test/support/scaip/tls-unit';
 import { testInfra, uniqueName } from '../../../test/support/test-infra';
 import { ScaipGatewayConfig } from './scaip-gateway.config';
 import { ScaipGatewayModule } from './scaip-gateway.module';
@@ -25,6 +27,8 @@ const verdict = (result: { code: number; output: string }) => (result.code === 0
 describe('SCAIP gateway: SIP to Kafka', () => {
   let gateway: INestApplication;
   let sipPort: number;
+  let tlsPort: number;
+  let certificate: { certFile: string; keyFile: string };
   let events: KafkaTap;
   let deadLetters: KafkaTap;
   let registry: RunningService;
@@ -71,12 +75,18 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       KafkaTap.open(KafkaTopics.deviceEventsDeadLetter),
     ]);
     sipPort = await freePort();
+    tlsPort = await freePort();
+    certificate = selfSignedCertificate();
     const config = loadConfig(ScaipGatewayConfig, {
       KAFKA_BROKERS: testInfra().kafkaBrokers,
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       SIP_HOST: '127.0.0.1',
       SIP_PORT: String(sipPort),
+      SIP_TLS_PORT: String(tlsPort),
+      SIP_TLS_CERT_FILE: certificate.certFile,
+      SIP_TLS_KEY_FILE: certificate.keyFile,
+      SCAIP_VOICE_CALL_NUMBER: '+4722334455',
       LOG_LEVEL: 'warn',
       SIP_FLOOD_REQUESTS_PER_MINUTE: '60',
       REGISTRY_URL: registry.url,
@@ -94,7 +104,7 @@ describe('SCAIP gateway: SIP to Kafka', () => {
 
   const eventsOf = (unit: string) => events.records.filter((record) => record.key === deviceOf(unit));
   const event = (record: TappedRecord) =>
-    record.value.event as { id: string; type: string; ref?: string; scaip?: object };
+    record.value.event as { id: string; type: string; ref?: string; scaip?: Record<string, string> };
 
   it("takes four vendors' units, quirks and all, over UDP and TCP, and answers snu 0 after Kafka has the event", async () => {
     const sent = await Promise.all([
@@ -163,6 +173,9 @@ describe('SCAIP gateway: SIP to Kafka', () => {
         }),
       ),
     ).toBe('passed');
+    // The receipt says Kafka has them; the tap reads them a moment later.
+    for (const type of ['alarm.cancelled', 'heartbeat'])
+      await events.waitFor((record) => record.key === deviceOf(units.possum) && event(record).type === type);
     const ids = eventsOf(units.possum).map((record) => event(record).id);
     const alarmId = event(eventsOf(units.possum)[0]).id;
     // Kafka may hold a resend twice (that is what ids are for); the id is the same.
@@ -170,6 +183,26 @@ describe('SCAIP gateway: SIP to Kafka', () => {
     const types = eventsOf(units.possum).map((record) => event(record));
     expect(types.find((candidate) => candidate.type === 'alarm.cancelled')).toMatchObject({ ref: alarmId });
     expect(types.find((candidate) => candidate.type === 'heartbeat')).toBeDefined();
+  });
+
+  it('takes a unit over SIP/TLS with the configured certificate, and a client that does not trust it gets no connection', async () => {
+    const body = `<mrq><ref>TLS1</ref><mty>ME</mty><cid>${units.essence}</cid><dty>2</dty><stc>10</stc></mrq>`;
+    const ca = readFileSync(certificate.certFile);
+    const result = await sendOverTls(tlsPort, { ca, ...authOf(units.essence), body });
+    expect(result).toEqual({ statuses: [401, 200], receipt: '<mrs><ref>TLS1</ref><snu>0</snu></mrs>' });
+    const record = await events.waitFor(
+      (candidate) => candidate.key === deviceOf(units.essence) && event(candidate).scaip?.['ref'] === 'TLS1',
+    );
+    expect(event(record).type).toBe('alarm.button');
+    // A unit with voice (its crd a GSM number) is told to call the centre's number; one without is not (above).
+    const withVoice = `<mrq><ref>TLS2</ref><mty>ME</mty><cid>${units.essence}</cid><dty>2</dty><stc>10</stc><crd>gsm:+4791234567</crd></mrq>`;
+    expect(await sendOverTls(tlsPort, { ca, ...authOf(units.essence), body: withVoice })).toEqual({
+      statuses: [401, 200],
+      receipt: '<mrs><ref>TLS2</ref><snu>0</snu><mre>1</mre><cre>62</cre><tnu>+4722334455</tnu></mrs>',
+    });
+    await expect(sendOverTls(tlsPort, { ca: Buffer.from(''), ...authOf(units.essence), body })).rejects.toThrow(
+      /self-signed certificate/,
+    );
   });
 
   it('answers a malformed body with its snu, refuses unknown and retired controllers, and dead-letters each with a reason', async () => {
@@ -219,6 +252,27 @@ describe('SCAIP gateway: SIP to Kafka', () => {
         }),
       ),
     ).toBe('passed');
+    // A replay: an eavesdropper sends the unit's signed credentials again (same nonce and count)
+    // with a body of its own: challenged, never received, dead-lettered as digest_replayed.
+    const signed = await sendAsUnit(sipPort, {
+      user: units.telealarm,
+      auth: authOf(units.telealarm),
+      expectSnu: 0,
+      body: `<mrq><ref>82</ref><mty>PI</mty><cid>${units.telealarm}</cid><dty>2</dty></mrq>`,
+    });
+    expect(verdict(signed)).toBe('passed');
+    expect(signed.authorization).toMatch(/nonce="[0-9a-f]+".*nc=/);
+    expect(
+      verdict(
+        await sendAsUnit(sipPort, {
+          user: units.telealarm,
+          authorization: signed.authorization,
+          expectSnu: null,
+          expectStatus: 401,
+          body: `<mrq><ref>83</ref><cid>${units.telealarm}</cid><dty>2</dty><stc>10</stc></mrq>`,
+        }),
+      ),
+    ).toBe('passed');
     const reasons = () =>
       deadLetters.records
         .filter((record) => record.value.source === 'scaip-gateway')
@@ -227,6 +281,13 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       ['mandatory_tag_missing', 'invalid_cid', 'device_retired', 'unknown_controller', 'digest_wrong'].every((reason) =>
         reasons().includes(reason),
       ),
+    );
+    const replayed = await deadLetters.waitFor(
+      (record) => record.value.reason === 'digest_replayed' && record.value.deviceId === deviceOf(units.telealarm),
+    );
+    expect(replayed.value).toMatchObject({ source: 'scaip-gateway', origin: { kind: 'sip', transport: 'UDP' } });
+    expect(eventsOf(units.telealarm).map((record) => event(record).scaip)).not.toContainEqual(
+      expect.objectContaining({ ref: '83' }),
     );
     // The dead-letter topic is shared with other test files (the ingestor's retired devices too): this unit's record.
     const retired = deadLetters.records.find(

@@ -9,6 +9,7 @@ import { UnitCredentialsService } from './intake/unit-credentials.service';
 import { ScaipGatewayConfig } from './scaip-gateway.config';
 import { SipServerService } from './sip/sip-server.service';
 import { ScaipUnitViewService } from './unit-view/scaip-unit-view.service';
+import { ScaipAlarmMemoryService } from './alarm-memory/scaip-alarm-memory.service';
 
 /** SCAIP alarm units over SIP onto the device-event lanes on Kafka. */
 @Module({})
@@ -36,6 +37,7 @@ export class ScaipGatewayModule {
       controllers: [HealthController],
       providers: [
         ScaipUnitViewService,
+        ScaipAlarmMemoryService,
         ScaipIntakeService,
         UnitCredentialsService,
         SipServerService,

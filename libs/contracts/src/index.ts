@@ -10,3 +10,4 @@ export * from './alarm-records';
 export * from './dispatch-records';
 export * from './alarm-rule-config';
 export * from './vocabulary';
+export * from './scaip-records';

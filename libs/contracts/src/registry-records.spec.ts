@@ -43,13 +43,14 @@ describe('registry device records', () => {
 });
 
 describe('contract topic specs', () => {
-  it('compacts the registry topics and leaves the others on the broker defaults', () => {
+  it("compacts the registry topics and the SCAIP gateway's alarm memory, and leaves the others on the broker defaults", () => {
     const specs = contractTopicSpecs();
     const registry = [
       KafkaTopics.registryDevices,
       KafkaTopics.registryHomeCareTeams,
       KafkaTopics.registryResidents,
       KafkaTopics.registryMunicipalities,
+      KafkaTopics.scaipUnitAlarms,
     ] as string[];
     for (const topic of registry)
       expect(specs.find((spec) => spec.topic === topic)?.configEntries).toEqual([

@@ -43,6 +43,11 @@ export const KafkaTopics = {
   dispatches: 'dispatches.v1',
   /** Home care to response centre: accepted, declined, en route, arrived, completed, expired; keyed by alarm id. */
   dispatchUpdates: 'dispatch-updates.v1',
+  /**
+   * The SCAIP gateway's own memory: each SCAIP device's latest alarm event, which a later cancel
+   * withdraws (a SCAIP cancel does not name it). Keyed by device id and compacted.
+   */
+  scaipUnitAlarms: 'scaip.unit-alarms.v1',
 } as const;
 
 export type KafkaTopic = (typeof KafkaTopics)[keyof typeof KafkaTopics];
@@ -60,6 +65,7 @@ export const KafkaTopicPartitions: Record<KafkaTopic, number> = {
   [KafkaTopics.alarmEvents]: 3,
   [KafkaTopics.dispatches]: 3,
   [KafkaTopics.dispatchUpdates]: 3,
+  [KafkaTopics.scaipUnitAlarms]: 3,
 };
 
 /**
@@ -71,6 +77,7 @@ export const KafkaTopicConfigs: Partial<Record<KafkaTopic, Record<string, string
   [KafkaTopics.registryHomeCareTeams]: { 'cleanup.policy': 'compact' },
   [KafkaTopics.registryResidents]: { 'cleanup.policy': 'compact' },
   [KafkaTopics.registryMunicipalities]: { 'cleanup.policy': 'compact' },
+  [KafkaTopics.scaipUnitAlarms]: { 'cleanup.policy': 'compact' },
 };
 
 /** The two lanes of device events: life-safety alarms apart from telemetry, end to end. */

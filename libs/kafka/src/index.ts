@@ -12,3 +12,4 @@ export * from './transport/kafka-handler';
 export * from './kafka-batcher';
 export * from './retry-delay';
 export * from './alarm-lane-producer';
+export * from './topic-view';

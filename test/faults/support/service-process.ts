@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort, repoRoot } from '@welfare/infra';
 import { eventually } from '../../support/eventually';
 
-export type ServiceName = 'ingestor' | 'response-centre';
+export type ServiceName = 'ingestor' | 'response-centre' | 'scaip-gateway';
 
 /**
  * One service as it runs in production: its built main.js in a process of its own, which a

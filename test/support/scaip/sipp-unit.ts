@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,8 @@ export interface UnitMessage {
   transport?: 'u1' | 't1';
   /** SIP digest credentials: the unit sends, is challenged (401), and sends again signed. */
   auth?: { user: string; password: string };
+  /** Instead of `auth`: an Authorization header sent as given, unchallenged (a replay of one seen before). */
+  authorization?: string;
 }
 
 /**
@@ -64,7 +66,10 @@ export interface UnitMessage {
  * with `<mrs>` carrying `expectSnu` (checked by SIPp: a different one fails the call), which it
  * answers with `200 OK`; or only the failure status. Resolves with SIPp's exit code (0 = passed).
  */
-export async function sendAsUnit(gatewayPort: number, message: UnitMessage): Promise<{ code: number; output: string }> {
+export async function sendAsUnit(
+  gatewayPort: number,
+  message: UnitMessage,
+): Promise<{ code: number; output: string; authorization?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const scenario = join(dir, 'unit.xml');
   writeFileSync(scenario, scenarioXml(message));
@@ -79,6 +84,7 @@ export async function sendAsUnit(gatewayPort: number, message: UnitMessage): Pro
       '-recv_timeout',
       '15000',
       '-nostdin',
+      '-trace_msg',
       '-trace_err',
       '-error_file',
       join(dir, 'errors.log'),
@@ -86,7 +92,7 @@ export async function sendAsUnit(gatewayPort: number, message: UnitMessage): Pro
   ];
   try {
     const { stdout } = await run(ensureSipp(), args, { cwd: dir, timeout: 30_000 });
-    return { code: 0, output: stdout };
+    return { code: 0, output: stdout, authorization: lastAuthorizationSent(dir) };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string };
     let errors = '';
@@ -97,6 +103,16 @@ export async function sendAsUnit(gatewayPort: number, message: UnitMessage): Pro
     }
     return { code: typeof failed.code === 'number' ? failed.code : -1, output: `${failed.stdout ?? ''}\n${errors}` };
   }
+}
+
+/** The Authorization header of the last request SIPp sent (from its -trace_msg log), as an eavesdropper would see it. */
+function lastAuthorizationSent(dir: string): string | undefined {
+  const log = readdirSync(dir).find((name) => name.endsWith('_messages.log'));
+  if (!log) return undefined;
+  const headers = readFileSync(join(dir, log), 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => /^Authorization:/i.test(line));
+  return headers.at(-1)?.replace(/^Authorization:\s*/i, '');
 }
 
 function scenarioXml(message: UnitMessage): string {
@@ -113,9 +129,11 @@ Content-Type: ${message.contentType ?? 'application/scaip+xml'}
 Content-Length: [len]
 
 ${message.body}]]></send>`;
-  const send = message.auth
-    ? `${request(1, '')}\n  <recv response="401" auth="true"/>\n  ${request(2, `\n[authentication username=${message.auth.user} password=${message.auth.password}]`)}`
-    : request(1, '');
+  const send = message.authorization
+    ? request(1, `\nAuthorization: ${message.authorization}`)
+    : message.auth
+      ? `${request(1, '')}\n  <recv response="401" auth="true"/>\n  ${request(2, `\n[authentication username=${message.auth.user} password=${message.auth.password}]`)}`
+      : request(1, '');
   const answer =
     message.expectSnu === null
       ? `<recv response="${message.expectStatus ?? 400}"/>`

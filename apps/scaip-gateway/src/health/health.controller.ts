@@ -2,8 +2,9 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { KafkaHealthIndicator } from '@welfare/kafka';
 import { ScaipUnitViewService } from '../unit-view/scaip-unit-view.service';
+import { ScaipAlarmMemoryService } from '../alarm-memory/scaip-alarm-memory.service';
 
-/** Liveness: restart me if false (the registry view stopped for good). Readiness: Kafka is reachable. */
+/** Liveness: restart me if false (the registry view or the alarm memory stopped for good). Readiness: Kafka is reachable. */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -11,6 +12,7 @@ export class HealthController {
     private readonly indicator: HealthIndicatorService,
     private readonly kafka: KafkaHealthIndicator,
     private readonly view: ScaipUnitViewService,
+    private readonly alarms: ScaipAlarmMemoryService,
   ) {}
 
   @Get('live')
@@ -20,6 +22,10 @@ export class HealthController {
       () => {
         const check = this.indicator.check('registryView');
         return this.view.crashed ? check.down({ reason: this.view.crashed }) : check.up();
+      },
+      () => {
+        const check = this.indicator.check('alarmMemory');
+        return this.alarms.crashed ? check.down({ reason: this.alarms.crashed }) : check.up();
       },
     ]);
   }

@@ -21,8 +21,10 @@ import { Clock, crashPoint, InjectMetric } from '@welfare/platform';
 import { isAlarmEvent, scaipEvents } from '../scaip/scaip-events';
 import { parseScaipRequest, Snu, type SnuValue } from '../scaip/scaip-request';
 import { RefMemory } from '../scaip/ref-memory';
+import { hasVoice } from '../scaip/receipt';
 import { ScaipGatewayConfig } from '../scaip-gateway.config';
 import { ScaipUnitViewService } from '../unit-view/scaip-unit-view.service';
+import { ScaipAlarmMemoryService } from '../alarm-memory/scaip-alarm-memory.service';
 
 /** Where a SIP MESSAGE came from, for dead letters and logs. */
 export interface SipOrigin {
@@ -32,14 +34,14 @@ export interface SipOrigin {
 
 /**
  * What the unit is told:
- * - `received`: Kafka has every event of the message: `<mrs>` with `snu` 0;
+ * - `received`: Kafka has every event of the message: `<mrs>` with `snu` 0 (`voice`: the unit can talk);
  * - `refused`: the body is wrong (`snu` 1, 2, 3 or 7; `ref` null when none could be read) or the
  *   controller is not an active registry device (`forbidden`); dead-lettered first;
  * - `unavailable`: Kafka (or the registry) did not answer in time: no success, the unit sends again;
  * - `unauthenticated`: no valid credentials: challenge again (wrong or replayed ones are dead-lettered first).
  */
 export type IntakeOutcome =
-  | { kind: 'received'; ref: string; deviceId: string; eventIds: string[] }
+  | { kind: 'received'; ref: string; deviceId: string; eventIds: string[]; voice: boolean }
   | { kind: 'refused'; ref: string | null; snu: SnuValue; reason: string; detail: string; forbidden: boolean }
   | { kind: 'unavailable'; detail: string }
   | { kind: 'unauthenticated'; detail: string };
@@ -66,8 +68,6 @@ export class ScaipIntakeService {
   private readonly lanes: Record<string, KafkaBatcher>;
   private readonly deadLetters: KafkaBatcher;
   private readonly refs: RefMemory;
-  /** Per device: its latest alarm event on Kafka, which a cancel (`RE`, `stc` 19) withdraws. */
-  private readonly lastAlarm = new Map<string, string>();
 
   constructor(
     producer: KafkaProducerService,
@@ -75,6 +75,7 @@ export class ScaipIntakeService {
     private readonly config: ScaipGatewayConfig,
     private readonly clock: Clock,
     private readonly units: ScaipUnitViewService,
+    private readonly alarms: ScaipAlarmMemoryService,
     @InjectMetric('scaip_accepted_total') private readonly accepted: Counter<'type'>,
     @InjectMetric('scaip_rejected_total') private readonly rejected: Counter<'reason'>,
   ) {
@@ -91,10 +92,11 @@ export class ScaipIntakeService {
 
   async take(body: Buffer, origin: SipOrigin, authenticate?: UnitAuthentication): Promise<IntakeOutcome> {
     const now = this.clock.now();
-    const alive = deadline(this.config.SCAIP_KAFKA_TIMEOUT_MS);
+    const until = Date.now() + this.config.SCAIP_KAFKA_TIMEOUT_MS;
+    const alive = () => Date.now() < until;
     try {
       const parsed = parseScaipRequest(body, { maxBodyBytes: this.config.SCAIP_MAX_BODY_BYTES, maxDepth: 4 });
-      if (!parsed.ok) return await this.refuse({ ...parsed, forbidden: false }, null, body, origin, now, alive);
+      if (!parsed.ok) return await this.refuse({ ...parsed, forbidden: false }, null, body, origin, now, until);
       const request = parsed.request;
       const verdict = await this.units.verdict(request.cid, request.did);
       if (!verdict.trusted)
@@ -104,7 +106,7 @@ export class ScaipIntakeService {
           body,
           origin,
           now,
-          alive,
+          until,
         );
       const { deviceId } = verdict;
       const authentication = authenticate ? await authenticate(request.cid) : ({ ok: true } as const);
@@ -112,7 +114,7 @@ export class ScaipIntakeService {
         if (authentication.unavailable) return { kind: 'unavailable', detail: authentication.detail };
         if (authentication.reason) {
           const refusal = { ...authentication, reason: authentication.reason, ref: request.ref, snu: Snu.wrongData };
-          await this.refuse({ ...refusal, forbidden: true }, deviceId, body, origin, now, alive);
+          await this.refuse({ ...refusal, forbidden: true }, deviceId, body, origin, now, until);
         }
         return { kind: 'unauthenticated', detail: authentication.detail };
       }
@@ -120,7 +122,7 @@ export class ScaipIntakeService {
       const events = scaipEvents(request, {
         eventId,
         time: new Date(firstSeenMs).toISOString(),
-        lastAlarmEventId: this.lastAlarm.get(deviceId) ?? null,
+        lastAlarmEventId: this.alarms.latestAlarm(deviceId),
       });
       for (const event of events) {
         const checked = checkEvent(event);
@@ -131,15 +133,19 @@ export class ScaipIntakeService {
             body,
             origin,
             now,
-            alive,
+            until,
           );
       }
-      await Promise.all(events.map((event) => this.send(deviceId, event, now, alive)));
-      for (const event of events) {
-        this.accepted.inc({ type: event.type });
-        if (isAlarmEvent(event)) this.lastAlarm.set(deviceId, event.id);
-      }
-      return { kind: 'received', ref: request.ref, deviceId, eventIds: events.map((event) => event.id) };
+      // The alarm a later cancel withdraws is remembered on Kafka before the receipt, with the events.
+      const alarm = events.find(isAlarmEvent);
+      const handedOver = Promise.all([
+        ...events.map((event) => this.send(deviceId, event, now, alive)),
+        ...(alarm ? [this.alarms.remember(deviceId, alarm.id, now, alive)] : []),
+      ]);
+      await byDeadline(handedOver, until);
+      for (const event of events) this.accepted.inc({ type: event.type });
+      const eventIds = events.map((event) => event.id);
+      return { kind: 'received', ref: request.ref, deviceId, eventIds, voice: hasVoice(request.fields.crd) };
     } catch (error) {
       if (!(error instanceof HandOverAbandonedError)) throw error;
       this.logger.warn(
@@ -159,7 +165,7 @@ export class ScaipIntakeService {
       body,
       origin,
       this.clock.now(),
-      deadline(this.config.SCAIP_KAFKA_TIMEOUT_MS),
+      Date.now() + this.config.SCAIP_KAFKA_TIMEOUT_MS,
     ).catch((error: unknown) =>
       this.logger.warn({ err: error, reason }, 'could not dead-letter a refused SIP message'),
     );
@@ -180,7 +186,7 @@ export class ScaipIntakeService {
     body: Buffer,
     origin: SipOrigin,
     now: Date,
-    alive: () => boolean,
+    until: number,
   ): Promise<IntakeOutcome> {
     const record: DeadLetterRecord = {
       v: 1,
@@ -192,16 +198,34 @@ export class ScaipIntakeService {
       origin: { kind: 'sip', ...origin },
       payload: rawPayload(body),
     };
-    await this.deadLetters.add(
+    const deadLettered = this.deadLetters.add(
       { key: deviceId ?? 'unknown', value: encodeRecord(record), headers: { reason: refusal.reason } },
-      alive,
+      () => Date.now() < until,
     );
+    await byDeadline(deadLettered, until);
     this.rejected.inc({ reason: refusal.reason });
     return { kind: 'refused', ...refusal };
   }
 }
 
-function deadline(ms: number): () => boolean {
-  const until = Date.now() + ms;
-  return () => Date.now() < until;
+/**
+ * Waits for Kafka's acknowledgement until `until` (ms). A send in flight to a broker that is away
+ * can take far longer (the client's own retries), and the unit must hear "try again" in time: it
+ * gets no success, and a record that still reaches Kafka later is a duplicate of the unit's resend
+ * (same event id), absorbed downstream.
+ */
+async function byDeadline(work: Promise<unknown>, until: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HandOverAbandonedError('Kafka did not acknowledge in time')),
+      Math.max(0, until - Date.now()),
+    );
+  });
+  work.catch(() => undefined); // its failure after the deadline is already answered
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

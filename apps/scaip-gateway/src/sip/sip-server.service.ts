@@ -7,7 +7,7 @@ import { Counter } from 'prom-client';
 import { InjectMetric } from '@welfare/platform';
 import { IntakeOutcome, ScaipIntakeService, UnitAuthentication } from '../intake/scaip-intake.service';
 import { UnitCredentialsService } from '../intake/unit-credentials.service';
-import { receiptBody } from '../scaip/receipt';
+import { receiptBody, VoiceCallback } from '../scaip/receipt';
 import { ScaipGatewayConfig } from '../scaip-gateway.config';
 import { DigestAuthenticator } from './digest-authenticator';
 import { FloodGuard } from './flood-guard';
@@ -149,7 +149,7 @@ export class SipServerService implements OnApplicationBootstrap, OnApplicationSh
     switch (outcome.kind) {
       case 'received':
         this.respond(request, 200, 'OK');
-        return this.sendReceipt(request, remote, receiptBody(outcome.ref, 0));
+        return this.sendReceipt(request, remote, receiptBody(outcome.ref, 0, undefined, this.voiceCallback(outcome)));
       case 'unavailable':
         return this.refuse(request, 503, 'Service Unavailable', 'unavailable');
       case 'unauthenticated':
@@ -163,6 +163,12 @@ export class SipServerService implements OnApplicationBootstrap, OnApplicationSh
         this.respond(request, 200, 'OK');
         return this.sendReceipt(request, remote, receiptBody(outcome.ref, outcome.snu, outcome.detail));
     }
+  }
+
+  /** Where a unit with voice is told to call, when the centre is set up for it. */
+  private voiceCallback(outcome: { voice: boolean }): VoiceCallback | undefined {
+    const number = this.config.SCAIP_VOICE_CALL_NUMBER;
+    return outcome.voice && number ? { number } : undefined;
   }
 
   private refuse(request: SipMessage, status: number, reason: string, why: string): void {

@@ -19,7 +19,13 @@ declare module 'sip' {
     reason?: string;
     version?: string;
     headers: {
-      via?: { host: string; port?: number; params: Record<string, string | null> }[];
+      via?: {
+        version?: string;
+        protocol?: string;
+        host: string;
+        port?: number;
+        params: Record<string, string | null>;
+      }[];
       from?: SipAddress;
       to?: SipAddress;
       'call-id'?: string;
@@ -66,6 +72,10 @@ declare module 'sip' {
     extension?: Partial<SipMessage>,
   ): SipMessage;
   export function parseUri(uri: string): SipUri;
+  /** Serialises a message (Content-Length from `content`). */
+  export function stringify(message: SipMessage): string;
+  /** Splits a stream (TCP, TLS) into messages; feed it binary (latin1) strings. */
+  export function makeStreamParser(onMessage: (message: SipMessage) => void): (data: string) => void;
 }
 
 declare module 'sip/digest.js' {
@@ -81,11 +91,11 @@ declare module 'sip/digest.js' {
     entity?: string;
   }): string;
   export function calculateUserRealmPasswordHash(user: string, realm: string, password: string): string;
-  /** Client side: adds an Authorization header answering the challenge in `response`. */
+  /** Client side: adds an Authorization header answering the challenge in `response` to `request`; returns the context (null without qop, which the gateway always asks for). */
   export function signRequest(
     ctx: object,
     request: SipMessage,
     response: SipMessage,
     credentials: { user: string; password: string },
-  ): SipMessage;
+  ): object;
 }

@@ -304,10 +304,38 @@ function renderFacts(detail) {
     [i18n.t('fact.cancelled'), detail.cancelledAtDeviceAt ? formatTime(detail.cancelledAtDeviceAt) : i18n.t('fact.no')],
   ];
   if (detail.lastPosition) facts.push([i18n.t('fact.position'), positionText(detail.lastPosition)]);
+  const voice = voiceRoute(detail.triggerEvent);
+  if (voice) facts.push([i18n.t('fact.voice'), voice, 'voice']);
   if (detail.outcome) facts.push([i18n.t('fact.outcome'), i18n.outcome(detail.outcome)]);
-  $('facts').replaceChildren(
-    ...facts.flatMap(([term, value, key]) => [element('dt', term), element('dd', value, key)]),
-  );
+  $('facts').replaceChildren(...facts.flatMap(([term, value, key]) => [element('dt', term), definition(value, key)]));
+}
+
+/** A fact's value: text, or a node (a link). */
+function definition(value, key) {
+  if (!(value instanceof Node)) return element('dd', value, key);
+  const node = element('dd', undefined, key);
+  node.append(value);
+  return node;
+}
+
+/**
+ * How the operator can talk with a SCAIP unit: its voice route (`crd`), carried under `scaip` on
+ * the event that opened the alarm. A GSM or tel number is a tel: link, a SIP URI a link, `no-voice:`
+ * says so; null when the alarm's device sent no route (MQTT devices).
+ */
+function voiceRoute(event) {
+  const crd = typeof event?.scaip?.crd === 'string' ? event.scaip.crd.trim() : '';
+  if (!crd) return null;
+  const scheme = crd.slice(0, crd.indexOf(':') + 1).toLowerCase();
+  const number = crd.slice(scheme.length).replace(/[^+0-9]/g, '');
+  if (scheme === 'no-voice:') return i18n.t('voice.none');
+  if (scheme === 'gsm:' || scheme === 'tel:') return number ? link(`tel:${number}`, number) : i18n.t('voice.noNumber');
+  if (scheme === 'sip:' || scheme === 'sips:') return link(crd, crd);
+  return crd;
+}
+
+function link(href, text) {
+  return Object.assign(element('a', text), { href });
 }
 
 /** Forms are shown or hidden, never rebuilt: what an operator is typing survives a live update. */

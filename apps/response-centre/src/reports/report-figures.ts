@@ -34,7 +34,7 @@ export interface ReportFigures {
     /** From the press on the device: the time lost before the centre shows the alarm counts too. */
     fromPress: Spread;
   };
-  /** Every alarm answered after more than 180 s, oldest first. */
+  /** Every alarm answered after more than 180 s, oldest first (alarms opened in the same millisecond by id). */
   followUp: FollowUpAlarm[];
   timeToHelpOnSite: Spread & { within30min: Share; within45min: Share; within60min: Share };
   dispatches: {
@@ -63,7 +63,9 @@ const HOUR = 3_600_000;
 const FALSE_ALARM_OUTCOMES = new Set(['false_alarm', 'cancelled_by_resident']);
 
 /**
- * The report's figures from the facts of the alarms opened in the period. Intervals are between
+ * The report's figures from the facts of the alarms opened in the period: their definition, in
+ * plain code. Reports are computed by the database (report-figures-sql.ts), which must give
+ * exactly this for the same facts (report-workers.int-spec.ts compares the two). Intervals are between
  * absolute moments, so a daylight-saving change inside one changes nothing; only the heat map
  * reads the wall clock. A threshold's edge counts as within (60 s exactly is within 60 s).
  */
@@ -139,7 +141,7 @@ function shareAtMost(values: number[], limitSeconds: number): Share {
   return share(values.filter((value) => value <= limitSeconds).length, values.length);
 }
 
-function share(count: number, of: number): Share {
+export function share(count: number, of: number): Share {
   return { count, of, percent: of === 0 ? null : Math.round((count / of) * 1000) / 10 };
 }
 
@@ -156,7 +158,7 @@ function followUp(answered: AlarmFacts[]): FollowUpAlarm[] {
       opened: alarm.openedAt.getTime(),
     }))
     .filter(({ answerSeconds }) => answerSeconds > 180)
-    .sort((x, y) => x.opened - y.opened)
+    .sort((x, y) => x.opened - y.opened || compareText(x.alarm.alarmId, y.alarm.alarmId))
     .map(({ alarm, answerSeconds }) => ({
       alarmId: alarm.alarmId,
       openedAt: alarm.openedAt.toISOString(),
@@ -187,9 +189,18 @@ function weekdayHours(facts: AlarmFacts[]): number[][] {
 }
 
 function countBy(facts: AlarmFacts[], key: (alarm: AlarmFacts) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const alarm of facts) counts[key(alarm)] = (counts[key(alarm)] ?? 0) + 1;
-  return counts;
+  const counts = new Map<string, number>();
+  for (const alarm of facts) counts.set(key(alarm), (counts.get(key(alarm)) ?? 0) + 1);
+  return countsRecord([...counts]);
+}
+
+/** Counts keyed by name, in the names' order, so the CSV and PDF list them the same way every time. */
+export function countsRecord(entries: [string, number][]): Record<string, number> {
+  return Object.fromEntries([...entries].sort(([x], [y]) => compareText(x, y)));
+}
+
+function compareText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function sum(facts: AlarmFacts[], value: (alarm: AlarmFacts) => number): number {

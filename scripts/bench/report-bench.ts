@@ -20,10 +20,12 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresDataSourceOptions } from '@welfare/persistence';
 import type { Actor } from '@welfare/access';
+import { SystemClock } from '@welfare/platform';
 import { responseCentreEntities, responseCentreMigrations } from '../../apps/response-centre/src/database/schema';
 import { ReportFactsRepository, STEPS_AFTER_SQL } from '../../apps/response-centre/src/reports/report-facts.repository';
 import { ReportProjectionService } from '../../apps/response-centre/src/reports/report-projection.service';
 import { ReportWorkers } from '../../apps/response-centre/src/reports/report-workers';
+import { DeviceHeardHoursService } from '../../apps/response-centre/src/reports/device-heard-hours.service';
 import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
 import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
 import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
@@ -85,7 +87,13 @@ async function main(): Promise<void> {
     const workers = new ReportWorkers({ DATABASE_URL: url.toString() });
     workers.onModuleInit();
     stop = () => workers.onModuleDestroy();
-    const reports = new ReportsService(dataSource, projection, workers);
+    const reports = new ReportsService(
+      dataSource,
+      projection,
+      workers,
+      new DeviceHeardHoursService(dataSource),
+      new SystemClock(),
+    );
     // The first fold after an upgrade parses its pieces on the service's own loop: alarm writes meanwhile show what that costs.
     let folding = true;
     const duringFold = openingLatencies(dataSource, 300, () => !folding);
@@ -122,9 +130,9 @@ async function main(): Promise<void> {
     const runQuery: RunQuery = (sql, parameters) => dataSource.query(sql, parameters);
     line(
       '  the figures computed by PostgreSQL, from this thread (median of 5)',
-      median(await repeat(5, () => reportFiguresFromDatabase(runQuery, subject, period))),
+      median(await repeat(5, () => reportFiguresFromDatabase(runQuery, subject, period, new Date()))),
     );
-    const statements = reportStatements(subject, period);
+    const statements = reportStatements(subject, period, new Date());
     for (const name of ['totals', 'groups', 'followUp'] as const)
       line(
         `    EXPLAIN ANALYZE of the ${name} statement: execution time`,
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
     // As before the worker: the facts read, the figures computed and the PDF drawn on this event loop.
     const onThisLoop: Reporter = async (withPdf) => {
       await projection.catchUp();
-      const figures = await reportFiguresFromDatabase(runQuery, subject, period);
+      const figures = await reportFiguresFromDatabase(runQuery, subject, period, new Date());
       if (withPdf)
         await reportPdf({ subject: { kind: 'municipality', id: MUNICIPALITY, name: 'Benkmark' }, figures }, new Date());
     };

@@ -91,6 +91,23 @@ function followUpSql(subject: ReportSubject): string {
            ORDER BY opened_ms, alarm_id`;
 }
 
+/**
+ * The subject's device-hours heard from: each device supervised now (in the municipality, or of
+ * the centre, as the registry places it now) counts the hours of the period from the hour it was
+ * first watched until `now` ($N), and of those the hours it was heard in; and how many are
+ * silent now (a silence alarm open, as the wallboard counts them).
+ */
+function deviceHoursSql(subject: ReportSubject, nowParameter: number): string {
+  const first = `GREATEST($1::timestamptz, date_trunc('hour', watch.watched_since, 'UTC'))`;
+  const end = `LEAST($2::timestamptz, $${nowParameter}::timestamptz)`;
+  return `SELECT COALESCE(sum(GREATEST(0, ceil(extract(epoch FROM ${end} - ${first}) / 3600))), 0)::int AS hours,
+                 COALESCE(sum((SELECT count(*) FROM device_heard_hours heard
+                                WHERE heard.device_id = watch.device_id AND heard.hour >= ${first} AND heard.hour < ${end})), 0)::int AS heard,
+                 count(*) FILTER (WHERE watch.silent_alarm_id IS NOT NULL)::int AS silent_now
+            FROM device_supervision watch JOIN registry_devices device ON device.device_id = watch.device_id
+           WHERE ${subjectCondition(subject)}`;
+}
+
 interface TotalsRow {
   alarms: number;
   answer_ms_count: number;
@@ -143,26 +160,34 @@ interface FollowUpRow {
 }
 
 /** The report's three statements and their parameters (the benchmark explains them too). */
-export function reportStatements(subject: ReportSubject, period: ReportPeriod) {
+export function reportStatements(subject: ReportSubject, period: ReportPeriod, now: Date) {
+  const parameters = subjectParameters(subject, period);
   return {
     totals: totalsSql(subject),
     groups: groupsSql(subject),
     followUp: followUpSql(subject),
-    parameters: subjectParameters(subject, period),
+    parameters,
+    deviceHours: deviceHoursSql(subject, parameters.length + 1),
+    deviceHoursParameters: [...parameters, now],
   };
 }
 
-/** The figures of the subject's alarms opened in the period, computed in the database. */
+/** The figures of the subject's alarms opened in the period, computed in the database; device-hours count up to `now`. */
 export async function reportFiguresFromDatabase(
   query: RunQuery,
   subject: ReportSubject,
   period: ReportPeriod,
+  now: Date,
 ): Promise<ReportFigures> {
-  const statements = reportStatements(subject, period);
-  const [[totals], groups, followUp] = await Promise.all([
+  const statements = reportStatements(subject, period, now);
+  const [[totals], groups, followUp, [deviceHours]] = await Promise.all([
     query<TotalsRow>(statements.totals, statements.parameters),
     query<GroupRow>(statements.groups, statements.parameters),
     query<FollowUpRow>(statements.followUp, statements.parameters),
+    query<{ hours: number; heard: number; silent_now: number }>(
+      statements.deviceHours,
+      statements.deviceHoursParameters,
+    ),
   ]);
   const spread = (count: number, ranks: number[] | null): Spread => ({
     count,
@@ -218,6 +243,8 @@ export async function reportFiguresFromDatabase(
       powerLost: totals.power_lost,
       deviceSilent: totals.device_silent,
       fleetSilent: totals.fleet_silent,
+      deviceHoursHeard: share(deviceHours.heard, deviceHours.hours),
+      devicesSilentNow: deviceHours.silent_now,
     },
   };
 }

@@ -55,8 +55,20 @@ export interface ReportFigures {
     byWeekdayHour: number[][];
   };
   escalations: { alarmsEscalated: number; escalations: number };
-  technical: { batteryLow: number; powerLost: number; deviceSilent: number; fleetSilent: number };
+  technical: {
+    batteryLow: number;
+    powerLost: number;
+    deviceSilent: number;
+    fleetSilent: number;
+    /** Hours the subject's supervised devices were heard in, of the hours they were watched (report-figures-sql.ts). */
+    deviceHoursHeard: Share;
+    /** The subject's supervised devices silent when the report was made (a silence alarm open), as the wallboard counts them. */
+    devicesSilentNow: number;
+  };
 }
+
+/** What supervision knows of the subject's devices (not facts of its alarms: report-figures-sql.ts counts them). */
+export type DeviceHealth = Pick<ReportFigures['technical'], 'deviceHoursHeard' | 'devicesSilentNow'>;
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -65,11 +77,17 @@ const FALSE_ALARM_OUTCOMES = new Set(['false_alarm', 'cancelled_by_resident']);
 /**
  * The report's figures from the facts of the alarms opened in the period: their definition, in
  * plain code. Reports are computed by the database (report-figures-sql.ts), which must give
- * exactly this for the same facts (report-workers.int-spec.ts compares the two). Intervals are between
+ * exactly this for the same facts (report-workers.int-spec.ts compares the two). The share of
+ * device-hours heard from is not a figure of the alarms' facts: it is counted from supervision's
+ * hours by SQL alone, and given here as it is. Intervals are between
  * absolute moments, so a daylight-saving change inside one changes nothing; only the heat map
  * reads the wall clock. A threshold's edge counts as within (60 s exactly is within 60 s).
  */
-export function reportFigures(period: ReportPeriod, facts: AlarmFacts[]): ReportFigures {
+export function reportFigures(
+  period: ReportPeriod,
+  facts: AlarmFacts[],
+  devices: DeviceHealth = { deviceHoursHeard: share(0, 0), devicesSilentNow: 0 },
+): ReportFigures {
   const answered = facts.filter((alarm) => alarm.acknowledgedAt !== null);
   const answerSeconds = answered.map((alarm) => seconds(alarm.openedAt, alarm.acknowledgedAt!));
   const arrived = facts.filter((alarm) => alarm.firstArrivedAt !== null);
@@ -118,6 +136,7 @@ export function reportFigures(period: ReportPeriod, facts: AlarmFacts[]): Report
       powerLost: facts.filter((alarm) => alarm.triggerType === 'power.lost').length,
       deviceSilent: facts.filter((alarm) => alarm.triggerType === 'device.silent').length,
       fleetSilent: facts.filter((alarm) => alarm.triggerType === 'system.fleet_silent').length,
+      ...devices,
     },
   };
 }

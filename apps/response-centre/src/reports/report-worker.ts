@@ -37,7 +37,10 @@ const query: RunQuery = async <Row>(sql: string, parameters: unknown[]) =>
   (await pool.query(sql, parameters)).rows as Row[];
 
 async function answer(job: ReportJob): Promise<ReportAnswer> {
-  const report = { subject: job.subject, figures: await reportFiguresFromDatabase(query, job.facts, job.period) };
+  const report = {
+    subject: job.subject,
+    figures: await reportFiguresFromDatabase(query, job.facts, job.period, job.madeAt),
+  };
   if (job.output === 'figures') return { id: job.id, report };
   if (job.output === 'csv') return { id: job.id, file: Buffer.from(reportCsv(report), 'utf8') };
   return { id: job.id, file: await reportPdf(report, job.madeAt) };

@@ -59,6 +59,7 @@ export interface ReportFigures {
     batteryLow: number;
     powerLost: number;
     deviceSilent: number;
+    /** Fleet-silence incidents: the subject's, and those of no owner (the whole fleet's). */
     fleetSilent: number;
     /** Hours the subject's supervised devices were heard in, of the hours they were watched (report-figures-sql.ts). */
     deviceHoursHeard: Share;
@@ -67,8 +68,16 @@ export interface ReportFigures {
   };
 }
 
-/** What supervision knows of the subject's devices (not facts of its alarms: report-figures-sql.ts counts them). */
-export type DeviceHealth = Pick<ReportFigures['technical'], 'deviceHoursHeard' | 'devicesSilentNow'>;
+/**
+ * What supervision knows beyond the subject's alarms (report-figures-sql.ts counts it): the
+ * subject's devices, and the fleet-silence incidents, which belong to no municipality or centre
+ * (their alarm has no owner) and so count in every report of their period.
+ */
+export interface SupervisionFigures {
+  deviceHoursHeard: Share;
+  devicesSilentNow: number;
+  ownerlessFleetSilent: number;
+}
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -86,7 +95,7 @@ const FALSE_ALARM_OUTCOMES = new Set(['false_alarm', 'cancelled_by_resident']);
 export function reportFigures(
   period: ReportPeriod,
   facts: AlarmFacts[],
-  devices: DeviceHealth = { deviceHoursHeard: share(0, 0), devicesSilentNow: 0 },
+  supervision: SupervisionFigures = { deviceHoursHeard: share(0, 0), devicesSilentNow: 0, ownerlessFleetSilent: 0 },
 ): ReportFigures {
   const answered = facts.filter((alarm) => alarm.acknowledgedAt !== null);
   const answerSeconds = answered.map((alarm) => seconds(alarm.openedAt, alarm.acknowledgedAt!));
@@ -135,8 +144,10 @@ export function reportFigures(
       batteryLow: facts.filter((alarm) => alarm.triggerType === 'battery.low').length,
       powerLost: facts.filter((alarm) => alarm.triggerType === 'power.lost').length,
       deviceSilent: facts.filter((alarm) => alarm.triggerType === 'device.silent').length,
-      fleetSilent: facts.filter((alarm) => alarm.triggerType === 'system.fleet_silent').length,
-      ...devices,
+      fleetSilent:
+        facts.filter((alarm) => alarm.triggerType === 'system.fleet_silent').length + supervision.ownerlessFleetSilent,
+      deviceHoursHeard: supervision.deviceHoursHeard,
+      devicesSilentNow: supervision.devicesSilentNow,
     },
   };
 }

@@ -53,7 +53,7 @@ describe('reports on embedded PGlite', () => {
     const facts = new ReportFactsRepository(dataSource);
     const projection = new ReportProjectionService(dataSource, facts);
     const heardHours = new DeviceHeardHoursService(dataSource);
-    expect(await projection.catchUp()).toBe(7);
+    expect(await projection.catchUp()).toBe(8);
     expect(await heardHours.catchUp()).toBe(3);
     const workers = new ReportWorkers({ DATABASE_URL: pglite.url });
     workers.onModuleInit();
@@ -65,11 +65,15 @@ describe('reports on embedded PGlite', () => {
         madeAt: NOW,
       };
       const answer = await workers.run({ ...job, output: 'figures' });
-      const devices = { deviceHoursHeard: { count: 2, of: 3, percent: 66.7 }, devicesSilentNow: 1 };
+      const supervision = {
+        deviceHoursHeard: { count: 2, of: 3, percent: 66.7 },
+        devicesSilentNow: 1,
+        ownerlessFleetSilent: 1,
+      };
       const expected = reportFigures(
         MARCH,
         await facts.factsFor({ responseCentreId: CENTRE }, MARCH.from, MARCH.to),
-        devices,
+        supervision,
       );
       expect('report' in answer && answer.report.figures).toEqual(expected);
       expect(expected).toMatchObject({
@@ -77,6 +81,7 @@ describe('reports on embedded PGlite', () => {
         timeToAnswer: { count: 2, medianSeconds: 30, p90Seconds: 200, within60s: { count: 1, of: 2, percent: 50 } },
         timeToHelpOnSite: { count: 1, medianSeconds: 1500 },
         volumes: { byOutcome: { false_alarm: 1, home_care_visit: 1 } },
+        technical: { fleetSilent: 1, devicesSilentNow: 1 },
       });
       expect(expected.volumes.byWeekdayHour[1][9]).toBe(1); // Tuesday 10 March, 09:00 in Norway (08:00 UTC)
       const csv = await workers.run({ ...job, output: 'csv' });
@@ -93,7 +98,10 @@ describe('reports on embedded PGlite', () => {
   });
 });
 
-/** Two alarms of one device in March (answered in 30 s and 200 s, one visited after 25 min), and the device heard in 2 of 3 hours. */
+/**
+ * Two alarms of one device in March (answered in 30 s and 200 s, one visited after 25 min), the
+ * device heard in 2 of 3 hours and silent now, and a fleet-silence incident of no owner.
+ */
 async function seed(dataSource: DataSource): Promise<void> {
   await dataSource.query(
     `INSERT INTO registry_devices (device_id, revision, state, kind, municipality_id, response_centre_id, heartbeat_interval_seconds, updated_at)
@@ -140,4 +148,16 @@ async function seed(dataSource: DataSource): Promise<void> {
   }
   // Silent now: its silence alarm is open (any alarm does for the count).
   await dataSource.query(`UPDATE device_supervision SET silent_alarm_id = $1 WHERE device_id = $2`, [last, DEVICE]);
+  // A fleet-silence incident, as supervision opens it: the whole fleet's, no municipality or centre.
+  const fleet = randomUUID();
+  await dataSource.query(
+    `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at, updated_at,
+                         kind, correlation_key, last_triggered_at)
+     VALUES ($1::uuid, 'system', $1::text, 'system.fleet_silent', 1, 'open', $2, $2, $2, 'system', $1::text, $2)`,
+    [fleet, new Date('2026-03-12T03:00:00Z')],
+  );
+  await dataSource.query(
+    `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id) VALUES ($1, 'received', $2, 'system', 'supervision')`,
+    [fleet, new Date('2026-03-12T03:00:00Z')],
+  );
 }

@@ -142,6 +142,11 @@ async function main(): Promise<void> {
       "    EXPLAIN ANALYZE of the fold's read of steps after its position: execution time",
       await executionTime(dataSource, STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]),
     );
+    for (const [name, sql, parameters] of [
+      ["the fold's read", STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]],
+      ['the totals statement', statements.totals, statements.parameters],
+    ] as const)
+      process.stdout.write(`plan of ${name}:\n${await plan(dataSource, sql, [...parameters])}\n`);
     line('  PDF rendering alone, on this thread', (await timed(() => reportPdf(report, new Date()))).ms);
     line('  CSV rendering alone, on this thread', (await timed(async () => reportCsv(report))).ms);
     const idle = await openingLatencies(dataSource, 300);
@@ -302,6 +307,12 @@ async function executionTime(dataSource: DataSource, sql: string, parameters: un
     parameters,
   );
   return `${row['QUERY PLAN'][0]['Execution Time'].toFixed(0)} ms`;
+}
+
+/** The statement's EXPLAIN ANALYZE plan as text, indented. */
+async function plan(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
+  const rows: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, parameters);
+  return rows.map((row) => `      ${row['QUERY PLAN']}`).join('\n');
 }
 
 async function currentPosition(dataSource: DataSource): Promise<[string, string]> {

@@ -20,14 +20,21 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresDataSourceOptions } from '@welfare/persistence';
 import type { Actor } from '@welfare/access';
+import { SystemClock } from '@welfare/platform';
 import { responseCentreEntities, responseCentreMigrations } from '../../apps/response-centre/src/database/schema';
-import { ReportFactsRepository } from '../../apps/response-centre/src/reports/report-facts.repository';
+import { ReportFactsRepository, STEPS_AFTER_SQL } from '../../apps/response-centre/src/reports/report-facts.repository';
 import { ReportProjectionService } from '../../apps/response-centre/src/reports/report-projection.service';
 import { ReportWorkers } from '../../apps/response-centre/src/reports/report-workers';
+import { DeviceHeardHoursService } from '../../apps/response-centre/src/reports/device-heard-hours.service';
 import { ReportsService } from '../../apps/response-centre/src/reports/reports.service';
 import { reportPdf } from '../../apps/response-centre/src/reports/report-pdf';
 import { reportCsv } from '../../apps/response-centre/src/reports/report-csv';
 import { reportFigures } from '../../apps/response-centre/src/reports/report-figures';
+import {
+  reportFiguresFromDatabase,
+  reportStatements,
+  type RunQuery,
+} from '../../apps/response-centre/src/reports/report-figures-sql';
 import { parsePeriod } from '../../apps/response-centre/src/reports/report-period';
 
 const { values } = parseArgs({
@@ -75,12 +82,20 @@ async function main(): Promise<void> {
     await dataSource.runMigrations();
     const seeded = await timed(() => seed(dataSource));
     line(`seeded ${ALARMS} alarms of March 2026 with their handling log`, seeded.ms);
+    // Statistics as autovacuum keeps them on a running system; the seed came in one transaction.
+    await dataSource.query(`ANALYZE alarms, alarm_handling_log`);
     const facts = new ReportFactsRepository(dataSource);
     const projection = new ReportProjectionService(dataSource, facts);
     const workers = new ReportWorkers({ DATABASE_URL: url.toString() });
     workers.onModuleInit();
     stop = () => workers.onModuleDestroy();
-    const reports = new ReportsService(dataSource, projection, workers);
+    const reports = new ReportsService(
+      dataSource,
+      projection,
+      workers,
+      new DeviceHeardHoursService(dataSource),
+      new SystemClock(),
+    );
     // The first fold after an upgrade parses its pieces on the service's own loop: alarm writes meanwhile show what that costs.
     let folding = true;
     const duringFold = openingLatencies(dataSource, 300, () => !folding);
@@ -103,14 +118,37 @@ async function main(): Promise<void> {
       );
     line('PDF download work in the worker (report and PDF, median of 3)', median(pdfs));
     const period = parsePeriod('2026-03');
-    const read = await timed(() =>
-      facts.factsFor({ municipalityId: MUNICIPALITY, responseCentreId: CENTRE }, period.from, period.to),
-    );
-    line('  of which, on this thread alone: reading the facts', read.ms);
+    const subject = { municipalityId: MUNICIPALITY, responseCentreId: CENTRE };
     line(
-      '  of which, on this thread alone: computing the figures',
+      '  of which: the fold before it, when the read model is current (median of 5)',
+      median(await repeat(5, () => projection.catchUp())),
+    );
+    const read = await timed(() => facts.factsFor(subject, period.from, period.to));
+    line('  for comparison, on this thread: reading all the facts (as before the figures moved into SQL)', read.ms);
+    line(
+      '  for comparison, on this thread: the figures from those facts in JavaScript',
       (await timed(async () => reportFigures(period, read.value))).ms,
     );
+    const runQuery: RunQuery = (sql, parameters) => dataSource.query(sql, parameters);
+    line(
+      '  the figures computed by PostgreSQL, from this thread (median of 5)',
+      median(await repeat(5, () => reportFiguresFromDatabase(runQuery, subject, period, new Date()))),
+    );
+    const statements = reportStatements(subject, period, new Date());
+    for (const name of ['totals', 'groups', 'followUp'] as const)
+      line(
+        `    EXPLAIN ANALYZE of the ${name} statement: execution time`,
+        await executionTime(dataSource, statements[name], statements.parameters),
+      );
+    line(
+      "    EXPLAIN ANALYZE of the fold's read of steps after its position: execution time",
+      await executionTime(dataSource, STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]),
+    );
+    for (const [name, sql, parameters] of [
+      ["the fold's read", STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]],
+      ['the totals statement', statements.totals, statements.parameters],
+    ] as const)
+      process.stdout.write(`plan of ${name}:\n${await plan(dataSource, sql, [...parameters])}\n`);
     line('  PDF rendering alone, on this thread', (await timed(() => reportPdf(report, new Date()))).ms);
     line('  CSV rendering alone, on this thread', (await timed(async () => reportCsv(report))).ms);
     const idle = await openingLatencies(dataSource, 300);
@@ -122,8 +160,7 @@ async function main(): Promise<void> {
     // As before the worker: the facts read, the figures computed and the PDF drawn on this event loop.
     const onThisLoop: Reporter = async (withPdf) => {
       await projection.catchUp();
-      const subject = { municipalityId: MUNICIPALITY, responseCentreId: CENTRE };
-      const figures = reportFigures(period, await facts.factsFor(subject, period.from, period.to));
+      const figures = await reportFiguresFromDatabase(runQuery, subject, period, new Date());
       if (withPdf)
         await reportPdf({ subject: { kind: 'municipality', id: MUNICIPALITY, name: 'Benkmark' }, figures }, new Date());
     };
@@ -257,6 +294,34 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   const started = performance.now();
   const value = await work();
   return { value, ms: performance.now() - started };
+}
+
+async function repeat(times: number, work: () => Promise<unknown>): Promise<number[]> {
+  const durations: number[] = [];
+  for (let run = 0; run < times; run++) durations.push((await timed(work)).ms);
+  return durations;
+}
+
+/** PostgreSQL's own execution time of a statement (EXPLAIN ANALYZE), without the transfer to Node. */
+async function executionTime(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
+  const [row]: { 'QUERY PLAN': [{ 'Execution Time': number }] }[] = await dataSource.query(
+    `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+    parameters,
+  );
+  return `${row['QUERY PLAN'][0]['Execution Time'].toFixed(0)} ms`;
+}
+
+/** The statement's EXPLAIN ANALYZE plan as text, indented. */
+async function plan(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
+  const rows: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, parameters);
+  return rows.map((row) => `      ${row['QUERY PLAN']}`).join('\n');
+}
+
+async function currentPosition(dataSource: DataSource): Promise<[string, string]> {
+  const [row]: { tx: string; log_id: string }[] = await dataSource.query(
+    `SELECT tx::text AS tx, log_id::text AS log_id FROM report_projection_position`,
+  );
+  return [row.tx, row.log_id];
 }
 
 function median(values: number[]): number {

@@ -14,6 +14,7 @@ import { HandlingLogFeed1764600000001 } from './migrations/1764600000001-handlin
 import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-care-actor-ids';
 import { BrowserSessions1764700000000 } from './migrations/1764700000000-browser-sessions';
 import { ReportFacts1764800000000 } from './migrations/1764800000000-report-facts';
+import { DeviceHeardHours1764900000000 } from './migrations/1764900000000-device-heard-hours';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -37,4 +38,5 @@ export const responseCentreMigrations = [
   HomeCareActorIds1764600000002,
   BrowserSessions1764700000000,
   ReportFacts1764800000000,
+  DeviceHeardHours1764900000000,
 ];

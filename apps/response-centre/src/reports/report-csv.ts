@@ -43,6 +43,8 @@ export function reportCsv(report: Report): string {
     [T.section.technical, T.figure.powerLost, f.technical.powerLost],
     [T.section.technical, T.figure.deviceSilent, f.technical.deviceSilent],
     [T.section.technical, T.figure.fleetSilent, f.technical.fleetSilent],
+    [T.section.technical, T.figure.devicesSilentNow, f.technical.devicesSilentNow],
+    [T.section.technical, T.figure.deviceHoursHeard, f.technical.deviceHoursHeard.percent],
     [],
     [T.section.heatmap, ...Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'))],
     ...f.volumes.byWeekdayHour.map((hours, day) => [T.weekdays[day], ...hours]),

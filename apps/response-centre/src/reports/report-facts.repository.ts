@@ -56,6 +56,23 @@ const FACT_COLUMNS = `alarm_id uuid, municipality_id uuid, response_centre_id uu
   first_accepted_at timestamptz, first_arrived_at timestamptz, resolved_at timestamptz, outcome varchar, escalations integer,
   dispatches integer, dispatches_declined integer, dispatches_expired integer, dispatches_unanswered integer`;
 
+/**
+ * Up to $3 steps after the position ($1 tx, $2 log id) with their alarm's attributes, below the
+ * commit horizon. The steps are taken first, in (tx, id) order and limited, so the read walks the
+ * feed's index from the position and stops. `tx >= $1` repeats what the row comparison says, for
+ * the planner's estimate: without it, it read the whole log (a sequential scan of 344,000 steps,
+ * 250 ms in the benchmark) to find none.
+ */
+export const STEPS_AFTER_SQL = `SELECT log.id::text AS id, log.tx::text AS tx, log.alarm_id, log.step, log.at, log.details,
+              alarm.municipality_id, alarm.response_centre_id, alarm.trigger_type, alarm.priority, alarm.kind,
+              alarm.triggered_at, alarm.opened_at
+         FROM (SELECT id, tx, alarm_id, step, at, details FROM alarm_handling_log
+                WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx >= $1::xid8 AND tx < ${COMMIT_HORIZON_SQL}
+                ORDER BY tx, id
+                LIMIT $3) log
+         JOIN alarms alarm ON alarm.id = log.alarm_id
+        ORDER BY log.tx, log.id`;
+
 /** The reporting read model: the projection's position in the log, and one row of facts per alarm. */
 @Injectable()
 export class ReportFactsRepository {
@@ -85,16 +102,7 @@ export class ReportFactsRepository {
     position: ProjectionPosition,
     limit: number,
   ): Promise<{ steps: LoggedStep[]; last: ProjectionPosition | null }> {
-    const rows: StepRow[] = await manager.query(
-      `SELECT log.id::text AS id, log.tx::text AS tx, log.alarm_id, log.step, log.at, log.details,
-              alarm.municipality_id, alarm.response_centre_id, alarm.trigger_type, alarm.priority, alarm.kind,
-              alarm.triggered_at, alarm.opened_at
-         FROM alarm_handling_log log JOIN alarms alarm ON alarm.id = log.alarm_id
-        WHERE (log.tx, log.id) > ($1::xid8, $2::bigint) AND log.tx < ${COMMIT_HORIZON_SQL}
-        ORDER BY log.tx, log.id
-        LIMIT $3`,
-      [position.tx, position.logId, limit],
-    );
+    const rows: StepRow[] = await manager.query(STEPS_AFTER_SQL, [position.tx, position.logId, limit]);
     const lastRow = rows.at(-1);
     return { steps: rows.map(toLoggedStep), last: lastRow ? { tx: lastRow.tx, logId: lastRow.id } : null };
   }

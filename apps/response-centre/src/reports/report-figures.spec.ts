@@ -160,7 +160,15 @@ describe('reportFigures', () => {
     });
     expect(figures.volumes.falseAlarms).toEqual({ count: 2, of: 4, percent: 50 });
     expect(figures.escalations).toEqual({ alarmsEscalated: 2, escalations: 3 });
-    expect(figures.technical).toEqual({ batteryLow: 1, powerLost: 1, deviceSilent: 1, fleetSilent: 1 });
+    // Device health is supervision's, not the alarms' facts: with none given, no hours and none silent.
+    expect(figures.technical).toEqual({
+      batteryLow: 1,
+      powerLost: 1,
+      deviceSilent: 1,
+      fleetSilent: 1,
+      deviceHoursHeard: { count: 0, of: 0, percent: null },
+      devicesSilentNow: 0,
+    });
     expect(figures.volumes.byWeekdayHour[1][11]).toBe(7); // Tuesday 11:00 CET
   });
 

@@ -34,7 +34,7 @@ export interface ReportFigures {
     /** From the press on the device: the time lost before the centre shows the alarm counts too. */
     fromPress: Spread;
   };
-  /** Every alarm answered after more than 180 s, oldest first. */
+  /** Every alarm answered after more than 180 s, oldest first (alarms opened in the same millisecond by id). */
   followUp: FollowUpAlarm[];
   timeToHelpOnSite: Spread & { within30min: Share; within45min: Share; within60min: Share };
   dispatches: {
@@ -55,7 +55,28 @@ export interface ReportFigures {
     byWeekdayHour: number[][];
   };
   escalations: { alarmsEscalated: number; escalations: number };
-  technical: { batteryLow: number; powerLost: number; deviceSilent: number; fleetSilent: number };
+  technical: {
+    batteryLow: number;
+    powerLost: number;
+    deviceSilent: number;
+    /** Fleet-silence incidents: the subject's, and those of no owner (the whole fleet's). */
+    fleetSilent: number;
+    /** Hours the subject's supervised devices were heard in, of the hours they were watched (report-figures-sql.ts). */
+    deviceHoursHeard: Share;
+    /** The subject's supervised devices silent when the report was made (a silence alarm open), as the wallboard counts them. */
+    devicesSilentNow: number;
+  };
+}
+
+/**
+ * What supervision knows beyond the subject's alarms (report-figures-sql.ts counts it): the
+ * subject's devices, and the fleet-silence incidents, which belong to no municipality or centre
+ * (their alarm has no owner) and so count in every report of their period.
+ */
+export interface SupervisionFigures {
+  deviceHoursHeard: Share;
+  devicesSilentNow: number;
+  ownerlessFleetSilent: number;
 }
 
 const SECOND = 1000;
@@ -63,11 +84,19 @@ const HOUR = 3_600_000;
 const FALSE_ALARM_OUTCOMES = new Set(['false_alarm', 'cancelled_by_resident']);
 
 /**
- * The report's figures from the facts of the alarms opened in the period. Intervals are between
+ * The report's figures from the facts of the alarms opened in the period: their definition, in
+ * plain code. Reports are computed by the database (report-figures-sql.ts), which must give
+ * exactly this for the same facts (report-workers.int-spec.ts compares the two). The share of
+ * device-hours heard from is not a figure of the alarms' facts: it is counted from supervision's
+ * hours by SQL alone, and given here as it is. Intervals are between
  * absolute moments, so a daylight-saving change inside one changes nothing; only the heat map
  * reads the wall clock. A threshold's edge counts as within (60 s exactly is within 60 s).
  */
-export function reportFigures(period: ReportPeriod, facts: AlarmFacts[]): ReportFigures {
+export function reportFigures(
+  period: ReportPeriod,
+  facts: AlarmFacts[],
+  supervision: SupervisionFigures = { deviceHoursHeard: share(0, 0), devicesSilentNow: 0, ownerlessFleetSilent: 0 },
+): ReportFigures {
   const answered = facts.filter((alarm) => alarm.acknowledgedAt !== null);
   const answerSeconds = answered.map((alarm) => seconds(alarm.openedAt, alarm.acknowledgedAt!));
   const arrived = facts.filter((alarm) => alarm.firstArrivedAt !== null);
@@ -115,7 +144,10 @@ export function reportFigures(period: ReportPeriod, facts: AlarmFacts[]): Report
       batteryLow: facts.filter((alarm) => alarm.triggerType === 'battery.low').length,
       powerLost: facts.filter((alarm) => alarm.triggerType === 'power.lost').length,
       deviceSilent: facts.filter((alarm) => alarm.triggerType === 'device.silent').length,
-      fleetSilent: facts.filter((alarm) => alarm.triggerType === 'system.fleet_silent').length,
+      fleetSilent:
+        facts.filter((alarm) => alarm.triggerType === 'system.fleet_silent').length + supervision.ownerlessFleetSilent,
+      deviceHoursHeard: supervision.deviceHoursHeard,
+      devicesSilentNow: supervision.devicesSilentNow,
     },
   };
 }
@@ -139,7 +171,7 @@ function shareAtMost(values: number[], limitSeconds: number): Share {
   return share(values.filter((value) => value <= limitSeconds).length, values.length);
 }
 
-function share(count: number, of: number): Share {
+export function share(count: number, of: number): Share {
   return { count, of, percent: of === 0 ? null : Math.round((count / of) * 1000) / 10 };
 }
 
@@ -156,7 +188,7 @@ function followUp(answered: AlarmFacts[]): FollowUpAlarm[] {
       opened: alarm.openedAt.getTime(),
     }))
     .filter(({ answerSeconds }) => answerSeconds > 180)
-    .sort((x, y) => x.opened - y.opened)
+    .sort((x, y) => x.opened - y.opened || compareText(x.alarm.alarmId, y.alarm.alarmId))
     .map(({ alarm, answerSeconds }) => ({
       alarmId: alarm.alarmId,
       openedAt: alarm.openedAt.toISOString(),
@@ -187,9 +219,18 @@ function weekdayHours(facts: AlarmFacts[]): number[][] {
 }
 
 function countBy(facts: AlarmFacts[], key: (alarm: AlarmFacts) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const alarm of facts) counts[key(alarm)] = (counts[key(alarm)] ?? 0) + 1;
-  return counts;
+  const counts = new Map<string, number>();
+  for (const alarm of facts) counts.set(key(alarm), (counts.get(key(alarm)) ?? 0) + 1);
+  return countsRecord([...counts]);
+}
+
+/** Counts keyed by name, in the names' order, so the CSV and PDF list them the same way every time. */
+export function countsRecord(entries: [string, number][]): Record<string, number> {
+  return Object.fromEntries([...entries].sort(([x], [y]) => compareText(x, y)));
+}
+
+function compareText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function sum(facts: AlarmFacts[], value: (alarm: AlarmFacts) => number): number {

@@ -126,6 +126,8 @@ async function secondPage(doc: PDFKit.PDFDocument, report: Report): Promise<void
     [T.figure.powerLost, String(f.technical.powerLost)],
     [T.figure.deviceSilent, String(f.technical.deviceSilent)],
     [T.figure.fleetSilent, String(f.technical.fleetSilent)],
+    [T.figure.devicesSilentNow, String(f.technical.devicesSilentNow)],
+    [T.figure.deviceHoursHeard, percent(f.technical.deviceHoursHeard)],
   ]);
 
   await breath();

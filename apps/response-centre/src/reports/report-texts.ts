@@ -44,6 +44,8 @@ export const REPORT_TEXTS = {
     powerLost: 'Strømbrudd',
     deviceSilent: 'Enhet taus',
     fleetSilent: 'Mange enheter tause samtidig',
+    deviceHoursHeard: 'Andel enhetstimer med livstegn (%)',
+    devicesSilentNow: 'Enheter tause nå',
   },
   byTrigger: 'Etter utløser',
   byPriority: 'Etter prioritet',
@@ -86,7 +88,8 @@ export const REPORT_TEXTS = {
       'Tid fra utkalling til en i teamet aksepterer, og utkallinger som ble avslått, utløp eller aldri ble besvart.',
     volumes: 'Falske alarmer er utfallene «falsk alarm» og «avbrutt av beboer», regnet av alle avsluttede alarmer.',
     heatmap: 'Når alarmene kommer, for å planlegge bemanningen. Mørkere felt: flere alarmer.',
-    technical: 'Tekniske alarmer fra enhetene: lavt batteri, strømbrudd og enheter som har sluttet å melde seg.',
+    technical:
+      'Tekniske alarmer fra enhetene: lavt batteri, strømbrudd og enheter som har sluttet å melde seg. Enhetstimer med livstegn: av timene hver overvåket enhet var fulgt i perioden, andelen der sentralen hørte fra den.',
   },
   csvNote:
     'UTF-8 med BOM; felt skilt med semikolon; desimaltall med komma (f.eks. 97,5); tider i sekunder; datoer i ISO 8601 (UTC).',

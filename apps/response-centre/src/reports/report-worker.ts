@@ -1,16 +1,15 @@
 /**
- * The report worker (a `node:worker_threads` thread, started by ReportWorkers): reads a period's
- * facts over a connection of its own, computes the figures and renders the CSV or PDF, so none
- * of that parsing and computing runs on the event loop that takes alarms in.
+ * The report worker (a `node:worker_threads` thread, started by ReportWorkers): has a period's
+ * figures computed by the database over a connection of its own (report-figures-sql.ts) and
+ * renders the CSV or PDF, so none of that runs on the event loop that takes alarms in.
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { FACTS_SQL, type FactMsRow, factsParameters, fromFactMsRow } from './report-facts-query';
 import { reportCsv } from './report-csv';
-import { reportFigures } from './report-figures';
+import { reportFiguresFromDatabase, type RunQuery } from './report-figures-sql';
 import { reportPdf } from './report-pdf';
 import type { ReportAnswer, ReportJob, ReportWorkerData } from './report-worker-protocol';
 
@@ -34,9 +33,14 @@ const pool = new pg.Pool({
 // An idle connection that breaks is replaced at the next query; without a listener it would end the thread.
 pool.on('error', () => undefined);
 
+const query: RunQuery = async <Row>(sql: string, parameters: unknown[]) =>
+  (await pool.query(sql, parameters)).rows as Row[];
+
 async function answer(job: ReportJob): Promise<ReportAnswer> {
-  const { rows } = await pool.query<FactMsRow>(FACTS_SQL, factsParameters(job.facts, job.period.from, job.period.to));
-  const report = { subject: job.subject, figures: reportFigures(job.period, rows.map(fromFactMsRow)) };
+  const report = {
+    subject: job.subject,
+    figures: await reportFiguresFromDatabase(query, job.facts, job.period, job.madeAt),
+  };
   if (job.output === 'figures') return { id: job.id, report };
   if (job.output === 'csv') return { id: job.id, file: Buffer.from(reportCsv(report), 'utf8') };
   return { id: job.id, file: await reportPdf(report, job.madeAt) };

@@ -43,6 +43,58 @@ function facts(openedAt: string, answerSeconds: number | null): AlarmFacts {
   };
 }
 
+/** The varied month's tenants, apart from the small month's above. */
+const VARIED = { centre: randomUUID(), a: randomUUID(), b: randomUUID() };
+const TRIGGERS = ['alarm.button', 'fall.detected', 'battery.low', 'power.lost', 'device.silent', 'system.fleet_silent'];
+const OUTCOMES = [
+  null,
+  'false_alarm',
+  'cancelled_by_resident',
+  'handled_by_phone',
+  'home_care_visit',
+  'cleared_by_device',
+];
+
+/**
+ * A varied month for two municipalities of the centre: answers, arrivals and accepts at random
+ * whole milliseconds and on the thresholds' edges (60 s, 180 s, 30/45/60 min exactly and a
+ * millisecond more), some never answered, dispatched or resolved; every trigger and outcome.
+ */
+function variedFacts(count: number): AlarmFacts[] {
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)];
+  const edges = [60, 60.001, 180, 180.001, 1800, 1800.001, 2700, 2700.001, 3600, 3600.001];
+  const monthStart = Date.parse('2026-02-28T20:00:00Z'); // a day before March in Norway, so some fall outside
+  return Array.from({ length: count }, (_, k) => {
+    const opened = monthStart + Math.floor(random() * 33 * 86_400_000);
+    const after = (seconds: number | null) => (seconds === null ? null : new Date(opened + Math.round(seconds * 1000)));
+    const answer = random() < 0.1 ? null : random() < 0.2 ? pick(edges) : random() * 400;
+    const dispatched = answer !== null && random() < 0.3;
+    const accepted =
+      dispatched && random() < 0.8 ? answer! + 30 + (random() < 0.2 ? pick(edges) : random() * 300) : null;
+    const arrive = accepted !== null && random() < 0.9 ? (random() < 0.3 ? pick(edges) : random() * 5000) : null;
+    return {
+      ...facts(new Date(opened).toISOString(), null),
+      municipalityId: k % 3 === 0 ? VARIED.a : VARIED.b,
+      responseCentreId: VARIED.centre,
+      triggerType: pick(TRIGGERS),
+      priority: 1 + Math.floor(random() * 3),
+      triggeredAt: new Date(opened - Math.floor(random() * 5000)),
+      acknowledgedAt: after(answer),
+      firstDispatchedAt: dispatched ? after(answer! + 30) : null,
+      firstAcceptedAt: after(accepted),
+      firstArrivedAt: after(arrive),
+      outcome: pick(OUTCOMES),
+      escalations: random() < 0.05 ? 1 + Math.floor(random() * 3) : 0,
+      dispatches: dispatched ? 1 + Math.floor(random() * 2) : 0,
+      dispatchesDeclined: dispatched && random() < 0.2 ? 1 : 0,
+      dispatchesExpired: dispatched && random() < 0.1 ? 1 : 0,
+      dispatchesUnanswered: dispatched && random() < 0.1 ? 1 : 0,
+    };
+  });
+}
+
 /** Report workers whose first worker dies at its first job; the next one is the real report worker. */
 class FirstWorkerDies extends ReportWorkers {
   spawned = 0;
@@ -124,6 +176,46 @@ describe('report workers', () => {
       expect('file' in csv && Buffer.from(csv.file).toString('utf8')).toBe(
         reportCsv({ subject: SUBJECT, figures: expected }),
       );
+    } finally {
+      await workers.onModuleDestroy();
+    }
+  });
+
+  it('computes in the database exactly the figures the definition gives, for a municipality, a centre and both', async () => {
+    await dataSource.transaction((manager) => repository.merge(manager, variedFacts(3000)));
+    // Moments with microseconds, as PostgreSQL's now() writes them: reports count whole milliseconds.
+    await dataSource.query(
+      `UPDATE report_alarm_facts SET acknowledged_at = acknowledged_at + interval '999 microseconds',
+              first_arrived_at = first_arrived_at + interval '400 microseconds'
+        WHERE municipality_id = $1 AND priority = 2`,
+      [VARIED.a],
+    );
+    const workers = new ReportWorkers({ DATABASE_URL: database.url });
+    workers.onModuleInit();
+    try {
+      for (const subject of [
+        { municipalityId: VARIED.a },
+        { responseCentreId: VARIED.centre },
+        { municipalityId: VARIED.b, responseCentreId: VARIED.centre },
+      ]) {
+        const answer = await workers.run({
+          subject: SUBJECT,
+          facts: subject,
+          period: MARCH,
+          output: 'figures',
+          madeAt: new Date(),
+        });
+        const expected = reportFigures(MARCH, await repository.factsFor(subject, MARCH.from, MARCH.to));
+        expect('report' in answer && answer.report.figures).toEqual(expected);
+        // The facts are varied enough to put every figure to the test.
+        expect(expected.alarms).toBeGreaterThan(900);
+        expect(expected.followUp.length).toBeGreaterThan(50);
+        expect(expected.timeToAnswer.within60s.count).toBeGreaterThan(0);
+        expect(expected.timeToHelpOnSite.within30min.count).toBeGreaterThan(0);
+        expect(expected.dispatches.timeToAccept.count).toBeGreaterThan(0);
+        expect(Object.keys(expected.volumes.byOutcome)).toHaveLength(OUTCOMES.length - 1);
+        expect(expected.technical.fleetSilent).toBeGreaterThan(0);
+      }
     } finally {
       await workers.onModuleDestroy();
     }

@@ -305,7 +305,23 @@ describe('response centre: response-time reports', () => {
     expect(figures.volumes.byWeekdayHour[6]).toEqual(sunday);
     expect(figures.volumes.byWeekdayHour.flat().reduce((x, y) => x + y)).toBe(40);
     expect(figures.escalations).toEqual({ alarmsEscalated: 1, escalations: 1 });
-    expect(figures.technical).toEqual({ batteryLow: 0, powerLost: 0, deviceSilent: 0, fleetSilent: 0 });
+    // A's device was watched from 19:00 UTC on the 28th (registered then) to the report's "now", the
+    // centre's clock at 11:00:05 UTC on the 29th: 17 hours begun. It was heard in the hours of its presses.
+    const heardHours = new Set(
+      [
+        ...PHONE_DELAYS.map((_, k) => phoneSlotOpening(k)),
+        ...DISPATCHED.map((_, j) => Date.parse('2026-03-29T02:00:00Z') + j * 70 * MINUTE),
+      ].map((opened) => Math.floor(opened / (60 * MINUTE))),
+    );
+    expect(heardHours.size).toBe(13);
+    expect(figures.technical).toEqual({
+      batteryLow: 0,
+      powerLost: 0,
+      deviceSilent: 0,
+      fleetSilent: 0,
+      deviceHoursHeard: { count: 13, of: 17, percent: 76.5 },
+      devicesSilentNow: 0,
+    });
     // The same alarms by ISO week and by a range of days; none the day before.
     for (const period of ['2026-W13', '2026-03-28..2026-03-29'])
       expect(
@@ -324,6 +340,8 @@ describe('response centre: response-time reports', () => {
     expect(answer.body.figures.alarms).toBe(42);
     expect(answer.body.figures.technical.batteryLow).toBe(1);
     expect(answer.body.figures.timeToAnswer.count).toBe(42);
+    // A's 13 heard hours and B's one (10 UTC), of 17 each.
+    expect(answer.body.figures.technical.deviceHoursHeard).toEqual({ count: 14, of: 34, percent: 41.2 });
     expect(JSON.stringify(answer.body)).not.toContain(alarmsOpened[elsewhere.municipalityId][0]);
   });
 
@@ -334,6 +352,7 @@ describe('response centre: response-time reports', () => {
     expect(own.status).toBe(200);
     expect(own.body.figures.alarms).toBe(2);
     expect(own.body.figures.technical.batteryLow).toBe(1);
+    expect(own.body.figures.technical.deviceHoursHeard).toEqual({ count: 1, of: 17, percent: 5.9 });
     for (const suffix of ['', '/csv', '/pdf']) {
       const path = `/api/reports/municipalities/${a.municipalityId}${suffix}?period=2026-03`;
       const refused = await world.call('GET', path, adminB);
@@ -372,6 +391,7 @@ describe('response centre: response-time reports', () => {
     expect(text.split('\n')[0]).toBe('seksjon;tall;verdi');
     expect(text).toContain('Tid til svar;Andel besvart innen 60 s (%);67,5\n');
     expect(text).toContain('Tid til svar;90-persentil (sekunder);180,001\n');
+    expect(text).toContain('Teknisk helse;Andel enhetstimer med livstegn (%);76,5\n');
     expect(text).toContain('Kommune;Øvre Testdal');
     expect(text).toContain(`${alarmsOpened[a.municipalityId][32]};2026-03-29T01:25:00.000Z;1;420`);
     expect(text).not.toContain(a.residentId);

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type Actor, hasRole } from '@welfare/access';
-import { DomainError } from '@welfare/platform';
+import { Clock, DomainError } from '@welfare/platform';
 import { DataSource } from 'typeorm';
 import type { ReportSubject } from './report-facts-query';
 import type { ReportFigures } from './report-figures';
 import { parsePeriod, type ReportPeriod } from './report-period';
 import { ReportProjectionService } from './report-projection.service';
 import { ReportWorkers } from './report-workers';
+import { DeviceHeardHoursService } from './device-heard-hours.service';
 
 /** A report with the name of what it covers (a municipality's name, or the centre). */
 export interface Report {
@@ -33,6 +34,8 @@ export class ReportsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly projection: ReportProjectionService,
     private readonly workers: ReportWorkers,
+    private readonly heardHours: DeviceHeardHoursService,
+    private readonly clock: Clock,
   ) {}
 
   async forMunicipality(actor: Actor, municipalityId: string, periodLabel: string): Promise<Report> {
@@ -81,9 +84,9 @@ export class ReportsService {
    * Fencing and the fold stay here; reading the facts, the figures and any file are the worker's
    * (report-workers.ts), off the event loop that takes alarms in.
    */
-  private async run(request: ReportRequest, output: 'figures' | 'csv' | 'pdf', madeAt = new Date()) {
-    // Fold what the log holds so far first: a report never misses a step committed before it was asked for.
-    await this.projection.catchUp();
+  private async run(request: ReportRequest, output: 'figures' | 'csv' | 'pdf', madeAt = this.clock.now()) {
+    // Fold what the log and the device history hold so far first: a report never misses a step committed before it was asked for.
+    await Promise.all([this.projection.catchUp(), this.heardHours.catchUp()]);
     return this.workers.run({ ...request, output, madeAt });
   }
 

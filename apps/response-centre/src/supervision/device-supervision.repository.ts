@@ -62,7 +62,7 @@ export class DeviceSupervisionRepository {
     return new Map(rows.filter((row) => row.previous !== null).map((row) => [row.device_id, row.previous as string]));
   }
 
-  /** The registry said the device is active (start watching it from now) or not (stop). */
+  /** The registry said the device is active (start watching it from now, which reports count hours from) or not (stop). */
   async registered(
     manager: EntityManager,
     deviceId: string,
@@ -76,7 +76,8 @@ export class DeviceSupervisionRepository {
       return;
     }
     await manager.query(
-      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after) VALUES ($1, $2::timestamptz, $2::timestamptz + make_interval(secs => $3::integer + $4::integer))
+      `INSERT INTO device_supervision (device_id, last_heard_at, silent_after, watched_since)
+       VALUES ($1, $2::timestamptz, $2::timestamptz + make_interval(secs => $3::integer + $4::integer), $2::timestamptz)
        ON CONFLICT (device_id) DO NOTHING`,
       [deviceId, at, intervalSeconds, graceSeconds],
     );

@@ -23,7 +23,9 @@ export class ReportDto {
       'period, alarms, timeToAnswer (count, medianSeconds, p90Seconds at nearest rank, within60s, within180s, notAnswered, fromPress), ' +
       'followUp (alarms answered after more than 180 s: alarmId, openedAt, municipalityId, priority, answerSeconds), ' +
       'timeToHelpOnSite (to home care "arrived": within30min, within45min, within60min), dispatches (timeToAccept, declined, expired, unanswered), ' +
-      'volumes (byTrigger, byPriority, byOutcome, falseAlarms, byWeekdayHour[weekday 0 = Monday][hour] in Europe/Oslo), escalations, technical. ' +
+      'volumes (byTrigger, byPriority, byOutcome, falseAlarms, byWeekdayHour[weekday 0 = Monday][hour] in Europe/Oslo), escalations, ' +
+      'technical (batteryLow, powerLost, deviceSilent, fleetSilent alarms; devicesSilentNow: supervised devices silent when the report was made; ' +
+      'deviceHoursHeard: of the hours each supervised device was watched in the period up to now, those it was heard in). ' +
       'No resident is named and no operator is measured.',
   })
   figures: object;

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const tag = `scaip${Date.now().toString(36)}`;
     const infra = await startInfrastructure(
       tag,
-      { mqttUrl: undefined, sharedBroker: false },
+      { mqttUrl: undefined, sharedBroker: false, postgresProfile: false },
       () => false,
       cleanup,
       log,

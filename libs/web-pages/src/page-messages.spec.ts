@@ -9,6 +9,7 @@ import { repoRoot } from '../../../infra/src/repo-root';
 const PAGES = [
   { dir: 'apps/response-centre/src/console/public', scripts: ['console.js'] },
   { dir: 'apps/home-care/public', scripts: ['app.js', 'push.js'] },
+  { dir: 'apps/registry/src/admin-pages/public', scripts: ['admin.js'] },
 ];
 
 describe.each(PAGES)('messages of $dir', ({ dir, scripts }) => {

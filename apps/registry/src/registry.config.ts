@@ -13,10 +13,10 @@ export class RegistryConfig extends BrowserSignInSettings {
   override DATABASE_POOL_SIZE: number = 5;
 
   @Setting(
-    "the map tiles of the administrators' page (safe zones), a `{z}/{x}/{y}` URL template; empty: no tiles (the page draws zones on a blank map and takes coordinates typed in)",
+    "the map tiles of the administrators' page (safe zones), a `{z}/{x}/{y}` URL template; `none`: no tiles (the page draws zones on a blank grid and takes coordinates typed in, as it does when tiles cannot be reached)",
   )
-  @Matches(/^$|^https?:\/\/[^\s'"]+\{z\}[^\s'"]*$/, {
-    message: 'ADMIN_MAP_TILE_URL must be empty or an http(s) URL template with {z}, {x} and {y}',
+  @Matches(/^none$|^https?:\/\/[^\s'"]+\{z\}[^\s'"]*$/, {
+    message: 'ADMIN_MAP_TILE_URL must be none or an http(s) URL template with {z}, {x} and {y}',
   })
   ADMIN_MAP_TILE_URL: string = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 

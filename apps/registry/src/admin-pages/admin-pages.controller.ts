@@ -61,9 +61,11 @@ function contentSecurityPolicy(tileUrl: string): string {
 export class AdminPagesController {
   private readonly files = readFiles();
   private readonly csp: string;
+  private readonly tileUrl: string;
 
   constructor(private readonly config: RegistryConfig) {
-    this.csp = contentSecurityPolicy(config.ADMIN_MAP_TILE_URL);
+    this.tileUrl = config.ADMIN_MAP_TILE_URL === 'none' ? '' : config.ADMIN_MAP_TILE_URL;
+    this.csp = contentSecurityPolicy(this.tileUrl);
   }
 
   @Get()
@@ -77,9 +79,7 @@ export class AdminPagesController {
     response.setHeader('Content-Security-Policy', this.csp);
     sendPageFile(response, {
       type: JSON_TYPE,
-      body: Buffer.from(
-        JSON.stringify({ tileUrl: this.config.ADMIN_MAP_TILE_URL, attribution: this.config.ADMIN_MAP_ATTRIBUTION }),
-      ),
+      body: Buffer.from(JSON.stringify({ tileUrl: this.tileUrl, attribution: this.config.ADMIN_MAP_ATTRIBUTION })),
     });
   }
 

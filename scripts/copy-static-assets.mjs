@@ -9,5 +9,6 @@ const folders = [
   'libs/web-pages/public',
   'libs/access/src/browser-session/public',
   'apps/response-centre/src/wallboard/public',
+  'apps/registry/src/admin-pages/public',
 ];
 for (const folder of folders) cpSync(folder, `dist/${folder}`, { recursive: true });

@@ -35,6 +35,8 @@ const { values } = parseArgs({
     type: { type: 'string', default: 'alarm.button' },
     id: { type: 'string' },
     ref: { type: 'string' },
+    lat: { type: 'string' },
+    lon: { type: 'string' },
     'mqtt-url': { type: 'string', default: process.env.MQTT_URL ?? runningStackBroker() ?? 'mqtt://127.0.0.1:1883' },
     username: { type: 'string' },
     password: { type: 'string' },
@@ -45,9 +47,10 @@ const { values } = parseArgs({
 
 function usage(): never {
   process.stdout
-    .write(`usage: npm run simulate -- [--device ID] [--type TYPE] [--id EVENT_ID] [--ref EVENT_ID] [--mqtt-url URL] [--wait SECONDS]
+    .write(`usage: npm run simulate -- [--device ID] [--password SECRET] [--type TYPE] [--id EVENT_ID] [--ref EVENT_ID] [--lat LAT --lon LON] [--mqtt-url URL] [--wait SECONDS]
   TYPE is one of: ${DEVICE_EVENT_TYPES.join(', ')}
   --id reuses an event id (a resend); --ref names the event an alarm.cancelled cancels.
+  --password is the secret the admin page (or the onboarding API) showed; --lat and --lon set a gps.position.
 `);
   process.exit(values.help ? 0 : 2);
 }
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
     time: new Date().toISOString(),
     ...EXAMPLE_FIELDS[type],
     ...(values.ref ? { ref: values.ref } : {}),
+    ...(values.lat !== undefined ? { lat: Number(values.lat) } : {}),
+    ...(values.lon !== undefined ? { lon: Number(values.lon) } : {}),
   };
   const client = await connectAsync(values['mqtt-url']!, {
     clientId: deviceId,

@@ -150,6 +150,7 @@ async function identityProvider(
   const pages = {
     'response-centre': { clientId: 'console', publicUrl: `http://127.0.0.1:${RESPONSE_CENTRE_PORT}` },
     'home-care': { clientId: 'phone-page', publicUrl: `http://127.0.0.1:${HOME_CARE_PORT}` },
+    registry: { clientId: 'admin-pages', publicUrl: `http://127.0.0.1:${REGISTRY_PORT}` },
   };
   const clients = Object.values(pages).map((page) => ({
     ...page,
@@ -359,6 +360,9 @@ function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare, scaip
     `  Registry API          http://127.0.0.1:${registry.port}/api/docs  (municipalities, residents, devices, CSV import)`,
   );
   log(`  Home-care phone page  http://127.0.0.1:${homeCare.port}/  (API: http://127.0.0.1:${homeCare.port}/api/docs)`);
+  log(
+    `  Municipality admin    http://127.0.0.1:${registry.port}/admin  (residents, devices, safe zones, CSV import${infra.provider ? `; sign in as admin (Mari Kommuneadmin), password ${DEV_PASSWORD}` : ''})`,
+  );
   if (infra.provider)
     log(
       `  Sign in               at ${infra.provider.issuer}: operator, supervisor, nurse or admin, password ${DEV_PASSWORD} (first centre: Midt-Norge responssenter)`,
@@ -373,7 +377,9 @@ function printWelcome(infra: Infra, [centre, ingestor, registry, homeCare, scaip
     `  SCAIP alarm units     sip:127.0.0.1:${scaip.env?.SIP_PORT} over UDP and TCP (SIP MESSAGE, application/scaip+xml; digest user = cid, password = the secret from onboarding; gateway health :${scaip.port})`,
   );
   log('');
-  log('Devices sign in with the secret the registry gives them at onboarding (see the README: the first device).');
+  log(
+    'Devices sign in with the secret the registry gives them at onboarding: the admin page shows it once (see the README: the first device).',
+  );
   log('Then press the alarm button of a simulated device, in another terminal:');
   log(`  npm run simulate -- --device DEVICE_ID --password SECRET --type alarm.button --mqtt-url ${infra.mqttUrl}`);
   log('Every API call but health and metrics needs a bearer token; a dev token of an operator of centre CENTRE_ID:');

@@ -9,6 +9,7 @@ import { startRegistry } from '../../../test/support/running-services';
 import type { RunningService } from '../../../test/support/running-services';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { testInfra, uniqueName } from '../../../test/support/test-infra';
+import { municipalityAdminToken } from '../../../test/support/tokens';
 import { DeviceCredentialsService } from './devices/device-credentials.service';
 
 /**
@@ -107,6 +108,32 @@ describe('registry HTTP API', () => {
         contacts: [contacts[1], contacts[0]],
         doorCodeHint: 'Birth year of the cat',
       });
+    });
+
+    it('lists residents a page at a time, searched by name or address, with the total in X-Total-Count', async () => {
+      const { municipalityId } = await api.setup();
+      for (const [name, address] of [
+        ['Anne Berg', 'Fjordveien 2, 3015 Drammen'],
+        ['Bjørn Dahl', 'Storgata 10, 3015 Drammen'],
+        ['Cecilie Eng', 'Storgata 12, 3015 Drammen'],
+        ['Dag 100% Fos', 'Elvegata 1, 3015 Drammen'],
+      ])
+        await newResident(municipalityId, { name, address });
+      const page = async (query: string) => {
+        const response = await fetch(`${registry.url}/api/residents?${query}`, {
+          headers: { authorization: `Bearer ${await municipalityAdminToken(municipalityId)}` },
+        });
+        const body = (await response.json()) as { name: string }[];
+        return { total: response.headers.get('x-total-count'), names: body.map((resident) => resident.name) };
+      };
+      expect(await page('limit=2')).toEqual({ total: '4', names: ['Anne Berg', 'Bjørn Dahl'] });
+      expect(await page('limit=2&offset=2')).toEqual({ total: '4', names: ['Cecilie Eng', 'Dag 100% Fos'] });
+      expect(await page('search=STORGATA')).toEqual({ total: '2', names: ['Bjørn Dahl', 'Cecilie Eng'] });
+      expect(await page('search=eng')).toEqual({ total: '1', names: ['Cecilie Eng'] });
+      // LIKE's wildcards are searched for as they are.
+      expect(await page(`search=${encodeURIComponent('100%')}`)).toEqual({ total: '1', names: ['Dag 100% Fos'] });
+      expect(await page(`search=${encodeURIComponent('_')}`)).toEqual({ total: '0', names: [] });
+      expect((await api.call('GET', '/api/residents?limit=0')).status).toBe(400);
     });
 
     it('answers 404 for unknown ids, in the path and in the body', async () => {
@@ -283,6 +310,8 @@ describe('registry HTTP API', () => {
       const device = await newDevice();
       const onboarded = await api.expect(200, 'POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id });
       expect(onboarded.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The same credentials as a QR code for provisioning tools, in this answer only.
+      expect(onboarded.provisioningQrSvg).toMatch(/^<svg [^>]*viewBox=/);
       expect(onboarded.device).toMatchObject({
         state: 'active',
         residentId: resident.id,

@@ -1,4 +1,4 @@
-import { PeopleApiSettings } from '@welfare/access';
+import { BrowserSignInSettings } from '@welfare/access';
 import { Setting } from '@welfare/platform';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
@@ -6,11 +6,23 @@ export const BROKER_ACCESS_MODES = ['mosquitto-dynsec', 'http-hooks', 'none'] as
 export type BrokerAccessMode = (typeof BROKER_ACCESS_MODES)[number];
 
 /** Every setting of the registry, read from the environment once and validated at start-up. */
-export class RegistryConfig extends PeopleApiSettings {
+export class RegistryConfig extends BrowserSignInSettings {
   override KAFKA_CLIENT_ID: string = 'registry';
   override HTTP_PORT: number = 3002;
 
   override DATABASE_POOL_SIZE: number = 5;
+
+  @Setting(
+    "the map tiles of the administrators' page (safe zones), a `{z}/{x}/{y}` URL template; `none`: no tiles (the page draws zones on a blank grid and takes coordinates typed in, as it does when tiles cannot be reached)",
+  )
+  @Matches(/^none$|^https?:\/\/[^\s'"]+\{z\}[^\s'"]*$/, {
+    message: 'ADMIN_MAP_TILE_URL must be none or an http(s) URL template with {z}, {x} and {y}',
+  })
+  ADMIN_MAP_TILE_URL: string = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+
+  @Setting('the attribution shown on the map, as the tile provider requires')
+  @IsString()
+  ADMIN_MAP_ATTRIBUTION: string = '© OpenStreetMap contributors';
 
   @Setting('largest CSV body the bulk import takes, in bytes (10,000 rows fit in about 3 MB)')
   @IsInt()

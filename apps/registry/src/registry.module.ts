@@ -13,6 +13,7 @@ import { HomeCareTeamsModule } from './home-care-teams/home-care-teams.module';
 import { MunicipalitiesModule } from './municipalities/municipalities.module';
 import { RegistryConfig } from './registry.config';
 import { ResidentsModule } from './residents/residents.module';
+import { AdminPagesModule } from './admin-pages/admin-pages.module';
 import { AlarmRulesModule } from './alarm-rules/alarm-rules.module';
 import { ResponseCentresModule } from './response-centres/response-centres.module';
 
@@ -37,7 +38,7 @@ export class RegistryModule {
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         }),
         DatabaseModule.forRoot(config),
-        AccessModule.forRoot(config),
+        AccessModule.forRoot(config, { signInPage: '/admin' }),
         ResponseCentresModule,
         MunicipalitiesModule,
         HomeCareTeamsModule,
@@ -47,6 +48,7 @@ export class RegistryModule {
         BrokerAccessModule,
         ScaipAccessModule,
         BulkImportModule,
+        AdminPagesModule,
         DatabaseServiceHealthModule,
       ],
     };

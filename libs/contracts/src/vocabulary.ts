@@ -1,4 +1,5 @@
 import { DEVICE_EVENT_TYPES } from './device-event.types';
+import type { DeviceKind, DeviceState } from './registry-records';
 
 /**
  * The words people read for the ids the services use: alarm triggers, handling steps, dispatch
@@ -142,6 +143,21 @@ export const OUTCOME_LABELS: Readonly<Record<AlarmOutcome, Labels>> = {
   other: { nb: 'Annet', en: 'Other' },
 };
 
+/** The kinds of device a municipality hands out (registry-records' DEVICE_KINDS). */
+export const DEVICE_KIND_LABELS: Readonly<Record<DeviceKind, Labels>> = {
+  safety_alarm: { nb: 'Trygghetsalarm', en: 'Safety alarm' },
+  door_sensor: { nb: 'Dørsensor', en: 'Door sensor' },
+  gps_tracker: { nb: 'GPS-sporer', en: 'GPS tracker' },
+  fall_detector: { nb: 'Fallsensor', en: 'Fall detector' },
+};
+
+/** Where a device is in its life (registry-records' DEVICE_STATES). */
+export const DEVICE_STATE_LABELS: Readonly<Record<DeviceState, Labels>> = {
+  in_stock: { nb: 'På lager', en: 'In stock' },
+  active: { nb: 'I bruk', en: 'Active' },
+  retired: { nb: 'Utrangert', en: 'Retired' },
+};
+
 /** Everything above in one object: what the pages load as `vocabulary.js`. */
 export const VOCABULARY = {
   languages: LANGUAGES,
@@ -150,4 +166,6 @@ export const VOCABULARY = {
   dispatchStatuses: DISPATCH_STATUS_LABELS,
   activeDispatchStatuses: ACTIVE_DISPATCH_STATUSES,
   outcomes: OUTCOME_LABELS,
+  deviceKinds: DEVICE_KIND_LABELS,
+  deviceStates: DEVICE_STATE_LABELS,
 } as const;

@@ -41,6 +41,8 @@ export function createI18n(messagesUrl) {
     step: (id) => labelOf(VOCABULARY.steps, id, i18n.language),
     dispatchStatus: (id) => labelOf(VOCABULARY.dispatchStatuses, id, i18n.language),
     outcome: (id) => labelOf(VOCABULARY.outcomes, id, i18n.language),
+    deviceKind: (id) => labelOf(VOCABULARY.deviceKinds, id, i18n.language),
+    deviceState: (id) => labelOf(VOCABULARY.deviceStates, id, i18n.language),
     /** 14:05 in Oslo. */
     time: (iso) => (iso ? format(iso, i18n.language, { hour: '2-digit', minute: '2-digit' }) : ''),
     /** 06.12.2026, 14:05:09 in Oslo. */

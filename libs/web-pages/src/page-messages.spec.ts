@@ -10,6 +10,7 @@ const PAGES = [
   { dir: 'apps/response-centre/src/console/public', scripts: ['console.js'] },
   { dir: 'apps/home-care/public', scripts: ['app.js', 'push.js'] },
   { dir: 'apps/response-centre/src/wallboard/public', scripts: ['wallboard.js'] },
+  { dir: 'apps/registry/src/admin-pages/public', scripts: ['admin.js'] },
 ];
 
 describe.each(PAGES)('messages of $dir', ({ dir, scripts }) => {

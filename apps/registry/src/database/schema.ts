@@ -10,6 +10,7 @@ import { Registry1764000000000 } from './migrations/1764000000000-registry';
 import { Tenancy1764200000000 } from './migrations/1764200000000-tenancy';
 import { PublishedRecords1764500000000 } from './migrations/1764500000000-published-records';
 import { ScaipUnits1764700000000 } from './migrations/1764700000000-scaip-units';
+import { BrowserSessions1765300000000 } from './migrations/1765300000000-browser-sessions';
 
 /** The registry's tables and the migrations that create them, in order. */
 export const registryEntities = [
@@ -26,6 +27,7 @@ export const registryMigrations = [
   Tenancy1764200000000,
   PublishedRecords1764500000000,
   ScaipUnits1764700000000,
+  BrowserSessions1765300000000,
 ];
 
 /** Its own migrations table, so the registry's history never mixes with another service's. */

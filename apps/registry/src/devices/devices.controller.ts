@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
 import { CurrentActor, Roles } from '@welfare/access';
+import QRCode from 'qrcode';
 import { tenancyOf } from '../access/tenancy';
 import { DevicesService } from './devices.service';
 import {
@@ -78,7 +79,7 @@ export class DevicesController {
     @Param('id') id: string,
     @Body() body: OnboardDeviceDto,
   ): Promise<DeviceWithSecretDto> {
-    return this.devices.onboard(tenancyOf(actor), id, body.residentId);
+    return withQrCode(this.devices.onboard(tenancyOf(actor), id, body.residentId));
   }
 
   @Post(':id/rotate-secret')
@@ -90,7 +91,7 @@ export class DevicesController {
   })
   @ApiConflictResponse({ description: 'The device is not active' })
   rotateSecret(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<DeviceWithSecretDto> {
-    return this.devices.rotateSecret(tenancyOf(actor), id);
+    return withQrCode(this.devices.rotateSecret(tenancyOf(actor), id));
   }
 
   @Post(':id/retire')
@@ -100,4 +101,14 @@ export class DevicesController {
   retire(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<DeviceDto> {
     return this.devices.retire(tenancyOf(actor), id);
   }
+}
+
+/** The one answer with the secret also carries it as a QR code, so a provisioning tool can scan it off the admin page. */
+async function withQrCode(
+  answer: Promise<Omit<DeviceWithSecretDto, 'provisioningQrSvg'>>,
+): Promise<DeviceWithSecretDto> {
+  const { device, secret } = await answer;
+  const payload = JSON.stringify({ deviceId: device.id, mqttUsername: device.id, mqttPassword: secret });
+  const provisioningQrSvg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return { device, secret, provisioningQrSvg };
 }

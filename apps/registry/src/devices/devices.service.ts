@@ -21,6 +21,9 @@ import {
  * A device's life: registered (in stock), onboarded to a resident (active, with a secret),
  * its secret rotated, retired (shut out for good). Every change publishes the device's record.
  */
+/** The device and its new secret: what onboarding and rotation answer (the controller adds the QR code). */
+export type DeviceSecret = Omit<DeviceWithSecretDto, 'provisioningQrSvg'>;
+
 @Injectable()
 export class DevicesService {
   constructor(
@@ -70,7 +73,7 @@ export class DevicesService {
   }
 
   /** Gives an in-stock device to a resident of its municipality and issues its secret: the one time it is shown. */
-  async onboard(tenancy: Tenancy, id: string, residentId: string): Promise<DeviceWithSecretDto> {
+  async onboard(tenancy: Tenancy, id: string, residentId: string): Promise<DeviceSecret> {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));
@@ -93,7 +96,7 @@ export class DevicesService {
   }
 
   /** A new secret replaces the old one at once: the old one never verifies again. */
-  async rotateSecret(tenancy: Tenancy, id: string): Promise<DeviceWithSecretDto> {
+  async rotateSecret(tenancy: Tenancy, id: string): Promise<DeviceSecret> {
     const issued = await issueDeviceSecret();
     const device = await this.changes.run(async (manager, at) => {
       const current = await requireDevice(manager, id, true, devicesWhere(tenancy));

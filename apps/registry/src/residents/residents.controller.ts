@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -33,8 +35,15 @@ export class ResidentsController {
   @Get()
   @Roles('municipality-admin', 'home-care')
   @ApiOkResponse({ type: [ResidentDto] })
-  list(@CurrentActor() actor: Actor, @Query() query: ListResidentsQueryDto): Promise<ResidentDto[]> {
-    return this.residents.list(actor, query.municipalityId);
+  @ApiHeader({ name: 'X-Total-Count', description: 'Residents matching, of which this is one page' })
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query() query: ListResidentsQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ResidentDto[]> {
+    const { residents, total } = await this.residents.list(actor, query);
+    response.setHeader('X-Total-Count', String(total));
+    return residents;
   }
 
   @Get(':id')

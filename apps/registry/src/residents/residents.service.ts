@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { EntityManager, FindOptionsWhere, ILike } from 'typeorm';
 import { AccessLogEntry, AccessLogService, Actor } from '@welfare/access';
 import { administeredMunicipality, idWithin, residentsWhere, Tenancy, tenancyOf, within } from '../access/tenancy';
 import { DomainError } from '@welfare/platform';
@@ -21,14 +21,29 @@ export class ResidentsService {
   ) {}
 
   /** Personal data: every resident in the answer is access-logged before it is sent. */
-  async list(actor: Actor, municipalityId?: string): Promise<Resident[]> {
-    const where = within(residentsWhere(tenancyOf(actor)), 'municipalityId', municipalityId);
-    const residents = await this.changes.manager.find(Resident, { where, order: { name: 'ASC', id: 'ASC' } });
+  async list(
+    actor: Actor,
+    query: { municipalityId?: string; search?: string; limit?: number; offset?: number } = {},
+  ): Promise<{ residents: Resident[]; total: number }> {
+    const scoped = within(residentsWhere(tenancyOf(actor)), 'municipalityId', query.municipalityId);
+    const pattern = query.search ? ILike(`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
+    const where = pattern
+      ? [
+          { ...scoped, name: pattern },
+          { ...scoped, address: pattern },
+        ]
+      : scoped;
+    const [residents, total] = await this.changes.manager.findAndCount(Resident, {
+      where,
+      order: { name: 'ASC', id: 'ASC' },
+      skip: query.offset ?? 0,
+      take: query.limit,
+    });
     await this.accessLogs.record(
       actor,
       residents.map((resident) => ({ action: 'resident.list', resourceId: resident.id, residentId: resident.id })),
     );
-    return residents;
+    return { residents, total };
   }
 
   async get(actor: Actor, id: string): Promise<Resident> {

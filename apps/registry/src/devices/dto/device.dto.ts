@@ -124,4 +124,10 @@ export class DeviceWithSecretDto {
     description: 'The MQTT password of the device (username = device id). Shown this once; only its hash is kept.',
   })
   secret: string;
+
+  @ApiProperty({
+    description:
+      'The same credentials as a QR code (SVG) for provisioning tools: JSON {"deviceId","mqttUsername","mqttPassword"}. Shown this once, like the secret.',
+  })
+  provisioningQrSvg: string;
 }

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { TimestampsDto } from '../../common/timestamps.dto';
 
 export const MAX_CONTACTS = 5;
@@ -86,6 +98,31 @@ export class ListResidentsQueryDto {
   @IsOptional()
   @IsUUID()
   municipalityId?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, description: 'Only residents whose name or address contains this (any case)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  search?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 500,
+    description: 'A page of at most this many; the total is in X-Total-Count',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Residents skipped before the page (by name)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
 }
 
 export class ResidentDto extends TimestampsDto {

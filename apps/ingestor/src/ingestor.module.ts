@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
+import { contractTopicSpecs, KafkaTopicPartitions, KafkaTopics } from '@welfare/contracts';
 import { KafkaModule } from '@welfare/kafka';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
 import { CommandsModule } from './commands/commands.module';
 import { HealthModule } from './health/health.module';
 import { IngestorConfig } from './ingestor.config';
 import { MqttModule } from './mqtt/mqtt.module';
+
+/** Device commands published at once, awaiting their PUBACKs together (a chunk's offsets move after all). */
+const COMMAND_CHUNK_SIZE = 100;
 
 /** Device messages from MQTT onto Kafka, and device commands from Kafka back to MQTT. */
 @Module({})
@@ -24,7 +27,14 @@ export class IngestorModule {
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'ingestor' },
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           // Commands to devices: a broker that is away comes back, so every failure is retried in order.
-          consumers: { groupId: config.KAFKA_CONSUMER_GROUP, isTransient: () => true },
+          // Chunks of commands, every partition of the topic at once (a device's commands stay on its partition).
+          consumers: {
+            groupId: config.KAFKA_CONSUMER_GROUP,
+            isTransient: () => true,
+            groups: {
+              '': { maxBatchSize: COMMAND_CHUNK_SIZE, concurrency: KafkaTopicPartitions[KafkaTopics.deviceCommands] },
+            },
+          },
         }),
         MqttModule,
         CommandsModule,

@@ -52,7 +52,14 @@ export async function keycloakDistribution(): Promise<string> {
   try {
     await promisify(execFile)(
       'mvn',
-      ['-q', '-B', '-Dstyle.color=never', 'dependency:unpack', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${scratch}`],
+      [
+        '-q',
+        '-B',
+        '-Dstyle.color=never',
+        'dependency:unpack',
+        `-Dartifact=${ARTIFACT}`,
+        `-DoutputDirectory=${scratch}`,
+      ],
       { cwd: scratch, maxBuffer: 16 * 1024 * 1024 },
     );
     await rename(join(scratch, `keycloak-${KEYCLOAK_VERSION}`), home).catch((error: NodeJS.ErrnoException) => {
@@ -195,7 +202,9 @@ async function waitForDiscovery(
     const discovery = `${url}/realms/${realm}/.well-known/openid-configuration`;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`Keycloak exited (${child.exitCode ?? child.signalCode}) before ${realm} answered; see ${logFile}`);
+        throw new Error(
+          `Keycloak exited (${child.exitCode ?? child.signalCode}) before ${realm} answered; see ${logFile}`,
+        );
       const answer = await fetch(discovery, { signal: AbortSignal.timeout(5000) }).catch(() => null);
       if (answer?.ok) break;
       if (Date.now() > deadline)

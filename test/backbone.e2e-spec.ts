@@ -85,7 +85,11 @@ describe('backbone: device -> MQTT -> ingestor -> Kafka -> response centre -> Po
     });
     expect(alarm).toMatchObject({ state: 'open', priority: 1, triggerType: 'fall.detected', triggerEventId: 'fall-1' });
 
-    const received = await device.waitForCommand((command) => command.type === 'alarm.received');
+    // Matched by alarm id: with test files running side by side, another file's response centre (its
+    // own consumer group on the shared topics) also answers this unknown-to-it device's press.
+    const received = await device.waitForCommand(
+      (command) => command.type === 'alarm.received' && command.alarmId === alarm.id,
+    );
     expect(received).toEqual({ type: 'alarm.received', ref: 'fall-1', alarmId: alarm.id });
 
     const first = await api(`/api/alarms/${alarm.id}/acknowledge`, { method: 'POST', operator: 'op-anna' });

@@ -4,6 +4,7 @@ import { createHttpApp, loadConfig } from '@welfare/platform';
 import { ScaipGatewayConfig } from '../apps/scaip-gateway/src/scaip-gateway.config';
 import { ScaipGatewayModule } from '../apps/scaip-gateway/src/scaip-gateway.module';
 import { onboard } from './support/device-fleet';
+import { SupervisionService } from '../apps/response-centre/src/supervision/supervision.service';
 import { eventually } from './support/eventually';
 import { RegistryApi } from './support/registry-api';
 import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
@@ -129,14 +130,14 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
     createHttpApp({ module: ScaipGatewayModule.forRoot(gatewayConfig), settings: gatewayConfig });
 
   /** A SCAIP unit registered and onboarded to a resident of its own (care alarms correlate per resident). */
-  async function registerUnit(cid: string, residentId?: string) {
+  async function registerUnit(cid: string, residentId?: string, heartbeatIntervalSeconds = 3600) {
     const deviceId = uniqueName('scaip');
     await registryApi.expect(201, 'POST', '/api/devices', {
       id: deviceId,
       serialNumber: `SN-${deviceId}`,
       kind: 'safety_alarm',
       scaipControllerId: cid,
-      heartbeatIntervalSeconds: 60,
+      heartbeatIntervalSeconds,
     });
     const resident =
       residentId ??
@@ -227,6 +228,38 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
       const detail = await asOperator<AlarmJson>(`/api/alarms/${alarm.id}`);
       expect(detail.log?.map((entry) => entry.step)).toContain('cancelled_at_device');
     });
+  });
+
+  it('a unit past its heartbeat interval and grace is "device silent" until its next SCAIP heartbeat', async () => {
+    // Only this unit has a 30 s interval; the file's others (one hour) are not due on the jumped clock.
+    const unit = await registerUnit(`${base}9`, undefined, 30);
+    await send(unit, 'u1', VENDORS[0].heartbeat(unit.cid));
+    const heardAt = await eventually(async () => {
+      const { rows } = await centreSql.query<{ last_heard_at: Date | null }>(
+        'SELECT last_heard_at FROM device_supervision WHERE device_id = $1',
+        [unit.deviceId],
+      );
+      expect(rows[0]?.last_heard_at).toBeInstanceOf(Date);
+      return rows[0].last_heard_at as Date;
+    });
+    const supervision = centre.app.get(SupervisionService);
+    const unitsAlarms = async () =>
+      (await asOperator<AlarmJson[]>('/api/alarms?limit=500')).filter((alarm) => alarm.deviceId === unit.deviceId);
+
+    // Interval 30 s + grace 120 s after the heartbeat: 5 s before, not silent; 5 s after, silent.
+    await supervision.raiseSilent(new Date(heardAt.getTime() + (30 + 120 - 5) * 1000));
+    expect(await unitsAlarms()).toEqual([]);
+    await supervision.raiseSilent(new Date(heardAt.getTime() + (30 + 120 + 5) * 1000));
+    const [silent] = await unitsAlarms();
+    expect(silent).toMatchObject({ state: 'open', priority: 3, triggerType: 'device.silent' });
+
+    await send(unit, 'u1', VENDORS[2].heartbeat(unit.cid));
+    await eventually(async () =>
+      expect(await asOperator<AlarmJson>(`/api/alarms/${silent.id}`)).toMatchObject({
+        state: 'resolved',
+        outcome: 'cleared_by_device',
+      }),
+    );
   });
 
   it("raises a door alarm when a unit's door sensor reports the door opened in the resident's night window", async () => {

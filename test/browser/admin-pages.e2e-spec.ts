@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { expectText, launchChromium, screenshot as shot, WAIT, watchErrors } from '../support/browser';
 import { keyboardStops, lossAtDoubleZoom, wcagViolations } from '../support/accessibility';
 import { RegistryApi } from '../support/registry-api';
 import { RunningService, startIngestor, startRegistry, startResponseCentre } from '../support/running-services';
@@ -11,8 +10,6 @@ import { testInfra, uniqueName } from '../support/test-infra';
 import { useIssuer } from '../support/tokens';
 import { PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
 import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
-
-const WAIT = { timeout: 30_000 };
 
 /**
  * The municipality administrators' pages in a real headless Chromium against the whole stack
@@ -83,10 +80,6 @@ describe('admin pages: municipality administrators onboard residents and devices
     useIssuer(null);
   });
 
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  }
-
   /** axe on the page as it is, in Norwegian and then in English (chosen in the page), back to Norwegian. */
   async function accessible(page: Page, state: string): Promise<void> {
     violations.push(...(await wcagViolations(page, `${state} (nb)`)));
@@ -108,26 +101,11 @@ describe('admin pages: municipality administrators onboard residents and devices
     expect({ state, loss: await lossAtDoubleZoom(page) }).toEqual({ state, loss: [] });
   }
 
-  function watchErrors(page: Page, errors: string[], expected: RegExp[] = []): void {
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('response', (response) => {
-      const url = response.url();
-      const notSignedIn = response.status() === 401 && url.endsWith('/auth/session');
-      if (
-        response.status() >= 400 &&
-        !url.endsWith('/favicon.ico') &&
-        !notSignedIn &&
-        !expected.some((e) => e.test(url))
-      )
-        errors.push(`${response.status()} ${response.request().method()} ${url}`);
-    });
-  }
-
   it('signs in, creates a resident with two contacts, onboards a safety alarm and a tracker, draws a safe zone; the button press and the zone leave reach the console', async () => {
     const errors: string[] = [];
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // The refusals the test provokes on purpose (a bad phone number, a device id taken, a bad limit).
-    watchErrors(admin, errors, [/\/api\/residents$/, /\/api\/devices$/, /alarm-rule-defaults$/]);
+    watchErrors(admin, { errors, expected: [/\/api\/residents$/, /\/api\/devices$/, /alarm-rule-defaults$/] });
     await admin.goto(`${registry.url}/admin`);
     expect(await admin.getAttribute('html', 'lang')).toBe('nb');
     await expectText(admin.locator('h1'), /^Kommuneadministrasjon$/);
@@ -351,7 +329,7 @@ describe('admin pages: municipality administrators onboard residents and devices
   it('imports 500 rows from CSV in the page: live progress, the 3 bad rows as a table, the credentials file once', async () => {
     const errors: string[] = [];
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    watchErrors(admin, errors);
+    watchErrors(admin, { errors });
     await admin.goto(`${registry.url}/admin#import`);
     await signInOnPage(admin, 'mari');
     await admin.goto(`${registry.url}/admin#import`);
@@ -425,7 +403,3 @@ describe('admin pages: municipality administrators onboard residents and devices
     expect(violations).toEqual([]);
   });
 });
-
-async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp): Promise<void> {
-  await locator.filter({ hasText: pattern }).first().waitFor(WAIT);
-}

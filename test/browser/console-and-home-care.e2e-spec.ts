@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import webpush from 'web-push';
-import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { expectText, launchChromium, screenshot as shot, tabTo, WAIT, watchErrors } from '../support/browser';
 import { onboardFleet } from '../support/device-fleet';
 import {
   RunningService,
@@ -17,8 +16,6 @@ import { operatorToken, useIssuer } from '../support/tokens';
 import { PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
 import { universalDesignProblems, universalDesignProblemsInBothLanguages } from '../support/accessibility';
 import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
-
-const WAIT = { timeout: 30_000 };
 
 /**
  * The two web pages in a real headless Chromium (Debian's, driven by playwright-core) against the
@@ -104,26 +101,11 @@ describe('web pages: the operator console and the home-care phone page, end to e
     useIssuer(null);
   });
 
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  }
-
-  /** Fails the test on any script error of the page and any request of it that fails (the browser's own favicon probe aside). */
-  function watchErrors(page: Page, errors: string[]): void {
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('response', (response) => {
-      // A page not yet signed in asks /auth/session and is told 401: that is how it knows.
-      const notSignedIn = response.status() === 401 && response.url().endsWith('/auth/session');
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico') && !notSignedIn)
-        errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-    });
-  }
-
   it('a device alarm appears live; the operator dispatches; the nurse accepts and completes on the phone; the operator sees it live and resolves', async () => {
     const errors: string[] = [];
     // A browser in New York: the pages must still show Oslo's time.
     const operator = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
-    watchErrors(operator, errors);
+    watchErrors(operator, { errors });
     await operator.goto(`${centre.url}/console`);
     expect(await operator.getAttribute('html', 'lang')).toBe('nb');
     await expectText(operator.locator('h1'), /^Alarmkonsoll$/);
@@ -180,7 +162,7 @@ describe('web pages: the operator console and the home-care phone page, end to e
     await shot(operator, 'console-2-dispatched');
 
     const nurse = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    watchErrors(nurse, errors);
+    watchErrors(nurse, { errors });
     await nurse.context().grantPermissions(['notifications'], { origin: homeCare.url });
     await nurse.goto(`${homeCare.url}/`);
     await expectText(nurse.locator('h1'), /^Hjemmetjenesten – oppdrag$/);
@@ -382,18 +364,4 @@ function osloDateTime(iso: string): string {
   return new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'medium' }).format(
     new Date(iso),
   );
-}
-
-/** Presses Tab until the element the selector names has the focus (at most 150 times: the queue may hold other tests' alarms). */
-async function tabTo(page: Page, selector: string): Promise<void> {
-  for (let presses = 0; presses < 150; presses++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((wanted) => (globalThis as any).document.activeElement?.matches(wanted), selector)) return;
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
-
-/** Waits until the element's text matches (the pages update asynchronously). */
-async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp): Promise<void> {
-  await locator.filter({ hasText: pattern }).first().waitFor(WAIT);
 }

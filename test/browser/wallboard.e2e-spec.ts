@@ -1,16 +1,13 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
 import { universalDesignProblems } from '../support/accessibility';
-import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { launchChromium, screenshot as shot, tabTo, WAIT, watchErrors } from '../support/browser';
 import { CentreWorld, type Place } from '../support/centre-world';
 import { type RunningService, startResponseCentre } from '../support/running-services';
 import { type PageService, person, startSignInProvider } from '../support/sign-in';
 import { createTestDatabase } from '../support/test-database';
 import { uniqueName } from '../support/test-infra';
 import { operatorToken, supervisorToken, useIssuer } from '../support/tokens';
-
-const WAIT = { timeout: 30_000 };
 
 /**
  * The supervisors' wallboard in a real headless Chromium against the response centre on real
@@ -59,21 +56,18 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     useIssuer(null);
   });
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-
   it('shows a new alarm in the queue and, once an operator takes it, the answer within 60 s, live', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    const errors = watchErrors(page);
+    const errors = watchErrors(page, { consoleErrors: true });
     await page.goto(`${centre.url}/wallboard`);
     await page.locator('#sign-in-button').waitFor({ state: 'visible', ...WAIT });
     expect(await universalDesignProblems(page, 'wallboard signed out (nb)')).toEqual([]);
     // The supervisor signs in by keyboard alone, through the provider's login form.
-    await tabTo(page, 'sign-in-button');
+    await tabTo(page, '#sign-in-button');
     await page.keyboard.press('Enter');
     await page.locator('#username').waitFor(WAIT);
     expect(await universalDesignProblems(page, 'provider login form (nb, en)')).toEqual([]);
-    await tabTo(page, 'username');
+    await tabTo(page, '#username');
     await page.keyboard.type('sigurd');
     await page.keyboard.press('Tab');
     await page.keyboard.type('secret');
@@ -111,7 +105,7 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     expect(await universalDesignProblems(page, 'wallboard with data (nb)')).toEqual([]);
 
     // English by keyboard alone: Tab to the language picker, choose English.
-    await tabTo(page, 'language');
+    await tabTo(page, '#language');
     await page.keyboard.press('ArrowDown');
     await page.locator('#within-detail', { hasText: /^1 of 1 answered alarms \(target 97\.5 %\)$/ }).waitFor(WAIT);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
@@ -145,31 +139,6 @@ describe('web pages: the supervisors wallboard in Chromium', () => {
     await page.close();
   });
 });
-
-/** Script errors, refusals by the page's CSP, and failed requests (but the 401 that says nobody is signed in yet). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-      errors.push(message.text());
-  });
-  page.on('response', (response) => {
-    const notSignedIn = response.status() === 401 && response.url().endsWith('/auth/session');
-    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico') && !notSignedIn)
-      errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
-  });
-  return errors;
-}
-
-/** Presses Tab until the element with this id has the focus (at most 30 times). */
-async function tabTo(page: Page, id: string): Promise<void> {
-  for (let presses = 0; presses <= 30; presses++) {
-    if (await page.evaluate((wanted) => (globalThis as any).document.activeElement?.id === wanted, id)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab never reached #${id}`);
-}
 
 /** The queue once it has not changed for 3 s (at most 60 s): open alarms, and per priority 1-3. */
 async function settledQueue(page: Page): Promise<{ open: number; byPriority: number[] }> {

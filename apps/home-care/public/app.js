@@ -9,7 +9,7 @@
 import { configureClient, followStream, messageOf, request } from './live-client.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { pushAvailable, pushState, rememberNotificationText, subscribeToPush, unsubscribeFromPush } from './push.js';
-import { currentSession, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
+import { sessionHeaders, signIn as goSignIn, signOut as endSession, startSession } from '/auth/session.js';
 
 /** What was typed when the session ended, put back after signing in again (session.js's sign-out clears it). */
 const DRAFTS_KEY = 'welfare.draft./.dispatches';
@@ -611,13 +611,13 @@ navigator.serviceWorker?.addEventListener('message', (event) => {
 });
 if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
 
-try {
-  const session = await currentSession();
-  if (session) signedIn(session);
-  else sessionEnded();
-} catch (error) {
+await startSession({
+  signedIn,
+  signedOut: () => sessionEnded(),
   // No answer (offline, the service away): the installed app shows the last list it knew.
-  sessionEnded();
-  if (showRemembered()) $('dispatches').hidden = false;
-  else problem(i18n.t('signIn.checkFailed', { message: error.message }));
-}
+  checkFailed: (error) => {
+    sessionEnded();
+    if (showRemembered()) $('dispatches').hidden = false;
+    else problem(i18n.t('signIn.checkFailed', { message: error.message }));
+  },
+});

@@ -7,7 +7,7 @@
 // lost: forms are never cleared on an error, and a change of language keeps what is typed.
 
 import { api, ApiError, configureClient, headersFor } from './live-client.js';
-import { currentSession, sessionHeaders, signIn as goSignIn, signOut as endSession } from '/auth/session.js';
+import { sessionHeaders, signIn as goSignIn, signOut as endSession, startSession } from '/auth/session.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { VOCABULARY } from './vocabulary.js';
 import { clearErrors, field, formError, h, showErrors, textOrNull } from './forms.js';
@@ -1818,12 +1818,17 @@ async function start() {
   } catch {
     state.settings = { tileUrl: '', attribution: '' };
   }
-  try {
-    const session = await currentSession();
-    if (session) return signedIn(session);
-  } catch (error) {
-    showError(t('signIn.checkFailed', { message: error.message }));
-  }
+  await startSession({
+    signedIn,
+    signedOut: showSignedOut,
+    checkFailed: (error) => {
+      showError(t('signIn.checkFailed', { message: error.message }));
+      showSignedOut();
+    },
+  });
+}
+
+function showSignedOut() {
   $('sign-in-button').hidden = false;
   $('signed-out').hidden = false;
 }

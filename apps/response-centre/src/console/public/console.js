@@ -7,17 +7,16 @@
 
 import { api, configureClient, followStream } from './live-client.js';
 import {
-  currentSession,
   keepDrafts,
+  keepOpenForSignIn,
   sessionHeaders,
   signIn as goSignIn,
   signOut as endSession,
+  startSession,
 } from '/auth/session.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { VOCABULARY } from './vocabulary.js';
 
-/** The alarm open when the session ended, opened again after signing in. */
-const OPEN_ALARM_KEY = 'welfare.console.open-alarm';
 const ACTIVE_DISPATCH = new Set(['requested', 'accepted', 'en_route', 'arrived']);
 const i18n = createI18n((language) => `/console/messages.${language}.json`);
 
@@ -523,7 +522,8 @@ async function act(source, method, action, body, done) {
 // ---------------------------------------------------------------------------------------------
 // Signing in, status, small helpers
 
-function signedIn(session) {
+/** Signed in: the queue afresh, and the alarm that was open when the last session ended (`reopen`) again. */
+function signedIn(session, reopen) {
   state.signedIn = true;
   state.actor = session.actor;
   Object.assign(state, { alarms: new Map(), selectedId: null, detail: null, cursor: null, queueLoaded: false });
@@ -533,8 +533,6 @@ function signedIn(session) {
   showSignedIn(true);
   clearError();
   connect();
-  const reopen = sessionStorage.getItem(OPEN_ALARM_KEY);
-  sessionStorage.removeItem(OPEN_ALARM_KEY);
   if (reopen) void openAlarm(reopen);
 }
 
@@ -545,7 +543,7 @@ function sessionExpired() {
   state.stream?.stop();
   state.stream = null;
   state.live = false;
-  if (state.selectedId) sessionStorage.setItem(OPEN_ALARM_KEY, state.selectedId);
+  if (state.selectedId) keepOpenForSignIn(state.selectedId);
   showSignedIn(false);
   setConnection(i18n.t('connection.expired'), 'down');
   showError(i18n.t('signIn.expired'));
@@ -626,14 +624,14 @@ async function start() {
   $('sign-out').addEventListener('click', () => void endSession());
   for (const form of ['note-form', 'dispatch-form', 'withdraw-form', 'resolve-form']) keepDrafts($(form));
   setInterval(tickAges, 1000);
-  try {
-    const session = await currentSession();
-    if (session) signedIn(session);
-    else showSignedIn(false);
-  } catch (error) {
-    showSignedIn(false);
-    showError(i18n.t('signIn.checkFailed', { message: error.message }));
-  }
+  await startSession({
+    signedIn,
+    signedOut: () => showSignedIn(false),
+    checkFailed: (error) => {
+      showSignedIn(false);
+      showError(i18n.t('signIn.checkFailed', { message: error.message }));
+    },
+  });
 }
 
 await start();

@@ -7,7 +7,7 @@
 // messages.<language>.json (i18n.js); times are Oslo's.
 
 import { api, configureClient, followStream } from './live-client.js';
-import { currentSession, sessionHeaders, signIn, signOut } from '/auth/session.js';
+import { sessionHeaders, signIn, signOut, startSession } from '/auth/session.js';
 import { createI18n, TIME_ZONE, wireLanguagePicker } from './i18n.js';
 
 const i18n = createI18n((language) => `/wallboard/messages.${language}.json`);
@@ -201,14 +201,14 @@ async function start() {
   $('sign-in-button').addEventListener('click', signIn);
   $('sign-out').addEventListener('click', () => void signOut());
   setInterval(tickOldest, 1000);
-  try {
-    const session = await currentSession();
-    if (session) signedIn(session);
-    else showSignedIn(false);
-  } catch (error) {
-    showSignedIn(false);
-    showError(i18n.t('signIn.checkFailed', { message: error.message }));
-  }
+  await startSession({
+    signedIn,
+    signedOut: () => showSignedIn(false),
+    checkFailed: (error) => {
+      showSignedIn(false);
+      showError(i18n.t('signIn.checkFailed', { message: error.message }));
+    },
+  });
 }
 
 await start();

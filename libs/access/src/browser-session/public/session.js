@@ -1,6 +1,7 @@
-// The page's side of the backend-for-frontend sign-in, shared by the operator console and the
-// phone page (served by each at /auth/session.js). The page never sees a token: the browser
-// sends the httpOnly session cookie, and every change carries the session's CSRF header.
+// The page's side of the backend-for-frontend sign-in, shared by every page (the operator
+// console, the wallboard, the phone page, the administrators' pages; served by each service at
+// /auth/session.js). The page never sees a token: the browser sends the httpOnly session cookie,
+// and every change carries the session's CSRF header.
 
 let csrf = null;
 
@@ -25,10 +26,42 @@ export function signIn() {
 }
 
 const DRAFTS = 'welfare.draft.';
+const REOPEN = 'welfare.reopen.';
 
-/** Ends the session here, then at the identity provider; drafts typed in this tab go too (a shared screen). */
+/**
+ * How every page starts: asks the server who is signed in, then hands over to the page, once:
+ * `signedIn(session, reopen)`, with what the page had open when its last session in this tab
+ * ended (keepOpenForSignIn) or null; `signedOut()` for the sign-in prompt; `checkFailed(error)`
+ * when the server gave no answer. A throw in the page's own callback is the page's, not a failed check.
+ */
+export async function startSession({ signedIn, signedOut, checkFailed }) {
+  let session;
+  try {
+    session = await currentSession();
+  } catch (error) {
+    return checkFailed(error);
+  }
+  if (!session) return signedOut();
+  const reopen = sessionStorage.getItem(reopenKey());
+  sessionStorage.removeItem(reopenKey());
+  return signedIn(session, reopen);
+}
+
+/**
+ * What the page had open when its session ended (an alarm's id), kept in this tab: signing in
+ * again is a round trip to the identity provider that loads the page afresh, and startSession
+ * hands it back.
+ */
+export function keepOpenForSignIn(what) {
+  sessionStorage.setItem(reopenKey(), what);
+}
+
+const reopenKey = () => `${REOPEN}${location.pathname}`;
+
+/** Ends the session here, then at the identity provider; drafts and what was kept open in this tab go too (a shared screen). */
 export async function signOut() {
-  for (const key of Object.keys(sessionStorage)) if (key.startsWith(DRAFTS)) sessionStorage.removeItem(key);
+  for (const key of Object.keys(sessionStorage))
+    if (key.startsWith(DRAFTS) || key.startsWith(REOPEN)) sessionStorage.removeItem(key);
   const response = await fetch('/auth/sign-out', {
     method: 'POST',
     headers: sessionHeaders(),

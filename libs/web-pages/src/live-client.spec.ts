@@ -40,11 +40,13 @@ describe('live-client.js: silence watchdog, resume and the header hook', () => {
     const lost: string[] = [];
     const stream = client.followStream(`${base}/stream`, {
       cursor: '1.0',
-      silenceMs: 300,
+      // Long enough that a loaded machine still delivers the first event before the watchdog fires
+      // (at 300 ms, with a load average of 20 on 2 cores, the first connection was dropped before its event).
+      silenceMs: 1500,
       onEvent: (event) => events.push(JSON.parse(event.data)),
       onLost: (reason) => lost.push(reason),
     });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (events.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     stream.stop();
     expect(events.slice(0, 2)).toEqual([{ n: 1 }, { n: 2 }]);

@@ -330,9 +330,9 @@ describe('admin pages: municipality administrators onboard residents and devices
     const errors: string[] = [];
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     watchErrors(admin, { errors });
+    // A link to a view, followed signed out: the provider sends back to /admin, and the page opens that view.
     await admin.goto(`${registry.url}/admin#import`);
     await signInOnPage(admin, 'mari');
-    await admin.goto(`${registry.url}/admin#import`);
     await admin.locator('#import-form').waitFor(WAIT);
     await accessible(admin, 'import, empty');
     const header =

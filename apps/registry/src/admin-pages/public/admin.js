@@ -7,7 +7,13 @@
 // lost: forms are never cleared on an error, and a change of language keeps what is typed.
 
 import { api, ApiError, configureClient, headersFor } from './live-client.js';
-import { sessionHeaders, signIn as goSignIn, signOut as endSession, startSession } from '/auth/session.js';
+import {
+  keepOpenForSignIn,
+  sessionHeaders,
+  signIn as goSignIn,
+  signOut as endSession,
+  startSession,
+} from '/auth/session.js';
 import { createI18n, wireLanguagePicker } from './i18n.js';
 import { VOCABULARY } from './vocabulary.js';
 import { clearErrors, field, formError, h, showErrors, textOrNull } from './forms.js';
@@ -1766,8 +1772,11 @@ function hideError() {
   $('error').hidden = true;
 }
 
-function signedIn(session) {
+/** Signed in: the view open when the last session ended, or the one a link pointed at (`reopen`), again. */
+function signedIn(session, reopen) {
   state.actor = session.actor;
+  // The provider sends the browser back to the path only; the view (#resident/...) is kept here.
+  if (reopen && !location.hash) history.replaceState(null, '', `${location.pathname}${reopen}`);
   $('sign-in-button').hidden = true;
   $('sign-out').hidden = false;
   showWho();
@@ -1795,6 +1804,7 @@ function sessionExpired() {
   $('sign-in-button').hidden = false;
   $('sign-out').hidden = true;
   $('who').textContent = '';
+  if (location.hash) keepOpenForSignIn(location.hash);
   showError(t('signIn.expired'));
 }
 
@@ -1829,6 +1839,7 @@ async function start() {
 }
 
 function showSignedOut() {
+  if (location.hash) keepOpenForSignIn(location.hash);
   $('sign-in-button').hidden = false;
   $('signed-out').hidden = false;
 }

@@ -4,6 +4,7 @@ import {
   Headers,
   HttpCode,
   HttpException,
+  Logger,
   Post,
   Query,
   Res,
@@ -21,6 +22,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Actor } from '@welfare/access';
+import { DomainError } from '@welfare/platform';
 import { CurrentActor, Roles } from '@welfare/access';
 import { Tenancy, tenancyOf } from '../access/tenancy';
 import { IsIn } from 'class-validator';
@@ -51,6 +53,8 @@ const COLUMNS_DOC =
 @Roles('municipality-admin')
 @Controller('api/imports')
 export class BulkImportController {
+  private readonly logger = new Logger(BulkImportController.name);
+
   constructor(private readonly imports: BulkImportService) {}
 
   @Post()
@@ -92,7 +96,10 @@ export class BulkImportController {
       line({ report });
     } catch (error) {
       if (!response.headersSent) throw error;
-      line({ error: error instanceof HttpException ? error.message : 'internal error; it has been logged' });
+      // The answer is under way (200 and progress lines): the failure can only be a line of it.
+      this.logger.error({ err: error, tenancy }, 'import failed after it began');
+      const told = error instanceof HttpException || error instanceof DomainError;
+      line({ error: told ? error.message : 'internal error; it has been logged' });
     }
     response.end();
   }

@@ -2,7 +2,9 @@
  * `npm run bench:reports`: a month of alarms for one municipality (100,000 by default, the
  * issue's target), seeded straight into a database of its own as the handling log would hold
  * them; then it times the report read model's first fold of that log, the report API's work
- * (catch up, read the facts, compute the figures), the PDF and the CSV, and the latency of an
+ * (catch up, read the facts, compute the figures), the PDF and the CSV, each report statement's
+ * EXPLAIN ANALYZE and the CPU time the database spends on it (which the box's load hardly moves,
+ * unlike the wall times), and the latency of an
  * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
  * idle and while reports (and PDFs) are made back to back: by the report worker thread, as the
  * response centre makes them, and for comparison on the benchmark's own event loop, as the
@@ -17,6 +19,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -146,6 +149,11 @@ async function main(): Promise<void> {
       line(
         `    EXPLAIN ANALYZE of the ${name} statement: execution time`,
         await executionTime(dataSource, statements[name], statements.parameters),
+      );
+    for (const name of ['totals', 'groups', 'followUp'] as const)
+      line(
+        `    CPU time of PostgreSQL's backend for the ${name} statement, parallel workers off (median of 5)`,
+        await backendCpu(dataSource, statements[name], statements.parameters),
       );
     line(
       "    EXPLAIN ANALYZE of the fold's read of steps after its position: execution time",
@@ -319,6 +327,33 @@ async function executionTime(dataSource: DataSource, sql: string, parameters: un
     parameters,
   );
   return `${row['QUERY PLAN'][0]['Execution Time'].toFixed(0)} ms`;
+}
+
+/**
+ * The CPU time the server's backend spends on a statement (its /proc schedstat, so only with the
+ * server on this machine): unlike wall time, it hardly moves with the load of the shared box.
+ * Parallel workers off, so that the backend does all of the statement's work.
+ */
+async function backendCpu(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ pid }]: { pid: number }[] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+    const schedstat = `/proc/${pid}/schedstat`;
+    if (!existsSync(schedstat)) return 'not measured (the database server is not on this machine)';
+    const cpuMs = () => Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6;
+    await runner.query(`SET max_parallel_workers_per_gather = 0`);
+    const used: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const before = cpuMs();
+      await runner.query(sql, parameters);
+      used.push(cpuMs() - before);
+    }
+    return `${median(used).toFixed(0)} ms`;
+  } finally {
+    await runner.query(`RESET max_parallel_workers_per_gather`);
+    await runner.release();
+  }
 }
 
 /** The statement's EXPLAIN ANALYZE plan as text, indented. */

@@ -121,6 +121,11 @@ async function main(): Promise<void> {
       report = made.value;
     }
     line(`report API work in the worker, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    // A month without alarms: what a report costs besides its rows (fencing, both folds, the hop to the worker and back).
+    line(
+      '  of which fixed: the same for a month without alarms (median of 5)',
+      median(await repeat(5, () => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-05'))),
+    );
     const pdfs: number[] = [];
     for (let run = 0; run < 3; run++)
       pdfs.push(

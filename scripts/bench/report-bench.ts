@@ -3,9 +3,9 @@
  * issue's target), seeded straight into a database of its own as the handling log would hold
  * them; then it times the report read model's first fold of that log, the report API's work
  * (catch up, read the facts, compute the figures), the PDF and the CSV, each report statement's
- * EXPLAIN ANALYZE and the CPU time the database spends on it (which the box's load hardly moves,
- * unlike the wall times), and the latency of an
- * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
+ * EXPLAIN ANALYZE and the CPU time the database spends on it (which the box's load moves far less
+ * than the wall times), and the latency of an alarm-opening write (alarm row + "received" step in
+ * one transaction, as the intake writes it)
  * idle and while reports (and PDFs) are made back to back: by the report worker thread, as the
  * response centre makes them, and for comparison on the benchmark's own event loop, as the
  * response centre made them before the worker.
@@ -336,7 +336,7 @@ async function executionTime(dataSource: DataSource, sql: string, parameters: un
 
 /**
  * The CPU time the server's backend spends on a statement (its /proc schedstat, so only with the
- * server on this machine): unlike wall time, it hardly moves with the load of the shared box.
+ * server on this machine): the shared box's load moves it far less than the wall time.
  * Parallel workers off, so that the backend does all of the statement's work.
  */
 async function backendCpu(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {

@@ -2,18 +2,24 @@
  * `npm run bench:reports`: a month of alarms for one municipality (100,000 by default, the
  * issue's target), seeded straight into a database of its own as the handling log would hold
  * them; then it times the report read model's first fold of that log, the report API's work
- * (catch up, read the facts, compute the figures), the PDF and the CSV, and the latency of an
- * alarm-opening write (alarm row + "received" step in one transaction, as the intake writes it)
+ * (catch up, read the facts, compute the figures), the PDF and the CSV, each report statement's
+ * EXPLAIN ANALYZE and the CPU time the database spends on it (which the box's load moves far less
+ * than the wall times), and the latency of an alarm-opening write (alarm row + "received" step in
+ * one transaction, as the intake writes it)
  * idle and while reports (and PDFs) are made back to back: by the report worker thread, as the
  * response centre makes them, and for comparison on the benchmark's own event loop, as the
  * response centre made them before the worker.
  *
- *   npm run bench:reports -- [--alarms 100000] [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+ *   npm run bench:reports -- [--alarms 100000] [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--keep-database]
+ *
+ * --keep-database leaves the seeded database in place (its name is printed) to EXPLAIN the
+ * report's statements on it by hand; drop it afterwards.
  *
  * Not a test: it takes minutes and measures this machine.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -41,6 +47,7 @@ const { values } = parseArgs({
   options: {
     alarms: { type: 'string', default: '100000' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'keep-database': { type: 'boolean', default: false },
   },
 });
 const ALARMS = Number(values.alarms);
@@ -103,6 +110,9 @@ async function main(): Promise<void> {
     folding = false;
     line(`first fold of the log into the read model (${folded.value} steps)`, folded.ms);
     line('alarm-opening write, during that first fold: p50 / p99 / max', await duringFold);
+    // The read model as autovacuum keeps it once the month is folded: the fold's upserts left a dead
+    // row version or more behind each fact, and the planner had no statistics of the table.
+    await dataSource.query(`VACUUM ANALYZE report_alarm_facts`);
     const runs: number[] = [];
     let report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
     for (let run = 0; run < 5; run++) {
@@ -111,6 +121,11 @@ async function main(): Promise<void> {
       report = made.value;
     }
     line(`report API work in the worker, a month of ${report.figures.alarms} alarms (median of 5)`, median(runs));
+    // A month without alarms: what a report costs besides its rows (fencing, both folds, the hop to the worker and back).
+    line(
+      '  of which fixed: the same for a month without alarms (median of 5)',
+      median(await repeat(5, () => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-05'))),
+    );
     const pdfs: number[] = [];
     for (let run = 0; run < 3; run++)
       pdfs.push(
@@ -140,6 +155,11 @@ async function main(): Promise<void> {
         `    EXPLAIN ANALYZE of the ${name} statement: execution time`,
         await executionTime(dataSource, statements[name], statements.parameters),
       );
+    for (const name of ['totals', 'groups', 'followUp'] as const)
+      line(
+        `    CPU time of PostgreSQL's backend for the ${name} statement, parallel workers off (median of 5)`,
+        await backendCpu(dataSource, statements[name], statements.parameters),
+      );
     line(
       "    EXPLAIN ANALYZE of the fold's read of steps after its position: execution time",
       await executionTime(dataSource, STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]),
@@ -147,6 +167,8 @@ async function main(): Promise<void> {
     for (const [name, sql, parameters] of [
       ["the fold's read", STEPS_AFTER_SQL, [...(await currentPosition(dataSource)), 5000]],
       ['the totals statement', statements.totals, statements.parameters],
+      ['the groups statement', statements.groups, statements.parameters],
+      ['the followUp statement', statements.followUp, statements.parameters],
     ] as const)
       process.stdout.write(`plan of ${name}:\n${await plan(dataSource, sql, [...parameters])}\n`);
     line('  PDF rendering alone, on this thread', (await timed(() => reportPdf(report, new Date()))).ms);
@@ -185,7 +207,8 @@ async function main(): Promise<void> {
   } finally {
     await stop();
     await dataSource.destroy().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (values['keep-database']) process.stdout.write(`database kept: ${url.toString()}\n`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
@@ -311,9 +334,39 @@ async function executionTime(dataSource: DataSource, sql: string, parameters: un
   return `${row['QUERY PLAN'][0]['Execution Time'].toFixed(0)} ms`;
 }
 
+/**
+ * The CPU time the server's backend spends on a statement (its /proc schedstat, so only with the
+ * server on this machine): the shared box's load moves it far less than the wall time.
+ * Parallel workers off, so that the backend does all of the statement's work.
+ */
+async function backendCpu(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ pid }]: { pid: number }[] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+    const schedstat = `/proc/${pid}/schedstat`;
+    if (!existsSync(schedstat)) return 'not measured (the database server is not on this machine)';
+    const cpuMs = () => Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6;
+    await runner.query(`SET max_parallel_workers_per_gather = 0`);
+    const used: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const before = cpuMs();
+      await runner.query(sql, parameters);
+      used.push(cpuMs() - before);
+    }
+    return `${median(used).toFixed(0)} ms`;
+  } finally {
+    await runner.query(`RESET max_parallel_workers_per_gather`);
+    await runner.release();
+  }
+}
+
 /** The statement's EXPLAIN ANALYZE plan as text, indented. */
 async function plan(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<string> {
-  const rows: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, parameters);
+  const rows: { 'QUERY PLAN': string }[] = await dataSource.query(
+    `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`,
+    parameters,
+  );
   return rows.map((row) => `      ${row['QUERY PLAN']}`).join('\n');
 }
 

@@ -15,6 +15,7 @@ import { HomeCareActorIds1764600000002 } from './migrations/1764600000002-home-c
 import { BrowserSessions1764700000000 } from './migrations/1764700000000-browser-sessions';
 import { ReportFacts1764800000000 } from './migrations/1764800000000-report-facts';
 import { DeviceHeardHours1764900000000 } from './migrations/1764900000000-device-heard-hours';
+import { ReportFactsMeasures1764950000000 } from './migrations/1764950000000-report-facts-measures';
 import { Dispatch } from '../dispatch/dispatch.entity';
 
 /** The response centre's tables and the migrations that create them, in order. */
@@ -39,4 +40,5 @@ export const responseCentreMigrations = [
   BrowserSessions1764700000000,
   ReportFacts1764800000000,
   DeviceHeardHours1764900000000,
+  ReportFactsMeasures1764950000000,
 ];

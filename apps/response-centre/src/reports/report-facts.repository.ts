@@ -51,10 +51,32 @@ interface FactRow {
   dispatches_unanswered: number;
 }
 
-const FACT_COLUMNS = `alarm_id uuid, municipality_id uuid, response_centre_id uuid, trigger_type varchar, priority smallint,
-  kind varchar, triggered_at timestamptz, opened_at timestamptz, acknowledged_at timestamptz, first_dispatched_at timestamptz,
-  first_accepted_at timestamptz, first_arrived_at timestamptz, resolved_at timestamptz, outcome varchar, escalations integer,
-  dispatches integer, dispatches_declined integer, dispatches_expired integer, dispatches_unanswered integer`;
+/** The folded facts' columns and types; the intervals stored after them are generated from the moments. */
+const FACT_COLUMNS = {
+  alarm_id: 'uuid',
+  municipality_id: 'uuid',
+  response_centre_id: 'uuid',
+  trigger_type: 'varchar',
+  priority: 'smallint',
+  kind: 'varchar',
+  triggered_at: 'timestamptz',
+  opened_at: 'timestamptz',
+  acknowledged_at: 'timestamptz',
+  first_dispatched_at: 'timestamptz',
+  first_accepted_at: 'timestamptz',
+  first_arrived_at: 'timestamptz',
+  resolved_at: 'timestamptz',
+  outcome: 'varchar',
+  escalations: 'integer',
+  dispatches: 'integer',
+  dispatches_declined: 'integer',
+  dispatches_expired: 'integer',
+  dispatches_unanswered: 'integer',
+} satisfies Record<keyof FactRow, string>;
+const FACT_COLUMN_NAMES = Object.keys(FACT_COLUMNS).join(', ');
+const FACT_RECORD = Object.entries(FACT_COLUMNS)
+  .map(([column, type]) => `${column} ${type}`)
+  .join(', ');
 
 /**
  * Up to $3 steps after the position ($1 tx, $2 log id) with their alarm's attributes, below the
@@ -113,8 +135,8 @@ export class ReportFactsRepository {
     const first = (column: string) => `${column} = COALESCE(report_alarm_facts.${column}, EXCLUDED.${column})`;
     const add = (column: string) => `${column} = report_alarm_facts.${column} + EXCLUDED.${column}`;
     await manager.query(
-      `INSERT INTO report_alarm_facts
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS fact(${FACT_COLUMNS})
+      `INSERT INTO report_alarm_facts (${FACT_COLUMN_NAMES})
+       SELECT ${FACT_COLUMN_NAMES} FROM jsonb_to_recordset($1::jsonb) AS fact(${FACT_RECORD})
        ON CONFLICT (alarm_id) DO UPDATE SET
          ${['acknowledged_at', 'first_dispatched_at', 'first_accepted_at', 'first_arrived_at', 'resolved_at', 'outcome'].map(first).join(', ')},
          ${['escalations', 'dispatches', 'dispatches_declined', 'dispatches_expired', 'dispatches_unanswered'].map(add).join(', ')}`,

@@ -1,6 +1,6 @@
 import type { ReportSubject } from './report-facts-query';
 import { countsRecord, type ReportFigures, share, type Spread } from './report-figures';
-import { REPORT_ZONE, type ReportPeriod } from './report-period';
+import type { ReportPeriod } from './report-period';
 
 /**
  * A report's figures computed by PostgreSQL over the read model, so a month of 100,000 alarms
@@ -19,20 +19,16 @@ import { REPORT_ZONE, type ReportPeriod } from './report-period';
 export type RunQuery = <Row>(sql: string, parameters: unknown[]) => Promise<Row[]>;
 
 const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)`;
-// Whole milliseconds between two moments each cut to the millisecond: exact, and without numeric
-// arithmetic (extract() gives numeric, several times slower over 100,000 rows); the float8
-// seconds of a whole number of milliseconds times 1000 rounds back to that number.
-const intervalMs = (from: string, to: string) =>
-  `round(date_part('epoch', date_trunc('milliseconds', ${to}) - date_trunc('milliseconds', ${from})) * 1000)`;
 
-/** The subject's facts in [from, to), with each interval the report measures, in milliseconds. */
+/**
+ * The subject's facts in [from, to), with each interval the report measures in whole milliseconds
+ * and the local weekday and hour of opening: generated columns of the read model, computed when
+ * the fold writes a row (migration 1764950000000), so a report does no time arithmetic per row.
+ */
 function measured(subject: ReportSubject): string {
-  return `SELECT alarm_id, municipality_id, priority, trigger_type, outcome, opened_at, escalations, dispatches,
-                 dispatches_declined, dispatches_expired, dispatches_unanswered,
-                 ${intervalMs('opened_at', 'acknowledged_at')} AS answer_ms,
-                 ${intervalMs('triggered_at', 'acknowledged_at')} AS press_ms,
-                 ${intervalMs('opened_at', 'first_arrived_at')} AS on_site_ms,
-                 CASE WHEN dispatches > 0 THEN ${intervalMs('first_dispatched_at', 'first_accepted_at')} END AS accept_ms
+  return `SELECT alarm_id, municipality_id, priority, trigger_type, outcome, opened_at, opened_weekday, opened_hour,
+                 escalations, dispatches, dispatches_declined, dispatches_expired, dispatches_unanswered,
+                 answer_ms, press_ms, on_site_ms, accept_ms
             FROM report_alarm_facts
            WHERE ${subjectCondition(subject)} AND opened_at >= $1 AND opened_at < $2`;
 }
@@ -49,8 +45,10 @@ function subjectParameters(subject: ReportSubject, period: ReportPeriod): unknow
   return [period.from, period.to, ...[subject.municipalityId, subject.responseCentreId].filter(Boolean)];
 }
 
+// The ranks as float8: node-pg gives a bigint as a string.
 const spreadOf = (column: string) =>
-  `count(${column})::int AS ${column}_count, percentile_disc(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY ${column}) AS ${column}_ranks`;
+  `count(${column})::int AS ${column}_count,
+   (percentile_disc(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY ${column}))::float8[] AS ${column}_ranks`;
 const countWhere = (name: string, condition: string) => `count(*) FILTER (WHERE ${condition})::int AS ${name}`;
 
 function totalsSql(subject: ReportSubject): string {
@@ -79,17 +77,14 @@ function totalsSql(subject: ReportSubject): string {
 
 /** Counts by trigger, by priority, by outcome and by local weekday and hour, in one pass. */
 function groupsSql(subject: ReportSubject): string {
-  const local = `(opened_at AT TIME ZONE '${REPORT_ZONE}')`;
-  return `SELECT GROUPING(trigger_type, priority, outcome, weekday, hour) AS grouping_set,
-                 trigger_type, priority, outcome, weekday, hour, count(*)::int AS alarms
-            FROM (SELECT trigger_type, priority, outcome,
-                         extract(isodow FROM ${local})::int - 1 AS weekday, extract(hour FROM ${local})::int AS hour
-                    FROM (${measured(subject)}) fact) local_fact
-           GROUP BY GROUPING SETS ((trigger_type), (priority), (outcome), (weekday, hour))`;
+  return `SELECT GROUPING(trigger_type, priority, outcome, opened_weekday, opened_hour) AS grouping_set,
+                 trigger_type, priority, outcome, opened_weekday AS weekday, opened_hour AS hour, count(*)::int AS alarms
+            FROM (${measured(subject)}) fact
+           GROUP BY GROUPING SETS ((trigger_type), (priority), (outcome), (opened_weekday, opened_hour))`;
 }
 
 function followUpSql(subject: ReportSubject): string {
-  return `SELECT alarm_id, municipality_id, priority, ${epochMs('opened_at')}::float8 AS opened_ms, answer_ms
+  return `SELECT alarm_id, municipality_id, priority, ${epochMs('opened_at')}::float8 AS opened_ms, answer_ms::float8
             FROM (${measured(subject)}) fact
            WHERE answer_ms > 180000
            ORDER BY opened_ms, alarm_id`;

@@ -23,12 +23,13 @@ try {
   // no /proc, or not allowed: the report simply runs at the process's priority
 }
 // One connection, read-only by session default: reports never write, and a worker takes no more
-// than one of the database's connections from the service.
+// than one of the database's connections from the service. No parallel workers either: they took
+// more CPU in all than the one backend alone (npm run bench:reports), CPU the alarm path shares.
 const pool = new pg.Pool({
   connectionString: databaseUrl,
   max: 1,
   application_name: 'response-centre-reports',
-  options: '-c default_transaction_read_only=on',
+  options: '-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0',
 });
 // An idle connection that breaks is replaced at the next query; without a listener it would end the thread.
 pool.on('error', () => undefined);

@@ -193,7 +193,7 @@ async function waitUntilFolded(
         `SELECT count(*)::text AS count FROM report_alarm_facts WHERE municipality_id = $1`,
         [month.municipalityId],
       );
-      log(`  folding: ${facts.rows[0].count} of ${month.alarms} seeded alarms in the read model`);
+      log(`  folding: ${facts.rows[0].count} alarms of the municipality in the read model (${month.alarms} seeded)`);
     }
     await sleep(FOLD_POLL_MS);
   }

@@ -39,7 +39,15 @@ export interface BenchOptions {
    * other processes on the box, as it would not be on a machine of its own.
    */
   ingestorNice: number | null;
+  /**
+   * A second fixed-rate phase right after the first, while month reports are made back to back
+   * through the response centre's report API, for the benchmark's municipality seeded with this
+   * many alarms in the month; null leaves it out.
+   */
+  monthReports: { alarms: number } | null;
 }
+
+export const DEFAULT_MONTH_REPORT_ALARMS = 100_000;
 
 const USAGE = `usage: npm run bench -- [options]
   --rate N                events/s in the fixed-rate phase (default 1000)
@@ -65,6 +73,11 @@ const USAGE = `usage: npm run bench -- [options]
                           how much of the alarm latency is the ingestor waiting for CPU on this shared box
   --postgres-profile      a private PostgreSQL cluster with pg_stat_statements (instead of the machine's):
                           the statements' times in the saturation and overload phases, per event stored
+  --with-month-reports    the reports' cost to the alarm path: after the fixed-rate phase a second one like it,
+                          while month reports and their PDFs are made back to back through the response
+                          centre's report API; both side by side. First seeds a month of alarms for the
+                          benchmark's municipality and waits until it is folded (minutes more)
+  --month-report-alarms N alarms in that month (default ${DEFAULT_MONTH_REPORT_ALARMS}; only with --with-month-reports)
 `;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -89,6 +102,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       keep: { type: 'boolean', default: false },
       'postgres-profile': { type: 'boolean', default: false },
       'ingestor-nice': { type: 'string' },
+      'with-month-reports': { type: 'boolean', default: false },
+      'month-report-alarms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -121,7 +136,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     keep: values.keep!,
     postgresProfile: values['postgres-profile']!,
     ingestorNice: values['ingestor-nice'] === undefined ? null : niceValue(values['ingestor-nice']),
+    monthReports: monthReports(values['with-month-reports']!, values['month-report-alarms']),
   };
+}
+
+function monthReports(on: boolean, alarms: string | undefined): BenchOptions['monthReports'] {
+  if (!on) {
+    if (alarms !== undefined) throw new Error(`--month-report-alarms needs --with-month-reports\n${USAGE}`);
+    return null;
+  }
+  return { alarms: positive('month-report-alarms', alarms ?? String(DEFAULT_MONTH_REPORT_ALARMS)) };
 }
 
 function niceValue(text: string): number {

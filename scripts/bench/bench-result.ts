@@ -5,6 +5,7 @@ import { RecordSizes } from './event-mix';
 import { KafkaProducerLimit } from './kafka-producer-limit';
 import { SequentialSendLimit } from './kafkajs-sequential-limit';
 import { LatencySummary } from './latency-histogram';
+import { MonthReportsResult } from './month-reports';
 import { MqttLoopLimit } from './mqtt-loop-limit';
 import { StatementProfile } from './postgres-profile';
 import { ProcessUsage } from './process-monitor';
@@ -71,6 +72,8 @@ export interface BenchResult {
   /** How the warm-up went: its events, and whether it was stored before the fixed-rate phase. */
   warmup: string;
   fixedRate: PhaseResult;
+  /** With --with-month-reports: the fixed-rate phase again, right after, while month reports were made. */
+  monthReports: MonthReportsResult | null;
   saturation: PhaseResult | null;
   overload: PhaseResult | null;
   /** Why the overload phase did not run, when it did not. */
@@ -96,6 +99,14 @@ export function sustainedStoredRate(result: BenchResult): number {
 
 /** Processes counted in "all processes together" for CPU per event (not the benchmark's own). */
 export const SYSTEM_PROCESSES = ['ingestor', 'response-centre', 'postgres (its backends)', 'kafka', 'mosquitto'];
+
+/**
+ * With --with-month-reports, rows that split CPU already counted above them (not in
+ * SYSTEM_PROCESSES): the response centre's threads, and the report worker's database backend.
+ */
+export const RESPONSE_CENTRE_MAIN_THREAD = 'response-centre: its main thread';
+export const REPORT_WORKER_THREAD = 'response-centre: its report worker thread';
+export const REPORT_CONNECTION = "postgres: the report worker's backend";
 
 /** CPU ms per event stored in the window, per process, and the total over SYSTEM_PROCESSES. */
 export function cpuPerEvent(phase: PhaseResult): { perProcess: Map<string, number>; total: number } | null {

@@ -7,7 +7,8 @@
  * 3. both services from dist/, 200 devices (with --connections, idle connections up to that
  *    many), one alarm round trip to prove the chain works;
  * 4. a warm-up, then a fixed-rate phase (default 1,000 events/s): ingest and alarm end-to-end
- *    latency from each event's scheduled send time;
+ *    latency from each event's scheduled send time; with --with-month-reports the same phase
+ *    again right after, while month reports are made through the report API (month-reports.ts);
  * 5. a saturation phase: the sustained maximum rate, ingested and stored end to end, and the
  *    CPU each process spends per event;
  * 6. an overload phase at twice the sustained stored rate: alarm latency while overrun, and
@@ -25,9 +26,15 @@ import { loadavg, setPriority } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { repoRoot } from '@welfare/infra';
 import { BenchOptions, parseBenchOptions } from './bench-options';
-import { BenchResult, PhaseResult } from './bench-result';
+import {
+  BenchResult,
+  PhaseResult,
+  REPORT_CONNECTION,
+  REPORT_WORKER_THREAD,
+  RESPONSE_CENTRE_MAIN_THREAD,
+} from './bench-result';
 import { Infrastructure, Services, startInfrastructure, startServices } from './bench-stack';
-import { onboardBenchDevices } from './registry-onboarding';
+import { OnboardedFleet, onboardBenchDevices } from './registry-onboarding';
 import { Cleanup } from './cleanup';
 import { DeviceFleet } from './device-fleet';
 import { EventLedger } from './event-ledger';
@@ -37,6 +44,9 @@ import { measureKafkaProducerLimit } from './kafka-producer-limit';
 import { measureSequentialSends } from './kafkajs-sequential-limit';
 import { LoadGenerator } from './load-generator';
 import { measureMqttLoopLimit } from './mqtt-loop-limit';
+import { SEEDED_PERIOD } from './month-of-alarms';
+import { MonthReportsResult, prepareMonthReports, reportWorkerThreads, whileReportsAreMade } from './month-reports';
+import { REPORT_WORKER_APPLICATION_NAME } from '../../apps/response-centre/src/reports/report-worker-protocol';
 import { PostgresBackends } from './postgres-backends';
 import { readStatementProfile, resetStatementProfile } from './postgres-profile';
 import { checkRoundTrip, Run, runFixedRatePhase, runOverloadPhase, runSaturationPhase, warmUp } from './phases';
@@ -50,7 +60,7 @@ import {
   socketCount,
 } from './idle-connections';
 import { StoredEvents } from './stored-events';
-import { ProcessMonitor } from './process-monitor';
+import { ProcessMonitor, WatchedProcess } from './process-monitor';
 import { log, Progress } from './progress';
 import { formatReport } from './report';
 import { appendResult, toRow } from './results-csv';
@@ -102,10 +112,12 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
       setPriority(Number(thread), options.ingestorNice);
     log(`ingestor (pid ${services.ingestor.pid}) runs at nice ${options.ingestorNice} (--ingestor-nice)`);
   }
-  const { run, idle, capped } = await prepareRun(options, tag, infra, services, cleanup);
+  const { run, idle, capped, onboarded } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
+  const withMonthReports = await monthReportsPhase(options, infra, services, onboarded);
   const warmup = await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
+  const monthReports = await withMonthReports(run);
   const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
   const statementProfiles: BenchResult['statementProfiles'] = [];
   const profiled = async (phase: () => Promise<PhaseResult>): Promise<PhaseResult> => {
@@ -145,9 +157,42 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
     mqttLimit,
     sequentialSends,
     fixedRate,
+    monthReports,
     saturation,
     statementProfiles,
     publishErrors: run.load.publishErrors,
+  };
+}
+
+/**
+ * With --with-month-reports: the month seeded and folded now (before the warm-up, so both
+ * fixed-rate phases see the same database); returns the phase to run right after the plain
+ * one. Without: a phase that runs nothing.
+ */
+async function monthReportsPhase(
+  options: BenchOptions,
+  infra: Infrastructure,
+  services: Services,
+  onboarded: OnboardedFleet,
+): Promise<(run: Run) => Promise<MonthReportsResult | null>> {
+  if (!options.monthReports) return async () => null;
+  const month = {
+    ...options.monthReports,
+    municipalityId: onboarded.municipalityId,
+    responseCentreId: onboarded.responseCentreId,
+  };
+  const target = {
+    databaseUrl: infra.databaseUrl,
+    responseCentreUrl: services.responseCentre.url,
+    issuer: services.issuer,
+    month,
+  };
+  const { api, setup } = await prepareMonthReports(target, log);
+  return async (run) => {
+    const { value: phase, requests } = await whileReportsAreMade(api, () =>
+      runFixedRatePhase(run, 'fixed rate, month reports meanwhile'),
+    );
+    return { setup: { ...setup, alarms: month.alarms, period: SEEDED_PERIOD }, phase, requests };
   };
 }
 
@@ -263,14 +308,18 @@ async function prepareRun(
   infra: Infrastructure,
   services: Services,
   cleanup: Cleanup,
-): Promise<{ run: Run; idle: IdleConnections | null; capped: string | null }> {
+): Promise<{ run: Run; idle: IdleConnections | null; capped: string | null; onboarded: OnboardedFleet }> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
   let idlePid: number | null = null;
   const monitor = new ProcessMonitor([
     { name: 'ingestor', pids: single(services.ingestor.pid) },
     { name: 'response-centre', pids: single(services.responseCentre.pid) },
+    ...(options.monthReports ? reportThreadsWatched(services.responseCentre.pid) : []),
     ...(backends ? [{ name: 'postgres (its backends)', pids: () => backends.pids(), reportRss: false }] : []),
+    ...(backends && options.monthReports
+      ? [{ name: REPORT_CONNECTION, pids: () => backends.pidsOf(REPORT_WORKER_APPLICATION_NAME), reportRss: false }]
+      : []),
     { name: 'kafka', pids: single(infra.kafka.pid) },
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
     { name: 'benchmark (devices, Kafka tap)', pids: single(process.pid) },
@@ -287,7 +336,7 @@ async function prepareRun(
 
   const ids = Array.from({ length: options.devices }, (_, i) => deviceId(tag, i));
   log(`onboarding ${options.devices} devices at the registry`);
-  const secrets = await onboardBenchDevices(services.registryUrl, services.issuer, ids, tag);
+  const onboarded = await onboardBenchDevices(services.registryUrl, services.issuer, ids, tag);
   log(`connecting ${options.devices} devices`);
   const fleet = await DeviceFleet.connect(
     infra.mqttUrl,
@@ -295,7 +344,7 @@ async function prepareRun(
     (command, at) => {
       if (command.type === 'alarm.received' && typeof command.ref === 'string') ledger.alarmConfirmed(command.ref, at);
     },
-    infra.mqttAccounts ? secrets : new Map(),
+    infra.mqttAccounts ? onboarded.secrets : new Map(),
   );
   cleanup.add('disconnect devices', () => fleet.close());
   const { idle, capped } = await openIdleConnections(options, tag, infra, cleanup, (pid) => {
@@ -324,7 +373,16 @@ async function prepareRun(
     storedEvents,
     databaseUrl: infra.databaseUrl,
   };
-  return { run, idle, capped };
+  return { run, idle, capped, onboarded };
+}
+
+/** The response centre's main thread (its event loop: the intake, the fold, HTTP) and its report worker thread. */
+function reportThreadsWatched(pid: number): WatchedProcess[] {
+  const thread = (tid: number) => `/proc/${pid}/task/${tid}`;
+  return [
+    { name: RESPONSE_CENTRE_MAIN_THREAD, pids: () => [pid], procDir: thread, reportRss: false },
+    { name: REPORT_WORKER_THREAD, pids: () => reportWorkerThreads(pid), procDir: thread, reportRss: false },
+  ];
 }
 
 function deviceId(tag: string, index: number): string {

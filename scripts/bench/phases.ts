@@ -94,8 +94,8 @@ export async function warmUp(run: Run): Promise<string> {
 }
 
 /** Open loop at --rate for --seconds: latencies from each event's scheduled send time. */
-export function runFixedRatePhase(run: Run): Promise<PhaseResult> {
-  return runOpenLoop(run, 'fixed rate', run.options.rate, run.options.seconds);
+export function runFixedRatePhase(run: Run, name = 'fixed rate'): Promise<PhaseResult> {
+  return runOpenLoop(run, name, run.options.rate, run.options.seconds);
 }
 
 /**

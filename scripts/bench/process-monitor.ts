@@ -17,6 +17,8 @@ export interface WatchedProcess {
   pids: () => number[];
   /** False for PostgreSQL backends: each one's RSS counts the same shared buffers again. */
   reportRss?: boolean;
+  /** Where an id's stat and status are; default /proc/<id> (a thread's own are under /proc/<pid>/task/<tid>). */
+  procDir?: (id: number) => string;
 }
 
 export interface ProcessUsage {
@@ -65,10 +67,10 @@ export class ProcessMonitor {
 
   snapshot(): Snapshot {
     const byName = new Map<string, Map<number, PidSample>>();
-    for (const { name, pids } of this.processes) {
+    for (const { name, pids, procDir = (pid: number) => `/proc/${pid}` } of this.processes) {
       const samples = new Map<number, PidSample>();
       for (const pid of pids()) {
-        const sample = readPid(pid);
+        const sample = readPid(procDir(pid));
         if (sample) samples.set(pid, sample);
       }
       byName.set(name, samples);
@@ -103,10 +105,10 @@ export class ProcessMonitor {
   }
 }
 
-function readPid(pid: number): PidSample | null {
+function readPid(dir: string): PidSample | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const status = readFileSync(`${dir}/status`, 'utf8');
+    const stat = readFileSync(`${dir}/stat`, 'utf8');
     const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
     // Fields after "(comm) ": state is field 3, utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

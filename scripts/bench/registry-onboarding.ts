@@ -9,6 +9,14 @@ import { DevIssuerFile, mintDevToken } from '@welfare/infra';
 
 const CONCURRENCY = 8;
 
+export interface OnboardedFleet {
+  /** Each device's secret to sign in at the broker with. */
+  secrets: Map<string, string>;
+  /** The municipality the devices belong to, and the centre that serves it. */
+  municipalityId: string;
+  responseCentreId: string;
+}
+
 export async function onboardBenchDevices(
   registryUrl: string,
   issuer: DevIssuerFile,
@@ -16,7 +24,7 @@ export async function onboardBenchDevices(
   tag: string,
   /** More fields of a device's registration (e.g. a SCAIP unit's `scaipControllerId`). */
   registration: (deviceId: string) => Record<string, unknown> = () => ({}),
-): Promise<Map<string, string>> {
+): Promise<OnboardedFleet> {
   const systemAdmin = await mintDevToken(issuer, {
     sub: 'bench-system-admin',
     name: 'Benchmark',
@@ -68,5 +76,5 @@ export async function onboardBenchDevices(
       }),
     );
   }
-  return secrets;
+  return { secrets, municipalityId: municipality.id, responseCentreId: centre.id };
 }

@@ -42,6 +42,7 @@ import {
   type RunQuery,
 } from '../../apps/response-centre/src/reports/report-figures-sql';
 import { parsePeriod } from '../../apps/response-centre/src/reports/report-period';
+import { SEEDED_PERIOD, seedMonthOfAlarms } from './month-of-alarms';
 
 const { values } = parseArgs({
   options: {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     await dataSource.runMigrations();
     const seeded = await timed(() => seed(dataSource));
-    line(`seeded ${ALARMS} alarms of March 2026 with their handling log`, seeded.ms);
+    line(`seeded ${ALARMS} alarms of ${SEEDED_PERIOD} with their handling log`, seeded.ms);
     // Statistics as autovacuum keeps them on a running system; the seed came in one transaction.
     await dataSource.query(`ANALYZE alarms, alarm_handling_log`);
     const facts = new ReportFactsRepository(dataSource);
@@ -114,9 +115,9 @@ async function main(): Promise<void> {
     // row version or more behind each fact, and the planner had no statistics of the table.
     await dataSource.query(`VACUUM ANALYZE report_alarm_facts`);
     const runs: number[] = [];
-    let report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+    let report = await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, SEEDED_PERIOD);
     for (let run = 0; run < 5; run++) {
-      const made = await timed(() => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03'));
+      const made = await timed(() => reports.forMunicipality(SUPERVISOR, MUNICIPALITY, SEEDED_PERIOD));
       runs.push(made.ms);
       report = made.value;
     }
@@ -129,10 +130,10 @@ async function main(): Promise<void> {
     const pdfs: number[] = [];
     for (let run = 0; run < 3; run++)
       pdfs.push(
-        (await timed(() => reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date()))).ms,
+        (await timed(() => reports.municipalityFile(SUPERVISOR, MUNICIPALITY, SEEDED_PERIOD, 'pdf', new Date()))).ms,
       );
     line('PDF download work in the worker (report and PDF, median of 3)', median(pdfs));
-    const period = parsePeriod('2026-03');
+    const period = parsePeriod(SEEDED_PERIOD);
     const subject = { municipalityId: MUNICIPALITY, responseCentreId: CENTRE };
     line(
       '  of which: the fold before it, when the read model is current (median of 5)',
@@ -176,8 +177,8 @@ async function main(): Promise<void> {
     const idle = await openingLatencies(dataSource, 300);
     line(`alarm-opening write, idle: p50 / p99 / max`, idle);
     const inWorker: Reporter = async (withPdf) => {
-      if (withPdf) await reports.municipalityFile(SUPERVISOR, MUNICIPALITY, '2026-03', 'pdf', new Date());
-      else await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, '2026-03');
+      if (withPdf) await reports.municipalityFile(SUPERVISOR, MUNICIPALITY, SEEDED_PERIOD, 'pdf', new Date());
+      else await reports.forMunicipality(SUPERVISOR, MUNICIPALITY, SEEDED_PERIOD);
     };
     // As before the worker: the facts read, the figures computed and the PDF drawn on this event loop.
     const onThisLoop: Reporter = async (withPdf) => {
@@ -236,52 +237,19 @@ async function whileReporting<T>(
   return { value, made };
 }
 
-/** Alarms spread over March 2026, answered after 5-300 s; a tenth dispatched and visited; some escalated. */
+/** The municipality as the registry's view would hold it (no registry here), and its month of alarms. */
 async function seed(dataSource: DataSource): Promise<void> {
   await dataSource.transaction(async (manager) => {
-    await manager.query(`SELECT setseed(0.13)`);
     await manager.query(
       `INSERT INTO registry_municipalities (municipality_id, revision, name, response_centre_id, alarm_rule_defaults, deleted, updated_at)
        VALUES ($1, 1, 'Benkmark', $2, '{}', false, now())`,
       [MUNICIPALITY, CENTRE],
     );
-    await manager.query(
-      `CREATE TEMP TABLE seed ON COMMIT DROP AS
-       SELECT gen_random_uuid() AS id, n,
-              timestamptz '2026-03-01 00:00+01' + (random() * interval '30 days 22 hours') AS opened,
-              make_interval(secs => 5 + floor(power(random(), 8) * 296)) AS answer,
-              random() < 0.1 AS dispatched, random() < 0.02 AS escalated,
-              make_interval(mins => (15 + floor(random() * 56))::int) AS arrive
-         FROM generate_series(1, $1) AS n`,
-      [ALARMS],
-    );
-    await manager.query(
-      `INSERT INTO alarms (id, device_id, trigger_event_id, trigger_type, priority, state, triggered_at, opened_at,
-                           acknowledged_by, acknowledged_at, resolved_by, resolved_at, outcome, updated_at, municipality_id,
-                           response_centre_id, kind, correlation_key, last_triggered_at)
-       SELECT id, 'bench-' || (n % 5000), 'press-' || n, CASE WHEN n % 10 = 0 THEN 'fall.detected' ELSE 'alarm.button' END, 1,
-              'resolved', opened - interval '2 seconds', opened, 'op', opened + answer, 'op', opened + answer + interval '3 minutes',
-              CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END, opened, $1, $2, 'care', 'bench:' || n, opened
-         FROM seed`,
-      [MUNICIPALITY, CENTRE],
-    );
-    const step = (name: string, at: string, where = 'true', details = `'{}'::jsonb`) =>
-      manager.query(
-        `INSERT INTO alarm_handling_log (alarm_id, step, at, actor_kind, actor_id, details)
-         SELECT id, '${name}', ${at}, 'operator', 'op', ${details} FROM seed WHERE ${where} ORDER BY opened`,
-      );
-    await step('received', 'opened');
-    await step('escalated', `opened + interval '60 seconds'`, 'escalated');
-    await step('acknowledged', 'opened + answer');
-    await step('dispatched', `opened + answer + interval '60 seconds'`, 'dispatched');
-    await step('dispatch_accepted', `opened + answer + interval '120 seconds'`, 'dispatched');
-    await step('dispatch_arrived', 'opened + arrive', 'dispatched');
-    await step(
-      'resolved',
-      `opened + answer + interval '3 minutes'`,
-      'true',
-      `jsonb_build_object('outcome', CASE WHEN n % 4 = 0 THEN 'false_alarm' ELSE 'handled_by_phone' END)`,
-    );
+    await seedMonthOfAlarms((sql, parameters) => manager.query(sql, parameters), {
+      municipalityId: MUNICIPALITY,
+      responseCentreId: CENTRE,
+      alarms: ALARMS,
+    });
   });
 }
 

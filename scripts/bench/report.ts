@@ -16,6 +16,7 @@ import {
 } from './bench-result';
 import { describeMix } from './event-mix';
 import { LatencySummary } from './latency-histogram';
+import { DurationSummary, MonthReportsResult } from './month-reports';
 import { formatStatementProfile } from './postgres-profile';
 
 export function formatReport(result: BenchResult): string {
@@ -24,6 +25,7 @@ export function formatReport(result: BenchResult): string {
       header(result),
       rates(result),
       latencies(result),
+      result.monthReports ? formatMonthReportsCost(result.fixedRate, result.monthReports) : '',
       overload(result),
       resources(result),
       ...result.statementProfiles.map(({ phase, eventsStored, profile }) =>
@@ -67,7 +69,9 @@ function rates(result: BenchResult): string {
   const { fixedRate, saturation, overload, kafkaLimit, mqttLimit } = result;
   const ours = sustainedIngestRate(result);
   const stored = sustainedStoredRate(result);
-  const phases = [fixedRate, saturation, overload].filter((phase): phase is PhaseResult => phase !== null);
+  const phases = [fixedRate, result.monthReports?.phase ?? null, saturation, overload].filter(
+    (phase): phase is PhaseResult => phase !== null,
+  );
   const rows = [
     ['Rates (events/s; each phase its own events, saturation all, see below)', 'ingest', 'stored'],
     ...phases.map((phase) => [`  ${describePhase(phase)}`, rate(phase.ingestRate), rate(phase.storedRate)]),
@@ -115,7 +119,7 @@ function describePhase(phase: PhaseResult): string {
 }
 
 function latencies(result: BenchResult): string {
-  const phases = [result.fixedRate, result.overload, result.saturation].filter(
+  const phases = [result.fixedRate, result.monthReports?.phase ?? null, result.overload, result.saturation].filter(
     (phase): phase is PhaseResult => phase !== null,
   );
   const row = (name: string, summary: LatencySummary, extra = ''): string[] =>
@@ -163,6 +167,91 @@ function latencies(result: BenchResult): string {
     ),
     `  publish errors (no PUBACK) over the run: ${result.publishErrors}`,
   ].join('\n');
+}
+
+/**
+ * --with-month-reports: the fixed-rate phase plain and, right after, while month reports were
+ * made, side by side; the reports made; where the CPU went in each.
+ */
+export function formatMonthReportsCost(plain: PhaseResult, reports: MonthReportsResult): string {
+  const { setup, requests, phase } = reports;
+  const made = requests.report.count + requests.pdf.count;
+  return [
+    `Month reports' cost to the alarm path (--with-month-reports): the fixed-rate phase twice, back to back,`,
+    `plain first, then while month reports were made`,
+    `  the month: ${rate(setup.alarms)} alarms of ${setup.period} for the benchmark's municipality (${rate(setup.steps)} handling-log steps),`,
+    `  seeded into the response centre's database in ${seconds(setup.seedMs)} and folded by its projection in ${seconds(setup.foldMs)}, before`,
+    `  the warm-up; then a first report took ${rate(setup.firstReportMs)} ms, its PDF ${rate(setup.firstPdfMs)} ms`,
+    `  made while the second phase ran and drained, one at a time, the report and its PDF in turn, as a supervisor`,
+    `  of the serving centre (GET /api/reports/municipalities/<id>[/pdf]?period=${setup.period}):`,
+    `    report ${durations(requests.report)}; PDF ${durations(requests.pdf)}; ${requests.failed} failed` +
+      (requests.firstFailure ? ` (the first: ${requests.firstFailure})` : ''),
+    ...(made === 0 ? ['  WARNING: no report was made during the phase: its figures are not "with reports"'] : []),
+    table(legRows(plain, phase)),
+    table(cpuRows(plain, phase)),
+    '  (the thread rows and the report backend are parts of the rows above them: the main thread runs the',
+    '   intake, the fold of new log steps before each report, and HTTP; the worker has the figures computed and',
+    "   draws PDFs. - : none in that phase; the report worker's connection closes after 10 s idle)",
+  ].join('\n');
+}
+
+function legRows(plain: PhaseResult, reports: PhaseResult): string[][] {
+  const leg = (name: string, of: (phase: PhaseResult) => LatencySummary | null): string[] => {
+    const [before, after] = [of(plain), of(reports)];
+    const cells = (summary: LatencySummary | null) =>
+      summary && summary.count > 0 ? [ms(summary.p50Ms), ms(summary.p99Ms)] : ['-', '-'];
+    const change = before?.count && after?.count ? signed(after.p99Ms - before.p99Ms) : '-';
+    return [`  ${name}`, ...cells(before), ...cells(after), change];
+  };
+  return [
+    ['Alarm latency (ms)', 'plain p50', 'p99', 'with reports p50', 'p99', 'p99 change'],
+    leg('handed to Kafka', (phase) => phase.alarmIngest),
+    leg('event stored', (phase) => phase.alarmStored?.latency ?? null),
+    leg('end to end (alarm.received)', (phase) => phase.alarm),
+    [
+      '  alarms lost',
+      `${plain.alarmsLost} of ${plain.alarmsSent}`,
+      '',
+      `${reports.alarmsLost} of ${reports.alarmsSent}`,
+      '',
+      '',
+    ],
+  ];
+}
+
+function cpuRows(plain: PhaseResult, reports: PhaseResult): string[][] {
+  const percentOf = (phase: PhaseResult) => new Map(phase.usage.map((usage) => [usage.name, usage.cpuPercent]));
+  const [before, during] = [percentOf(plain), percentOf(reports)];
+  // The reports phase's order first: it has the rows a plain phase may lack (the report worker's backend).
+  const names = [...new Set([...during.keys(), ...before.keys()])];
+  const rows = [['CPU (% of one core)', 'plain', 'with reports', 'change']];
+  for (const name of names) {
+    const [was, is] = [before.get(name), during.get(name)];
+    const change = was === undefined || is === undefined ? '-' : signed(is - was);
+    rows.push([`  ${name}`, was === undefined ? '-' : cpu(was), is === undefined ? '-' : cpu(is), change]);
+  }
+  const cores = cpus().length;
+  const [machineBefore, machineDuring] = [plain.machineBusyPercent * cores, reports.machineBusyPercent * cores];
+  rows.push([
+    `  whole machine, all processes (of ${cores * 100} %)`,
+    cpu(machineBefore),
+    cpu(machineDuring),
+    signed(machineDuring - machineBefore),
+  ]);
+  return rows;
+}
+
+function durations(summary: DurationSummary): string {
+  if (summary.count === 0) return 'none made';
+  return `${summary.count} made, p50 ${rate(summary.p50Ms)} ms, max ${rate(summary.maxMs)} ms`;
+}
+
+function seconds(milliseconds: number): string {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(0)}`;
 }
 
 function overload(result: BenchResult): string {
@@ -270,6 +359,9 @@ function targets(result: BenchResult): string {
       : `  at ${LATENCY_TARGET_RATE} events/s offered, alarm end-to-end p99 < ${ALARM_P99_TARGET_MS} ms, 0 alarms lost: ${latency}`,
   );
 
+  if (result.monthReports)
+    lines.push(`  the same while month reports are made: ${monthReportsVerdict(result.monthReports)}`);
+
   if (!overload) lines.push(`  overload: n/a (${result.overloadSkipped ?? 'not run'})`);
   else {
     const drained = overload.drainMs !== null;
@@ -310,6 +402,13 @@ function alarmLatencyVerdict(phase: PhaseResult, targetMs: number): string {
     ...(kept ? [] : [`ingest did not keep the rate: ${rate(phase.ingestRate)}/s`]),
   ];
   return `${verdict(pass)} (${notes.join('; ')})`;
+}
+
+/** The alarm target under month reports; a MISS when no report was made, as the phase then proved nothing. */
+function monthReportsVerdict(reports: MonthReportsResult): string {
+  if (reports.requests.report.count + reports.requests.pdf.count === 0)
+    return `MISS (no report was made during the phase; ${reports.requests.failed} failed)`;
+  return alarmLatencyVerdict(reports.phase, ALARM_P99_TARGET_MS);
 }
 
 function verdict(pass: boolean): string {

@@ -17,7 +17,16 @@ import { ProcessUsage } from './process-monitor';
 type Row = Record<string, string>;
 
 /** Runs are compared only with an earlier run at the same settings, counted the same way (latency_from). */
-const SETTINGS = ['devices', 'rate_target', 'seconds', 'connections', 'latency_from', 'ingestor_nice'];
+const SETTINGS = [
+  'devices',
+  'rate_target',
+  'seconds',
+  'connections',
+  'latency_from',
+  'ingestor_nice',
+  // A run with a seeded month has a larger database in every phase after it.
+  'month_report_alarms',
+];
 
 /** Columns compared with the previous run, and which direction is better. */
 const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
@@ -32,6 +41,7 @@ const COMPARED: { column: string; better: 'higher' | 'lower' }[] = [
   { column: 'sustained_stored_rate', better: 'higher' },
   { column: 'overload_alarm_p99_ms', better: 'lower' },
   { column: 'cpu_ms_per_event_total', better: 'lower' },
+  { column: 'with_reports_alarm_p99_ms', better: 'lower' },
 ];
 
 export function toRow(result: BenchResult): Row {
@@ -112,6 +122,33 @@ export function toRow(result: BenchResult): Row {
     overload_alarm_ingest_p99_ms: overload ? fixed(overload.alarmIngest.p99Ms, 2) : '',
     overload_alarm_stored_p99_ms: overload?.alarmStored ? fixed(overload.alarmStored.latency.p99Ms, 2) : '',
     ingestor_nice: result.options.ingestorNice === null ? '' : String(result.options.ingestorNice),
+    // Added with --with-month-reports: rows of such runs have month_report_alarms set.
+    alarm_ingest_p50_ms: fixed(fixedRate.alarmIngest.p50Ms, 2),
+    ...monthReportsColumns(result),
+  };
+}
+
+/** The fixed-rate phase while month reports were made, and the reports; empty cells without. */
+function monthReportsColumns(result: BenchResult): Row {
+  const reports = result.monthReports;
+  const phase = reports?.phase;
+  const cell = (value: number | undefined, digits: number): string => (value === undefined ? '' : fixed(value, digits));
+  return {
+    month_report_alarms: reports ? String(reports.setup.alarms) : '',
+    with_reports_alarm_ingest_p50_ms: cell(phase?.alarmIngest.p50Ms, 2),
+    with_reports_alarm_ingest_p99_ms: cell(phase?.alarmIngest.p99Ms, 2),
+    with_reports_alarm_stored_p50_ms: cell(phase?.alarmStored?.latency.p50Ms, 2),
+    with_reports_alarm_stored_p99_ms: cell(phase?.alarmStored?.latency.p99Ms, 2),
+    with_reports_alarm_p50_ms: cell(phase?.alarm.p50Ms, 2),
+    with_reports_alarm_p99_ms: cell(phase?.alarm.p99Ms, 2),
+    with_reports_alarm_max_ms: cell(phase?.alarm.maxMs, 2),
+    with_reports_alarms_lost: phase ? String(phase.alarmsLost) : '',
+    with_reports_reports_made: reports ? String(reports.requests.report.count) : '',
+    with_reports_report_p50_ms: reports?.requests.report.count ? fixed(reports.requests.report.p50Ms, 0) : '',
+    with_reports_pdfs_made: reports ? String(reports.requests.pdf.count) : '',
+    with_reports_pdf_p50_ms: reports?.requests.pdf.count ? fixed(reports.requests.pdf.p50Ms, 0) : '',
+    with_reports_failed: reports ? String(reports.requests.failed) : '',
+    month_fold_s: cell(reports ? reports.setup.foldMs / 1000 : undefined, 1),
   };
 }
 

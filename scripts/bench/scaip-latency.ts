@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const scaipIds = Array.from({ length: options.devices }, (_, i) => `bench-scaip-${tag}-${i}`);
     const controllerOf = new Map(scaipIds.map((id, i) => [id, `${Date.now() % 1e9}${String(i).padStart(3, '0')}`]));
     log(`onboarding ${options.devices} MQTT devices and ${options.devices} SCAIP units at the registry`);
-    const secrets = await onboardBenchDevices(
+    const { secrets } = await onboardBenchDevices(
       services.registryUrl,
       services.issuer,
       [...mqttIds, ...scaipIds],

@@ -2,6 +2,12 @@ import type { ReportSubject } from './report-facts-query';
 import type { ReportPeriod } from './report-period';
 import type { Report } from './reports.service';
 
+/** The worker's database connection's application_name (the benchmark tells its backend's CPU apart by it). */
+export const REPORT_WORKER_APPLICATION_NAME = 'response-centre-reports';
+
+/** The nice value the worker gives its thread on Linux (the benchmark finds the thread by it). */
+export const REPORT_WORKER_NICE = 10;
+
 /** What the response centre asks the report worker for: a report's figures, or the report as a file. */
 export interface ReportJob {
   id: number;

@@ -11,14 +11,20 @@ import pg from 'pg';
 import { reportCsv } from './report-csv';
 import { reportFiguresFromDatabase, type RunQuery } from './report-figures-sql';
 import { reportPdf } from './report-pdf';
-import type { ReportAnswer, ReportJob, ReportWorkerData } from './report-worker-protocol';
+import {
+  REPORT_WORKER_APPLICATION_NAME,
+  REPORT_WORKER_NICE,
+  type ReportAnswer,
+  type ReportJob,
+  type ReportWorkerData,
+} from './report-worker-protocol';
 
 const { databaseUrl } = workerData as ReportWorkerData;
 
 // On Linux each thread has an id of its own (/proc/thread-self is <pid>/task/<tid>): niced, this
 // thread gives way to the alarm path's thread when the cores are busy. Elsewhere it keeps the default.
 try {
-  setPriority(Number(basename(readlinkSync('/proc/thread-self'))), 10);
+  setPriority(Number(basename(readlinkSync('/proc/thread-self'))), REPORT_WORKER_NICE);
 } catch {
   // no /proc, or not allowed: the report simply runs at the process's priority
 }
@@ -28,7 +34,7 @@ try {
 const pool = new pg.Pool({
   connectionString: databaseUrl,
   max: 1,
-  application_name: 'response-centre-reports',
+  application_name: REPORT_WORKER_APPLICATION_NAME,
   options: '-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0',
 });
 // An idle connection that breaks is replaced at the next query; without a listener it would end the thread.

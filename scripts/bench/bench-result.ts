@@ -1,3 +1,4 @@
+import { AlarmCommandLatency } from './alarm-command-tap';
 import { AlarmStoredLatency } from './alarm-stored-latency';
 import { BenchOptions } from './bench-options';
 import { ConnectionsResult } from './idle-connections';
@@ -50,6 +51,8 @@ export interface PhaseResult {
   alarm: LatencySummary;
   /** Scheduled send -> alarm event row stored; null when not readable. */
   alarmStored: AlarmStoredLatency | null;
+  /** Scheduled send -> the alarm's alarm.received handed to Kafka by the response centre's outbox relay. */
+  alarmCommand: AlarmCommandLatency;
   usage: ProcessUsage[];
   /** How busy all cores were, percent: other work on the machine included. */
   machineBusyPercent: number;

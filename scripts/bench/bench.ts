@@ -39,6 +39,7 @@ import { Cleanup } from './cleanup';
 import { DeviceFleet } from './device-fleet';
 import { EventLedger } from './event-ledger';
 import { RecordSizes, recordSizes } from './event-mix';
+import { AlarmCommandTap } from './alarm-command-tap';
 import { KafkaEventTap } from './kafka-event-tap';
 import { measureKafkaProducerLimit } from './kafka-producer-limit';
 import { measureSequentialSends } from './kafkajs-sequential-limit';
@@ -333,6 +334,8 @@ async function prepareRun(
     ledger.seenOnKafka(eventId, at, producedAt);
   const tap = await KafkaEventTap.open(infra.kafka.brokers, `bench-tap-${tag}`, onArrival, () => ledger.batchDone());
   cleanup.add('close Kafka tap', () => tap.close());
+  const commands = await AlarmCommandTap.open(infra.kafka.brokers, `bench-command-tap-${tag}`);
+  cleanup.add('close Kafka command tap', () => commands.close());
 
   const ids = Array.from({ length: options.devices }, (_, i) => deviceId(tag, i));
   log(`onboarding ${options.devices} devices at the registry`);
@@ -372,6 +375,7 @@ async function prepareRun(
     stored,
     storedEvents,
     databaseUrl: infra.databaseUrl,
+    commands,
   };
   return { run, idle, capped, onboarded };
 }

@@ -7,6 +7,7 @@
  * keeps up, and the report says so when it did not.
  */
 import { performance } from 'node:perf_hooks';
+import type { AlarmCommandTap } from './alarm-command-tap';
 import { alarmStoredLatency } from './alarm-stored-latency';
 import { BenchOptions } from './bench-options';
 import { PhaseResult } from './bench-result';
@@ -38,6 +39,8 @@ export interface Run {
   /** Each phase's own events in the database. */
   storedEvents: StoredEvents;
   databaseUrl: string;
+  /** When each alarm's alarm.received was handed to Kafka (device-commands.v1). */
+  commands: AlarmCommandTap;
 }
 
 /** Rates and resource use over a measured window, the phase's own events only. */
@@ -179,6 +182,7 @@ async function result(
     alarmIngest: phase.alarmIngest.summary(),
     alarm: phase.alarm.summary(),
     alarmStored: await alarmStoredLatency(run.databaseUrl, phase.alarmSentAt).catch(() => null),
+    alarmCommand: run.commands.latency(phase.alarmSentAt),
   };
 }
 

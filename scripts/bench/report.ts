@@ -141,6 +141,7 @@ function latencies(result: BenchResult): string {
     rows.push(row('  alarm handed to Kafka', phase.alarmIngest));
     if (phase.alarmStored)
       rows.push(row('  alarm event stored', phase.alarmStored.latency, String(phase.alarmStored.notStored)));
+    rows.push(row('  alarm.received on Kafka', phase.alarmCommand.latency, String(phase.alarmCommand.notSeen)));
     rows.push(row('  alarm end-to-end', phase.alarm, String(phase.alarmsLost)));
   }
   return [
@@ -155,6 +156,9 @@ function latencies(result: BenchResult): string {
     "  alarm event stored = scheduled send -> the alarm event's row stored in PostgreSQL (device_events.stored_at,",
     '                       stamped in the transaction that opens or attaches the alarm; ms resolution);',
     '                       lost = not stored when read back',
+    "  alarm.received on Kafka = scheduled send -> the alarm's first alarm.received record's timestamp on",
+    "                       device-commands.v1 (set by the response centre's outbox relay as it sent it);",
+    '                       lost = not seen there. From there to end-to-end: the ingestor, the broker, the device',
     '  alarm end-to-end   = scheduled send -> alarm.received back at that device: stored in PostgreSQL and pushed',
     '                       (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). Lost = no alarm.received',
     '                       within the drain wait; each lost alarm is in the percentiles at the time waited for it',

@@ -125,6 +125,9 @@ export function toRow(result: BenchResult): Row {
     // Added with --with-month-reports: rows of such runs have month_report_alarms set.
     alarm_ingest_p50_ms: fixed(fixedRate.alarmIngest.p50Ms, 2),
     ...monthReportsColumns(result),
+    // Added with the way back split (stored -> alarm.received on Kafka -> confirmed at the device).
+    alarm_command_p99_ms: fixed(fixedRate.alarmCommand.latency.p99Ms, 2),
+    overload_alarm_command_p99_ms: overload ? fixed(overload.alarmCommand.latency.p99Ms, 2) : '',
   };
 }
 

@@ -18,6 +18,14 @@ export interface AlarmCommandLatency {
   notSeen: number;
 }
 
+/** The way back, alarm by alarm (not differences of percentiles), split where alarm.received reaches Kafka. */
+export interface WayBackLegs {
+  /** stored_at -> alarm.received on Kafka: the rest of the alarm's transaction, and the outbox relay. */
+  relay: LatencySummary;
+  /** alarm.received on Kafka -> at the device: the ingestor's command path, the broker, the device's connection. */
+  toDevice: LatencySummary;
+}
+
 export class AlarmCommandTap {
   /** Alarm event id (the command's `ref`) -> timestamp of its first alarm.received record. */
   private readonly handedOver = new Map<string, number>();
@@ -52,6 +60,19 @@ export class AlarmCommandTap {
       else histogram.record(handedOverAt - scheduledAt);
     }
     return { latency: histogram.summary(), notSeen };
+  }
+
+  /** `storedAt` and `confirmedAt`: wall-clock ms by alarm event id; alarms missing either end are left out. */
+  wayBack(storedAt: Map<string, number>, confirmedAt: Map<string, number>): WayBackLegs {
+    const relay = new LatencyHistogram();
+    const toDevice = new LatencyHistogram();
+    for (const [eventId, handedOverAt] of this.handedOver) {
+      const stored = storedAt.get(eventId);
+      const confirmed = confirmedAt.get(eventId);
+      if (stored !== undefined) relay.record(handedOverAt - stored);
+      if (confirmed !== undefined) toDevice.record(confirmed - handedOverAt);
+    }
+    return { relay: relay.summary(), toDevice: toDevice.summary() };
   }
 
   async close(): Promise<void> {

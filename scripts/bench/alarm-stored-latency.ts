@@ -14,6 +14,8 @@ export interface AlarmStoredLatency {
   latency: LatencySummary;
   /** Alarm events not stored (not in the database when read), so not in `latency`. */
   notStored: number;
+  /** Each stored alarm event's stored_at (wall-clock ms), by event id: where the way back starts. */
+  storedAt: Map<string, number>;
 }
 
 export async function alarmStoredLatency(
@@ -33,8 +35,9 @@ export async function alarmStoredLatency(
       'SELECT event_id, stored_at FROM device_events WHERE alarm_id IS NOT NULL AND event_id = ANY($1::text[])',
       [[...sentAt.keys()]],
     );
-    for (const row of rows) histogram.record(row.stored_at.getTime() - sentAt.get(row.event_id)!);
-    return { latency: histogram.summary(), notStored: sentAt.size - rows.length };
+    const storedAt = new Map(rows.map((row) => [row.event_id, row.stored_at.getTime()] as const));
+    for (const [eventId, at] of storedAt) histogram.record(at - sentAt.get(eventId)!);
+    return { latency: histogram.summary(), notStored: sentAt.size - rows.length, storedAt };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,4 +1,4 @@
-import { AlarmCommandLatency } from './alarm-command-tap';
+import { AlarmCommandLatency, WayBackLegs } from './alarm-command-tap';
 import { AlarmStoredLatency } from './alarm-stored-latency';
 import { BenchOptions } from './bench-options';
 import { ConnectionsResult } from './idle-connections';
@@ -53,6 +53,8 @@ export interface PhaseResult {
   alarmStored: AlarmStoredLatency | null;
   /** Scheduled send -> the alarm's alarm.received handed to Kafka by the response centre's outbox relay. */
   alarmCommand: AlarmCommandLatency;
+  /** The way back per alarm: stored -> alarm.received on Kafka -> at the device. */
+  wayBack: WayBackLegs;
   usage: ProcessUsage[];
   /** How busy all cores were, percent: other work on the machine included. */
   machineBusyPercent: number;

@@ -43,6 +43,8 @@ export class PhaseStats {
    * response centre stamped on the stored event (same machine, same clock).
    */
   readonly alarmSentAt = new Map<string, number>();
+  /** Wall-clock time (ms) each alarm's alarm.received reached its device. */
+  readonly alarmConfirmedAt = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
@@ -105,6 +107,7 @@ export class EventLedger {
     event.phase.alarmsConfirmed++;
     event.phase.pendingAlarms.delete(eventId);
     event.phase.alarm.record(at - event.scheduledAt);
+    event.phase.alarmConfirmedAt.set(eventId, performance.timeOrigin + at);
     this.forgetWhenDone(eventId, event);
   }
 

@@ -160,6 +160,7 @@ async function result(
   const own = (await run.storedEvents.count(phase, figures.wall)).inWindow;
   const inWindow = storedCounts === 'own' ? own : await run.storedEvents.countRun(figures.wall);
   const { wall: _wall, runIngestRate, ingestRate, ...rest } = figures;
+  const alarmStored = await alarmStoredLatency(run.databaseUrl, phase.alarmSentAt).catch(() => null);
   return {
     ...rest,
     ingestRate: storedCounts === 'own' ? ingestRate : runIngestRate,
@@ -181,8 +182,9 @@ async function result(
     ingest: phase.ingest.summary(),
     alarmIngest: phase.alarmIngest.summary(),
     alarm: phase.alarm.summary(),
-    alarmStored: await alarmStoredLatency(run.databaseUrl, phase.alarmSentAt).catch(() => null),
+    alarmStored,
     alarmCommand: run.commands.latency(phase.alarmSentAt),
+    wayBack: run.commands.wayBack(alarmStored?.storedAt ?? new Map(), phase.alarmConfirmedAt),
   };
 }
 

@@ -142,6 +142,8 @@ function latencies(result: BenchResult): string {
     if (phase.alarmStored)
       rows.push(row('  alarm event stored', phase.alarmStored.latency, String(phase.alarmStored.notStored)));
     rows.push(row('  alarm.received on Kafka', phase.alarmCommand.latency, String(phase.alarmCommand.notSeen)));
+    rows.push(row('  per alarm: stored -> alarm.received on Kafka', phase.wayBack.relay));
+    rows.push(row('  per alarm: alarm.received on Kafka -> device', phase.wayBack.toDevice));
     rows.push(row('  alarm end-to-end', phase.alarm, String(phase.alarmsLost)));
   }
   return [
@@ -159,6 +161,9 @@ function latencies(result: BenchResult): string {
     "  alarm.received on Kafka = scheduled send -> the alarm's first alarm.received record's timestamp on",
     "                       device-commands.v1 (set by the response centre's outbox relay as it sent it);",
     '                       lost = not seen there. From there to end-to-end: the ingestor, the broker, the device',
+    '  per alarm: the way back alarm by alarm (not differences of percentiles): stored_at -> alarm.received',
+    "                       on Kafka (the rest of the alarm's transaction, the outbox relay), and from there",
+    "                       -> at the device (the ingestor's command path, the broker, the device's connection)",
     '  alarm end-to-end   = scheduled send -> alarm.received back at that device: stored in PostgreSQL and pushed',
     '                       (outbox -> Kafka device-commands.v1 -> ingestor -> MQTT). Lost = no alarm.received',
     '                       within the drain wait; each lost alarm is in the percentiles at the time waited for it',

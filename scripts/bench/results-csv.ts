@@ -128,6 +128,10 @@ export function toRow(result: BenchResult): Row {
     // Added with the way back split (stored -> alarm.received on Kafka -> confirmed at the device).
     alarm_command_p99_ms: fixed(fixedRate.alarmCommand.latency.p99Ms, 2),
     overload_alarm_command_p99_ms: overload ? fixed(overload.alarmCommand.latency.p99Ms, 2) : '',
+    alarm_relay_p99_ms: fixed(fixedRate.wayBack.relay.p99Ms, 2),
+    alarm_to_device_p99_ms: fixed(fixedRate.wayBack.toDevice.p99Ms, 2),
+    overload_alarm_relay_p99_ms: overload ? fixed(overload.wayBack.relay.p99Ms, 2) : '',
+    overload_alarm_to_device_p99_ms: overload ? fixed(overload.wayBack.toDevice.p99Ms, 2) : '',
   };
 }
 

@@ -11,6 +11,12 @@ export interface BenchOptions {
   saturationSeconds: number;
   /** Length of the overload phase (twice the sustained rate, open loop); 0 skips it. */
   overloadSeconds: number;
+  /**
+   * Events/s offered in the overload phase instead of twice the sustained rate; null: twice the
+   * sustained rate. The sustained rate scatters with the box's load, and with it the overload rate:
+   * runs to be compared with each other need the same offered load.
+   */
+  overloadRate: number | null;
   /** After each phase, how long to wait at most until its events are stored and its alarms back. */
   drainSeconds: number;
   /** Many-connections mode: connections held in all (the sending devices plus idle ones); 0 is off. */
@@ -56,6 +62,8 @@ const USAGE = `usage: npm run bench -- [options]
   --saturation-seconds N  saturation phase length, s (default 15; 0 skips it; 0 with --connections)
   --overload-seconds N    overload phase at twice the sustained (saturation) rate, s (default 20; 0 skips it;
                           0 with --connections)
+  --overload-rate N       offer N events/s in the overload phase instead of twice the sustained rate (to compare
+                          runs at the same load; the overload verdict is then not the target's definition)
   --drain-seconds N       after each phase, wait at most this long for its events to be stored and its
                           alarms confirmed; what is still missing then counts lost (default 60)
   --connections N         many-connections mode: N connections in all, the --devices senders at --rate
@@ -89,6 +97,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       warmup: { type: 'string', default: '10' },
       'saturation-seconds': { type: 'string' },
       'overload-seconds': { type: 'string' },
+      'overload-rate': { type: 'string' },
       'drain-seconds': { type: 'string', default: '60' },
       connections: { type: 'string', default: '0' },
       window: { type: 'string', default: '400' },
@@ -123,6 +132,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     warmupSeconds: atLeastZero('warmup', values.warmup!),
     saturationSeconds: atLeastZero('saturation-seconds', values['saturation-seconds'] ?? phaseDefault ?? '15'),
     overloadSeconds: atLeastZero('overload-seconds', values['overload-seconds'] ?? phaseDefault ?? '20'),
+    overloadRate: values['overload-rate'] === undefined ? null : positive('overload-rate', values['overload-rate']),
     drainSeconds: positive('drain-seconds', values['drain-seconds']!),
     connections,
     window: positive('window', values.window!),

@@ -133,6 +133,7 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
   let overload = null;
   let overloadSkipped: string | null = null;
   if (options.overloadSeconds === 0) overloadSkipped = '--overload-seconds 0';
+  else if (options.overloadRate !== null) overload = await profiled(() => runOverloadPhase(run, options.overloadRate!));
   else if (!saturation) overloadSkipped = 'no saturation phase to take the sustained rate from';
   else if (saturation.storedRate < 1) overloadSkipped = 'nothing was stored in the saturation phase';
   else overload = await profiled(() => runOverloadPhase(run, 2 * saturation.storedRate));

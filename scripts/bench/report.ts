@@ -267,7 +267,7 @@ function overload(result: BenchResult): string {
   const phase = result.overload;
   if (!phase) return `Overload phase: skipped (${result.overloadSkipped ?? 'not run'})`;
   return [
-    `Overload: ${rate(phase.offeredRate ?? 0)} events/s offered (twice the sustained stored rate) for ${phase.phaseSeconds} s, the usual mix`,
+    `Overload: ${rate(phase.offeredRate ?? 0)} events/s offered (${result.options.overloadRate === null ? 'twice the sustained stored rate' : 'fixed by --overload-rate'}) for ${phase.phaseSeconds} s, the usual mix`,
     `  alarm end-to-end p50 / p99 / max: ${ms(phase.alarm.p50Ms)} / ${ms(phase.alarm.p99Ms)} / ${ms(phase.alarm.maxMs)} ms; ` +
       `${phase.alarmsLost} of ${phase.alarmsSent} alarms lost`,
     `  backlog: ${drainText(phase)}`,
@@ -376,7 +376,7 @@ function targets(result: BenchResult): string {
     const drained = overload.drainMs !== null;
     const pass = overload.alarmsLost === 0 && overload.alarm.p99Ms < OVERLOAD_ALARM_P99_TARGET_MS && drained;
     lines.push(
-      `  overload (2x sustained), alarm p99 < ${OVERLOAD_ALARM_P99_TARGET_MS} ms, 0 alarms lost, backlog drains: ${verdict(pass)} ` +
+      `  overload (${result.options.overloadRate === null ? '2x sustained' : 'NOT 2x sustained: --overload-rate'}), alarm p99 < ${OVERLOAD_ALARM_P99_TARGET_MS} ms, 0 alarms lost, backlog drains: ${verdict(pass)} ` +
         `(p99 ${ms(overload.alarm.p99Ms)} ms, ${overload.alarmsLost} lost, ` +
         `${drained ? `drained in ${(overload.drainMs! / 1000).toFixed(1)} s` : `did not drain within ${overload.drainCapSeconds} s`})`,
     );

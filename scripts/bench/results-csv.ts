@@ -26,6 +26,7 @@ const SETTINGS = [
   'ingestor_nice',
   // A run with a seeded month has a larger database in every phase after it.
   'month_report_alarms',
+  'overload_rate_given',
 ];
 
 /** Columns compared with the previous run, and which direction is better. */
@@ -132,6 +133,7 @@ export function toRow(result: BenchResult): Row {
     alarm_to_device_p99_ms: fixed(fixedRate.wayBack.toDevice.p99Ms, 2),
     overload_alarm_relay_p99_ms: overload ? fixed(overload.wayBack.relay.p99Ms, 2) : '',
     overload_alarm_to_device_p99_ms: overload ? fixed(overload.wayBack.toDevice.p99Ms, 2) : '',
+    overload_rate_given: result.options.overloadRate === null ? '' : String(result.options.overloadRate),
   };
 }
 

@@ -36,7 +36,9 @@ function phase(name: string, alarmP99: number, responseCentreCpu: number): Phase
     ingest: latency(15, 70),
     alarmIngest: latency(12, 40),
     alarm: latency(60, alarmP99),
-    alarmStored: { latency: latency(30, alarmP99 - 50), notStored: 0 },
+    alarmStored: { latency: latency(30, alarmP99 - 50), notStored: 0, storedAt: new Map() },
+    alarmCommand: { latency: latency(40, alarmP99 - 20), notSeen: 0 },
+    wayBack: { relay: latency(5, 20), toDevice: latency(5, 20) },
     usage: [
       { name: 'response-centre', rssMb: 200, peakRssMb: 210, cpuPercent: responseCentreCpu, cpuSeconds: 1 },
       { name: 'kafka', rssMb: 500, peakRssMb: 510, cpuPercent: 30, cpuSeconds: 6 },

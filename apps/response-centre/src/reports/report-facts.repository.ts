@@ -29,6 +29,7 @@ interface StepRow {
   opened_at: Date;
 }
 
+/** A fact as the fold sends it: moments as epoch milliseconds (see FACT_SELECT). */
 interface FactRow {
   alarm_id: string;
   municipality_id: string | null;
@@ -36,13 +37,13 @@ interface FactRow {
   trigger_type: string;
   priority: number;
   kind: string;
-  triggered_at: Date;
-  opened_at: Date;
-  acknowledged_at: Date | null;
-  first_dispatched_at: Date | null;
-  first_accepted_at: Date | null;
-  first_arrived_at: Date | null;
-  resolved_at: Date | null;
+  triggered_at: number;
+  opened_at: number;
+  acknowledged_at: number | null;
+  first_dispatched_at: number | null;
+  first_accepted_at: number | null;
+  first_arrived_at: number | null;
+  resolved_at: number | null;
   outcome: string | null;
   escalations: number;
   dispatches: number;
@@ -74,8 +75,16 @@ const FACT_COLUMNS = {
   dispatches_unanswered: 'integer',
 } satisfies Record<keyof FactRow, string>;
 const FACT_COLUMN_NAMES = Object.keys(FACT_COLUMNS).join(', ');
+/**
+ * Moments travel as epoch milliseconds, not ISO text: a device's clock can put an alarm past the
+ * year 9999 in UTC (`9999-12-31T23:59:59-23:59` is valid RFC 3339), which toISOString writes as
+ * `+010000-...`, text PostgreSQL refuses, and the fold would stop at that alarm for good.
+ */
 const FACT_RECORD = Object.entries(FACT_COLUMNS)
-  .map(([column, type]) => `${column} ${type}`)
+  .map(([column, type]) => `${column} ${type === 'timestamptz' ? 'bigint' : type}`)
+  .join(', ');
+const FACT_SELECT = Object.entries(FACT_COLUMNS)
+  .map(([column, type]) => (type === 'timestamptz' ? `to_timestamp(${column} / 1000.0)` : column))
   .join(', ');
 
 /**
@@ -136,7 +145,7 @@ export class ReportFactsRepository {
     const add = (column: string) => `${column} = report_alarm_facts.${column} + EXCLUDED.${column}`;
     await manager.query(
       `INSERT INTO report_alarm_facts (${FACT_COLUMN_NAMES})
-       SELECT ${FACT_COLUMN_NAMES} FROM jsonb_to_recordset($1::jsonb) AS fact(${FACT_RECORD})
+       SELECT ${FACT_SELECT} FROM jsonb_to_recordset($1::jsonb) AS fact(${FACT_RECORD})
        ON CONFLICT (alarm_id) DO UPDATE SET
          ${['acknowledged_at', 'first_dispatched_at', 'first_accepted_at', 'first_arrived_at', 'resolved_at', 'outcome'].map(first).join(', ')},
          ${['escalations', 'dispatches', 'dispatches_declined', 'dispatches_expired', 'dispatches_unanswered'].map(add).join(', ')}`,
@@ -177,13 +186,13 @@ function toFactRow(facts: AlarmFacts): FactRow {
     trigger_type: facts.triggerType,
     priority: facts.priority,
     kind: facts.kind,
-    triggered_at: facts.triggeredAt,
-    opened_at: facts.openedAt,
-    acknowledged_at: facts.acknowledgedAt,
-    first_dispatched_at: facts.firstDispatchedAt,
-    first_accepted_at: facts.firstAcceptedAt,
-    first_arrived_at: facts.firstArrivedAt,
-    resolved_at: facts.resolvedAt,
+    triggered_at: facts.triggeredAt.getTime(),
+    opened_at: facts.openedAt.getTime(),
+    acknowledged_at: epochMs(facts.acknowledgedAt),
+    first_dispatched_at: epochMs(facts.firstDispatchedAt),
+    first_accepted_at: epochMs(facts.firstAcceptedAt),
+    first_arrived_at: epochMs(facts.firstArrivedAt),
+    resolved_at: epochMs(facts.resolvedAt),
     outcome: facts.outcome,
     escalations: facts.escalations,
     dispatches: facts.dispatches,
@@ -192,3 +201,5 @@ function toFactRow(facts: AlarmFacts): FactRow {
     dispatches_unanswered: facts.dispatchesUnanswered,
   };
 }
+
+const epochMs = (moment: Date | null): number | null => (moment === null ? null : moment.getTime());

@@ -181,6 +181,27 @@ describe('report workers', () => {
     }
   });
 
+  it('folds an alarm whose moments a device clock put past the year 9999 in UTC, and the facts after it', async () => {
+    // `9999-12-31T23:59:59-23:59` is valid RFC 3339: in UTC it is in the year 10000 (toISOString: "+010000-...").
+    const farFuture = facts('2026-03-05T08:00:00Z', null);
+    farFuture.triggeredAt = new Date('9999-12-31T23:59:59-23:59');
+    farFuture.openedAt = new Date('9999-12-31T23:59:59-23:59');
+    const next = facts('2026-03-05T09:00:00Z', 5);
+    await dataSource.transaction((manager) => repository.merge(manager, [farFuture, next]));
+    const rows: { alarm_id: string; opened_at: string }[] = await dataSource.query(
+      `SELECT alarm_id, to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS opened_at
+         FROM report_alarm_facts WHERE alarm_id = ANY($1) ORDER BY report_alarm_facts.opened_at`,
+      [[farFuture.alarmId, next.alarmId]],
+    );
+    expect(rows).toEqual([
+      { alarm_id: next.alarmId, opened_at: '2026-03-05 09:00:00' },
+      { alarm_id: farFuture.alarmId, opened_at: '10000-01-01 23:58:59' },
+    ]);
+    await dataSource.query('DELETE FROM report_alarm_facts WHERE alarm_id = ANY($1)', [
+      [farFuture.alarmId, next.alarmId],
+    ]);
+  });
+
   it('computes in the database exactly the figures the definition gives, for a municipality, a centre and both', async () => {
     await dataSource.transaction((manager) => repository.merge(manager, variedFacts(3000)));
     // Moments with microseconds, as PostgreSQL's now() writes them: reports count whole milliseconds.

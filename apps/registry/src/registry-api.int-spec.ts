@@ -358,6 +358,24 @@ describe('registry HTTP API', () => {
       ).toBe(404);
     });
 
+    it('answers a change only once its record is on Kafka: a device may press right after its onboarding', async () => {
+      // The ingestor judges a device it does not know as active by reading the topic to its end
+      // at the press; a record still in the outbox then would refuse the press as "in stock".
+      const { municipalityId } = await api.setup();
+      const resident = await newResident(municipalityId);
+      for (let i = 0; i < 10; i++) {
+        const device = await newDevice();
+        await api.expect(200, 'POST', `/api/devices/${device.id}/onboard`, { residentId: resident.id });
+        // The relay deletes an outbox row only after Kafka has acknowledged it.
+        const { rows } = await sql.query(
+          'SELECT count(*)::int AS pending FROM outbox_messages WHERE message_key = $1',
+          [device.id],
+        );
+        expect({ device: i, pending: rows[0].pending }).toEqual({ device: i, pending: 0 });
+        await waitForRevision(device.id, 2);
+      }
+    });
+
     it('rotating the secret invalidates the old one', async () => {
       const { municipalityId } = await api.setup();
       const resident = await newResident(municipalityId);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,7 +11,15 @@ import { BrokerAccessService } from '../broker-access/broker-access.service';
  * Every registry change runs here: one transaction for the change and its outbox rows, the
  * broker's device credentials confirmed just before it commits (BrokerAccessService), the
  * database's refusals turned into 409s, and the relay woken once the transaction committed.
+ *
+ * The change answers only once the relay has put its records on Kafka (at most
+ * PUBLISH_WAIT_MS): a device onboarded by this answer may sign in and press at once, and the
+ * ingestor judges a device it does not know as active by reading the registry topic to its
+ * end at the press. Answering before the record is there could refuse that press as "in stock".
+ * When Kafka is away the answer goes after the wait; the rows stay and are sent later.
  */
+const PUBLISH_WAIT_MS = 5_000;
+
 @Injectable()
 export class RegistryChanges {
   constructor(
@@ -31,7 +40,7 @@ export class RegistryChanges {
     } catch (error) {
       throw constraintViolation(error) ?? error;
     }
-    void this.relay.drain();
+    await Promise.race([this.relay.drain(), delay(PUBLISH_WAIT_MS, undefined, { ref: false })]);
     return result;
   }
 

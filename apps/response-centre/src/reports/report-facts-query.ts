@@ -38,6 +38,7 @@ export function factsParameters(subject: ReportSubject, from: Date, to: Date): u
   return [subject.municipalityId ?? null, subject.responseCentreId ?? null, from, to];
 }
 
+/** A fact's row as the fold writes it and the report reads it: moments as epoch milliseconds. */
 export interface FactMsRow {
   alarm_id: string;
   municipality_id: string | null;

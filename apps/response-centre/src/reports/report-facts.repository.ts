@@ -29,29 +29,6 @@ interface StepRow {
   opened_at: Date;
 }
 
-/** A fact as the fold sends it: moments as epoch milliseconds (see FACT_SELECT). */
-interface FactRow {
-  alarm_id: string;
-  municipality_id: string | null;
-  response_centre_id: string | null;
-  trigger_type: string;
-  priority: number;
-  kind: string;
-  triggered_at: number;
-  opened_at: number;
-  acknowledged_at: number | null;
-  first_dispatched_at: number | null;
-  first_accepted_at: number | null;
-  first_arrived_at: number | null;
-  resolved_at: number | null;
-  outcome: string | null;
-  escalations: number;
-  dispatches: number;
-  dispatches_declined: number;
-  dispatches_expired: number;
-  dispatches_unanswered: number;
-}
-
 /** The folded facts' columns and types; the intervals stored after them are generated from the moments. */
 const FACT_COLUMNS = {
   alarm_id: 'uuid',
@@ -73,7 +50,7 @@ const FACT_COLUMNS = {
   dispatches_declined: 'integer',
   dispatches_expired: 'integer',
   dispatches_unanswered: 'integer',
-} satisfies Record<keyof FactRow, string>;
+} satisfies Record<keyof FactMsRow, string>;
 const FACT_COLUMN_NAMES = Object.keys(FACT_COLUMNS).join(', ');
 /**
  * Moments travel as epoch milliseconds, not ISO text: a device's clock can put an alarm past the
@@ -178,7 +155,7 @@ function toLoggedStep(row: StepRow): LoggedStep {
   };
 }
 
-function toFactRow(facts: AlarmFacts): FactRow {
+function toFactRow(facts: AlarmFacts): FactMsRow {
   return {
     alarm_id: facts.alarmId,
     municipality_id: facts.municipalityId,

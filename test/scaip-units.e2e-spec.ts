@@ -1,16 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
-import { createHttpApp, loadConfig } from '@welfare/platform';
-import { ScaipGatewayConfig } from '../apps/scaip-gateway/src/scaip-gateway.config';
-import { ScaipGatewayModule } from '../apps/scaip-gateway/src/scaip-gateway.module';
 import { onboard } from './support/device-fleet';
 import { SupervisionService } from '../apps/response-centre/src/supervision/supervision.service';
 import { eventually } from './support/eventually';
 import { RegistryApi } from './support/registry-api';
-import { RunningService, startRegistry, startResponseCentre } from './support/running-services';
+import { RunningService, startRegistry, startResponseCentre, startScaipGateway } from './support/running-services';
 import { freePort, sendAsUnit, UnitMessage } from './support/scaip/sipp-unit';
 import { createTestDatabase } from './support/test-database';
-import { uniqueName, testInfra } from './support/test-infra';
+import { uniqueName } from './support/test-infra';
 import { operatorToken } from './support/tokens';
 
 const GATEWAY_SECRET = 'gateway-secret-for-e2e-tests-01';
@@ -83,13 +79,12 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
   let registryDatabase: { url: string; drop(): Promise<void> };
   let registry: RunningService;
   let centre: RunningService;
-  let gateway: INestApplication;
+  let gateway: RunningService;
   let centreSql: Pool;
   let sipPort: number;
   let centreId: string;
   let registryApi: RegistryApi;
   let municipalityId: string;
-  let gatewayConfig: ScaipGatewayConfig;
   const units: { cid: string; deviceId: string; secret: string }[] = [];
   let base: string;
 
@@ -106,16 +101,6 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
     base = String(Date.now()).slice(-9);
     for (let i = 0; i < VENDORS.length; i++) units.push(await registerUnit(`${base}${i}`));
     sipPort = await freePort();
-    gatewayConfig = loadConfig(ScaipGatewayConfig, {
-      KAFKA_BROKERS: testInfra().kafkaBrokers,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: String(sipPort),
-      LOG_LEVEL: 'warn',
-      REGISTRY_URL: registry.url,
-      SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
-    });
     [centre, gateway] = await Promise.all([startResponseCentre(centreDatabase.url), startGateway()]);
     centreSql = new Pool({ connectionString: centreDatabase.url, max: 2 });
   }, 240_000);
@@ -126,8 +111,7 @@ describe('SCAIP units: SIP -> gateway -> Kafka -> response centre', () => {
     await Promise.allSettled([centreDatabase?.drop(), registryDatabase?.drop()]);
   });
 
-  const startGateway = () =>
-    createHttpApp({ module: ScaipGatewayModule.forRoot(gatewayConfig), settings: gatewayConfig });
+  const startGateway = () => startScaipGateway({ sipPort, registryUrl: registry.url, gatewaySecret: GATEWAY_SECRET });
 
   /** A SCAIP unit registered and onboarded to a resident of its own (care alarms correlate per resident). */
   async function registerUnit(cid: string, residentId?: string, heartbeatIntervalSeconds = 3600) {

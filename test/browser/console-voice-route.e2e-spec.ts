@@ -1,20 +1,21 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
 import { Pool } from 'pg';
-import { createHttpApp, loadConfig } from '@welfare/platform';
-import { ScaipGatewayConfig } from '../../apps/scaip-gateway/src/scaip-gateway.config';
-import { ScaipGatewayModule } from '../../apps/scaip-gateway/src/scaip-gateway.module';
 import type { RunningDevOidcProvider } from '../../infra/src/dev-oidc-provider';
 import { wcagViolations } from '../support/accessibility';
 import { expectText, launchChromium, screenshot, WAIT, watchErrors } from '../support/browser';
 import { onboard } from '../support/device-fleet';
 import { eventually } from '../support/eventually';
 import { RegistryApi } from '../support/registry-api';
-import { type RunningService, startRegistry, startResponseCentre } from '../support/running-services';
+import {
+  type RunningService,
+  startRegistry,
+  startResponseCentre,
+  startScaipGateway,
+} from '../support/running-services';
 import { freePort, sendAsUnit } from '../support/scaip/sipp-unit';
 import { type PageService, person, signInOnPage, startSignInProvider } from '../support/sign-in';
 import { createTestDatabase } from '../support/test-database';
-import { testInfra, uniqueName } from '../support/test-infra';
+import { uniqueName } from '../support/test-infra';
 import { useIssuer } from '../support/tokens';
 
 const GATEWAY_SECRET = 'gateway-secret-for-browser-tests';
@@ -35,7 +36,7 @@ describe('web pages: a SCAIP unit’s voice route in the operator console, in Ch
   const databases: { drop(): Promise<void> }[] = [];
   let registry: RunningService;
   let centre: RunningService;
-  let gateway: INestApplication;
+  let gateway: RunningService;
   let browser: Browser;
   let provider: RunningDevOidcProvider;
   let consolePage: PageService;
@@ -64,19 +65,9 @@ describe('web pages: a SCAIP unit’s voice route in the operator console, in Ch
       person('anna', { name: 'Anna Operatør', roles: ['operator'], response_centre_id: setup.centreId }),
     ]);
     sipPort = await freePort();
-    const gatewayConfig = loadConfig(ScaipGatewayConfig, {
-      KAFKA_BROKERS: testInfra().kafkaBrokers,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: String(sipPort),
-      LOG_LEVEL: 'warn',
-      REGISTRY_URL: registry.url,
-      SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
-    });
     [centre, gateway] = await Promise.all([
       startResponseCentre(centreDb.url, consolePage.env),
-      createHttpApp({ module: ScaipGatewayModule.forRoot(gatewayConfig), settings: gatewayConfig }),
+      startScaipGateway({ sipPort, registryUrl: registry.url, gatewaySecret: GATEWAY_SECRET }),
     ]);
     centreSql = new Pool({ connectionString: centreDb.url, max: 2 });
     browser = await launchChromium();

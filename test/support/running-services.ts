@@ -7,6 +7,8 @@ import { RegistryConfig } from '../../apps/registry/src/registry.config';
 import { RegistryModule } from '../../apps/registry/src/registry.module';
 import { HomeCareConfig } from '../../apps/home-care/src/home-care.config';
 import { HomeCareModule } from '../../apps/home-care/src/home-care.module';
+import { ScaipGatewayConfig } from '../../apps/scaip-gateway/src/scaip-gateway.config';
+import { ScaipGatewayModule } from '../../apps/scaip-gateway/src/scaip-gateway.module';
 import { type Clock, createHttpApp, loadConfig } from '@welfare/platform';
 import { testInfra, uniqueName } from './test-infra';
 import { authEnv } from './tokens';
@@ -67,6 +69,37 @@ export async function startHomeCare(databaseUrl: string, env: Env = {}): Promise
   return started(
     await createHttpApp({ module: HomeCareModule.forRoot(config), settings: config, openApi: TEST_OPENAPI }),
   );
+}
+
+/** Where the SCAIP gateway takes units' SIP and whom it asks for their digest material. */
+export interface ScaipGatewaySettings {
+  /** UDP and TCP port on 127.0.0.1. */
+  sipPort: number;
+  registryUrl: string;
+  /** The secret the registry was started with (SCAIP_GATEWAY_SECRET), for the units' HA1s. */
+  gatewaySecret: string;
+  /** Any other setting (TLS, flood limit, voice number); overrides the above. */
+  env?: Env;
+}
+
+/**
+ * The SCAIP gateway as it runs in production (SIP listeners, Kafka producer, registry view), on
+ * the test infrastructure. Called again with the same settings, it starts a gateway that takes
+ * the same port: a restart.
+ */
+export async function startScaipGateway(settings: ScaipGatewaySettings): Promise<RunningService> {
+  const config = loadConfig(ScaipGatewayConfig, {
+    KAFKA_BROKERS: testInfra().kafkaBrokers,
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    SIP_HOST: '127.0.0.1',
+    SIP_PORT: String(settings.sipPort),
+    LOG_LEVEL: 'warn',
+    REGISTRY_URL: settings.registryUrl,
+    SCAIP_GATEWAY_SECRET: settings.gatewaySecret,
+    ...settings.env,
+  });
+  return started(await createHttpApp({ module: ScaipGatewayModule.forRoot(config), settings: config }));
 }
 
 const TEST_OPENAPI = { title: 'test', description: 'test', version: '1' };

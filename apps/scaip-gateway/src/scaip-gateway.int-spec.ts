@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
-import { createHttpApp, loadConfig } from '@welfare/platform';
-import type { INestApplication } from '@nestjs/common';
 import { onboard } from '../../../test/support/device-fleet';
 import { KafkaTap, TappedRecord } from '../../../test/support/kafka-tap';
 import { RegistryApi } from '../../../test/support/registry-api';
-import { RunningService, startRegistry } from '../../../test/support/running-services';
+import { RunningService, startRegistry, startScaipGateway } from '../../../test/support/running-services';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { freePort, sendAsUnit, sendRawUdp } from '../../../test/support/scaip/sipp-unit';
 import { selfSignedCertificate, sendOverTls } from '../../../test/support/scaip/tls-unit';
-import { testInfra, uniqueName } from '../../../test/support/test-infra';
-import { ScaipGatewayConfig } from './scaip-gateway.config';
-import { ScaipGatewayModule } from './scaip-gateway.module';
+import { uniqueName } from '../../../test/support/test-infra';
 
 const GATEWAY_SECRET = 'gateway-secret-for-tests-0123';
 
@@ -25,7 +21,7 @@ const verdict = (result: { code: number; output: string }) => (result.code === 0
  * dead-lettered, and the gateway keeps running.
  */
 describe('SCAIP gateway: SIP to Kafka', () => {
-  let gateway: INestApplication;
+  let gateway: RunningService;
   let sipPort: number;
   let tlsPort: number;
   let certificate: { certFile: string; keyFile: string };
@@ -77,22 +73,18 @@ describe('SCAIP gateway: SIP to Kafka', () => {
     sipPort = await freePort();
     tlsPort = await freePort();
     certificate = selfSignedCertificate();
-    const config = loadConfig(ScaipGatewayConfig, {
-      KAFKA_BROKERS: testInfra().kafkaBrokers,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: String(sipPort),
-      SIP_TLS_PORT: String(tlsPort),
-      SIP_TLS_CERT_FILE: certificate.certFile,
-      SIP_TLS_KEY_FILE: certificate.keyFile,
-      SCAIP_VOICE_CALL_NUMBER: '+4722334455',
-      LOG_LEVEL: 'warn',
-      SIP_FLOOD_REQUESTS_PER_MINUTE: '60',
-      REGISTRY_URL: registry.url,
-      SCAIP_GATEWAY_SECRET: GATEWAY_SECRET,
+    gateway = await startScaipGateway({
+      sipPort,
+      registryUrl: registry.url,
+      gatewaySecret: GATEWAY_SECRET,
+      env: {
+        SIP_TLS_PORT: String(tlsPort),
+        SIP_TLS_CERT_FILE: certificate.certFile,
+        SIP_TLS_KEY_FILE: certificate.keyFile,
+        SCAIP_VOICE_CALL_NUMBER: '+4722334455',
+        SIP_FLOOD_REQUESTS_PER_MINUTE: '60',
+      },
     });
-    gateway = await createHttpApp({ module: ScaipGatewayModule.forRoot(config), settings: config });
   }, 180_000);
 
   afterAll(async () => {
@@ -353,7 +345,7 @@ describe('SCAIP gateway: SIP to Kafka', () => {
       ),
     );
     expect(flood.filter((result) => result.code === 0).length).toBeGreaterThan(0);
-    const health = await fetch(`${(await gateway.getUrl()).replace('[::1]', '127.0.0.1')}/health/live`);
+    const health = await fetch(`${gateway.url}/health/live`);
     expect(health.status).toBe(200);
   });
 });

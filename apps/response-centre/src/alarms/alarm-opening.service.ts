@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EscalationPolicy } from '../escalation/escalation-policy';
 import { HandlingLogRepository } from '../handling-log/handling-log.repository';
-import { DeviceCommandOutbox } from '../outbox/device-command-outbox';
+import { DeviceCommandOutbox, type OutboxRow } from '../outbox/device-command-outbox';
 import type { DeviceOwnership } from '../registry-view/registry-devices.repository';
 import { AlarmKind, AlarmPriority, AlarmTrigger, correlationKey } from './alarm-rules';
 import { AlarmsRepository } from './alarms.repository';
@@ -54,14 +54,17 @@ export class AlarmOpeningService {
     });
     const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
     if (!isNew) return this.attach(manager, opened.id, opened.repeatCount, cause, now);
-    await this.log.append(manager, {
-      alarmId: alarm.id,
-      step: 'received',
-      at: now,
-      ...actorOf(cause),
-      details: { ...cause.details, priority: cause.priority },
-    });
-    await this.tellDevice(manager, cause, alarm.id, now);
+    await this.log.appendWithCommand(
+      manager,
+      {
+        alarmId: alarm.id,
+        step: 'received',
+        at: now,
+        ...actorOf(cause),
+        details: { ...cause.details, priority: cause.priority },
+      },
+      this.commandToDevice(cause, alarm.id, now),
+    );
     return { alarmId: alarm.id, opened: true };
   }
 
@@ -73,25 +76,24 @@ export class AlarmOpeningService {
     now: Date,
   ): Promise<{ alarmId: string; opened: boolean }> {
     await this.alarms.attachRepeat(manager, alarmId, cause.triggeredAt, now);
-    await this.log.append(manager, {
-      alarmId,
-      step: 'repeated',
-      at: now,
-      ...actorOf(cause),
-      details: { ...cause.details, repeat: repeatCount + 1 },
-    });
-    await this.tellDevice(manager, cause, alarmId, now);
+    await this.log.appendWithCommand(
+      manager,
+      {
+        alarmId,
+        step: 'repeated',
+        at: now,
+        ...actorOf(cause),
+        details: { ...cause.details, repeat: repeatCount + 1 },
+      },
+      this.commandToDevice(cause, alarmId, now),
+    );
     return { alarmId, opened: false };
   }
 
-  private async tellDevice(manager: EntityManager, cause: AlarmCause, alarmId: string, now: Date): Promise<void> {
-    if (!cause.fromDeviceEvent) return;
-    await this.outbox.enqueue(
-      manager,
-      cause.deviceId,
-      { type: 'alarm.received', ref: cause.triggerEventId, alarmId },
-      now,
-    );
+  /** A device event caused it: the device is told `alarm.received` (also for a repeat). */
+  private commandToDevice(cause: AlarmCause, alarmId: string, now: Date): OutboxRow | null {
+    if (!cause.fromDeviceEvent) return null;
+    return this.outbox.row(cause.deviceId, { type: 'alarm.received', ref: cause.triggerEventId, alarmId }, now);
   }
 }
 

@@ -80,8 +80,15 @@ export class DeviceEventsRepository {
     return new Map(rows.map((row) => [eventKey(row.device_id, row.event_id), row.alarm_id]));
   }
 
-  async linkAlarm(manager: EntityManager, eventRowId: string, alarmId: string): Promise<void> {
-    await manager.update(DeviceEventRow, { id: eventRowId }, { alarmId });
+  /** Links history rows to their alarms, a batch's in one statement. */
+  async linkAlarms(manager: EntityManager, links: { rowId: string; alarmId: string }[]): Promise<void> {
+    if (links.length === 0) return;
+    await manager.query(
+      `UPDATE device_events d SET alarm_id = l.alarm_id
+         FROM unnest($1::bigint[], $2::uuid[]) AS l(id, alarm_id)
+        WHERE d.id = l.id`,
+      [links.map((link) => link.rowId), links.map((link) => link.alarmId)],
+    );
   }
 
   async findOne(

@@ -146,6 +146,34 @@ describe('response centre: device events in batches', () => {
     expect(await intake.intakeBatch([press])).toEqual([{ outcome: 'duplicate', alarmId }]);
   });
 
+  it('a press and its cancellation in one batch: the cancellation is logged on the alarm the press opened', async () => {
+    const deviceId = residentWithDevice({});
+    const press = event(deviceId, { type: 'alarm.button' });
+    const cancel = event(deviceId, { type: 'alarm.cancelled', ref: press.event.id });
+    const results = await intake.intakeBatch([press, event(deviceId, { type: 'heartbeat' }), cancel], 'alarm');
+    expect(results.map((result) => result.outcome)).toEqual(['alarm_opened', 'stored', 'logged_on_alarm']);
+    const alarmId = (results[0] as { alarmId: string }).alarmId;
+    expect((results[2] as { alarmId: string }).alarmId).toBe(alarmId);
+    expect(await steps(alarmId)).toEqual(['received', 'cancelled_at_device']);
+    // Both history rows point at the alarm; the heartbeat's at none.
+    const { rows } = await db.query(`SELECT event_id, alarm_id FROM device_events WHERE device_id = $1 ORDER BY id`, [
+      deviceId,
+    ]);
+    expect(rows).toEqual([
+      { event_id: press.event.id, alarm_id: alarmId },
+      { event_id: expect.any(String), alarm_id: null },
+      { event_id: cancel.event.id, alarm_id: alarmId },
+    ]);
+  });
+
+  it('a cancellation naming an event of an earlier batch that opened no alarm is kept on the history only', async () => {
+    const deviceId = residentWithDevice({});
+    const heartbeat = event(deviceId, { type: 'heartbeat' });
+    await intake.intakeBatch([heartbeat]);
+    const results = await intake.intakeBatch([event(deviceId, { type: 'alarm.cancelled', ref: heartbeat.event.id })]);
+    expect(results).toEqual([{ outcome: 'stored' }]);
+  });
+
   it('positions are judged one after the other within a batch: out (alarm), still out (trail), back (logged)', async () => {
     const deviceId = residentWithDevice({
       safeZones: [{ kind: 'circle', name: 'home', center: home, radiusMeters: 200 }],

@@ -36,6 +36,14 @@ interface Staged {
   outcome: EventOutcome | null;
 }
 
+/** What the batch has done so far, for the events after it. */
+interface BatchSoFar {
+  /** Residents (or devices) with an unresolved door alarm, from before the batch or opened in it. */
+  doorAlarms: Set<string>;
+  /** The alarm each new event went to (null: none), by eventKey. */
+  alarmOfEvent: Map<string, string | null>;
+}
+
 /**
  * Turns a batch of device events (one partition's, in order) into stored facts, in one
  * transaction, shaped after the data:
@@ -123,7 +131,10 @@ export class DeviceEventIntakeService {
     const doorAlarms = await this.unresolvedDoorAlarms(manager, fresh);
     const redeliveredAlarms = await this.alarmsOfRedelivered(manager, staged);
     const results: IntakeResult[] = [];
+    // The alarm each new event of the batch went to: its history row is linked once, after the
+    // loop (one statement), so a later event of the batch (a resend, a cancellation) asks here.
     const alarmOfEvent = new Map<string, string | null>();
+    const links: { rowId: string; alarmId: string }[] = [];
     for (const item of staged) {
       const key = eventKey(item.record.deviceId, item.record.event.id);
       const result =
@@ -134,9 +145,9 @@ export class DeviceEventIntakeService {
               alarmOfEvent.get(key) ?? redeliveredAlarms.get(key) ?? null,
               now,
             )
-          : await this.apply(manager, item, doorAlarms, now);
+          : await this.apply(manager, item, { doorAlarms, alarmOfEvent }, now);
       if (item.rowId !== null && 'alarmId' in result && result.alarmId) {
-        await this.events.linkAlarm(manager, item.rowId, result.alarmId);
+        links.push({ rowId: item.rowId, alarmId: result.alarmId });
       }
       if (item.rowId !== null) alarmOfEvent.set(key, 'alarmId' in result ? result.alarmId : null);
       if (result.outcome === 'alarm_opened' && item.outcome?.decision.kind === 'door_alarm') {
@@ -144,6 +155,7 @@ export class DeviceEventIntakeService {
       }
       results.push(result);
     }
+    await this.events.linkAlarms(manager, links);
     return results;
   }
 
@@ -223,8 +235,9 @@ export class DeviceEventIntakeService {
     return this.events.alarmsOf(manager, keys);
   }
 
-  private async apply(manager: EntityManager, item: Staged, doorAlarms: Set<string>, now: Date): Promise<IntakeResult> {
+  private async apply(manager: EntityManager, item: Staged, batch: BatchSoFar, now: Date): Promise<IntakeResult> {
     const { record, enriched } = item;
+    const { doorAlarms } = batch;
     const decision = item.outcome!.decision;
     switch (decision.kind) {
       case 'keep':
@@ -232,7 +245,7 @@ export class DeviceEventIntakeService {
       case 'open':
         return this.openOrAttach(manager, record, enriched.owner, decision.priority, decision.alarmKind, now);
       case 'cancel':
-        return this.cancelAtDevice(manager, record, decision.ref, now);
+        return this.cancelAtDevice(manager, record, decision.ref, batch.alarmOfEvent, now);
       case 'clear':
         return this.clearByDevice(manager, record, decision.clears, now);
       case 'door_alarm':
@@ -282,26 +295,30 @@ export class DeviceEventIntakeService {
     manager: EntityManager,
     record: DeviceEventRecord,
     ref: string,
+    alarmOfEvent: Map<string, string | null>,
     now: Date,
   ): Promise<IntakeResult> {
-    const cancelled = await this.events.findOne(record.deviceId, ref, manager);
-    if (!cancelled?.alarmId) {
+    const key = eventKey(record.deviceId, ref);
+    const alarmId = alarmOfEvent.has(key)
+      ? alarmOfEvent.get(key)
+      : (await this.events.findOne(record.deviceId, ref, manager))?.alarmId;
+    if (!alarmId) {
       this.logger.warn(
         { deviceId: record.deviceId, eventId: record.event.id, ref },
         'cancellation of an event that opened no alarm; kept on the history',
       );
       return { outcome: 'stored' };
     }
-    await this.alarms.markCancelledAtDevice(manager, cancelled.alarmId, now);
+    await this.alarms.markCancelledAtDevice(manager, alarmId, now);
     await this.log.append(manager, {
-      alarmId: cancelled.alarmId,
+      alarmId,
       step: 'cancelled_at_device',
       at: now,
       actorKind: 'device',
       actorId: record.deviceId,
       details: { eventId: record.event.id, ref, deviceTime: record.event.time },
     });
-    return { outcome: 'logged_on_alarm', alarmId: cancelled.alarmId };
+    return { outcome: 'logged_on_alarm', alarmId };
   }
 
   /** `power.restored`: logged on the device's unresolved power alarm, which it closes. */

@@ -44,8 +44,9 @@ export class AlarmOpeningService {
     now: Date,
   ): Promise<{ alarmId: string; opened: boolean }> {
     const key = correlationKey(cause.kind, cause.triggerType, cause.deviceId, cause.owner?.residentId ?? null);
-    const existing = await this.alarms.findUnresolvedByKey(manager, key);
-    if (existing) return this.attach(manager, existing.id, existing.repeatCount, cause, now);
+    // A repeat first: finding, locking and bumping the unresolved alarm is one statement.
+    const repeated = await this.alarms.attachRepeatByKey(manager, key, cause.triggeredAt, now);
+    if (repeated) return this.logRepeat(manager, repeated.id, repeated.repeatCount, cause, now);
     const alarm = newAlarm({
       ...cause,
       correlationKey: key,
@@ -53,7 +54,11 @@ export class AlarmOpeningService {
       escalateAt: this.escalation.firstDueAt(cause.priority, now),
     });
     const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
-    if (!isNew) return this.attach(manager, opened.id, opened.repeatCount, cause, now);
+    if (!isNew) {
+      // Another transaction opened it meanwhile (the unique index decided): attach to that one.
+      await this.alarms.attachRepeat(manager, opened.id, cause.triggeredAt, now);
+      return this.logRepeat(manager, opened.id, opened.repeatCount + 1, cause, now);
+    }
     await this.log.appendWithCommand(
       manager,
       {
@@ -68,14 +73,14 @@ export class AlarmOpeningService {
     return { alarmId: alarm.id, opened: true };
   }
 
-  private async attach(
+  /** The repeat's step (the alarm row is bumped already), and the device told again. */
+  private async logRepeat(
     manager: EntityManager,
     alarmId: string,
-    repeatCount: number,
+    repeat: number,
     cause: AlarmCause,
     now: Date,
   ): Promise<{ alarmId: string; opened: boolean }> {
-    await this.alarms.attachRepeat(manager, alarmId, cause.triggeredAt, now);
     await this.log.appendWithCommand(
       manager,
       {
@@ -83,7 +88,7 @@ export class AlarmOpeningService {
         step: 'repeated',
         at: now,
         ...actorOf(cause),
-        details: { ...cause.details, repeat: repeatCount + 1 },
+        details: { ...cause.details, repeat },
       },
       this.commandToDevice(cause, alarmId, now),
     );

@@ -185,6 +185,8 @@ describe('response centre: alarm rules (correlation, technical alarms, cancellat
         ['repeated', 'press-4'],
         ['repeated', 'press-5'],
       ]);
+      // Each repeat's step says which repeat it was.
+      expect((await stepsOf(alarms[0].id)).map((entry) => entry.details.repeat)).toEqual([undefined, 1, 2, 3, 4]);
       await eventually(() => expect(alarmReceived(deviceId)).toHaveLength(5));
       expect(alarmReceived(deviceId)).toEqual(
         [1, 2, 3, 4, 5].map((n) => ({ type: 'alarm.received', ref: `press-${n}`, alarmId: alarms[0].id })),

@@ -54,6 +54,26 @@ export class AlarmsRepository {
     return rows.map((row) => row.correlation_key);
   }
 
+  /**
+   * Attaches a repeat to the unresolved alarm with this correlation key, if there is one: one
+   * statement that finds, locks and bumps it. Its id and new repeat count, or null when none.
+   */
+  async attachRepeatByKey(
+    manager: EntityManager,
+    correlationKey: string,
+    triggeredAt: Date,
+    at: Date,
+  ): Promise<{ id: string; repeatCount: number } | null> {
+    const [rows]: [{ id: string; repeat_count: number }[], number] = await manager.query(
+      `UPDATE alarms SET repeat_count = repeat_count + 1,
+              last_triggered_at = GREATEST(last_triggered_at, $2::timestamptz), updated_at = $3
+        WHERE correlation_key = $1 AND state IN ('open', 'acknowledged')
+       RETURNING id, repeat_count`,
+      [correlationKey, triggeredAt, at],
+    );
+    return rows[0] ? { id: rows[0].id, repeatCount: rows[0].repeat_count } : null;
+  }
+
   async attachRepeat(manager: EntityManager, id: string, triggeredAt: Date, at: Date): Promise<void> {
     await manager
       .createQueryBuilder()

@@ -53,11 +53,11 @@ export class AlarmOpeningService {
       openedAt: now,
       escalateAt: this.escalation.firstDueAt(cause.priority, now),
     });
-    const { alarm: opened, opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
+    const { opened: isNew } = await this.alarms.openUnlessCorrelated(manager, alarm);
     if (!isNew) {
-      // Another transaction opened it meanwhile (the unique index decided): attach to that one.
-      await this.alarms.attachRepeat(manager, opened.id, cause.triggeredAt, now);
-      return this.logRepeat(manager, opened.id, opened.repeatCount + 1, cause, now);
+      // Another transaction opened it meanwhile (the unique index decided; the row is locked now): attach to that one.
+      const bumped = (await this.alarms.attachRepeatByKey(manager, key, cause.triggeredAt, now))!;
+      return this.logRepeat(manager, bumped.id, bumped.repeatCount, cause, now);
     }
     await this.log.appendWithCommand(
       manager,

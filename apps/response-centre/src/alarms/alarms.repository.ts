@@ -74,20 +74,6 @@ export class AlarmsRepository {
     return rows[0] ? { id: rows[0].id, repeatCount: rows[0].repeat_count } : null;
   }
 
-  async attachRepeat(manager: EntityManager, id: string, triggeredAt: Date, at: Date): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(Alarm)
-      .set({
-        repeatCount: () => 'repeat_count + 1',
-        lastTriggeredAt: () => 'GREATEST(last_triggered_at, :triggeredAt)',
-        updatedAt: at,
-      })
-      .setParameter('triggeredAt', triggeredAt)
-      .where('id = :id', { id })
-      .execute();
-  }
-
   async markCancelledAtDevice(manager: EntityManager, id: string, at: Date): Promise<void> {
     await manager
       .createQueryBuilder()

@@ -55,6 +55,8 @@ export interface PhaseResult {
   alarmCommand: AlarmCommandLatency;
   /** The way back per alarm: stored -> alarm.received on Kafka -> at the device. */
   wayBack: WayBackLegs;
+  /** The benchmark's own event-loop delay over the phase and its drain (its devices are timed on it). */
+  ownLoopDelay: { p99Ms: number; maxMs: number };
   usage: ProcessUsage[];
   /** How busy all cores were, percent: other work on the machine included. */
   machineBusyPercent: number;
@@ -104,6 +106,9 @@ export function sustainedStoredRate(result: BenchResult): number {
 
 /** Processes counted in "all processes together" for CPU per event (not the benchmark's own). */
 export const SYSTEM_PROCESSES = ['ingestor', 'response-centre', 'postgres (its backends)', 'kafka', 'mosquitto'];
+
+/** The benchmark's own process in the usage rows. */
+export const BENCHMARK_PROCESS = 'benchmark (devices, Kafka tap)';
 
 /**
  * With --with-month-reports, rows that split CPU already counted above them (not in

@@ -27,6 +27,7 @@ import { isAbsolute, join } from 'node:path';
 import { repoRoot } from '@welfare/infra';
 import { BenchOptions, parseBenchOptions } from './bench-options';
 import {
+  BENCHMARK_PROCESS,
   BenchResult,
   PhaseResult,
   REPORT_CONNECTION,
@@ -324,7 +325,7 @@ async function prepareRun(
       : []),
     { name: 'kafka', pids: single(infra.kafka.pid) },
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
-    { name: 'benchmark (devices, Kafka tap)', pids: single(process.pid) },
+    { name: BENCHMARK_PROCESS, pids: single(process.pid) },
     { name: 'benchmark: idle connections', pids: () => (idlePid === null ? [] : [idlePid]) },
   ]);
   monitor.start();

@@ -39,6 +39,7 @@ function phase(name: string, alarmP99: number, responseCentreCpu: number): Phase
     alarmStored: { latency: latency(30, alarmP99 - 50), notStored: 0, storedAt: new Map() },
     alarmCommand: { latency: latency(40, alarmP99 - 20), notSeen: 0 },
     wayBack: { relay: latency(5, 20), toDevice: latency(5, 20) },
+    ownLoopDelay: { p99Ms: 20, maxMs: 40 },
     usage: [
       { name: 'response-centre', rssMb: 200, peakRssMb: 210, cpuPercent: responseCentreCpu, cpuSeconds: 1 },
       { name: 'kafka', rssMb: 500, peakRssMb: 510, cpuPercent: 30, cpuSeconds: 6 },

@@ -6,7 +6,7 @@
  * (at most --drain-seconds), so each phase starts from an empty pipeline when the system
  * keeps up, and the report says so when it did not.
  */
-import { performance } from 'node:perf_hooks';
+import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { AlarmCommandTap } from './alarm-command-tap';
 import { alarmStoredLatency } from './alarm-stored-latency';
 import { BenchOptions } from './bench-options';
@@ -113,6 +113,7 @@ export function runOverloadPhase(run: Run, rate: number): Promise<PhaseResult> {
 async function runOpenLoop(run: Run, name: string, rate: number, seconds: number): Promise<PhaseResult> {
   const { load, progress } = run;
   const phase = new PhaseStats(name);
+  const loopDelay = watchOwnLoop();
   const endWindow = await openWindow(run, phase);
   const display = { phase, stored: run.stored, storedAtStart: await run.stored() };
   progress.start(`${name}, ${Math.round(rate)}/s`, seconds, display);
@@ -121,7 +122,7 @@ async function runOpenLoop(run: Run, name: string, rate: number, seconds: number
   progress.start(`${name}: waiting until it is stored and its alarms are back`, 0, display);
   const outcome = await drain(run, phase);
   progress.stop();
-  return result(run, phase, figures, outcome, rate, seconds);
+  return result(run, phase, figures, outcome, loopDelay, rate, seconds);
 }
 
 /**
@@ -134,6 +135,7 @@ async function runOpenLoop(run: Run, name: string, rate: number, seconds: number
 export async function runSaturationPhase(run: Run): Promise<PhaseResult> {
   const { options, load, progress } = run;
   const phase = new PhaseStats('saturation');
+  const loopDelay = watchOwnLoop();
   const rampMs = Math.min(SATURATION_RAMP_MS, (options.saturationSeconds * 1000) / 4);
   const display = { phase, stored: run.stored, storedAtStart: await run.stored() };
   progress.start(`saturation, ${options.window} in flight`, options.saturationSeconds, display);
@@ -145,7 +147,7 @@ export async function runSaturationPhase(run: Run): Promise<PhaseResult> {
   progress.start('saturation: waiting until it is stored and its alarms are back', 0, display);
   const outcome = await drain(run, phase);
   progress.stop();
-  return result(run, phase, figures, outcome, null, options.saturationSeconds, 'run');
+  return result(run, phase, figures, outcome, loopDelay, null, options.saturationSeconds, 'run');
 }
 
 async function result(
@@ -153,10 +155,12 @@ async function result(
   phase: PhaseStats,
   figures: WindowFigures,
   outcome: DrainOutcome,
+  loopDelay: IntervalHistogram,
   offeredRate: number | null,
   seconds: number,
   storedCounts: 'own' | 'run' = 'own',
 ): Promise<PhaseResult> {
+  loopDelay.disable();
   const own = (await run.storedEvents.count(phase, figures.wall)).inWindow;
   const inWindow = storedCounts === 'own' ? own : await run.storedEvents.countRun(figures.wall);
   const { wall: _wall, runIngestRate, ingestRate, ...rest } = figures;
@@ -185,7 +189,19 @@ async function result(
     alarmStored,
     alarmCommand: run.commands.latency(phase.alarmSentAt),
     wayBack: run.commands.wayBack(alarmStored?.storedAt ?? new Map(), phase.alarmConfirmedAt),
+    ownLoopDelay: { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 },
   };
+}
+
+/**
+ * This process's own event-loop delay from a phase's start to the end of its drain: the devices'
+ * sends and their receipt of alarm.received are timed on this loop, so a busy loop makes them
+ * late; a delay near the way back's figures says the benchmark, not the system, took that time.
+ */
+function watchOwnLoop(): IntervalHistogram {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return histogram;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import {
   ALARM_P99_TARGET_MS,
+  BENCHMARK_PROCESS,
   BenchResult,
   CONNECTIONS_TARGET,
   CPU_MS_PER_EVENT_TARGET,
@@ -174,8 +175,18 @@ function latencies(result: BenchResult): string {
         `  ${phase.name}: ${phase.sent} sent, ${phase.missingOnKafka} never on Kafka, ${phase.sent - phase.stored} not stored ` +
         `within the drain wait; ${phase.alarmsLost} of ${phase.alarmsSent} alarms never confirmed; ${drainText(phase)}`,
     ),
+    ...phases.map(
+      (phase) =>
+        `  ${phase.name}: the benchmark's own event loop (its devices send and receive on it) was late by ` +
+        `p99 ${ms(phase.ownLoopDelay.p99Ms)} / max ${ms(phase.ownLoopDelay.maxMs)} ms, its process at ${cpu(benchmarkCpu(phase))} CPU`,
+    ),
     `  publish errors (no PUBACK) over the run: ${result.publishErrors}`,
   ].join('\n');
+}
+
+/** CPU of the benchmark's own process (devices, Kafka taps) over a phase's window, % of one core. */
+function benchmarkCpu(phase: PhaseResult): number {
+  return phase.usage.find((usage) => usage.name === BENCHMARK_PROCESS)?.cpuPercent ?? 0;
 }
 
 /**

@@ -15,12 +15,20 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([() => this.kafka.consumersAlive(), () => this.mqtt.registryViewAlive()]);
+    return this.health.check([
+      () => this.kafka.consumersAlive(),
+      () => this.mqtt.commandPathAlive(),
+      () => this.mqtt.registryViewAlive(),
+    ]);
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.mqtt.connected(), () => this.kafka.brokerReachable()]);
+    return this.health.check([
+      () => this.mqtt.connected(),
+      () => this.kafka.brokerReachable(),
+      () => this.mqtt.commandPathReady(),
+    ]);
   }
 }

@@ -5,12 +5,11 @@ import { Counter } from 'prom-client';
 import { IngestorConfig } from '../ingestor.config';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
 import { HandOverAbandonedError } from '@welfare/kafka';
-import { AlarmFirstIntake } from './alarm-first-intake';
 import { IntakeMessage, PipelinedMqttIntake } from './pipelined-mqtt-intake';
 
 /**
- * Device events in: every message from the intake connection goes to the ingest pipeline, alarm
- * traffic as it arrives and telemetry a slice per turn behind it (alarm-first-intake.ts), and is acknowledged to the broker (PUBACK, in arrival order) only once Kafka has its
+ * Device events in: every message from the intake connection goes to the ingest pipeline as it
+ * arrives, and is acknowledged to the broker (PUBACK, in arrival order) only once Kafka has its
  * record or its dead-letter record. If the process dies first, or Kafka stays away until the
  * connection drops, the broker still holds the message and delivers it again.
  */
@@ -20,7 +19,6 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
   private intake: PipelinedMqttIntake | null = null;
   private accepting = true;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly alarmsFirst = new AlarmFirstIntake<IntakeMessage>((message) => this.handOver(message));
 
   constructor(
     private readonly config: IngestorConfig,
@@ -35,11 +33,6 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
   /** Messages taken in on the current connection whose PUBACK has not been written yet. */
   get unacknowledged(): number {
     return this.intake?.unacknowledged ?? 0;
-  }
-
-  /** Telemetry messages read and waiting to be handed to the ingest pipeline. */
-  get telemetryWaiting(): number {
-    return this.alarmsFirst.waiting;
   }
 
   /** Cuts the intake's socket without DISCONNECT, as a crash would (tests); it connects again. */
@@ -67,7 +60,6 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
   /** Stops taking messages, lets those in hand reach Kafka (or be given up) and be acknowledged, then disconnects. */
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
-    this.alarmsFirst.stop();
     await Promise.allSettled([...this.inFlight]);
     await this.intake?.stop();
     this.logger.log('MQTT intake stopped; unacknowledged messages stay with the broker');
@@ -77,12 +69,6 @@ export class MqttIntakeService implements OnApplicationBootstrap, BeforeApplicat
     // Shutting down: leave the message unacknowledged; the broker redelivers it to the next session.
     if (!this.accepting) return;
     if (message.redelivered) this.redelivered.inc();
-    this.alarmsFirst.take(message);
-  }
-
-  private handOver(message: IntakeMessage): void {
-    // Its connection is gone while it waited: the broker delivers it again.
-    if (!message.alive()) return;
     const work = this.ingest
       .ingest(message.topic, message.payload, () => message.alive() && this.accepting)
       .then(

@@ -25,19 +25,6 @@ import { MqttIntakeService } from './mqtt-intake.service';
           },
         }),
     },
-    {
-      provide: 'metric:mqtt_intake_telemetry_waiting',
-      inject: [METRICS_REGISTRY, MqttIntakeService],
-      useFactory: (registry: Registry, intake: MqttIntakeService) =>
-        new Gauge({
-          name: 'mqtt_intake_telemetry_waiting',
-          help: 'Telemetry messages read from the intake connection and waiting behind alarm traffic to be handed on',
-          registers: [registry],
-          collect() {
-            this.set(intake.telemetryWaiting);
-          },
-        }),
-    },
   ],
   exports: [MqttIntakeService],
 })

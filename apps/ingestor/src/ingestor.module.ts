@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { contractTopicSpecs, KafkaTopics } from '@welfare/contracts';
+import { contractTopicSpecs, KafkaTopicPartitions, KafkaTopics } from '@welfare/contracts';
 import { KafkaModule } from '@welfare/kafka';
 import { ClockModule, ObservabilityModule, TypedConfigModule } from '@welfare/platform';
-import { CommandPathModule } from './commands/command-path.module';
+import { CommandsModule } from './commands/commands.module';
 import { HealthModule } from './health/health.module';
 import { IngestorConfig } from './ingestor.config';
 import { MqttModule } from './mqtt/mqtt.module';
 
-/**
- * Device messages from MQTT onto Kafka on the main thread, and device commands from Kafka back
- * to MQTT in a worker thread of their own (commands/command-worker.ts).
- */
+/** Device commands published at once, awaiting their PUBACKs together (a chunk's offsets move after all). */
+const COMMAND_CHUNK_SIZE = 100;
+
+/** Device messages from MQTT onto Kafka, and device commands from Kafka back to MQTT. */
 @Module({})
 export class IngestorModule {
   static forRoot(config: IngestorConfig): DynamicModule {
@@ -26,9 +26,18 @@ export class IngestorModule {
           topics: contractTopicSpecs(),
           deadLetter: { topic: KafkaTopics.deviceEventsDeadLetter, source: 'ingestor' },
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          // Commands to devices: a broker that is away comes back, so every failure is retried in order.
+          // Chunks of commands, every partition of the topic at once (a device's commands stay on its partition).
+          consumers: {
+            groupId: config.KAFKA_CONSUMER_GROUP,
+            isTransient: () => true,
+            groups: {
+              '': { maxBatchSize: COMMAND_CHUNK_SIZE, concurrency: KafkaTopicPartitions[KafkaTopics.deviceCommands] },
+            },
+          },
         }),
         MqttModule,
-        CommandPathModule,
+        CommandsModule,
         HealthModule,
       ],
     };

@@ -14,4 +14,3 @@ export * from './faults/crash-point';
 export * from './access/public-route';
 export * from './time/periodic-sweep';
 export * from './messaging/message-transport';
-export * from './workers/worker-beside';

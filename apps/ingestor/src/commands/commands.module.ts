@@ -1,16 +1,14 @@
 import { Module } from '@nestjs/common';
-import { CommandWorkerBridge } from './command-worker-bridge.service';
-import { CommandsPublished } from './commands-published';
+import { counterProvider } from '@welfare/platform';
 import { DeviceCommandsController } from './device-commands.controller';
 import { MqttCommandPublisher } from './mqtt-command-publisher.service';
 
-/** The command path inside the command worker's thread: Kafka's device commands out to MQTT. */
 @Module({
   controllers: [DeviceCommandsController],
   providers: [
     MqttCommandPublisher,
-    CommandWorkerBridge,
-    { provide: CommandsPublished, useExisting: CommandWorkerBridge },
+    counterProvider('device_commands_published_total', 'Commands published to devices, by type', ['type']),
   ],
+  exports: [MqttCommandPublisher],
 })
 export class CommandsModule {}

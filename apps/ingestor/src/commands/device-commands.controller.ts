@@ -1,8 +1,9 @@
 import { Payload } from '@nestjs/microservices';
+import { InjectMetric } from '@welfare/platform';
+import { Counter } from 'prom-client';
 import { decodeDeviceCommandRecord, deviceCommandsTopic, KafkaTopics } from '@welfare/contracts';
 import { KafkaConsumerController, KafkaHandler, PoisonRecordError } from '@welfare/kafka';
 import type { ConsumedRecord } from '@welfare/kafka';
-import { CommandsPublished } from './commands-published';
 import { MqttCommandPublisher } from './mqtt-command-publisher.service';
 
 /**
@@ -17,14 +18,12 @@ import { MqttCommandPublisher } from './mqtt-command-publisher.service';
  * id. A broker that is away comes back: every failure is retried in order (the module's consumers
  * count all errors as transient) rather than a command dead-lettered; only an undecodable record
  * is (the chunk then goes one record at a time, and just that one is dead-lettered).
- *
- * Runs in the command worker's thread (command-worker.ts), not on the intake's event loop.
  */
 @KafkaConsumerController()
 export class DeviceCommandsController {
   constructor(
     private readonly mqtt: MqttCommandPublisher,
-    private readonly published: CommandsPublished,
+    @InjectMetric('device_commands_published_total') private readonly published: Counter<'type'>,
   ) {}
 
   @KafkaHandler(KafkaTopics.deviceCommands, { group: '', batch: true })
@@ -39,6 +38,6 @@ export class DeviceCommandsController {
         this.mqtt.publish(deviceCommandsTopic(decoded.deviceId), JSON.stringify(decoded.command)),
       ),
     );
-    this.published.published(commands.map((decoded) => decoded.command.type));
+    for (const decoded of commands) this.published.inc({ type: decoded.command.type });
   }
 }

@@ -15,20 +15,12 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([
-      () => this.kafka.consumersAlive(),
-      () => this.mqtt.commandPathAlive(),
-      () => this.mqtt.registryViewAlive(),
-    ]);
+    return this.health.check([() => this.kafka.consumersAlive(), () => this.mqtt.registryViewAlive()]);
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => this.mqtt.connected(),
-      () => this.kafka.brokerReachable(),
-      () => this.mqtt.commandPathReady(),
-    ]);
+    return this.health.check([() => this.mqtt.connected(), () => this.kafka.brokerReachable()]);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { CommandWorkerHost } from '../commands/command-worker-host.service';
+import { MqttCommandPublisher } from '../commands/mqtt-command-publisher.service';
 import { MqttIntakeService } from '../mqtt/mqtt-intake.service';
 import { RegistryViewService } from '../registry-view/registry-view.service';
 
@@ -9,7 +9,7 @@ export class MqttHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly mqtt: MqttIntakeService,
-    private readonly commands: CommandWorkerHost,
+    private readonly commands: MqttCommandPublisher,
     private readonly registryView: RegistryViewService,
   ) {}
 
@@ -20,25 +20,6 @@ export class MqttHealthIndicator {
     return down.length === 0
       ? indicator.up()
       : indicator.down({ message: `not connected to the MQTT broker: ${down.join(', ')}` });
-  }
-
-  /** Readiness of the command worker: running, and its command consumer in its group. */
-  commandPathReady(key = 'device-commands'): HealthIndicatorResult {
-    const indicator = this.indicators.check(key);
-    const consumers = this.commands.consumerStates;
-    if (!this.commands.isRunning) return indicator.down({ message: 'command worker not running (restarting)' });
-    if (consumers.length === 0 || consumers.some((consumer) => consumer.state !== 'running'))
-      return indicator.down({ message: 'the command consumer has not joined its group', consumers: [...consumers] });
-    return indicator.up({ consumers: [...consumers] });
-  }
-
-  /** Liveness of the command path: no consumer of the command worker gave up. */
-  commandPathAlive(key = 'device-commands-consumer'): HealthIndicatorResult {
-    const indicator = this.indicators.check(key);
-    const consumers = [...this.commands.consumerStates];
-    return consumers.some((consumer) => consumer.state === 'crashed')
-      ? indicator.down({ message: 'the command consumer gave up', consumers })
-      : indicator.up({ consumers });
   }
 
   /** The view of registry.devices.v1 that device events are judged by: a consumer given up on means restart me. */

@@ -1,6 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Test } from '@nestjs/testing';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
@@ -17,13 +15,9 @@ import { onboard, onboardFleet, OnboardedFleet, registerInStock } from '../../..
 import { createTestDatabase } from '../../../../test/support/test-database';
 import { contractEvent, SimulatedDevice } from '../../../../test/support/simulated-device';
 import { testInfra, uniqueName } from '../../../../test/support/test-infra';
-import { CommandWorkerHost } from '../commands/command-worker-host.service';
 import { DeviceMessageIngestService } from '../ingest/device-message-ingest.service';
 import { IngestorModule } from '../ingestor.module';
 import { MqttIntakeService } from './mqtt-intake.service';
-
-const COMMAND_ROUND_TRIP_CHILD = new URL('../../../../test/support/command-round-trip-child.cjs', import.meta.url)
-  .pathname;
 
 /**
  * The ingestor against the real MQTT broker and Kafka. The guarantee under test: a device
@@ -223,80 +217,6 @@ describe('ingestor: MQTT to Kafka', () => {
         reason: 'invalid_json',
         payload: { encoding: 'utf8', data: 'not a command' },
       });
-    } finally {
-      await producer.disconnect();
-      await ingestor.close();
-    }
-  });
-
-  it('publishes commands from a thread of its own: they reach the device while the intake thread is blocked', async () => {
-    const ingestor = await startIngestor();
-    const [other] = (await onboardFleet(registry.url, [uniqueName('dev')])).devices;
-    const child = spawn(process.execPath, [COMMAND_ROUND_TRIP_CHILD], {
-      env: {
-        ...process.env,
-        MQTT_URL: testInfra().mqttUrl,
-        DEVICE_ID: other.deviceId,
-        DEVICE_SECRET: other.secret,
-        KAFKA_BROKERS: testInfra().kafkaBrokers,
-        COMMANDS_TOPIC: KafkaTopics.deviceCommands,
-        GO_DELAY_MS: '500',
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    try {
-      expect((await lines.next()).value).toBe('subscribed');
-      child.stdin!.write('go\n');
-      expect((await lines.next()).value).toBe('going');
-      // The command is sent half a second into this block; this thread runs the ingestor's intake.
-      const blockedFrom = Date.now();
-      while (Date.now() - blockedFrom < 6000);
-      const blockedUntil = Date.now();
-      const { sentAt, receivedAt } = JSON.parse((await lines.next()).value as string) as {
-        sentAt: number;
-        receivedAt: number;
-      };
-      expect(sentAt).toBeGreaterThan(blockedFrom);
-      expect(receivedAt).toBeLessThan(blockedUntil);
-    } finally {
-      child.kill();
-      await ingestor.close();
-    }
-  });
-
-  it('starts the command worker again after it died, and the commands it had not published come again', async () => {
-    const ingestor = await startIngestor();
-    const producer = await commandProducer();
-    const send = (ref: string) =>
-      producer.send({
-        topic: KafkaTopics.deviceCommands,
-        messages: [
-          {
-            key: device.deviceId,
-            value: JSON.stringify({
-              v: 1,
-              deviceId: device.deviceId,
-              issuedAt: new Date().toISOString(),
-              command: { type: 'alarm.received', ref, alarmId: '00000000-0000-4000-8000-00000000000b' },
-            }),
-          },
-        ],
-      });
-    try {
-      const host = ingestor.app.get(CommandWorkerHost);
-      // Sent as the worker dies: published before the crash or not, the device gets it.
-      const racing = send('evt-racing');
-      host.crashWorker();
-      await racing;
-      await eventually(() => expect(host.isRunning).toBe(false));
-      expect((await fetch(`${ingestor.url}/health/ready`)).status).toBe(503);
-      await device.waitForCommand((received) => received.ref === 'evt-racing');
-      await send('evt-after');
-      await device.waitForCommand((received) => received.ref === 'evt-after');
-      await eventually(async () => expect((await fetch(`${ingestor.url}/health/ready`)).status).toBe(200));
-      const metrics = await (await fetch(`${ingestor.url}/metrics`)).text();
-      expect(metrics).toMatch(/device_commands_published_total\{type="alarm.received",service="ingestor"\} [1-9]/);
     } finally {
       await producer.disconnect();
       await ingestor.close();

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
-import { DomainError, startWorkerBeside } from '@welfare/platform';
+import { DomainError } from '@welfare/platform';
 import { ResponseCentreConfig } from '../response-centre.config';
 import type { ReportAnswer, ReportJob, ReportWorkerData } from './report-worker-protocol';
 
@@ -96,7 +96,42 @@ function unavailable(message: string): DomainError {
   return new DomainError('unavailable', 'report.worker_unavailable', message);
 }
 
-/** The compiled report-worker.js beside this file, or its TypeScript source under the tests. */
+/**
+ * From dist (`npm run build`) the worker is the compiled report-worker.js beside this file. From
+ * the TypeScript sources (the tests, under ts-jest) Node cannot load .ts on its own: the worker
+ * then registers a loader that transpiles each .ts file with TypeScript as it is imported.
+ */
 function spawnReportWorker(workerData: ReportWorkerData): Worker {
-  return startWorkerBeside(import.meta.url, 'report-worker', workerData);
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./report-worker.js', here), { workerData });
+  const bootstrap = `
+    import('node:module').then(({ register }) => {
+      register(${JSON.stringify(TS_LOADER)}, { data: { base: ${JSON.stringify(here)} } });
+      return import(${JSON.stringify(new URL('./report-worker.ts', here).href)});
+    }).catch((error) => { console.error(error); process.exit(1); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
 }
+
+/** An ES module loader (as a data: URL) for the sources: extensionless relative imports find their .ts. */
+const TS_LOADER = `data:text/javascript,${encodeURIComponent(`
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+let ts;
+export function initialize({ base }) { ts = createRequire(base)('typescript'); }
+export async function resolve(specifier, context, next) {
+  if (/^\\.\\.?\\//.test(specifier) && context.parentURL?.endsWith('.ts') && !/\\.[cm]?[jt]s$/.test(specifier)) {
+    const url = new URL(specifier + '.ts', context.parentURL);
+    if (existsSync(fileURLToPath(url))) return { url: url.href, shortCircuit: true };
+  }
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (!url.endsWith('.ts')) return next(url, context);
+  const { outputText } = ts.transpileModule(readFileSync(fileURLToPath(url), 'utf8'), {
+    fileName: fileURLToPath(url),
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false },
+  });
+  return { format: 'module', source: outputText, shortCircuit: true };
+}
+`)}`;

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BenchResult, cpuPerEvent, sustainedIngestRate, sustainedStoredRate } from './bench-result';
+import { BENCHMARK_PROCESS, BenchResult, cpuPerEvent, sustainedIngestRate, sustainedStoredRate } from './bench-result';
 import { ProcessUsage } from './process-monitor';
 
 type Row = Record<string, string>;
@@ -117,7 +117,7 @@ export function toRow(result: BenchResult): Row {
     connections_held: connections ? String(connections.heldAfter) : '',
     broker_sockets: connections?.brokerSockets == null ? '' : String(connections.brokerSockets),
     rss_mosquitto_mb: lastRss('mosquitto'),
-    rss_benchmark_mb: lastRss('benchmark (devices, Kafka tap)'),
+    rss_benchmark_mb: lastRss(BENCHMARK_PROCESS),
     // Added with the alarm path split into its legs (device -> Kafka -> stored -> confirmed).
     alarm_ingest_p99_ms: fixed(fixedRate.alarmIngest.p99Ms, 2),
     overload_alarm_ingest_p99_ms: overload ? fixed(overload.alarmIngest.p99Ms, 2) : '',

@@ -2,7 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BrokerAccounts, newBrokerAccounts, writeDynsecConfig } from './broker-accounts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAsync } from 'mqtt';
+import { BrokerAccounts, BrokerCredentials, newBrokerAccounts, writeDynsecConfig } from './broker-accounts';
 import { commandPath } from './commands';
 import { freePort } from './free-port';
 import { answersMqtt } from './mqtt-probe';
@@ -22,6 +24,24 @@ export interface MosquittoOptions {
   accounts?: BrokerAccounts;
   /** With the test-only account that may publish on any device's events topic (when `accounts` is omitted). */
   anyDevicePublisher?: boolean;
+  /** A bridge to another broker: this instance then serves as one more broker in front of it. */
+  bridge?: MosquittoBridge;
+}
+
+/**
+ * Mosquitto's own bridge (one MQTT connection to the other broker, QoS 1, a persistent
+ * session): how one Mosquitto spreads a fleet over several processes. A device's messages keep
+ * their order on it, as they do on one broker.
+ */
+export interface MosquittoBridge {
+  /** The broker bridged to, mqtt://host:port. */
+  url: string;
+  /** The account this bridge signs in with there. */
+  login: BrokerCredentials;
+  /** Its client id there: persistent, so what is queued for it survives a reconnect. */
+  clientId: string;
+  /** Topic patterns: `out` to the other broker, `in` from it. */
+  topics: { pattern: string; direction: 'in' | 'out' }[];
 }
 
 export interface RunningMosquitto {
@@ -58,7 +78,10 @@ export async function startMosquittoInstance(opts: MosquittoOptions): Promise<Ru
   const dynsecFile = join(dataDir, 'dynamic-security.json');
   await writeDynsecConfig(dynsecFile, accounts);
   const confFile = join(dataDir, 'mosquitto.conf');
-  await writeFile(confFile, mosquittoConf(dataDir, port, plugin, dynsecFile));
+  await writeFile(
+    confFile,
+    mosquittoConf(dataDir, port, plugin, dynsecFile) + (opts.bridge ? bridgeConf(opts.bridge) : ''),
+  );
   const logFd = openSync(join(dataDir, 'mosquitto.log'), 'a');
   const child = spawn(mosquitto, ['-c', confFile], {
     stdio: ['ignore', logFd, logFd],
@@ -120,6 +143,52 @@ function mosquittoConf(dataDir: string, port: number, plugin: string, dynsecFile
     'log_type error',
     'log_type warning',
     'log_type notice',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Publishes on `from` until a subscriber on `to` has a message on `topic`: a bridge between the
+ * two is connected and carries that topic (it subscribes at the other broker only once connected).
+ */
+export async function untilBridgeCarries(
+  from: string,
+  to: string,
+  topic: string,
+  logins: { subscriber: BrokerCredentials; publisher: BrokerCredentials },
+  timeoutMs = 20_000,
+): Promise<void> {
+  const subscriber = await connectAsync(to, { ...logins.subscriber, reconnectPeriod: 0, clean: true });
+  const publisher = await connectAsync(from, { ...logins.publisher, reconnectPeriod: 0, clean: true });
+  try {
+    let arrived = false;
+    subscriber.on('message', () => (arrived = true));
+    await subscriber.subscribeAsync(topic, { qos: 1 });
+    const deadline = Date.now() + timeoutMs;
+    while (!arrived) {
+      if (Date.now() > deadline)
+        throw new Error(`nothing crossed from ${from} to ${to} on ${topic} within ${timeoutMs} ms`);
+      await publisher.publishAsync(topic, 'probe', { qos: 1 });
+      await sleep(300);
+    }
+  } finally {
+    await Promise.all([subscriber.endAsync(true), publisher.endAsync(true)]);
+  }
+}
+
+function bridgeConf(bridge: MosquittoBridge): string {
+  const remote = new URL(bridge.url);
+  return [
+    `connection ${bridge.clientId}`,
+    `address ${remote.hostname}:${remote.port || 1883}`,
+    'bridge_protocol_version mqttv311',
+    `remote_clientid ${bridge.clientId}`,
+    `remote_username ${bridge.login.username}`,
+    `remote_password ${bridge.login.password}`,
+    'cleansession false',
+    // Connection notices would go to $SYS topics the bridge account may not publish on.
+    'notifications false',
+    ...bridge.topics.map((topic) => `topic ${topic.pattern} ${topic.direction} 1`),
     '',
   ].join('\n');
 }

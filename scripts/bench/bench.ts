@@ -61,6 +61,7 @@ import {
   raiseOpenFiles,
   socketCount,
 } from './idle-connections';
+import { OverflowBroker, startOverflowBroker } from './overflow-broker';
 import { StoredEvents } from './stored-events';
 import { ProcessMonitor, WatchedProcess } from './process-monitor';
 import { log, Progress } from './progress';
@@ -114,13 +115,13 @@ async function runBench(options: BenchOptions, cleanup: Cleanup, keepWorkDir: ()
       setPriority(Number(thread), options.ingestorNice);
     log(`ingestor (pid ${services.ingestor.pid}) runs at nice ${options.ingestorNice} (--ingestor-nice)`);
   }
-  const { run, idle, capped, onboarded } = await prepareRun(options, tag, infra, services, cleanup);
+  const { run, idle, onboarded } = await prepareRun(options, tag, infra, services, cleanup);
   await checkRoundTrip(run);
   const withMonthReports = await monthReportsPhase(options, infra, services, onboarded);
   const warmup = await warmUp(run);
   const fixedRate = await runFixedRatePhase(run);
   const monthReports = await withMonthReports(run);
-  const connections = idle ? await connectionsHeld(options, idle, capped, run, infra.mqttPid) : null;
+  const connections = idle ? await connectionsHeld(options, idle, run, infra.mqttPid) : null;
   const statementProfiles: BenchResult['statementProfiles'] = [];
   const profiled = async (phase: () => Promise<PhaseResult>): Promise<PhaseResult> => {
     if (!options.postgresProfile) return phase();
@@ -229,37 +230,50 @@ async function measureLimits(options: BenchOptions, sizes: RecordSizes, infra: I
   return { kafkaLimit, sequentialSends, mqttLimit };
 }
 
-/** Sending and idle connections still up after the measured phase, and the broker's sockets. */
+/** Sending and idle connections still up after the measured phase, and the brokers' sockets. */
 async function connectionsHeld(
   options: BenchOptions,
-  idle: IdleConnections,
-  capped: string | null,
+  idle: IdleSetup,
   run: Run,
   brokerPid: number | null,
 ): Promise<ConnectionsResult> {
+  const overflow = idle.overflow;
+  const overflowHeld = overflow ? Math.max(0, await overflow.idle.connected()) : 0;
   return {
     target: options.connections,
     senders: options.devices,
     idleAsked: options.connections - options.devices,
-    idleConnected: idle.up,
-    idleFailed: idle.failed,
-    connectSeconds: idle.connectSeconds,
-    heldAfter: Math.max(0, await idle.connected()) + run.load.connectedDevices,
+    idleConnected: idle.core.up + (overflow?.idle.up ?? 0),
+    idleFailed: idle.core.failed + (overflow?.idle.failed ?? 0),
+    connectSeconds: idle.core.connectSeconds + (overflow?.idle.connectSeconds ?? 0),
+    heldAfter: Math.max(0, await idle.core.connected()) + overflowHeld + run.load.connectedDevices,
     brokerSockets: brokerPid === null ? null : socketCount(brokerPid),
-    sourceAddresses: idle.sourceAddresses,
-    capped,
+    sourceAddresses: idle.core.sourceAddresses,
+    capped: idle.capped,
+    overflow: overflow
+      ? { idleConnected: overflow.idle.up, heldAfter: overflowHeld, brokerSockets: socketCount(overflow.broker.pid) }
+      : null,
   };
 }
 
 /** File descriptors the broker keeps free for the services, its persistence file and reconnects. */
 const BROKER_FD_MARGIN = 16;
 
+/** The idle connections of --connections: on the broker under test, and those it cannot hold. */
+interface IdleSetup {
+  core: IdleConnections;
+  /** When the first broker cannot hold them all: the rest, on a second broker bridged to it. */
+  overflow: { broker: OverflowBroker; idle: IdleConnections } | null;
+  capped: string | null;
+}
+
 /**
  * With --connections: open-files limits raised where allowed (the private broker; the idle
  * connections' child process), then the idle connections, in a child process of their own.
  * When the broker cannot open that many sockets (its hard limit, no permission to raise it),
- * only as many as it can take are opened, and the report says why: a broker out of file
- * descriptors would spin on its listening socket and spoil every other figure.
+ * it takes as many as fit and the rest go to an overflow broker bridged to it (a broker out of
+ * file descriptors would spin on its listening socket and spoil every other figure); the report
+ * says so. Without Mosquitto for that second broker, only those that fit are opened.
  */
 async function openIdleConnections(
   options: BenchOptions,
@@ -267,41 +281,65 @@ async function openIdleConnections(
   infra: Infrastructure,
   cleanup: Cleanup,
   onChild: (pid: number) => void,
-): Promise<{ idle: IdleConnections | null; capped: string | null }> {
-  let idleCount = options.connections - options.devices;
-  if (options.connections === 0 || idleCount <= 0) return { idle: null, capped: null };
-  const needed = options.connections + 4096;
-  let capped: string | null = null;
-  for (const [name, pid] of [
+): Promise<IdleSetup | null> {
+  const idleCount = options.connections - options.devices;
+  if (options.connections === 0 || idleCount <= 0) return null;
+  raiseLimits(options.connections + 4096, [
     ['benchmark', process.pid],
     ['mosquitto', infra.mqttPid],
-  ] as const) {
-    if (pid === null) continue;
+  ]);
+  const fits = brokerRoom(infra.mqttPid) ?? idleCount;
+  const login = infra.mqttAccounts?.anyDevicePublisher ?? {};
+  const open = async (mqttUrl: string, count: number, firstIndex: number, where: string) => {
+    log(`connecting ${count} idle connections to ${where} (child process, batches, several loopback source addresses)`);
+    const idle = await IdleConnections.open({ mqttUrl, count, login, tag, firstIndex }, log);
+    onChild(idle.pid);
+    cleanup.add(`disconnect idle connections (${where})`, () => idle.close());
+    log(`  ${idle.up} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
+    return idle;
+  };
+  if (fits >= idleCount)
+    return { core: await open(infra.mqttUrl, idleCount, 0, 'the broker'), overflow: null, capped: null };
+
+  const limit = `the broker's open-files limit is ${openFilesSoftLimit(infra.mqttPid!)} (not raisable here): ${fits} of ${idleCount} idle connections fit`;
+  const broker = infra.mqttAccounts
+    ? await startOverflowBroker(infra.mqttUrl, infra.mqttAccounts, infra.workDir, tag, cleanup)
+    : null;
+  if (!broker) {
+    log(`capping: ${limit}, and no second broker can be started`);
+    return {
+      core: await open(infra.mqttUrl, fits, 0, 'the broker'),
+      overflow: null,
+      capped: `${limit}; no overflow broker`,
+    };
+  }
+  const rest = idleCount - fits;
+  const capped = `${limit}; the other ${rest} on a second Mosquitto bridged to it (${broker.url})`;
+  log(`overflow: ${capped}`);
+  raiseLimits(rest + 4096, [['overflow mosquitto', broker.pid]]);
+  const core = await open(infra.mqttUrl, fits, 0, 'the broker');
+  const overflowIdle = await open(broker.url, rest, fits, 'the overflow broker');
+  return { core, overflow: { broker, idle: overflowIdle }, capped };
+}
+
+function raiseLimits(limit: number, processes: (readonly [string, number | null])[]): void {
+  for (const [name, pid] of processes) {
+    // prlimit would as readily lower a limit that is already higher.
+    if (pid === null || (openFilesSoftLimit(pid) ?? 0) >= limit) continue;
     const before = openFilesLimit(pid);
-    const raised = raiseOpenFiles(pid, needed);
+    const raised = raiseOpenFiles(pid, limit);
     log(
       `open files of ${name} (pid ${pid}): ${before} -> ${openFilesLimit(pid)}${raised ? '' : ' (prlimit not permitted: hard limit stays)'}`,
     );
   }
-  if (infra.mqttPid !== null) {
-    const limit = openFilesSoftLimit(infra.mqttPid);
-    const open = fdCount(infra.mqttPid);
-    if (limit !== null && open !== null && open + idleCount + BROKER_FD_MARGIN > limit) {
-      const fits = Math.max(0, limit - open - BROKER_FD_MARGIN);
-      capped =
-        `the broker's open-files limit is ${limit} (not raisable here) with ${open} already open: ` +
-        `${fits} of ${idleCount} idle connections fit`;
-      log(`capping: ${capped}`);
-      idleCount = fits;
-    }
-  }
-  log(`connecting ${idleCount} idle connections (child process, batches, several loopback source addresses)`);
-  const login = infra.mqttAccounts?.anyDevicePublisher ?? {};
-  const idle = await IdleConnections.open({ mqttUrl: infra.mqttUrl, count: idleCount, login, tag }, log);
-  onChild(idle.pid);
-  cleanup.add('disconnect idle connections', () => idle.close());
-  log(`  ${idle.up} idle connections up in ${idle.connectSeconds.toFixed(1)} s, ${idle.failed} failed`);
-  return { idle, capped };
+}
+
+/** Idle connections the broker still has file descriptors for; null when unknown (not ours, or unreadable). */
+function brokerRoom(pid: number | null): number | null {
+  if (pid === null) return null;
+  const limit = openFilesSoftLimit(pid);
+  const open = fdCount(pid);
+  return limit === null || open === null ? null : Math.max(0, limit - open - BROKER_FD_MARGIN);
 }
 
 /** Process monitor, Kafka tap, device fleet and idle connections, each registered for cleanup. */
@@ -311,10 +349,11 @@ async function prepareRun(
   infra: Infrastructure,
   services: Services,
   cleanup: Cleanup,
-): Promise<{ run: Run; idle: IdleConnections | null; capped: string | null; onboarded: OnboardedFleet }> {
+): Promise<{ run: Run; idle: IdleSetup | null; onboarded: OnboardedFleet }> {
   const backends = infra.embeddedDatabase ? null : new PostgresBackends(infra.databaseUrl);
   const single = (pid: number) => () => [pid];
-  let idlePid: number | null = null;
+  const idlePids: number[] = [];
+  let overflowPid: number | null = null;
   const monitor = new ProcessMonitor([
     { name: 'ingestor', pids: single(services.ingestor.pid) },
     { name: 'response-centre', pids: single(services.responseCentre.pid) },
@@ -326,7 +365,8 @@ async function prepareRun(
     { name: 'kafka', pids: single(infra.kafka.pid) },
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
     { name: BENCHMARK_PROCESS, pids: single(process.pid) },
-    { name: 'benchmark: idle connections', pids: () => (idlePid === null ? [] : [idlePid]) },
+    { name: 'benchmark: idle connections', pids: () => idlePids },
+    { name: 'mosquitto (overflow, bridged)', pids: () => (overflowPid === null ? [] : [overflowPid]) },
   ]);
   monitor.start();
   cleanup.add('stop process monitor', async () => monitor.stop());
@@ -352,9 +392,8 @@ async function prepareRun(
     infra.mqttAccounts ? onboarded.secrets : new Map(),
   );
   cleanup.add('disconnect devices', () => fleet.close());
-  const { idle, capped } = await openIdleConnections(options, tag, infra, cleanup, (pid) => {
-    idlePid = pid;
-  });
+  const idle = await openIdleConnections(options, tag, infra, cleanup, (pid) => idlePids.push(pid));
+  overflowPid = idle?.overflow?.broker.pid ?? null;
   const storedEvents = await StoredEvents.open(infra.databaseUrl, tag);
   cleanup.add('close database read-back', () => storedEvents.close());
 
@@ -379,7 +418,7 @@ async function prepareRun(
     databaseUrl: infra.databaseUrl,
     commands,
   };
-  return { run, idle, capped, onboarded };
+  return { run, idle, onboarded };
 }
 
 /** The response centre's main thread (its event loop: the intake, the fold, HTTP) and its report worker thread. */

@@ -31,8 +31,15 @@ export interface ConnectionsResult {
   /** Sockets the broker process holds (its /proc fd table), after the measured phase; null when unreadable. */
   brokerSockets: number | null;
   sourceAddresses: number;
-  /** Why fewer idle connections than asked were opened (the broker's open-files limit), or null. */
+  /** Why the broker under test did not take every idle connection (its open-files limit), or null. */
   capped: string | null;
+  /** The idle connections the broker under test could not hold, on a second broker bridged to it; null when none. */
+  overflow: { idleConnected: number; heldAfter: number; brokerSockets: number | null } | null;
+}
+
+/** An idle connection's command topic (the overflow broker's bridge carries '+', this run's all). */
+export function idleCommandTopic(tag: string, index: number | string): string {
+  return `welfare-test/bench/${tag}/idle/${index}/commands`;
 }
 
 const BATCH = 500;
@@ -51,6 +58,8 @@ export interface IdleRequest {
   count: number;
   login: { username?: string; password?: string };
   tag: string;
+  /** Index of the first connection (client ids and topics stay unique over several brokers). */
+  firstIndex: number;
 }
 
 /**
@@ -137,7 +146,7 @@ export async function openIdleClients(
           host,
           port,
           loopback ? `127.0.0.${2 + (i % SOURCE_ADDRESSES)}` : undefined,
-          i,
+          request.firstIndex + i,
           request.login,
           request.tag,
         ),
@@ -180,7 +189,7 @@ async function connectIdle(
     return null;
   }
   try {
-    await client.subscribeAsync(`welfare-test/bench/${tag}/idle/${index}/commands`, { qos: 1 });
+    await client.subscribeAsync(idleCommandTopic(tag, index), { qos: 1 });
     return client;
   } catch {
     client.end(true);

@@ -134,6 +134,8 @@ export function toRow(result: BenchResult): Row {
     overload_alarm_relay_p99_ms: overload ? fixed(overload.wayBack.relay.p99Ms, 2) : '',
     overload_alarm_to_device_p99_ms: overload ? fixed(overload.wayBack.toDevice.p99Ms, 2) : '',
     overload_rate_given: result.options.overloadRate === null ? '' : String(result.options.overloadRate),
+    // Added with the overflow broker: connections held on the second broker, bridged to the first.
+    connections_held_overflow: connections?.overflow ? String(connections.overflow.heldAfter) : '',
   };
 }
 

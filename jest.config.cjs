@@ -1,9 +1,10 @@
 /**
  * Every test: unit, integration (*.int-spec.ts) and end-to-end (*.e2e-spec.ts under test/).
- * The global setup starts a real Kafka broker and finds (or starts) PostgreSQL and an MQTT
- * broker. One file at a time: every test file's response centre takes in every device alarm on
- * the shared topics (a centre also answers devices it does not know), so files running side by
- * side answer each other's devices (tried with two workers: three files failed on it).
+ * Two files at a time, one per core. The global setup starts a real Kafka broker and an MQTT
+ * broker for each worker and finds (or starts) PostgreSQL, where each file makes its own
+ * database. Workers do not share brokers: every test file's response centre takes in every
+ * device alarm on its topics (a centre also answers devices it does not know), so two files on
+ * one Kafka would answer each other's devices.
  */
 const unit = require('./jest.unit.config.cjs');
 
@@ -14,6 +15,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
-  maxWorkers: 1,
+  maxWorkers: 2,
   testTimeout: 120000,
 };

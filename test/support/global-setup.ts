@@ -4,45 +4,68 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { contractTopicSpecs } from '../../libs/contracts/src/topics';
 import { ensurePostgres, startDevTokenIssuer, startKafka, startOwnMqttBroker } from '../../infra/src/index';
-import { TEST_INFRA_ENV, TestInfra } from './test-infra';
+import { RunInfra, TEST_INFRA_ENV } from './test-infra';
 import { setRunningInfra } from './running-infra';
 
 /**
- * Starts a real single-node Kafka for this run (on free ports, in a temporary directory), and
- * finds or starts PostgreSQL and an MQTT broker. Every test file then makes its own database.
+ * Starts, for each jest worker, a real single-node Kafka and an MQTT broker of its own (free
+ * ports, a temporary directory), and finds or starts PostgreSQL. Every test file then makes its
+ * own database. A worker's brokers are its own because every test file's response centre takes
+ * in every device alarm on its topics (a centre also answers devices it does not know): files
+ * side by side on one Kafka would answer each other's devices.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(config: { maxWorkers: number }): Promise<void> {
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[test infra] ${message}\n`);
   const scratch = await mkdtemp(join(tmpdir(), 'welfare-test-'));
-  const [mqtt, postgres, kafka, devIssuer] = await Promise.all([
-    // A broker of the run's own: tests' persistent sessions do not pile up on the machine's.
-    // Devices sign in at it as in production; the test publisher account sends what devices may not.
-    startOwnMqttBroker({ dataDir: join(scratch, 'mosquitto'), log, anyDevicePublisher: true }),
+  const workers = Array.from({ length: Math.max(1, config.maxWorkers) }, (_, i) => i + 1);
+  const [brokers, postgres, devIssuer] = await Promise.all([
+    Promise.all(workers.map((worker) => startWorkerBrokers(join(scratch, `worker-${worker}`), log))),
     ensurePostgres({ embeddedDataDir: join(scratch, 'pglite'), log }),
-    startKafka({ dataDir: join(scratch, 'kafka') }),
     startDevTokenIssuer({ keyDir: join(scratch, 'dev-issuer') }),
   ]);
-  const infra: TestInfra = {
+  const infra: RunInfra = {
     runId: `t${Date.now().toString(36)}`,
-    kafkaBrokers: kafka.brokers,
     postgresServerUrl: postgres.url,
-    mqttUrl: mqtt.url,
-    mqttAccess: mqtt.access,
-    mqttAccounts: mqtt.accounts,
     devIssuer: {
       issuer: devIssuer.issuer,
       audience: devIssuer.audience,
       jwksUrl: devIssuer.jwksUrl,
       keyFile: devIssuer.keyFile,
     },
+    workers: brokers.map(({ kafka, mqtt }) => ({
+      kafkaBrokers: kafka.brokers,
+      mqttUrl: mqtt.url,
+      mqttAccess: mqtt.access,
+      mqttAccounts: mqtt.accounts,
+    })),
   };
-  await createContractTopics(kafka.brokers);
   process.env[TEST_INFRA_ENV] = JSON.stringify(infra);
-  setRunningInfra({ kafka, mqtt, postgres, devIssuer, scratch });
+  setRunningInfra({
+    kafka: brokers.map((b) => b.kafka),
+    mqtt: brokers.map((b) => b.mqtt),
+    postgres,
+    devIssuer,
+    scratch,
+  });
   log(
-    `kafka ${kafka.brokers}, postgres ${postgres.kind}, mqtt ${mqtt.kind} ${mqtt.url}: ready in ${Date.now() - started} ms`,
+    `${workers.length} worker(s), each with a Kafka (${infra.workers.map((w) => w.kafkaBrokers).join(', ')}) and ` +
+      `an MQTT broker (${brokers[0].mqtt.kind}); postgres ${postgres.kind}: ready in ${Date.now() - started} ms`,
   );
+}
+
+/**
+ * A jest worker's Kafka, with the contract topics, and its MQTT broker: a broker of the run's
+ * own, so tests' persistent sessions do not pile up on the machine's. Devices sign in at it as
+ * in production; the test publisher account sends what devices may not.
+ */
+async function startWorkerBrokers(dir: string, log: (message: string) => void) {
+  const [mqtt, kafka] = await Promise.all([
+    startOwnMqttBroker({ dataDir: join(dir, 'mosquitto'), log, anyDevicePublisher: true }),
+    startKafka({ dataDir: join(dir, 'kafka') }),
+  ]);
+  await createContractTopics(kafka.brokers);
+  return { mqtt, kafka };
 }
 
 /** The topics exist before any test taps them, as they do on a deployed cluster. */

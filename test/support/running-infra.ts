@@ -2,8 +2,9 @@ import type { RunningDevTokenIssuer, RunningKafka, RunningMqtt, RunningPostgres 
 
 /** Handles the global setup keeps for the global teardown (both run in jest's parent process). */
 export interface RunningInfra {
-  kafka: RunningKafka;
-  mqtt: RunningMqtt;
+  /** One of each per jest worker. */
+  kafka: RunningKafka[];
+  mqtt: RunningMqtt[];
   postgres: RunningPostgres;
   devIssuer: RunningDevTokenIssuer;
   scratch: string;

@@ -104,8 +104,18 @@ export function sustainedStoredRate(result: BenchResult): number {
   return result.saturation?.storedRate ?? result.fixedRate.storedRate;
 }
 
+/** The second broker of --connections, bridged to the first, when the first cannot hold them all. */
+export const OVERFLOW_BROKER_PROCESS = 'mosquitto (overflow, bridged)';
+
 /** Processes counted in "all processes together" for CPU per event (not the benchmark's own). */
-export const SYSTEM_PROCESSES = ['ingestor', 'response-centre', 'postgres (its backends)', 'kafka', 'mosquitto'];
+export const SYSTEM_PROCESSES = [
+  'ingestor',
+  'response-centre',
+  'postgres (its backends)',
+  'kafka',
+  'mosquitto',
+  OVERFLOW_BROKER_PROCESS,
+];
 
 /** The benchmark's own process in the usage rows. */
 export const BENCHMARK_PROCESS = 'benchmark (devices, Kafka tap)';

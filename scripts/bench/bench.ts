@@ -29,6 +29,7 @@ import { BenchOptions, parseBenchOptions } from './bench-options';
 import {
   BENCHMARK_PROCESS,
   BenchResult,
+  OVERFLOW_BROKER_PROCESS,
   PhaseResult,
   REPORT_CONNECTION,
   REPORT_WORKER_THREAD,
@@ -366,7 +367,7 @@ async function prepareRun(
     ...(infra.mqttPid === null ? [] : [{ name: 'mosquitto', pids: single(infra.mqttPid) }]),
     { name: BENCHMARK_PROCESS, pids: single(process.pid) },
     { name: 'benchmark: idle connections', pids: () => idlePids },
-    { name: 'mosquitto (overflow, bridged)', pids: () => (overflowPid === null ? [] : [overflowPid]) },
+    { name: OVERFLOW_BROKER_PROCESS, pids: () => (overflowPid === null ? [] : [overflowPid]) },
   ]);
   monitor.start();
   cleanup.add('stop process monitor', async () => monitor.stop());

@@ -2,18 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, MqttClient } from 'mqtt';
+import { eventually } from '../../test/support/eventually';
 import { newBrokerAccounts } from './broker-accounts';
 import { RunningMosquitto, startMosquittoInstance, untilBridgeCarries } from './mosquitto-instance';
 
 type Login = { username: string; password: string };
-
-async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A subscriber on `url` collecting what arrives on `filter`, in arrival order. */
 async function collecting(
@@ -78,8 +71,9 @@ describe('a Mosquitto instance bridged to another', () => {
     clients.push(device);
     const sent = Array.from({ length: 50 }, (_, n) => `event-${n}`);
     for (const payload of sent) await device.publishAsync('devices/d-1/events', payload, { qos: 1 });
-    await until(() => ingestor.received.length === 50);
-    expect(ingestor.received).toEqual(sent.map((payload) => ({ topic: 'devices/d-1/events', payload })));
+    await eventually(() =>
+      expect(ingestor.received).toEqual(sent.map((payload) => ({ topic: 'devices/d-1/events', payload }))),
+    );
   });
 
   it('carries commands from the other broker, and only the topics it bridges', async () => {
@@ -90,7 +84,7 @@ describe('a Mosquitto instance bridged to another', () => {
     // Not bridged, then bridged, on one connection: when the second has crossed, the first would have too.
     await service.publishAsync('welfare-test/elsewhere/commands', 'not bridged', { qos: 1 });
     await service.publishAsync('welfare-test/bridge/unit-1/commands', 'bridged', { qos: 1 });
-    await until(() => unit.received.length > 0);
+    await eventually(() => expect(unit.received.length).toBeGreaterThan(0));
     await new Promise((r) => setTimeout(r, 200));
     expect(unit.received).toEqual([{ topic: 'welfare-test/bridge/unit-1/commands', payload: 'bridged' }]);
   });

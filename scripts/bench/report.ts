@@ -16,6 +16,7 @@ import {
   sustainedStoredRate,
 } from './bench-result';
 import { describeMix } from './event-mix';
+import { ConnectionsResult } from './idle-connections';
 import { LatencySummary } from './latency-histogram';
 import { DurationSummary, MonthReportsResult } from './month-reports';
 import { formatStatementProfile } from './postgres-profile';
@@ -409,10 +410,20 @@ function targets(result: BenchResult): string {
   lines.push(
     c && c.target >= CONNECTIONS_TARGET
       ? `  ${CONNECTIONS_TARGET} devices connected keep the alarm p99 < ${ALARM_P99_TARGET_MS} ms at ${LATENCY_TARGET_RATE}/s: ` +
-          `${c.heldAfter >= CONNECTIONS_TARGET ? `${latency}${c.overflow ? ` (on two bridged brokers: ${c.heldAfter - c.overflow.heldAfter} + ${c.overflow.heldAfter})` : ''}` : `MISS (only ${c.heldAfter} of ${CONNECTIONS_TARGET} connections held${c.capped ? ', see CAPPED above' : ''}; at those: ${latency})`}`
+          connectionsVerdict(c, latency)
       : `  ${CONNECTIONS_TARGET} devices keep the alarm p99 < ${ALARM_P99_TARGET_MS} ms: n/a (run with --connections ${CONNECTIONS_TARGET})`,
   );
   return lines.join('\n');
+}
+
+/** The latency verdict when every connection was held (saying where they were), else MISS. */
+function connectionsVerdict(c: ConnectionsResult, latency: string): string {
+  if (c.heldAfter < CONNECTIONS_TARGET) {
+    const why = c.capped ? `, see ${c.overflow ? 'OVERFLOW' : 'CAPPED'} above` : '';
+    return `MISS (only ${c.heldAfter} of ${CONNECTIONS_TARGET} connections held${why}; at those: ${latency})`;
+  }
+  if (!c.overflow) return latency;
+  return `${latency} (on two bridged brokers: ${c.heldAfter - c.overflow.heldAfter} + ${c.overflow.heldAfter})`;
 }
 
 /** PASS/MISS for an alarm p99 target at LATENCY_TARGET_RATE offered: rate kept, nothing lost. */

@@ -151,11 +151,12 @@ export class SignInClient {
   }
 }
 
-function issued(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): IssuedTokens {
+/** The provider's own `expires_in`: the helper `expiresIn()` floors to whole seconds, up to 1 s early. */
+function issued(response: oidc.TokenEndpointResponse): IssuedTokens {
   return {
     accessToken: response.access_token,
     refreshToken: response.refresh_token ?? null,
     idToken: response.id_token ?? null,
-    accessExpiresAt: new Date(Date.now() + (response.expiresIn() ?? 300) * 1000),
+    accessExpiresAt: new Date(Date.now() + (response.expires_in ?? 300) * 1000),
   };
 }

@@ -155,7 +155,9 @@ describe('startKafka', () => {
   });
 
   it('rejects with the tail of its log when the JVM exits during startup', async () => {
-    const blocker: Server = createServer();
+    // It only holds the port. A connection it accepted (the readiness probe's) would outlive
+    // close() and keep the jest worker from exiting, so it hangs up at once.
+    const blocker: Server = createServer((socket) => socket.destroy());
     const port = await freePort();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     const dir = await mkdtemp(join(tmpdir(), 'infra-kafka-busy-'));

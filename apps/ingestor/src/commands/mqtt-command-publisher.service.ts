@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connectAsync, MqttClient } from 'mqtt';
 import { withTimeout } from '@welfare/platform';
 import { IngestorConfig } from '../ingestor.config';
@@ -15,7 +15,7 @@ const PUBLISH_TIMEOUT_MS = 15_000;
  * A clean session: what is not yet acknowledged is still uncommitted on Kafka and comes again.
  */
 @Injectable()
-export class MqttCommandPublisher implements OnModuleInit, BeforeApplicationShutdown {
+export class MqttCommandPublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(MqttCommandPublisher.name);
   private client: MqttClient | null = null;
 
@@ -51,7 +51,12 @@ export class MqttCommandPublisher implements OnModuleInit, BeforeApplicationShut
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * After every `beforeApplicationShutdown`, so the command consumer (stopped in
+   * KafkaConsumersService's) has finished its chunk: a publish to a closing connection fails, and
+   * the chunk was retried until the consumer stopped.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.client?.endAsync(false);
   }
 }

@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Counter, Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@welfare/platform';
 import { DEVICE_EVENT_TOPICS, KafkaTopics } from '@welfare/contracts';
 import { eventually } from '../../../../test/support/eventually';
 import { KafkaTap } from '../../../../test/support/kafka-tap';
@@ -221,6 +223,32 @@ describe('ingestor: MQTT to Kafka', () => {
       await producer.disconnect();
       await ingestor.close();
     }
+  });
+
+  it('stops its command consumer before its command connection on shutdown: no command in hand fails for a closing connection', async () => {
+    const ingestor = await startIngestor();
+    const retried = ingestor.app
+      .get<Registry>(METRICS_REGISTRY)
+      .getSingleMetric('kafka_records_retried_total') as Counter;
+    const producer = await commandProducer();
+    try {
+      const command = (i: number) => ({
+        v: 1,
+        deviceId: device.deviceId,
+        issuedAt: new Date().toISOString(),
+        command: { type: 'alarm.received', ref: `stop-${i}`, alarmId: '00000000-0000-4000-8000-000000000010' },
+      });
+      await producer.send({
+        topic: KafkaTopics.deviceCommands,
+        messages: Array.from({ length: 3000 }, (_, i) => ({ key: device.deviceId, value: JSON.stringify(command(i)) })),
+      });
+      // Commands are flowing to the device when the shutdown begins.
+      await device.waitForCommand((received) => received.ref === 'stop-0');
+    } finally {
+      await producer.disconnect();
+      await ingestor.close();
+    }
+    expect((await retried.get()).values.reduce((sum, value) => sum + value.value, 0)).toBe(0);
   });
 });
 

@@ -53,8 +53,8 @@ export class MqttCommandPublisher implements OnModuleInit, OnApplicationShutdown
 
   /**
    * After every `beforeApplicationShutdown`, so the command consumer (stopped in
-   * KafkaConsumersService's) has finished its chunk: a publish to a closing connection fails, and
-   * the chunk was retried until the consumer stopped.
+   * KafkaConsumersService's) has finished its chunk. Closed beside it, the chunk's publishes
+   * failed for a closing connection and were retried until the consumer stopped.
    */
   async onApplicationShutdown(): Promise<void> {
     await this.client?.endAsync(false);

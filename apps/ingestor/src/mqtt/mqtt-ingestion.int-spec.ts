@@ -231,6 +231,8 @@ describe('ingestor: MQTT to Kafka', () => {
       .get<Registry>(METRICS_REGISTRY)
       .getSingleMetric('kafka_records_retried_total') as Counter;
     const producer = await commandProducer();
+    const arrived = () => device.commands.filter((received) => String(received.ref).startsWith('stop-')).length;
+    let arrivedAtShutdown: number;
     try {
       const command = (i: number) => ({
         v: 1,
@@ -246,8 +248,11 @@ describe('ingestor: MQTT to Kafka', () => {
       await device.waitForCommand((received) => received.ref === 'stop-0');
     } finally {
       await producer.disconnect();
+      arrivedAtShutdown = arrived();
       await ingestor.close();
     }
+    // The shutdown came while commands were still in hand, or the test shows nothing.
+    expect(arrivedAtShutdown).toBeLessThan(3000);
     expect((await retried.get()).values.reduce((sum, value) => sum + value.value, 0)).toBe(0);
   });
 });
